@@ -1,0 +1,33 @@
+"""Exceptions with messages a police analyst can act on (file, row, column, value, expected)."""
+
+from __future__ import annotations
+
+
+class EqlibError(Exception):
+    """Base class: any error eqlib raises on purpose."""
+
+
+class DataError(EqlibError, ValueError):
+    """Bad input data. The message names the file, row, column, value and what was expected."""
+
+    def __init__(self, message: str, *, file: str | None = None, row: int | None = None,
+                 column: str | None = None, value: object = None, expected: str | None = None):
+        parts = []
+        if file is not None:
+            parts.append(str(file))
+        if row is not None:
+            parts.append(f"row {row}")
+        if column is not None:
+            parts.append(f"column {column!r}")
+        where = ", ".join(parts)
+        detail = message
+        if value is not None:
+            detail += f" (found {value!r})"
+        if expected:
+            detail += f"; expected {expected}"
+        super().__init__(f"{where}: {detail}" if where else detail)
+        self.file, self.row, self.column, self.value, self.expected = file, row, column, value, expected
+
+
+class UsageError(EqlibError):
+    """Bad command-line parameters: the CLI exits with code 2."""

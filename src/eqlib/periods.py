@@ -1,0 +1,84 @@
+"""Reporting periods: financial years (April to March, the default), calendar years and months.
+
+A period has a label and explicit start and end dates (inclusive). Labels:
+``2021-22`` (financial year 1 April 2021 to 31 March 2022), ``2021`` (calendar year),
+``2021-04`` (month). ``2021/22`` and ``202122`` are accepted for financial years.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date
+
+
+class PeriodError(ValueError):
+    """A period label that cannot be read."""
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    start: date
+    end: date
+    label: str
+    kind: str  # "financial_year", "calendar_year", "month", "as_at"
+
+    @property
+    def display(self) -> str:
+        """Label as GSS style writes it: 2021/22 for a financial year."""
+        if self.kind == "financial_year":
+            return self.label.replace("-", "/")
+        if self.kind == "month":
+            return self.start.strftime("%B %Y")
+        if self.kind == "as_at":
+            return f"as at {self.start.day} {self.start.strftime('%B %Y')}"
+        return self.label
+
+
+def financial_year(start_year: int) -> Period:
+    return Period(date(start_year, 4, 1), date(start_year + 1, 3, 31),
+                  f"{start_year}-{(start_year + 1) % 100:02d}", "financial_year")
+
+
+def calendar_year(year: int) -> Period:
+    return Period(date(year, 1, 1), date(year, 12, 31), str(year), "calendar_year")
+
+
+def month(year: int, month_number: int) -> Period:
+    last = calendar.monthrange(year, month_number)[1]
+    return Period(date(year, month_number, 1), date(year, month_number, last),
+                  f"{year}-{month_number:02d}", "month")
+
+
+def as_at(day: date) -> Period:
+    """A snapshot (workforce 'as at 31 March')."""
+    return Period(day, day, day.isoformat(), "as_at")
+
+
+def parse(label: str | int) -> Period:
+    """Read a period label: ``2021-22``, ``2021/22``, ``202122``, ``2021`` or ``2021-04``."""
+    text = str(label).strip()
+    m = re.fullmatch(r"(\d{4})\s*[-/]\s*(\d{2}|\d{4})", text)
+    if m:
+        first, second = int(m.group(1)), m.group(2)
+        if len(second) == 2 and int(second) == (first + 1) % 100:
+            return financial_year(first)
+        if len(second) == 4 and int(second) == first + 1:
+            return financial_year(first)
+        if len(second) == 2 and 1 <= int(second) <= 12:
+            return month(first, int(second))
+    m = re.fullmatch(r"(\d{4})(\d{2})", text)
+    if m and int(m.group(2)) == (int(m.group(1)) + 1) % 100:
+        return financial_year(int(m.group(1)))
+    if re.fullmatch(r"\d{4}", text):
+        return calendar_year(int(text))
+    raise PeriodError(
+        f"Cannot read the period {label!r}: expected a financial year such as 2021-22 "
+        "(or 2021/22), a calendar year such as 2021, or a month such as 2021-04"
+    )
+
+
+def financial_year_of(day: date) -> Period:
+    """The financial year (April to March) containing ``day``."""
+    return financial_year(day.year if day.month >= 4 else day.year - 1)
