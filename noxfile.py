@@ -1,0 +1,47 @@
+"""nox sessions: tests, report, notebooks, lint, bench. `nox -l` lists them."""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.sessions = ["lint", "tests"]
+DEFAULT_AREA = "south-wales"
+DEFAULT_YEAR = "2021-22"
+
+
+@nox.session(python="3.11")
+def tests(session: nox.Session) -> None:
+    """The whole test suite (the README's test command)."""
+    session.install("-e", ".[test]")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session(python="3.11")
+def report(session: nox.Session) -> None:
+    """Build the default report (or pass --area/--year after --)."""
+    session.install("-e", ".")
+    args = session.posargs or ["--area", DEFAULT_AREA, "--year", DEFAULT_YEAR]
+    session.run("eqlib", "build", *args)
+
+
+@nox.session(python="3.11")
+def notebooks(session: nox.Session) -> None:
+    """Execute the notebooks for the default area and year (or pass --area/--year/--all)."""
+    session.install("-e", ".")
+    args = session.posargs or ["--area", DEFAULT_AREA, "--year", DEFAULT_YEAR]
+    session.run("eqlib", "run", *args)
+
+
+@nox.session(python="3.11")
+def lint(session: nox.Session) -> None:
+    """ruff lint and format check."""
+    session.install("ruff>=0.5")
+    session.run("ruff", "check", "src", "tests", "benchmarks", "noxfile.py")
+
+
+@nox.session(python="3.11")
+def bench(session: nox.Session) -> None:
+    """Speed and memory benchmarks (figures are printed; see README)."""
+    session.install("-e", ".[test]")
+    for script in ("bench_store.py", "bench_metrics.py", "bench_batch.py", "bench_render.py"):
+        session.run("python", f"benchmarks/{script}", *session.posargs)
