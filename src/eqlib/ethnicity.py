@@ -140,6 +140,8 @@ _HO = {
     "Unknown": "Not stated",
     "Unreported": "Not stated",
     "Unknown ethnicity": "Not stated",
+    "Don't know": "Not stated",  # use of force 2018/19: the officer could not perceive it
+    "Not known / stated": "Not stated",  # IOPC
 }
 
 _TABLES: dict[str, dict[str, str]] = {
