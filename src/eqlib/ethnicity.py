@@ -142,6 +142,18 @@ _HO = {
     "Unknown ethnicity": "Not stated",
     "Don't know": "Not stated",  # use of force 2018/19: the officer could not perceive it
     "Not known / stated": "Not stated",  # IOPC
+    # Ethnicity facts and figures detailed labels (stop and search national series and 2022/23 table)
+    "Indian": "Asian", "Pakistani": "Asian", "Bangladeshi": "Asian",
+    "Any other Asian background": "Asian", "Asian other": "Asian",
+    "Black African": "Black", "Black Caribbean": "Black",
+    "Any other black background": "Black", "Black other": "Black",
+    "Mixed White and Asian": "Mixed", "Mixed White and Black African": "Mixed",
+    "Mixed White and Black Caribbean": "Mixed",
+    "Any other mixed/multiple ethnic background": "Mixed", "Mixed other": "Mixed",
+    "White British": "White", "White Irish": "White", "Gypsy or Irish Traveller": "White",
+    "Roma": "White", "Any other white background": "White", "White other": "White",
+    "Arab": "Other", "Any other ethnic group": "Other", "Any other ethnic background": "Other",
+    "Other inc Chinese": "Other",
 }
 
 _TABLES: dict[str, dict[str, str]] = {
