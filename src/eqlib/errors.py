@@ -27,6 +27,7 @@ class DataError(EqlibError, ValueError):
             detail += f"; expected {expected}"
         super().__init__(f"{where}: {detail}" if where else detail)
         self.file, self.row, self.column, self.value, self.expected = file, row, column, value, expected
+        self.message = message
 
 
 class UsageError(EqlibError):
