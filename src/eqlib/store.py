@@ -128,11 +128,12 @@ def loader_version(dataset: Dataset) -> str:
 
 
 def _files(dataset: Dataset, raw: Path) -> list[Path]:
-    found = dataset.paths(raw)
-    if not found:
+    """The raw files a dataset reads; every one of its patterns must match at least one file."""
+    missing = [pattern for pattern in dataset.files if not any(raw.glob(pattern))]
+    if missing:
         raise DataError(f"no raw files for dataset {dataset.id!r}", file=str(raw),
-                        expected="files matching " + ", ".join(dataset.files))
-    return found
+                        value=", ".join(missing), expected="files matching " + ", ".join(dataset.files))
+    return dataset.paths(raw)
 
 
 def dataset_key(dataset: Dataset, raw: Path, hashes: FileHashes) -> tuple[str, dict[str, str]]:
