@@ -142,6 +142,8 @@ _HO = {
     "Unknown ethnicity": "Not stated",
     "Don't know": "Not stated",  # use of force 2018/19: the officer could not perceive it
     "Not known / stated": "Not stated",  # IOPC
+    "Not known / Not stated": "Not stated",  # IOPC
+    "Not known": "Not stated",  # IOPC
     # Ethnicity facts and figures detailed labels (stop and search national series and 2022/23 table)
     "Indian": "Asian", "Pakistani": "Asian", "Bangladeshi": "Asian",
     "Any other Asian background": "Asian", "Asian other": "Asian",
