@@ -609,6 +609,7 @@ def aggregate(
 
     # months present per area and period
     if coverage is not None:
+        coverage = coverage.loc[coverage["area_code"].isin(set(counts["area_code"]))]
         cov = coverage.loc[coverage["symbol"] == "", ["area_code", "period_start"]].drop_duplicates()
         months_all = coverage[["area_code", "period_start"]].drop_duplicates()
     else:
