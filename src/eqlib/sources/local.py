@@ -339,11 +339,12 @@ class Problem:
     message: str
 
     def to_error(self, more: int = 0) -> DataError:
-        message = self.message
+        error = DataError(self.message, file=self.file, row=self.row, column=self.column, value=self.value,
+                          expected=self.expected)
         if more:
-            message += f" [and {more} more problem{'s' if more > 1 else ''}: run `eqlib data validate {self.file}`]"
-        return DataError(message, file=self.file, row=self.row, column=self.column, value=self.value,
-                         expected=self.expected)
+            error.args = (f"{error.args[0]} (and {more} more problem{'s' if more > 1 else ''}: "
+                          f"run `eqlib data validate {self.file}` to list them all)",)
+        return error
 
     def __str__(self) -> str:
         return str(self.to_error())
@@ -376,8 +377,8 @@ def _header_name(text: str) -> str:
     return re.sub(r"[\s\-]+", "_", text.strip().lstrip("\ufeff").casefold())
 
 
-def _closest(value: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(str(value), list(choices), n=3, cutoff=0.6)
+def _closest(value: str, choices: Iterable[str], cutoff: float = 0.6) -> str:
+    close = difflib.get_close_matches(str(value), list(choices), n=3, cutoff=cutoff)
     return f" (closest: {', '.join(close)})" if close else ""
 
 
@@ -531,7 +532,8 @@ def _looks_like_data(cells: list[str]) -> bool:
     return False
 
 
-def _choose_template(header: list[str], template: str | None, problems: _Problems) -> Template | None:
+def _choose_template(header: list[str], raw: list[str], template: str | None,
+                     problems: _Problems) -> Template | None:
     names = set(header)
     expected_all = "; ".join(f"{t.name}: {t.header}" for t in TEMPLATES.values())
     if template is not None:
@@ -550,11 +552,11 @@ def _choose_template(header: list[str], template: str | None, problems: _Problem
         return None
     known = {n for t in TEMPLATES.values() for n in t.names}
     if not names & known:
-        if _looks_like_data(header):
+        if _looks_like_data(raw):
             problems.add("missing header: the first row holds data, not column names", row=1,
-                         value=",".join(header), expected="a header row, e.g. " + expected_all)
+                         value=",".join(raw), expected="a header row, e.g. " + expected_all)
         else:
-            problems.add("the header matches no template", row=1, value=",".join(header),
+            problems.add("the header matches no template", row=1, value=",".join(raw),
                          expected="the header of one of the templates: " + expected_all)
         return None
 
@@ -562,33 +564,34 @@ def _choose_template(header: list[str], template: str | None, problems: _Problem
         return len(names & set(t.names)) / len(names | set(t.names))
 
     best = max(TEMPLATES.values(), key=overlap)
-    missing = [n for n in best.required if n not in names]
-    problems.add(f"the header matches no template; the closest is {best.name!r}, which also needs "
-                 + ", ".join(repr(m) for m in missing), row=1, value=",".join(header),
-                 expected=f"{best.name}: {best.header}")
+    _check_header(header, best, problems,
+                  context=f"the header matches no template (the closest is {best.name!r}): ")
     return None
 
 
-def _check_header(header: list[str], tmpl: Template, problems: _Problems) -> bool:
+def _check_header(header: list[str], tmpl: Template, problems: _Problems, context: str = "") -> bool:
     ok = True
     seen: set[str] = set()
+    missing = [n for n in tmpl.required if n not in header]
     for position, name in enumerate(header, start=1):
         if name == "":
-            problems.add("empty column name", row=1, column=f"#{position}", value="",
+            problems.add(context + "empty column name", row=1, column=f"#{position}", value="",
                          expected=f"the {tmpl.name} header: {tmpl.header}")
             ok = False
         elif name in seen:
-            problems.add("column appears twice", row=1, column=name, value=name,
+            problems.add(context + "column appears twice", row=1, column=name, value=name,
                          expected="each column once")
             ok = False
         elif name not in tmpl.names:
-            problems.add(f"unknown column for the {tmpl.name} template", row=1, column=name, value=name,
-                         expected="one of " + ", ".join(tmpl.names) + _closest(name, tmpl.names))
+            problems.add(context + f"unknown column for the {tmpl.name} template", row=1, column=name, value=name,
+                         expected="one of " + ", ".join(tmpl.names)
+                         + (_closest(name, tmpl.names) or _closest(name, missing))
+                         + (f"; missing: {', '.join(missing)}" if missing else ""))
             ok = False
         seen.add(name)
     for name in tmpl.required:
         if name not in seen:
-            problems.add(f"missing column for the {tmpl.name} template", row=1, column=name,
+            problems.add(context + f"missing column for the {tmpl.name} template", row=1, column=name,
                          expected=f"the {tmpl.name} header: {tmpl.header}")
             ok = False
     return ok
@@ -706,10 +709,10 @@ def _parse_file(path: Path, template: str | None, allow_examples: bool) -> tuple
         text = read_csv_text(path)
     except DataError as exc:
         problems.add_error(exc)
-        return _Parsed(None), problems
+        return _Parsed(None), problems.items
     except OSError as exc:
         problems.add(f"cannot read the file ({exc.strerror})", expected="a readable CSV file")
-        return _Parsed(None), problems
+        return _Parsed(None), problems.items
     reader = csv.reader(io.StringIO(text, newline=""))
     header: list[str] | None = None
     parsed = _Parsed(None)
@@ -722,7 +725,7 @@ def _parse_file(path: Path, template: str | None, allow_examples: bool) -> tuple
                 continue
             if header is None:
                 header = [_header_name(c) for c in cells]
-                tmpl = _choose_template(header, template, problems)
+                tmpl = _choose_template(header, cells, template, problems)
                 if tmpl is None or not _check_header(header, tmpl, problems):
                     return parsed, problems.items
                 parsed.template = tmpl
