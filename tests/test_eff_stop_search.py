@@ -109,7 +109,7 @@ def test_unreported_deduplicated_and_reconciled(national, caplog):
     with caplog.at_level(logging.WARNING):
         eff.read_national(RAW / eff.NATIONAL_FILE)
     assert "exact duplicate" in caplog.text
-    assert "twice All minus the five broad groups" in caplog.text
+    assert "twice All minus the five broad groups in 11 year(s)" in caplog.text
 
 
 def test_rows_in_equal_rows_out_plus_duplicates(national):

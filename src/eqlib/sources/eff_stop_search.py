@@ -178,8 +178,9 @@ def read_national(path: str | Path) -> pd.DataFrame:
             "excludes": EXCLUDES_GREATER_MANCHESTER,
             "source_row": number,
         })
-    for first_row, dup_row in duplicates:
-        log.warning("%s: row %d is an exact duplicate of row %d; kept one", path, dup_row, first_row)
+    if duplicates:
+        log.warning("%s: %d exact duplicate row(s) dropped, keeping the first of each (rows %s)", path,
+                    len(duplicates), ", ".join(f"{dup} = {first}" for first, dup in duplicates))
     frame = _chinese_in_other(pd.DataFrame(records), path)
     frame = _reconcile_unreported(frame, path)
     _check_detailed_sum(frame, path)
@@ -204,6 +205,7 @@ def _reconcile_unreported(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
     """All = five broad groups + Unreported, year by year; correct a doubled Unreported count
     (logged, with the published figure kept) and raise on any other mismatch."""
     out = frame.copy()
+    corrected: list[str] = []
     for period, rows in out.groupby("period", sort=True):
         total = rows.loc[rows["level"] == "total", "count"]
         broad = rows.loc[(rows["level"] == "broad") & ~rows["source_label"].isin(UNREPORTED_LABELS), "count"]
@@ -218,7 +220,7 @@ def _reconcile_unreported(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
         if math.isclose(published, 2 * residual):
             note = (f"published Unreported {published:,.0f} is twice All minus the five broad groups; "
                     f"count set to {residual:,.0f} so that the groups add up to All")
-            log.warning("%s, %s: %s", path, period, note)
+            corrected.append(f"{period} {published:,.0f} -> {residual:,.0f}")
             out.loc[index, "count"] = residual
             out.loc[index, "note"] = note
             continue
@@ -227,6 +229,10 @@ def _reconcile_unreported(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
             f"({float(broad.sum()):,.0f}) plus Unreported", file=str(path),
             row=int(unreported["source_row"].iloc[0]), column="Number of stop and searches",
             value=published, expected=f"{residual:,.0f} (All minus the broad groups)")
+    if corrected:
+        log.warning("%s: the Unreported count is twice All minus the five broad groups in %d year(s); "
+                    "count set to the residual, published figure kept in published_count (%s)",
+                    path, len(corrected), "; ".join(corrected))
     return out
 
 
