@@ -158,6 +158,16 @@ def test_counts_reconcile_with_records(records, counts):
     assert per_month.to_dict() == records.groupby(["area_code", "month"]).size().astype(float).to_dict()
 
 
+@pytest.mark.parametrize("dimension", ["group", "source_label", *pu.COUNT_DIMENSIONS])
+def test_aggregate_keeps_every_record_for_each_dimension(counts, records, dimension):
+    for period in ("financial_year", "calendar_year", "month"):
+        out = pu.aggregate(counts, by=[dimension], period=period, include_vehicle_only=True)
+        assert out["count"].sum() == len(records)
+        assert out[dimension].notna().all()
+        # area totals per period agree with the records, whatever the dimension
+        assert (out.groupby("area_code")["count"].sum() == records.groupby("area_code").size()).all()
+
+
 def test_vehicle_only_flag_and_exclusion(records, counts):
     assert (records["vehicle_only"] == (records["type"] == "Vehicle search")).all()
     n_vehicle = int(records["vehicle_only"].sum())
@@ -185,7 +195,7 @@ def test_gwent_august_2019_missing_at_source(coverage, counts):
     assert (coverage["status"] == "present").sum() == 191
     assert (coverage["status"] != "present").sum() == 1
     # coverage counts equal the independent row counts
-    present = coverage[coverage["status"] == "present"].set_index("note")["count"]
+    present = coverage[coverage["status"] == "present"].set_index("source_file")["count"]
     for path in pu.month_files(RAW)[:20]:
         assert present[path.name] == _independent_row_count(path)
     fy = pu.aggregate(counts[counts["area_code"] == GWENT], by=[], coverage=coverage).set_index("period")

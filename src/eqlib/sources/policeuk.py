@@ -499,16 +499,17 @@ def coverage_from_files(files: list[Path], *, dataset: str = "stop_search_police
             key = (slug, period.label)
             if key in present:
                 path, n = present[key]
-                status, count, symbol, note = "present", float(n), "", path.name
+                status, count, symbol, note, source_file = "present", float(n), "", "", path.name
             else:
                 status = "missing at source" if key in known else "missing"
-                count, symbol, note = float("nan"), "[x]", known.get(key, "no file for this month")
+                count, symbol, source_file = float("nan"), "[x]", ""
+                note = known.get(key, "no file for this month")
                 log.warning("police.uk stop and search: %s %s %s", area.name, period.label, status)
             rows.append({
                 "area_code": area.code, "area_name": area.name, "period": period.label,
                 "period_start": pd.Timestamp(period.start), "period_end": pd.Timestamp(period.end),
                 "group": "All", "source_label": "", "count": count, "symbol": symbol,
-                "status": status, "note": note,
+                "status": status, "note": note, "source_file": source_file,
             })
     return finalise(pd.DataFrame(rows), dataset=dataset)
 
