@@ -57,8 +57,15 @@ def as_at(day: date) -> Period:
 
 
 def parse(label: str | int) -> Period:
-    """Read a period label: ``2021-22``, ``2021/22``, ``202122``, ``2021`` or ``2021-04``."""
+    """Read a period label: ``2021-22``, ``2021/22``, ``202122``, ``2021``, ``2021-04`` or a
+    snapshot date ``2021-03-31`` (:func:`as_at`)."""
     text = str(label).strip()
+    m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", text)
+    if m:
+        try:
+            return as_at(date(int(m.group(1)), int(m.group(2)), int(m.group(3))))
+        except ValueError:
+            raise PeriodError(f"Cannot read the period {label!r}: not a real date") from None
     m = re.fullmatch(r"(\d{4})\s*[-/]\s*(\d{2}|\d{4})", text)
     if m:
         first, second = int(m.group(1)), m.group(2)
@@ -75,7 +82,7 @@ def parse(label: str | int) -> Period:
         return calendar_year(int(text))
     raise PeriodError(
         f"Cannot read the period {label!r}: expected a financial year such as 2021-22 "
-        "(or 2021/22), a calendar year such as 2021, or a month such as 2021-04"
+        "(or 2021/22), a calendar year such as 2021, a month such as 2021-04, or a date such as 2021-03-31"
     )
 
 
