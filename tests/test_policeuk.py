@@ -353,3 +353,13 @@ def test_coverage_finds_gap_in_fixture():
     missing = cov[cov["status"] == "missing"]
     assert len(missing) == 9 and missing["count"].isna().all() and (missing["symbol"] == "[x]").all()
     assert cov.loc[cov["period"] == "2021-04", "count"].iloc[0] == 6
+
+
+def test_aggregate_with_coverage_marks_wholly_missing_periods(fixture_counts):
+    files = sorted((DATA / "good").glob("*.csv"))
+    cov = pu.coverage_from_files(files, expected_spans={"south-wales": ("2020-12", "2022-03")}, known_missing={})
+    cal = pu.aggregate(fixture_counts, by=[], period="calendar_year", coverage=cov).set_index("period")
+    # December 2020 is expected but has no file: 2020 is wholly missing -> [x], not zero
+    assert pd.isna(cal.loc["2020", "count"]) and cal.loc["2020", "symbol"] == "[x]"
+    assert cal.loc["2020", "months_present"] == 0 and cal.loc["2020", "months_expected"] == 1 * 12
+    assert cal.loc["2021", "count"] == 6.0 and cal.loc["2021", "months_present"] == 2

@@ -621,17 +621,22 @@ def aggregate(
 
     keys = ["area_code", "area_name", "_period", *by]
     out = frame.groupby(keys, dropna=False, observed=True, sort=True)["count"].sum().reset_index()
-    if coverage is not None:
-        # keep area-periods whose months are all in the coverage, even with no counts
+    out["symbol"] = ""
+    if coverage is not None and not by:
+        # area-periods in the coverage with no counts: 0 if some month's file exists (no records),
+        # else missing with [x] (every month missing): never a silent gap and never a false zero
         names = coverage[["area_code", "area_name"]].drop_duplicates()
         periods_all = months_all.assign(
             _period=months_all["period_start"].map(lambda s: _period_of(pd.Timestamp(s), period)))
         periods_all = periods_all[["area_code", "_period"]].drop_duplicates().merge(names, on="area_code")
-        missing = periods_all.merge(out[["area_code", "_period"]].drop_duplicates(),
-                                    on=["area_code", "_period"], how="left", indicator=True)
-        missing = missing.loc[missing["_merge"] == "left_only"].drop(columns="_merge")
-        if len(missing) and not by:
-            out = pd.concat([out, missing.assign(count=0.0)], ignore_index=True)
+        absent = periods_all.merge(out[["area_code", "_period"]].drop_duplicates(),
+                                   on=["area_code", "_period"], how="left", indicator=True)
+        absent = absent.loc[absent["_merge"] == "left_only"].drop(columns="_merge")
+        if len(absent):
+            has_file = absent.set_index(["area_code", "_period"]).index.isin(present.index)
+            absent = absent.assign(count=[0.0 if f else float("nan") for f in has_file],
+                                   symbol=["" if f else "[x]" for f in has_file])
+            out = pd.concat([out, absent], ignore_index=True)
     out = out.merge(present, left_on=["area_code", "_period"], right_index=True, how="left")
     out["months_present"] = out["months_present"].fillna(0).astype(int)
     out["months_expected"] = out["_period"].map(_months_in).astype(int)
@@ -644,7 +649,6 @@ def aggregate(
         out["group"] = "All"
     if "source_label" not in by:
         out["source_label"] = ""
-    out["symbol"] = ""
     dataset = str(counts["dataset"].iloc[0]) if "dataset" in counts and len(counts) else "stop_search_policeuk"
     out = finalise(out, dataset=dataset)
     total_in, total_out = float(frame["count"].sum()), float(out["count"].sum())
