@@ -1,0 +1,15 @@
+"""The report's fallback render path (pandoc + Typst) and its pieces.
+
+* :mod:`eqlib.report.notebook` -- executed notebook -> pandoc markdown (the Quarto subset);
+* :mod:`eqlib.report.document` -- chapters parsed, checked for accessibility, numbered, joined;
+* :mod:`eqlib.report.fallback` -- the document -> self-contained HTML and tagged PDF;
+* :mod:`eqlib.report.national` -- the national index page for a year.
+
+Shipped files: ``template.html`` + ``report.css`` (HTML), ``report.typ`` (Typst template),
+``filters/alt-text.lua`` (alt text for HTML and Typst images; also used by the Quarto path).
+:mod:`eqlib.render` is the entry point.
+"""
+
+from eqlib.report.notebook import RenderError
+
+__all__ = ["RenderError"]

@@ -1,0 +1,171 @@
+"""The fallback render path: executed notebooks -> one pandoc document -> HTML and Typst -> PDF.
+
+Used when ``quarto`` is not on PATH. The same engines Quarto uses (pandoc, from PyPI
+``pypandoc-binary``; Typst, from PyPI ``typst``), the same notebooks, the same structure:
+title page, contents, executive summary, numbered sections, appendix, page numbers (PDF).
+Nothing is downloaded: the HTML embeds its images and CSS; the PDF uses Debian fonts
+(``fonts-liberation2``) or Typst's embedded fonts.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import pypandoc
+
+from eqlib.report.document import (
+    Chapter,
+    Role,
+    assemble,
+    parse_markdown,
+    to_json,
+)
+from eqlib.report.notebook import RenderError, notebook_to_markdown
+
+log = logging.getLogger(__name__)
+
+MEDIA_FOLDER = "_render_files"
+FONT_DIRS = (
+    "/usr/share/fonts/truetype/liberation2",
+    "/usr/share/fonts/truetype/liberation",
+    "/usr/share/fonts/truetype/dejavu",
+)
+
+
+@dataclass
+class ReportDocument:
+    """The assembled report, ready to write as HTML or PDF."""
+
+    folder: Path  # the executed notebooks' folder: relative image paths resolve here
+    blocks: list[dict]
+    meta: dict[str, str]
+    references: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+def resource(name: str) -> Path:
+    """Path of a file shipped in ``eqlib.report`` (templates, CSS, Lua filters)."""
+    return Path(str(resources.files("eqlib.report").joinpath(name)))
+
+
+def build_document(folder: Path, chapters: Sequence[tuple[str, Role]], meta: dict[str, str]) -> ReportDocument:
+    """Read the executed notebooks in ``folder`` and assemble the report.
+
+    Parameters
+    ----------
+    folder
+        ``_build/<area>/<year>/`` holding ``<stem>.ipynb`` for each chapter.
+    chapters
+        ``(notebook stem, role)`` in reading order; role is summary, section or appendix.
+    meta
+        Title page metadata (title, subtitle, publisher, period, lang, ...). Raw YAML front
+        matter in a notebook adds to it, without overriding what is given here.
+    """
+    missing = [f"{stem}.ipynb" for stem, _ in chapters if not (folder / f"{stem}.ipynb").is_file()]
+    if missing:
+        raise RenderError(
+            f"{folder}: executed notebooks missing: {', '.join(missing)}. Run 'eqlib run' for this "
+            "area and year first (or 'eqlib build', which runs and renders)."
+        )
+    parsed: list[Chapter] = []
+    warnings: list[str] = []
+    merged = dict(meta)
+    for stem, role in chapters:
+        source = notebook_to_markdown(folder / f"{stem}.ipynb", media_dir=folder / MEDIA_FOLDER,
+                                      media_prefix=MEDIA_FOLDER)
+        warnings.extend(source.warnings)
+        for key, value in source.front_matter.items():
+            if isinstance(value, (str, int, float)):
+                merged.setdefault(str(key), str(value))
+        parsed.append(Chapter(source=source, role=role, blocks=parse_markdown(source.markdown)))
+    _check_image_files(folder, parsed)
+    blocks, references = assemble(parsed)
+    return ReportDocument(folder=folder, blocks=blocks, meta=merged, references=references, warnings=warnings)
+
+
+def _check_image_files(folder: Path, chapters: list[Chapter]) -> None:
+    from eqlib.report.document import iter_nodes
+
+    for chapter in chapters:
+        for node in iter_nodes(chapter.blocks):
+            if node["t"] != "Image":
+                continue
+            src = node["c"][2][0]
+            if "://" in src or src.startswith("data:"):
+                raise RenderError(f"{chapter.name}: image '{src}' is not a local file; the report "
+                                  "cannot fetch anything at render time")
+            path = (folder / src).resolve()
+            if not path.is_file():
+                raise RenderError(f"{chapter.name}: image file '{src}' not found (looked in {folder})")
+            if folder.resolve() not in path.parents:
+                raise RenderError(f"{chapter.name}: image '{src}' is outside {folder}; keep figures "
+                                  "next to the executed notebook (figures/<label>.png)")
+
+
+def _pandoc(doc: ReportDocument, to: str, extra: list[str]) -> str:
+    filters = ["--lua-filter", str(resource("filters/alt-text.lua"))]
+    return pypandoc.convert_text(
+        to_json(doc.blocks, doc.meta), to, format="json",
+        extra_args=["--standalone", f"--resource-path={doc.folder}", *filters, *extra],
+        cworkdir=str(doc.folder),
+    )
+
+
+def write_html(doc: ReportDocument, output: Path) -> Path:
+    """Write the self-contained HTML report (images and CSS embedded, no scripts)."""
+    html = _pandoc(doc, "html5", [
+        "--embed-resources", f"--template={resource('template.html')}", "--toc", "--toc-depth=3",
+        "--shift-heading-level-by=1", "--section-divs", "--wrap=none",
+    ])
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(html, encoding="utf-8")
+    log.info("wrote %s (%d bytes)", output, output.stat().st_size)
+    return output
+
+
+def typst_source(doc: ReportDocument) -> str:
+    """The Typst source of the PDF (pandoc's Typst writer + eqlib's template and alt-text filter)."""
+    return _pandoc(doc, "typst", [f"--template={resource('report.typ')}", "--wrap=preserve"])
+
+
+def font_paths() -> list[str]:
+    """Debian font folders that exist here (nothing is downloaded; Typst's own fonts back them up)."""
+    return [folder for folder in FONT_DIRS if Path(folder).is_dir()]
+
+
+def source_date_epoch() -> int:
+    """The PDF creation time: ``SOURCE_DATE_EPOCH`` if set, else 0, so the PDF is reproducible."""
+    value = os.environ.get("SOURCE_DATE_EPOCH", "0")
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise RenderError(f"SOURCE_DATE_EPOCH={value!r} is not a whole number of seconds") from exc
+
+
+def write_pdf(doc: ReportDocument, output: Path, *, tagged_standard: str | None = "ua-1") -> Path:
+    """Write the PDF through Typst: tagged, PDF/UA-1 by default (which refuses images without alt)."""
+    import typst
+
+    source = typst_source(doc)
+    typ_path = doc.folder / "_report.typ"
+    typ_path.write_text(source, encoding="utf-8")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    kwargs: dict = {}
+    if tagged_standard:
+        kwargs["pdf_standards"] = tagged_standard
+    try:
+        typst.compile(
+            str(typ_path), output=str(output), root=str(doc.folder), font_paths=font_paths(),
+            ignore_system_fonts=True, sys_inputs={"publisher": doc.meta.get("publisher", "")},
+            timestamp=source_date_epoch(), **kwargs,
+        )
+    except typst.TypstError as exc:
+        raise RenderError(f"Typst could not make the PDF from {typ_path}: {exc.message}\n"
+                          f"{exc.diagnostic}\nhints: {exc.hints}") from exc
+    log.info("wrote %s (%d bytes)", output, output.stat().st_size)
+    return output

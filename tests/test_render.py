@@ -1,0 +1,314 @@
+"""The report renderer: the notebook preprocessor, the accessibility checks, the fallback render
+(pandoc + Typst) of a fixture set of executed notebooks, the PDF as text, determinism, the
+national index, the CLI and the Quarto path (when quarto is on PATH)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+from eqlib import render as render_mod
+from eqlib.report.document import Chapter, assemble, parse_markdown
+from eqlib.report.notebook import ChapterSource, RenderError, cell_options, notebook_to_markdown
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURE = Path(__file__).parent / "data" / "render" / "fixture.py"
+AREA, YEAR = "south-wales", "2021-22"
+
+
+def _load_fixture():
+    spec = importlib.util.spec_from_file_location("render_fixture", FIXTURE)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+fixture_mod = _load_fixture()
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    """One fallback render of the fixture notebooks (shared by the tests that only read it)."""
+    root = tmp_path_factory.mktemp("project")
+    facts = fixture_mod.write_fixture(root / "_build" / AREA / YEAR)
+    result = render_mod.render(AREA, YEAR, engine="fallback", root=root)
+    return root, facts, result
+
+
+def _pdftotext(pdf: Path) -> str:
+    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+
+
+def _chapter(markdown: str, role="section", name="x.ipynb") -> Chapter:
+    return Chapter(source=ChapterSource(notebook=Path(name), markdown=markdown), role=role,
+                   blocks=parse_markdown(markdown))
+
+
+# ------------------------------------------------------------------ preprocessor
+def test_cell_options_are_parsed_and_stripped():
+    options, code = cell_options("#| echo: true\n#| fig-alt: 'A: b'\n#| label: fig-x\nprint(1)\n")
+    assert options == {"echo": True, "fig-alt": "A: b", "label": "fig-x"}
+    assert code.strip() == "print(1)"
+    assert cell_options("x = 1") == ({}, "x = 1")
+
+
+def test_preprocessor_honours_the_quarto_subset(tmp_path):
+    fixture_mod.write_fixture(tmp_path)
+    texts = [notebook_to_markdown(nb, media_dir=tmp_path / "m", media_prefix="m").markdown
+             for nb in sorted(tmp_path.glob("*.ipynb"))]
+    joined = "\n".join(texts)
+    for what, secret in fixture_mod.SECRETS.items():
+        assert secret not in joined, f"{what} leaked into the report markdown"
+    assert "print(summary_sentence)" not in joined  # code is never echoed by default
+    assert "{#fig-rates fig-alt=" in joined
+    assert ": Stop and search by ethnic group, 2021/22 {#tbl-searches}" in joined
+    assert "Black people were stopped and searched" in joined  # output: asis stream inlined
+
+
+def _write_nb(path: Path, cells) -> Path:
+    nb = new_notebook(cells=cells)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+    return path
+
+
+def test_echo_true_shows_code_and_front_matter_is_metadata(tmp_path):
+    raw = nbformat.v4.new_raw_cell("---\nkeywords: policing\n---")
+    nb = _write_nb(tmp_path / "a.ipynb", [raw, new_markdown_cell("# A"),
+                                          new_code_cell("#| echo: true\nx = 41 + 1", outputs=[])])
+    out = notebook_to_markdown(nb, media_dir=tmp_path, media_prefix=".")
+    assert out.front_matter == {"keywords": "policing"}
+    assert "x = 41 + 1" in out.markdown and "#| echo" not in out.markdown
+    assert "---" not in out.markdown
+
+
+def test_inline_image_output_needs_alt_text(tmp_path):
+    png = new_output("display_data", data={"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"})
+    bad = _write_nb(tmp_path / "bad.ipynb", [new_markdown_cell("# A"),
+                                              new_code_cell("#| fig-cap: A chart\nplot()", outputs=[png])])
+    with pytest.raises(RenderError, match="fig-alt"):
+        notebook_to_markdown(bad, media_dir=tmp_path / "m", media_prefix="m")
+    good = _write_nb(tmp_path / "good.ipynb", [new_markdown_cell("# A"), new_code_cell(
+        "#| label: fig-x\n#| fig-cap: A chart\n#| fig-alt: Bars rising from 1 to 3\nplot()", outputs=[png])])
+    out = notebook_to_markdown(good, media_dir=tmp_path / "m", media_prefix="m")
+    assert '![A chart](m/fig-x.png){#fig-x fig-alt="Bars rising from 1 to 3"}' in out.markdown
+    assert (tmp_path / "m" / "fig-x.png").read_bytes().startswith(b"\x89PNG")
+
+
+@pytest.mark.parametrize("output, message", [
+    (new_output("error", ename="KeyError", evalue="'Black'", traceback=[]), "KeyError"),
+    (new_output("display_data", data={"text/html": "<table></table>"}), "HTML only"),
+])
+def test_outputs_the_report_cannot_show_stop_the_render(tmp_path, output, message):
+    nb = _write_nb(tmp_path / "n.ipynb", [new_markdown_cell("# A"), new_code_cell("x", outputs=[output])])
+    with pytest.raises(RenderError, match=message):
+        notebook_to_markdown(nb, media_dir=tmp_path, media_prefix=".")
+
+
+# ------------------------------------------------------------------ accessibility checks
+@pytest.mark.parametrize("markdown, message", [
+    ("## Starts at two\n", "must open with one level-1 heading"),
+    ("# One\n\n### Skips two\n", "must not skip a level"),
+    ("# One\n\n# Two\n", "exactly one level-1 heading"),
+    ("# One\n\n![Cap](f.png){#fig-a}\n", "no alt text"),
+    ("# One\n\n| a | b |\n|---|---|\n| 1 | 2 |\n", "no caption"),
+    ("# One\n\nSee @fig-nowhere.\n", "does not match"),
+])
+def test_accessibility_rules_are_enforced(markdown, message):
+    with pytest.raises(RenderError, match=message):
+        assemble([_chapter(markdown)])
+
+
+def test_numbering_and_cross_references():
+    chapters = [
+        _chapter("# Summary\n\nSee @fig-a and @tbl-b.\n", role="summary"),
+        _chapter("# Comms {#sec-comms}\n\n## Part\n\n![Cap](f.png){#fig-a fig-alt=\"alt\"}\n\n"
+                 "| a | b |\n|---|---|\n| 1 | 2 |\n\n: Table cap {#tbl-b}\n"),
+        _chapter("# Data\n\n## Sources\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n: Sources {#tbl-s}\n",
+                 role="appendix"),
+    ]
+    blocks, refs = assemble(chapters)
+    assert refs == {"fig-a": "Figure 1.1", "tbl-b": "Table 1.1", "tbl-s": "Table A.1", "sec-comms": "Chapter 1"}
+    text = json.dumps(blocks)
+    assert '"Appendix"' in text and '"#fig-a"' in text and '"Cite"' not in text
+
+
+def test_duplicate_heading_ids_across_chapters_are_made_unique():
+    blocks, _ = assemble([_chapter("# A\n\n## Notes\n"), _chapter("# B\n\n## Notes\n")])
+    ids = [b["c"][1][0] for b in blocks if b["t"] == "Header"]
+    assert len(ids) == len(set(ids)) and "notes" in ids and "notes-2" in ids
+
+
+# ------------------------------------------------------------------ the fallback render
+def test_render_writes_html_pdf_and_record(rendered):
+    root, facts, result = rendered
+    site = root / "_site" / AREA / YEAR
+    assert result.engine_used == "fallback"
+    assert result.html == site / "index.html"
+    assert result.pdf == site / f"{AREA}-{YEAR}-equality-information.pdf"
+    record = json.loads((site / "render.json").read_text())
+    assert record["engine_used"] == "fallback"
+    assert record["pdf"] == result.pdf.name
+
+
+def test_html_is_self_contained_accessible_markup(rendered):
+    root, facts, result = rendered
+    html = result.html.read_text(encoding="utf-8")
+    assert '<html lang="en-GB"' in html
+    assert 'class="skip-link" href="#main"' in html and '<main id="main"' in html
+    assert '<nav id="TOC"' in html
+    assert not re.search(r"""(src|href)=["']https?://""", html), "the HTML must not load anything remote"
+    assert "<script" not in html
+    assert 'src="data:image/png;base64,' in html
+    assert f'alt="{facts["alt"]}"' in html
+    assert "<caption>Table 1.1: Stop and search by ethnic group, 2021/22</caption>" in html
+    assert f"<strong>{facts['key_number']}</strong>" in html
+    for secret in fixture_mod.SECRETS.values():
+        assert secret not in html
+
+
+def test_pdf_has_title_pages_key_number_and_tags(rendered):
+    root, facts, result = rendered
+    text = _pdftotext(result.pdf)
+    assert "Equality information 2021/22: South Wales" in text
+    assert "Police and Crime Commissioner for South Wales" in text
+    assert f"{facts['key_number']} per 1,000" in text
+    for heading in facts["headings"]:
+        assert heading in text
+    assert "Appendix A: Data and methods" in text
+    assert re.search(r"Page 2 of \d+", text), "page numbers in the footer"
+    info = subprocess.run(["pdfinfo", str(result.pdf)], capture_output=True, text=True).stdout
+    pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
+    assert pages > 1
+    assert re.search(r"Tagged:\s+yes", info)
+    assert "Title:           Equality information 2021/22: South Wales" in info
+    raw = result.pdf.read_bytes()
+    assert b"pdfuaid" in raw, "PDF/UA-1 identification in the XMP metadata"
+    assert facts["alt"].split(":")[0].encode() in raw or b"/Alt" in raw
+
+
+def test_pdf_pages_render_as_images(rendered, tmp_path):
+    root, facts, result = rendered
+    subprocess.run(["pdftoppm", "-r", "30", "-png", str(result.pdf), str(tmp_path / "page")], check=True)
+    pages = sorted(tmp_path.glob("page-*.png"))
+    assert len(pages) > 1
+    assert all(p.stat().st_size > 1000 for p in pages)
+
+
+def test_two_renders_are_byte_identical(rendered, tmp_path):
+    root, facts, first = rendered
+    html, pdf = first.html.read_bytes(), first.pdf.read_bytes()
+    other = tmp_path / "again"
+    shutil.copytree(root / "_build", other / "_build")
+    second = render_mod.render(AREA, YEAR, engine="fallback", root=other)
+    assert second.html.read_bytes() == html
+    assert second.pdf.read_bytes() == pdf
+
+
+def test_missing_notebooks_are_named(tmp_path):
+    (tmp_path / "_build" / AREA / YEAR).mkdir(parents=True)
+    with pytest.raises(RenderError, match="00_overview.ipynb.*eqlib run"):
+        render_mod.render(AREA, YEAR, engine="fallback", root=tmp_path)
+
+
+def test_image_without_alt_in_a_notebook_refuses_to_render(tmp_path):
+    folder = tmp_path / "_build" / AREA / YEAR
+    fixture_mod.write_fixture(folder)
+    nb = nbformat.read(folder / "04_workforce.ipynb", as_version=4)
+    nb.cells.append(new_code_cell("show()", outputs=[new_output(
+        "display_data", data={"text/markdown": "![Officers](figures/rates.png){#fig-officers}"})]))
+    nbformat.write(nb, folder / "04_workforce.ipynb")
+    with pytest.raises(RenderError, match="04_workforce.ipynb: image 'figures/rates.png' has no alt text"):
+        render_mod.render(AREA, YEAR, engine="fallback", root=tmp_path)
+
+
+def test_metadata_title_and_publisher_override(tmp_path):
+    from eqlib import areas, periods
+
+    meta = render_mod.report_metadata(areas.resolve("south-wales"), periods.financial_year(2021), root=tmp_path)
+    assert meta["title"] == "Equality information 2021/22: South Wales"
+    assert meta["lang"] == "en-GB"
+    assert meta["period"] == "1 April 2021 to 31 March 2022"
+    (tmp_path / "params").mkdir()
+    (tmp_path / "params" / "metropolitan-2021-22.yml").write_text(
+        "area: metropolitan\nyear: 2021-22\npublisher: MOPAC test\n")
+    meta = render_mod.report_metadata(areas.resolve("metropolitan"), periods.financial_year(2021), root=tmp_path)
+    assert meta["publisher"] == "MOPAC test"
+    assert "MOPAC test" in meta["footer"]
+
+
+# ------------------------------------------------------------------ national index
+def test_national_index_links_rendered_reports_and_shows_the_funnel(rendered, tmp_path):
+    root, facts, result = rendered
+    png = root / "_build" / AREA / YEAR / "figures" / "rates.png"
+    path = render_mod.render_national_index(YEAR, root=root, funnel_png=png,
+                                            funnel_alt="Funnel plot of 43 areas: South Wales within limits")
+    assert path == root / "_site" / YEAR / "index.html"
+    html = path.read_text(encoding="utf-8")
+    assert f'href="../{AREA}/{YEAR}/index.html"' in html
+    assert f'href="../{AREA}/{YEAR}/{AREA}-{YEAR}-equality-information.pdf"' in html
+    assert "1 of 43 police force areas have a rendered report for 2021/22." in html
+    assert 'alt="Funnel plot of 43 areas: South Wales within limits"' in html
+    assert "<caption>" in html and '<html lang="en-GB"' in html
+    with pytest.raises(RenderError, match="alt text"):
+        render_mod.render_national_index(YEAR, root=root, funnel_png=png, funnel_alt=" ")
+
+
+# ------------------------------------------------------------------ CLI
+def test_cli_render(tmp_path, monkeypatch, capsys):
+    from eqlib.cli import main
+
+    fixture_mod.write_fixture(tmp_path / "_build" / AREA / YEAR)
+    monkeypatch.setenv("EQLIB_ROOT", str(tmp_path))
+    monkeypatch.setattr(render_mod, "quarto_path", lambda: None)
+    assert main(["render", "--area", "South Wales", "--year", "2021"]) == 0
+    out = capsys.readouterr().out
+    assert "index.html" in out and "(engine: fallback)" in out
+    assert (tmp_path / "_site" / AREA / YEAR / "index.html").is_file()
+    assert main(["render", "--area", "gwent", "--year", "2021-22"]) == 1  # nothing executed for Gwent
+    assert "eqlib run" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ _quarto.yml and the Quarto path
+def test_quarto_yml_is_the_book_of_the_same_chapters():
+    config = yaml.safe_load((ROOT / "_quarto.yml").read_text())
+    assert config["project"]["type"] == "book"
+    chapters = [c.removesuffix(".ipynb") for c in config["book"]["chapters"] + config["book"]["appendices"]]
+    expected = [stem for stem, _ in render_mod.CHAPTERS]
+    assert chapters == ["index", *expected[1:]]
+    assert config["execute"]["enabled"] is False and config["execute"]["echo"] is False
+    assert config["format"]["html"]["embed-resources"] is True
+    assert config["format"]["html"]["lang"] == "en-GB" and config["lang"] == "en-GB"
+    assert "typst" in config["format"]
+    filled = render_mod.quarto_config({"title": "T", "subtitle": "S", "publisher": "P"}, ROOT)
+    assert filled["book"]["title"] == "T"
+    assert Path(filled["format"]["typst"]["filters"][-1]).is_file()
+
+
+def test_quarto_path(tmp_path):
+    if render_mod.quarto_path() is None:
+        pytest.skip("quarto not on PATH: the Quarto render path cannot run here (the fallback is tested above)")
+    shutil.copy(ROOT / "_quarto.yml", tmp_path / "_quarto.yml")
+    facts = fixture_mod.write_fixture(tmp_path / "_build" / AREA / YEAR)
+    result = render_mod.render(AREA, YEAR, engine="quarto", root=tmp_path)
+    assert result.engine_used == "quarto"
+    assert facts["key_number"] in result.html.read_text(encoding="utf-8")
+    assert facts["key_number"] in _pdftotext(result.pdf)
+
+
+def test_engine_quarto_without_quarto_is_a_usage_error(tmp_path, monkeypatch):
+    from eqlib.errors import UsageError
+
+    monkeypatch.setattr(render_mod, "quarto_path", lambda: None)
+    with pytest.raises(UsageError, match="quarto is not on PATH"):
+        render_mod.render(AREA, YEAR, engine="quarto", root=tmp_path)
