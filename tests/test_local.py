@@ -134,15 +134,26 @@ def test_header_case_order_and_spaces_do_not_matter(tmp_path):
 
 def test_workforce_as_at_is_a_snapshot_period(tmp_path):
     path = write(tmp_path / "wf.csv", TEMPLATES["workforce"].header + "\n"
-                 "Gwent,force,officer,Sergeant,31/03/2022,ethnicity,Asian or Asian British,7,\n"
-                 "Gwent,opcc,staff,all,2022-03-31,sex,Male,9,\n")
+                 "Gwent,force,officer,Sergeant,31/03/2022,ethnicity,Asian or Asian British,F,7,\n"
+                 "Gwent,force,officer,Sergeant,31/03/2022,ethnicity,Asian or Asian British,Male,5,\n"
+                 "Gwent,opcc,staff,all,2022-03-31,sex,Male,,9,\n")
     frame = read_local(path)
-    assert frame["period"].tolist() == ["2022-03-31", "2022-03-31"]
+    assert frame["period"].tolist() == ["2022-03-31"] * 3
     assert (frame["period_start"] == frame["period_end"]).all()
-    assert frame["organisation"].tolist() == ["force", "opcc"]
-    assert frame["worker_type"].tolist() == ["officer", "staff"]
-    assert frame["rank"].tolist() == ["Sergeant", "all"]
-    assert frame["count"].sum() == 16
+    assert frame["organisation"].tolist() == ["force", "force", "opcc"]
+    assert frame["worker_type"].tolist() == ["officer", "officer", "staff"]
+    assert frame["rank"].tolist() == ["Sergeant", "Sergeant", "all"]
+    assert frame["sex"].tolist() == ["Female", "Male", "all"]
+    assert frame["count"].sum() == 21
+
+
+def test_workforce_sex_cross_tab_is_checked(tmp_path):
+    path = write(tmp_path / "wf.csv", TEMPLATES["workforce"].header + "\n"
+                 "Gwent,force,officer,all,2022-03-31,sex,Male,Male,9,\n"
+                 "Gwent,force,staff,all,2022-03-31,ethnicity,White,Woman?,9,\n")
+    problems = validate(path)
+    assert [(p.row, p.column, p.value) for p in problems] == [(2, "sex", "Male"), (3, "sex", "Woman?")]
+    assert "blank or 'all' when the characteristic is sex" in problems[0].expected
 
 
 def test_satisfaction_count_and_denominator(tmp_path):

@@ -145,7 +145,8 @@ class Column:
     """One column of a template.
 
     ``kind`` is one of: ``area``, ``period``, ``as_at``, ``characteristic``, ``group``, ``count``,
-    ``denominator``, ``choice`` (one of ``choices``), ``strand``, ``text`` (free, non-empty) and
+    ``denominator``, ``choice`` (one of ``choices``), ``strand``, ``sex`` (a sex group, or blank or
+    ``all`` for both: a cross-tabulation column), ``text`` (free, non-empty) and
     ``notes`` (free, may be empty).
     """
 
@@ -219,10 +220,12 @@ TEMPLATES: dict[str, Template] = {
                 Column("rank", "text", "rank (officers) or grade (staff); 'all' when not broken down"),
                 Column("as_at", "as_at", "snapshot date, YYYY-MM-DD (e.g. 2022-03-31)"),
                 _CHAR, _GROUP,
+                Column("sex", "sex", "optional cross-tabulation: Female or Male for ethnicity by sex; "
+                       "blank or 'all' for both", required=False),
                 Column("headcount", "count", "headcount (people, not FTE), or a GSS symbol"),
                 _NOTES,
             ),
-            key=("area", "organisation", "worker_type", "rank", "as_at", "characteristic", "group"),
+            key=("area", "organisation", "worker_type", "rank", "as_at", "characteristic", "group", "sex"),
             count_column="headcount",
             source="Force HR system (People Services) workforce returns; the OPCC's own HR records",
         ),
@@ -641,6 +644,19 @@ def _parse_row(cells: dict[str, str], tmpl: Template, row: int, problems: _Probl
             choice = _parse_choice(value, col, row, problems)
             if choice is not None:
                 out["measure" if col.name == tmpl.measure_column else col.name] = choice
+        elif kind == "sex":
+            text = _norm(value)
+            if text in ("", "all"):
+                out["sex"] = "all"
+            elif characteristic == "sex":
+                problems.add("sex is both the characteristic and the cross-tabulation", row=row, column=col.name,
+                             value=value, expected="blank or 'all' when the characteristic is sex")
+            else:
+                try:
+                    out["sex"] = group_of("sex", value)
+                except ValueError:
+                    problems.add("unknown sex", row=row, column=col.name, value=value,
+                                 expected="blank or 'all' (both sexes), or one of " + ", ".join(GROUPS["sex"]))
         elif kind == "text":
             if value.strip() == "":
                 problems.add(f"empty {col.name}", row=row, column=col.name, value=value,
@@ -674,6 +690,8 @@ def _key_of(cells: dict[str, str], parsed: dict[str, object], tmpl: Template) ->
         col = tmpl.column(name)
         if col.kind == "area":
             key.append(parsed.get("area_code"))
+        elif col.kind == "sex":
+            key.append(parsed.get("sex"))
         elif col.kind in ("period", "as_at"):
             key.append(parsed.get("period"))
         else:
@@ -758,7 +776,7 @@ def _check_rank_totals(records: list[tuple[dict[str, str], dict[str, object]]], 
     """Rank 'all' (not broken down) must not sit beside ranks of the same group: it would double count."""
     by_group: dict[tuple[object, ...], dict[str, int]] = {}
     for cells, parsed in records:
-        group = (parsed.get("area_code"), parsed.get("organisation"), parsed.get("worker_type"),
+        group = (parsed.get("area_code"), parsed.get("organisation"), parsed.get("worker_type"), parsed.get("sex"),
                  parsed.get("period"), parsed.get("characteristic"))
         by_group.setdefault(group, {})[_norm(cells["rank"])] = int(parsed["source_row"])  # type: ignore[arg-type]
     for ranks in by_group.values():
@@ -816,7 +834,8 @@ def read_local(path: str | Path, template: str | None = None, *, allow_examples:
 
 def _to_frame(rows: list[dict[str, object]], tmpl: Template, path: Path) -> pd.DataFrame:
     frame = pd.DataFrame(rows)
-    dims = [c.name for c in tmpl.columns if c.kind in ("choice", "text") and c.name != tmpl.measure_column]
+    dims = [c.name for c in tmpl.columns
+            if c.kind in ("choice", "text", "sex") and c.name != tmpl.measure_column]
     if tmpl.measure_column:
         dims.insert(0, "measure")
     extra = ["characteristic", *dims, "notes"]
