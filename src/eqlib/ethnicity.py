@@ -153,6 +153,7 @@ _HO = {
     "Mixed White and Black Caribbean": "Mixed",
     "Any other mixed/multiple ethnic background": "Mixed", "Mixed other": "Mixed",
     "White British": "White", "White Irish": "White", "Gypsy or Irish Traveller": "White",
+    "White Gypsy or Irish Traveller": "White",  # EFF population by local authority (Census 2011)
     "Roma": "White", "Any other white background": "White", "White other": "White",
     "Arab": "Other", "Any other ethnic group": "Other", "Any other ethnic background": "Other",
     "Other inc Chinese": "Other",
