@@ -627,7 +627,7 @@ def _parse_row(cells: dict[str, str], tmpl: Template, row: int, problems: _Probl
                 out["group"] = group_of(characteristic, value)
                 out["source_label"] = value.strip()
             except ValueError as exc:
-                problems.add(f"{exc} for {characteristic}", row=row, column=col.name, value=value,
+                problems.add(str(exc) if characteristic in str(exc) else f"{exc} for {characteristic}", row=row, column=col.name, value=value,
                              expected=("one row per group, without totals (eqlib adds them up)"
                                        if str(exc) == "a total row" else _group_expected(characteristic, value)))
         elif kind == "strand":
