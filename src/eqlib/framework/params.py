@@ -233,3 +233,28 @@ def params_for(area: str, year: str | int, root: Path | None = None) -> Params:
         raise ParamsError(params_dir(root) / "defaults.yml", problems.items)
     assert params is not None
     return params
+
+
+def validate(path: str | Path) -> Params | None:
+    """Validate a params file, raising :class:`ParamsError` listing every problem.
+
+    ``defaults.yml`` is checked as defaults (no area or year needed: its values are checked as they would be
+    for any area); any other file is loaded with :func:`load_params` and returned.
+    """
+    path = Path(path)
+    if path.name != "defaults.yml":
+        return load_params(path)
+    data, node = _read_yaml(path)
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ParamsError(path, [Problem("(document)", f"found {describe_value(data)}", "a mapping of defaults", 1)])
+    merged = deep_merge(BUILTIN_DEFAULTS, data)
+    merged.setdefault("area", "south-wales")
+    merged.setdefault("year", "2021-22")
+    problems = Problems()
+    build_params(merged, problems, source=path)
+    if problems:
+        raise ParamsError(path, [Problem(p.key, p.message, p.expected, node_line(node, p.key))
+                                 for p in problems.items])
+    return None

@@ -249,7 +249,8 @@ def _parse_theme(entry: Any, tkey: str, problems: Problems, framework: Framework
     ckey = f"{tkey}.criteria_met"
     if raw_criteria is None:
         raw_criteria = []
-    if expect(raw_criteria, list, ckey, problems, "a list of {criterion, evidence} entries"):
+    criteria_ok = expect(raw_criteria, list, ckey, problems, "a list of {criterion, evidence} entries")
+    if criteria_ok:
         seen: set[str] = set()
         for j, item in enumerate(raw_criteria):
             parsed = _parse_criterion(item, f"{ckey}[{j}]", theme, problems, framework)
@@ -264,7 +265,7 @@ def _parse_theme(entry: Any, tkey: str, problems: Problems, framework: Framework
 
     # every descriptor met needs a criterion of its own level as evidence
     met_criteria_levels = {c.criterion.rsplit(".", 1)[0] for c in criteria}
-    for did in descriptors:
+    for did in descriptors if criteria_ok else ():
         if did not in met_criteria_levels:
             lv = LEVELS[int(did.split(".")[1]) - 1]
             problems.add(ckey, f"missing evidence: descriptor {did} ({lv}) is claimed as met but none of its "
