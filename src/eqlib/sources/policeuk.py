@@ -254,8 +254,8 @@ def _read_raw(path: Path) -> pd.DataFrame:
     raw["area_code"] = area.code
     raw["area_name"] = area.name
     raw["month"] = period.label
-    raw["period_start"] = pd.Timestamp(period.start)
-    raw["period_end"] = pd.Timestamp(period.end)
+    raw["period_start"] = pd.Series(pd.Timestamp(period.start), index=raw.index, dtype="datetime64[ns]")
+    raw["period_end"] = pd.Series(pd.Timestamp(period.end), index=raw.index, dtype="datetime64[ns]")
     raw["source_file"] = path.name
     raw["source_row"] = pd.Series(line_numbers, dtype="int64", index=raw.index)
     raw["_path"] = str(path)
@@ -598,6 +598,7 @@ def aggregate(
     unknown = [c for c in by if c not in counts.columns]
     if unknown:
         raise ValueError(f"aggregate: no such column(s) {unknown}; available: {list(counts.columns)}")
+    _period_of(pd.Timestamp("2000-01-01"), period)  # validates ``period``
     frame = counts
     if not include_vehicle_only and "vehicle_only" in frame:
         vehicle = frame["vehicle_only"].astype(bool)
@@ -605,45 +606,57 @@ def aggregate(
                  int(frame.loc[vehicle, "count"].sum()))
         frame = frame.loc[~vehicle]
     frame = frame.copy()
-    mapping = {start: _period_of(start, period) for start in frame["period_start"].unique()}
-    frame["_period"] = frame["period_start"].map(mapping)
+    found: dict[str, periods.Period] = {}
+
+    def label_of(start) -> str:
+        p = _period_of(pd.Timestamp(start), period)
+        found[p.label] = p
+        return p.label
+
+    def labels_of(starts: pd.Series) -> pd.Series:
+        mapping = {start: label_of(start) for start in starts.unique()}
+        return starts.map(mapping).astype(str)
+
+    frame["_period"] = labels_of(frame["period_start"])
 
     # months present per area and period
     if coverage is not None:
         coverage = coverage.loc[coverage["area_code"].isin(set(counts["area_code"]))]
         cov = coverage.loc[coverage["symbol"] == "", ["area_code", "period_start"]].drop_duplicates()
-        months_all = coverage[["area_code", "period_start"]].drop_duplicates()
+        months_all = coverage[["area_code", "area_name", "period_start"]].drop_duplicates()
     else:
         cov = frame[["area_code", "period_start"]].drop_duplicates()
-        months_all = cov
-    cov = cov.assign(_period=cov["period_start"].map(lambda s: _period_of(pd.Timestamp(s), period)))
+        months_all = None
+    cov = cov.assign(_period=labels_of(cov["period_start"]))
     present = cov.groupby(["area_code", "_period"]).size().rename("months_present")
 
     keys = ["area_code", "area_name", "_period", *by]
     out = frame.groupby(keys, dropna=False, observed=True, sort=True)["count"].sum().reset_index()
     out["symbol"] = ""
-    if coverage is not None and not by:
+    if months_all is not None and not by:
         # area-periods in the coverage with no counts: 0 if some month's file exists (no records),
         # else missing with [x] (every month missing): never a silent gap and never a false zero
-        names = coverage[["area_code", "area_name"]].drop_duplicates()
-        periods_all = months_all.assign(
-            _period=months_all["period_start"].map(lambda s: _period_of(pd.Timestamp(s), period)))
-        periods_all = periods_all[["area_code", "_period"]].drop_duplicates().merge(names, on="area_code")
-        absent = periods_all.merge(out[["area_code", "_period"]].drop_duplicates(),
-                                   on=["area_code", "_period"], how="left", indicator=True)
-        absent = absent.loc[absent["_merge"] == "left_only"].drop(columns="_merge")
+        expected = months_all.assign(_period=labels_of(months_all["period_start"]))
+        expected = expected[["area_code", "area_name", "_period"]].drop_duplicates()
+        done = set(zip(out["area_code"], out["_period"], strict=True))
+        absent = expected[[(a, p) not in done for a, p in zip(expected["area_code"], expected["_period"],
+                                                               strict=True)]]
         if len(absent):
-            has_file = absent.set_index(["area_code", "_period"]).index.isin(present.index)
+            has_file = [(a, p) in present.index for a, p in zip(absent["area_code"], absent["_period"],
+                                                                strict=True)]
             absent = absent.assign(count=[0.0 if f else float("nan") for f in has_file],
                                    symbol=["" if f else "[x]" for f in has_file])
             out = pd.concat([out, absent], ignore_index=True)
-    out = out.merge(present, left_on=["area_code", "_period"], right_index=True, how="left")
-    out["months_present"] = out["months_present"].fillna(0).astype(int)
-    out["months_expected"] = out["_period"].map(_months_in).astype(int)
+    months = present.to_dict()
+    out["months_present"] = [int(months.get((a, p), 0)) for a, p in zip(out["area_code"], out["_period"],
+                                                                          strict=True)]
+    out["months_expected"] = out["_period"].map({k: _months_in(p) for k, p in found.items()}).astype(int)
     out["partial"] = out["months_present"] < out["months_expected"]
-    out["period"] = out["_period"].map(lambda p: p.label)
-    out["period_start"] = out["_period"].map(lambda p: pd.Timestamp(p.start))
-    out["period_end"] = out["_period"].map(lambda p: pd.Timestamp(p.end))
+    out["period"] = out["_period"]
+    out["period_start"] = out["_period"].map({k: pd.Timestamp(p.start) for k, p in found.items()}).astype(
+        "datetime64[ns]")
+    out["period_end"] = out["_period"].map({k: pd.Timestamp(p.end) for k, p in found.items()}).astype(
+        "datetime64[ns]")
     out = out.drop(columns="_period")
     if "group" not in by:
         out["group"] = "All"
