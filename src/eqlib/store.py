@@ -6,8 +6,9 @@ Each registered dataset (:mod:`eqlib.sources`) is cached in
 - the sha256 of exactly the raw files the dataset reads (``Dataset.paths``), with their
   paths relative to ``data/raw``;
 - the loader's version: the eqlib version, the cache format, and the source text of the
-  loader's module and of the shared modules every loader depends on (``sources/_common.py``,
-  ``schemas.py``, ``areas.py``, ``ethnicity.py``, ``periods.py``, ``errors.py``).
+  loader's module, of the eqlib modules it uses directly, and of the shared modules every
+  loader depends on (``sources/_common.py``, ``schemas.py``, ``areas.py``, ``ethnicity.py``,
+  ``periods.py``, ``errors.py``).
 
 So a changed raw file rebuilds only the datasets that read it, and a changed loader
 rebuilds only its own datasets. Hashing 60 MB of raw files on every load would be slow,
@@ -31,6 +32,7 @@ import logging
 import os
 import tempfile
 import time
+import types
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,7 +109,10 @@ class FileHashes:
         except (FileNotFoundError, json.JSONDecodeError):
             current = {}
         current.update(self.entries)
-        _atomic_write_bytes(self.path, json.dumps(current, indent=0, sort_keys=True).encode("utf-8"))
+        try:
+            _atomic_write_bytes(self.path, json.dumps(current, indent=0, sort_keys=True).encode("utf-8"))
+        except PermissionError as exc:  # read-only cache: hashes are recomputed next time
+            log.warning("cannot write %s (%s)", self.path, exc)
         self.changed = False
 
 
@@ -119,10 +124,25 @@ def _module_source_hash(module_name: str) -> str:
     return hashlib.sha256(Path(file).read_bytes()).hexdigest()
 
 
+def _eqlib_dependencies(module_name: str) -> set[str]:
+    """The eqlib modules a loader module uses directly (imported modules, functions, classes)."""
+    module = importlib.import_module(module_name)
+    found = {module_name}
+    for value in vars(module).values():
+        name = value.__name__ if isinstance(value, types.ModuleType) else getattr(value, "__module__", None)
+        if isinstance(name, str) and (name == "eqlib" or name.startswith("eqlib.")) and name != "eqlib":
+            found.add(name)
+    return found
+
+
 def loader_version(dataset: Dataset) -> str:
-    """A hash of everything in the code that decides a dataset's frame (see module docstring)."""
+    """A hash of everything in the code that decides a dataset's frame (see module docstring).
+
+    The loader's module, the eqlib modules it uses directly (e.g. a shared ODS reader) and
+    the shared modules every loader relies on.
+    """
     parts = [f"eqlib {eqlib.__version__}", f"format {CACHE_FORMAT}"]
-    for name in (dataset.loader.__module__, *_SHARED_MODULES):
+    for name in sorted(_eqlib_dependencies(dataset.loader.__module__) | set(_SHARED_MODULES)):
         parts.append(f"{name} {_module_source_hash(name)}")
     return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
 
@@ -216,8 +236,12 @@ def _load_one(dataset: Dataset, root: Path | None, hashes: FileHashes) -> tuple[
             log.warning("%s: cached file unreadable (%s); rebuilding", target, exc)
     log.info("%s: building the cache from %d raw file(s)", dataset.id, len(files))
     frame = dataset.loader(raw)
-    _write_parquet(frame, target, {"dataset": dataset.id, "key": key, "files": json.dumps(files, sort_keys=True),
-                                   "eqlib": eqlib.__version__})
+    try:
+        _write_parquet(frame, target, {"dataset": dataset.id, "key": key,
+                                       "files": json.dumps(files, sort_keys=True), "eqlib": eqlib.__version__})
+    except PermissionError as exc:  # a read-only install: work uncached rather than fail
+        log.warning("%s: cannot write the cache (%s); using the frame uncached", dataset.id, exc)
+        return frame, BuildResult(dataset.id, "built", len(frame), time.perf_counter() - start, key)
     for stale in target.parent.glob("*.parquet"):
         if stale != target:
             stale.unlink(missing_ok=True)
