@@ -63,11 +63,13 @@ def read_hate_crime(path: str | Path) -> pd.DataFrame:
             raise DataError("a column that is not a month", file=str(path), row=1, column=column,
                             expected="a month as YYYYMM, such as 201904")
         months.append((column, periods.month(int(m.group(1)), int(m.group(2)))))
-    dup = raw.duplicated(list(ID_COLUMNS), keep=False)
+    dup = raw.duplicated(list(ID_COLUMNS), keep="first")
     if dup.any():
-        first = int(dup.to_numpy().nonzero()[0][0])
-        raise DataError("a borough and category appear twice", file=str(path), row=first + 2,
-                        value=" / ".join(raw.loc[first, list(ID_COLUMNS)]),
+        second = int(dup.to_numpy().nonzero()[0][0])
+        ids = list(raw.loc[second, list(ID_COLUMNS)])
+        same = (raw[list(ID_COLUMNS)] == ids).all(axis=1).to_numpy().nonzero()[0]
+        raise DataError(f"a borough and category appear twice (first at row {int(same[0]) + 2})",
+                        file=str(path), row=second + 2, value=" / ".join(ids),
                         expected="one row per borough, MajorText and MinorText")
     met = areas.get("E23000001")
     hate = raw["MajorText"].str.strip().str.casefold() == "hate"
