@@ -363,3 +363,20 @@ def test_aggregate_with_coverage_marks_wholly_missing_periods(fixture_counts):
     assert pd.isna(cal.loc["2020", "count"]) and cal.loc["2020", "symbol"] == "[x]"
     assert cal.loc["2020", "months_present"] == 0 and cal.loc["2020", "months_expected"] == 1 * 12
     assert cal.loc["2021", "count"] == 6.0 and cal.loc["2021", "months_present"] == 2
+
+
+def test_header_only_file_gives_no_records_but_the_right_columns(tmp_path):
+    path = tmp_path / "2021-04-gwent-stop-and-search.csv"
+    path.write_text(",".join(pu.EXPECTED_COLUMNS) + "\n", encoding="utf-8")
+    frame = pu.read_month_file(path)
+    assert len(frame) == 0
+    assert list(frame.columns) == list(pu.RECORD_COLUMNS)
+    assert str(frame["period_start"].dtype) == "datetime64[ns]"
+    assert pu.count_records(frame)["count"].sum() == 0
+
+
+def test_coverage_months_reads_the_project_data():
+    cov = pu.coverage_months()
+    assert len(cov) == 192
+    assert cov.groupby("area_code").size().to_dict() == {
+        MET: 12, COL: 36, "W15000001": 36, GWENT: 36, "W15000003": 36, "W15000004": 36}
