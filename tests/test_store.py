@@ -125,3 +125,30 @@ def test_cmd_build_cache_exit_code(copy_raw, monkeypatch, capsys):
     assert store.cmd_build_cache(args) == 0
     out = capsys.readouterr().out
     assert C21 in out and "built" in out
+
+
+def test_changed_loader_code_rebuilds_its_datasets(copy_raw, monkeypatch):
+    root = copy_raw(*C21_FOLDERS)
+    store.build_all(root, dataset_ids=[C21])
+    real = store._module_source_hash
+    monkeypatch.setattr(store, "_module_source_hash",
+                        lambda name: "edited" if name == "eqlib.sources.population" else real(name))
+    assert _status(store.build_all(root, dataset_ids=[C21])) == {C21: "built"}
+    assert "eqlib.sources._common" in store._eqlib_dependencies("eqlib.sources.population")
+
+
+def test_parallel_workers_building_the_same_dataset(copy_raw):
+    """Two processes with a cold cache build at once; both get the full frame."""
+    import subprocess
+    import sys
+
+    root = copy_raw(*C21_FOLDERS)
+    code = ("import sys; from pathlib import Path; from eqlib import store; "
+            "f = store.load('population_census2021', root=Path(sys.argv[1])); print(len(f), f['count'].sum())")
+    env = {k: v for k, v in os.environ.items() if k != "EQLIB_CACHE"}
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(root)], stdout=subprocess.PIPE, text=True, env=env)
+             for _ in range(2)]
+    outputs = [p.communicate(timeout=120)[0].split() for p in procs]
+    assert all(p.returncode == 0 for p in procs)
+    assert outputs[0] == outputs[1] == ["836", str(2 * 59_597_578.0)]
+    assert len(list((root / ".eqlib-cache" / C21).glob("*.parquet"))) == 1
