@@ -282,7 +282,8 @@ def objective_status(objectives: Sequence[Objective], latest: pd.DataFrame) -> p
         progress = (value - obj.baseline_value) / (obj.target_value - obj.baseline_value)
         span = (obj.target_date - obj.baseline_period.end).days
         elapsed = min(1.0, max(0.0, (end - obj.baseline_period.end).days / span))
-        if progress >= 1:
+        reached = value <= obj.target_value if obj.direction == "decrease" else value >= obj.target_value
+        if reached:
             status = "achieved"
             rule = f"latest value {value:g} ({label}) has reached the target {obj.target_value:g}"
         else:

@@ -1,0 +1,100 @@
+"""Holding to account: significant, not-narrowing disparities become questions for the Chief Constable."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from eqlib.errors import DataError
+from eqlib.framework.accountability import OUTPUT_COLUMNS, accountability_questions
+
+SW = "W15000003"
+
+
+def disparity(group, value, low, high, p, period="2021-22", measure="stop_search_disparity", area=SW):
+    return dict(area_code=area, period=period, measure=measure, group=group, reference_group="White",
+                value=value, ci_low=low, ci_high=high, p_value=p)
+
+
+def trend(group, value, low, high, p, measure="stop_search_trend", area=SW):
+    return dict(area_code=area, measure=measure, group=group, value=value, ci_low=low, ci_high=high, p_value=p)
+
+
+DISPARITIES = pd.DataFrame([
+    disparity("Black", 3.2, 2.9, 3.5, 1e-12),     # significant; trend not significant -> raise
+    disparity("Asian", 1.1, 0.9, 1.3, 0.30),      # not significant -> no question
+    disparity("Mixed", 2.0, 1.6, 2.5, 1e-5),      # significant; narrowing -> no question
+    disparity("Other", 1.8, 1.3, 2.4, 1e-3),      # significant; widening -> raise
+    disparity("White", 1.0, 1.0, 1.0, math.nan),  # the reference group itself -> ignored
+    disparity("Black", 9.9, 9.0, 11.0, 1e-12, period="2019-20"),  # an older period -> ignored
+])
+TRENDS = pd.DataFrame([
+    trend("Black", 0.98, 0.93, 1.03, 0.40),
+    trend("Mixed", 0.85, 0.78, 0.93, 0.001),
+    trend("Other", 1.12, 1.04, 1.21, 0.004),
+])
+
+
+def test_only_significant_not_narrowing_disparities():
+    out = accountability_questions(DISPARITIES, TRENDS)
+    assert list(out.columns) == OUTPUT_COLUMNS
+    assert list(out["group"]) == ["Black", "Other"]  # largest disparity first
+    by_group = out.set_index("group")
+    assert by_group.loc["Black", "trend"] == "no significant change"
+    assert by_group.loc["Other", "trend"] == "widening"
+    assert by_group.loc["Black", "value"] == 3.2  # the latest period, not 2019-20
+    assert by_group.loc["Black", "period"] == "2021-22"
+
+
+def test_wording_evidence_and_question():
+    out = accountability_questions(DISPARITIES, TRENDS).set_index("group")
+    evidence = out.loc["Black", "evidence"]
+    assert evidence.startswith("In 2021/22 Black people were 3.2 times (95% CI 2.9 to 3.5) as likely as White "
+                               "people to be stopped and searched in South Wales.")
+    assert "-2% a year" in evidence  # 0.98 per year
+    question = out.loc["Black", "question"]
+    assert question.endswith("?") and "disparity" in question and "South Wales" in question
+    for text in list(out["evidence"]) + list(out["question"]):
+        assert "discriminat" not in text.lower()  # RDU style: "disparity", not "discrimination"
+    assert "2.2.1" in out.loc["Black", "criteria"]
+
+
+def test_without_trends_every_significant_disparity_is_raised():
+    out = accountability_questions(DISPARITIES)
+    assert sorted(out["group"]) == ["Black", "Mixed", "Other"]
+    assert set(out["trend"]) == {"no trend data"}
+    assert "not enough years" in out.iloc[0]["evidence"]
+
+
+def test_log_scale_trends():
+    logs = TRENDS.assign(value=TRENDS["value"].map(math.log), ci_low=TRENDS["ci_low"].map(math.log),
+                         ci_high=TRENDS["ci_high"].map(math.log))
+    a = accountability_questions(DISPARITIES, logs, trend_scale="log")
+    b = accountability_questions(DISPARITIES, TRENDS)
+    assert list(a["group"]) == list(b["group"])
+    assert a["trend_value"].tolist() == pytest.approx(b["trend_value"].tolist())
+
+
+def test_ratio_below_one_narrows_upwards():
+    d = pd.DataFrame([disparity("Asian", 0.5, 0.4, 0.6, 1e-6, measure="arrest_disparity")])
+    rising = pd.DataFrame([trend("Asian", 1.1, 1.05, 1.15, 0.001, measure="arrest_disparity")])
+    falling = pd.DataFrame([trend("Asian", 0.9, 0.85, 0.95, 0.001, measure="arrest_disparity")])
+    assert accountability_questions(d, rising).empty  # moving towards 1: narrowing
+    out = accountability_questions(d, falling)
+    assert out.iloc[0]["trend"] == "widening"
+    assert "0.50 times" in out.iloc[0]["evidence"] and "to be arrested" in out.iloc[0]["evidence"]
+
+
+def test_significance_level_is_a_parameter():
+    d = pd.DataFrame([disparity("Black", 1.5, 1.01, 2.1, 0.03)])
+    assert len(accountability_questions(d, alpha=0.05)) == 1
+    assert accountability_questions(d, alpha=0.01).empty
+
+
+def test_missing_columns_are_a_data_error():
+    with pytest.raises(DataError, match="p_value"):
+        accountability_questions(DISPARITIES.drop(columns="p_value"))
+    with pytest.raises(DataError, match="trend"):
+        accountability_questions(DISPARITIES, TRENDS.drop(columns="ci_low"))
