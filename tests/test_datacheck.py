@@ -203,3 +203,11 @@ def test_coverage_of_every_registered_dataset(repo_root):
     pop = table[(table["dataset"] == "population_census2021")]
     assert len(pop) == 44 and (pop["period"] == "2021-03-21").all()
     assert pop[pop["area_code"] == "K04000001"]["records"].item() == 59_597_578
+
+
+def test_cli_unknown_area_is_a_usage_error(capsys):
+    from eqlib import cli
+
+    assert cli.main(["data", "check", "--area", "South Walse"]) == 2
+    err = capsys.readouterr().err
+    assert "Unknown police force area 'South Walse'" in err and "South Wales" in err

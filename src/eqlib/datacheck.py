@@ -25,6 +25,7 @@ import pandas as pd
 import yaml
 
 from eqlib import areas, paths, periods
+from eqlib.errors import UsageError
 
 OGL_ATTRIBUTION = "Contains public sector information licensed under the Open Government Licence v3.0."
 ONS_ATTRIBUTION = "Source: Office for National Statistics licensed under the Open Government Licence v3.0"
@@ -378,7 +379,10 @@ def cmd_check(args) -> int:
     root_arg = getattr(args, "root", None)
     root = Path(root_arg) if root_arg else None
     area = getattr(args, "area", None)
-    area_obj = areas.resolve(area) if area else None
+    try:
+        area_obj = areas.resolve(area) if area else None
+    except areas.UnknownAreaError as exc:
+        raise UsageError(str(exc)) from None
     status = 0
 
     try:
