@@ -279,6 +279,33 @@ def test_cli_render(tmp_path, monkeypatch, capsys):
     assert "eqlib run" in capsys.readouterr().err
 
 
+def test_cli_build_runs_renders_and_indexes(tmp_path, monkeypatch, capsys):
+    """eqlib build = batch.run_many (stubbed here: it writes the fixture as papermill would) + render
+    + tables + the national index; exit 0 and the report's path printed."""
+    from eqlib import batch
+    from eqlib.cli import main
+
+    calls = {}
+
+    def fake_run_many(areas, year, **kwargs):
+        calls["args"] = (list(areas), year, kwargs)
+        fixture_mod.write_fixture(tmp_path / "_build" / AREA / YEAR)
+        return batch.Summary([batch.Result(AREA, "South Wales", YEAR, "ok")])
+
+    monkeypatch.setenv("EQLIB_ROOT", str(tmp_path))
+    monkeypatch.setattr(batch, "run_many", fake_run_many)
+    monkeypatch.setattr(render_mod, "quarto_path", lambda: None)
+    code = main(["build", "--area", AREA, "--year", YEAR, "--jobs", "1", "--threshold", "5"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert calls["args"][0] == [AREA] and calls["args"][2]["threshold"] == 5
+    site = tmp_path / "_site" / AREA / YEAR
+    assert (site / "index.html").is_file() and (site / f"{AREA}-{YEAR}-equality-information.pdf").is_file()
+    assert f"The report: {site / 'index.html'}" in out
+    assert (tmp_path / "_site" / YEAR / "index.html").is_file()
+    assert "tables:" in out
+
+
 # ------------------------------------------------------------------ _quarto.yml and the Quarto path
 def test_quarto_yml_is_the_book_of_the_same_chapters():
     config = yaml.safe_load((ROOT / "_quarto.yml").read_text())

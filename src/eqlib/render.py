@@ -106,9 +106,16 @@ class RenderResult:
 
 # ----------------------------------------------------------------------------- helpers
 def _period(year: str | int) -> periods_mod.Period:
-    from eqlib.batch import normalise_year
-
-    return normalise_year(year)
+    """A financial year from ``2021``, ``2021-22``, ``2021/22`` (as ``eqlib run`` reads it)."""
+    text = str(year).strip()
+    try:
+        period = periods_mod.financial_year(int(text)) if text.isdigit() and len(text) == 4 \
+            else periods_mod.parse(text)
+    except periods_mod.PeriodError as exc:
+        raise UsageError(f"--year {year!r}: {exc}") from None
+    if period.kind != "financial_year":
+        raise UsageError(f"--year {year!r}: expected a financial year such as 2021-22 (or 2021, 2021/22)")
+    return period
 
 
 def _area(name: str | areas_mod.Area) -> areas_mod.Area:
@@ -135,6 +142,7 @@ def _long_date(day) -> str:
 
 
 def _params(area: areas_mod.Area, period: periods_mod.Period, root: Path) -> dict:
+    """The area-year's params (``params/<slug>-<year>.yml``, else ``params/defaults.yml``), as batch reads them."""
     from eqlib.batch import read_params, resolve_params_file
 
     return read_params(resolve_params_file(area, period, None, root))
@@ -331,12 +339,88 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 
 def _write_tables(area: areas_mod.Area, period: periods_mod.Period, out: Path, threshold: int | None) -> str:
+    """The data tables (CSV + ODS) beside the report, through ``eqlib tables`` (the metrics issue)."""
+    import contextlib
+    import io
+
     try:
         from eqlib.tables import cmd_tables
-    except ImportError as exc:  # pragma: no cover - tables land with the metrics issue
-        return f"tables not written ({exc})"
-    code = cmd_tables(argparse.Namespace(area=area.slug, year=period.label, out=str(out), threshold=threshold))
-    return str(out) if code == 0 else f"tables failed (exit {code})"
+
+        with contextlib.redirect_stdout(io.StringIO()):
+            code = cmd_tables(argparse.Namespace(area=area.slug, year=period.label, out=str(out),
+                                                 threshold=threshold))
+    except ImportError as exc:
+        return f"not written: {exc}"
+    return str(out) if code == 0 else f"failed (exit {code})"
+
+
+@dataclass(frozen=True)
+class BuildOutcome:
+    """One area-year of ``eqlib build`` after its notebooks ran: rendered (and tables) or the error."""
+
+    area: str
+    year: str
+    html: str = ""
+    pdf: str = ""
+    engine_used: str = ""
+    tables: str = ""
+    error: str = ""
+
+
+def build_one(area: str, year: str, *, engine: Engine = "auto", root: str | None = None,
+              threshold: int | None = None, tables: bool = True) -> BuildOutcome:
+    """Render one area-year and write its tables; errors are returned, not raised (for a batch)."""
+    resolved = _area(area)
+    period = _period(year)
+    try:
+        result = render(resolved, period.label, engine=engine, root=root)
+    except (RenderError, UsageError) as exc:
+        return BuildOutcome(resolved.slug, period.label, error=str(exc))
+    table_note = _write_tables(resolved, period, result.html.parent / "tables", threshold) if tables else "skipped"
+    return BuildOutcome(resolved.slug, period.label, html=str(result.html), pdf=str(result.pdf),
+                        engine_used=result.engine_used, tables=table_note)
+
+
+def build_many(areas: list[str], year: str, *, engine: Engine = "auto", root: Path | str | None = None,
+               jobs: int | None = None, threshold: int | None = None, tables: bool = True) -> list[BuildOutcome]:
+    """:func:`build_one` for many areas, in ``jobs`` processes (one render per area-year folder)."""
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    root_text = str(root) if root is not None else None
+    workers = max(1, min(jobs or os.cpu_count() or 1, len(areas)))
+    if workers == 1:
+        return [build_one(a, year, engine=engine, root=root_text, threshold=threshold, tables=tables)
+                for a in areas]
+    import multiprocessing
+
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = [pool.submit(build_one, a, year, engine=engine, root=root_text, threshold=threshold,
+                               tables=tables) for a in areas]
+        return [f.result() for f in futures]
+
+
+def _national_funnel(period: periods_mod.Period, root: Path) -> tuple[Path, str, str] | None:
+    """The funnel plot of all areas for the national page, when eqlib provides one.
+
+    Looks for ``eqlib.sections.national_benchmark(year, root=...)`` returning a
+    :class:`eqlib.sections.Chart`; saves it to ``_site/<year>/funnel.png``. None if there is none.
+    """
+    try:
+        from eqlib import sections
+    except ImportError:
+        return None
+    maker = getattr(sections, "national_benchmark", None)
+    if maker is None:
+        return None
+    chart = maker(period.label, root=root)
+    if chart is None:
+        return None
+    from eqlib import figures
+
+    folder = paths.site_dir(root) / period.label
+    png = figures.save(chart.fig, "funnel", folder=folder)
+    return png, chart.alt, chart.caption
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -345,26 +429,27 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     names = _area_names(args)
     period = _period(args.year)
-    summary = run_many(names, period.label, jobs=getattr(args, "jobs", None), force=getattr(args, "force", False),
-                       threshold=getattr(args, "threshold", None))
+    jobs = getattr(args, "jobs", None)
+    threshold = getattr(args, "threshold", None)
+    summary = run_many(names, period.label, jobs=jobs, force=getattr(args, "force", False), threshold=threshold)
     print(summary.table())
-    root = paths.project_root()
-    failures = len(summary.failed)
     for failed in summary.failed:
         print(f"{failed.area} {failed.year}: notebooks failed: {failed.error}", file=sys.stderr)
-    for result in summary.results:
-        if not result.ok:
-            continue
-        area = _area(result.area)
-        try:
-            rendered = render(area, period.label, engine=getattr(args, "engine", "auto"), root=root)
-        except RenderError as exc:
-            failures += 1
-            print(f"eqlib build {area.slug} {period.label}: render failed: {exc}", file=sys.stderr)
-            continue
-        tables = _write_tables(area, period, rendered.html.parent / "tables", getattr(args, "threshold", None))
-        print(f"{area.name} {period.display}: {rendered.html}\n  PDF: {rendered.pdf}\n  tables: {tables}\n"
-              f"  engine: {rendered.engine_used}")
-    index = render_national_index(period.label, root=root)
+    root = paths.project_root()
+    ran = [r.area for r in summary.results if r.ok]
+    outcomes = build_many(ran, period.label, engine=getattr(args, "engine", "auto"), root=root, jobs=jobs,
+                          threshold=threshold)
+    for outcome in outcomes:
+        if outcome.error:
+            print(f"{outcome.area} {outcome.year}: render failed: {outcome.error}", file=sys.stderr)
+        else:
+            print(f"{outcome.area} {outcome.year}: {outcome.html}\n  PDF: {outcome.pdf}\n"
+                  f"  tables: {outcome.tables}\n  engine: {outcome.engine_used}")
+    funnel = _national_funnel(period, root)
+    index = render_national_index(period.label, root=root, funnel_png=funnel[0] if funnel else None,
+                                  funnel_alt=funnel[1] if funnel else None,
+                                  funnel_caption=funnel[2] if funnel else None)
     print(f"National index: {index}")
-    return 1 if failures else 0
+    if len(ran) == 1 and not outcomes[0].error:
+        print(f"\nThe report: {outcomes[0].html}")
+    return 1 if summary.failed or any(o.error for o in outcomes) else 0

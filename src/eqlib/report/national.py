@@ -77,7 +77,8 @@ def write_national_index(period: periods_mod.Period, *, root: Path, funnel_png: 
         funnel_png = Path(funnel_png)
         if not funnel_png.is_file():
             raise RenderError(f"funnel plot {funnel_png} not found")
-        shutil.copyfile(funnel_png, out_dir / "funnel.png")
+        if funnel_png.resolve() != (out_dir / "funnel.png").resolve():
+            shutil.copyfile(funnel_png, out_dir / "funnel.png")
         funnel = "funnel.png"
     markdown, _ = national_markdown(period, site, funnel=funnel, funnel_alt=funnel_alt,
                                     funnel_caption=funnel_caption)
