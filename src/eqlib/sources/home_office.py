@@ -150,6 +150,7 @@ def _read_a08(path: Path) -> tuple[pd.DataFrame, dict[str, int]]:
                         expected="Total and ethnic group columns")
     records: list[dict] = []
     set_aside = {"region and country subtotal rows": 0}
+    subtotal_names: list[str] = []
     rows_in = 0
     for i in range(h + 1, len(rows)):
         row = trim(rows[i])
@@ -161,8 +162,9 @@ def _read_a08(path: Path) -> tuple[pd.DataFrame, dict[str, int]]:
         rows_in += 1
         if _is_subtotal_area(name):
             set_aside["region and country subtotal rows"] += 1
-            log.info("%s %s row %d: %r is a region or country subtotal: set aside",
-                     path.name, sheet, i + 1, name)
+            subtotal_names.append(name)
+            log.debug("%s %s row %d: %r is a region or country subtotal: set aside",
+                      path.name, sheet, i + 1, name)
             continue
         area = resolve_area(name, file=path, row=i + 1, column="Police Force Area")
         totals: dict[str, float] = {}
@@ -181,6 +183,8 @@ def _read_a08(path: Path) -> tuple[pd.DataFrame, dict[str, int]]:
         records.extend(row_records)
     frame = pd.DataFrame.from_records(records)
     set_aside["data rows read"] = rows_in
+    log.info("%s %s: region and country subtotals set aside (not force areas): %s", path.name,
+             sheet, ", ".join(subtotal_names))
     return frame, set_aside
 
 
@@ -435,8 +439,10 @@ def _is_force_ethnicity_table(path: Path) -> bool:
 @register("use_of_force_ho", "Use of force by police force and officer-perceived ethnicity "
           "(Home Office)", files=USE_OF_FORCE_FILES,
           description="Home Office police use of force statistics 2017/18-2019/20: tactics by "
-                      "force and perceived ethnicity (Table_16), incidents by force (Table_12), "
-                      "CED use by force (Table_13). Unit: a tactic use or an incident, not a person.")
+                      "force and perceived ethnicity (Table_16, 2018/19 and 2019/20 only: the "
+                      "2017/18 workbook has no force x ethnicity table), incidents by force "
+                      "(Table_12), CED use by force (Table_13). Unit: a tactic use or an "
+                      "incident, not a person.")
 def load_use_of_force(raw_dir: Path) -> pd.DataFrame:
     """Dataset ``use_of_force_ho`` (see the module docstring).
 
