@@ -1,0 +1,152 @@
+"""Caveats as data: a code per caveat, its plain-English text, and functions that attach codes to figures.
+
+A figure frame (:data:`eqlib.metrics.FIGURE_COLUMNS`) carries its caveats in the ``caveats`` column as
+a tuple of codes. :func:`text` gives the sentence the report and :mod:`eqlib.narrative` print.
+Codes that explain a missing value (a GSS symbol) are listed in :data:`REASONS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from eqlib.metrics._frame import is_small_population, map_codes
+
+#: count below which a figure is flagged as based on a small number (Public Health England treats
+#: rates on fewer than 10 events as unreliable and switches to exact methods there)
+SMALL_COUNT = 10
+#: "not stated" share above which a figure is flagged (Home Office / EFF comment when over 10%)
+NOT_STATED_HIGH = 0.10
+
+CAVEATS: dict[str, str] = {
+    "small_count": "This figure is based on fewer than 10 events, so it is unreliable and can change a lot "
+                   "from year to year.",
+    "small_population": "This area has a very small resident population (City of London, British Transport "
+                        "Police), so rates per head of resident population are not meaningful.",
+    "not_stated_high": "More than 10% of records did not state ethnicity, so rates by ethnic group are "
+                       "understated and disparities may be larger or smaller.",
+    "old_census_denominator": "Rates use Census 2011 populations, which are out of date for this period.",
+    "partial_period": "Data are missing for part of this period (at least one month), so counts are "
+                      "incomplete.",
+    "derived_count": "This count is derived from a published rate multiplied by a population, not published "
+                     "itself; it is approximate.",
+    "perceived_ethnicity": "Ethnicity is as perceived by the officer, not self-defined.",
+    "incident_not_person": "Counts are incidents, not people: one person can be counted more than once.",
+    "police_uk_not_official": "Counts come from police.uk open data, which are not official statistics and "
+                              "can differ from Home Office figures.",
+    # reasons for a missing value (with a GSS symbol)
+    "missing_count": "The count is not available.",
+    "missing_denominator": "There is no population or total to divide by.",
+    "zero_denominator": "The population or total is zero, so a rate cannot be calculated.",
+    "zero_reference": "The reference group has no events, so a ratio cannot be calculated.",
+    "too_few_periods": "Fewer than three periods of data, so a trend cannot be estimated.",
+    "model_failed": "The trend model could not be estimated from these counts (for example all zero).",
+    "rri_insufficient": "Too few people or events for a reliable relative rate index (group under 1% of "
+                        "the population, or a small count).",
+    "suppressed": "Suppressed to protect confidentiality (a small number, or one that would reveal one).",
+    "small_denominator": "The rate is not shown because its denominator is under 100.",
+    "group_missing_in_period": "This group has no record for this period in the source data.",
+}
+
+#: codes that explain a missing value
+REASONS: tuple[str, ...] = (
+    "missing_count", "missing_denominator", "zero_denominator", "zero_reference", "too_few_periods",
+    "model_failed", "suppressed", "small_denominator", "group_missing_in_period",
+)
+
+
+def text(code: str) -> str:
+    """The plain-English sentence for a caveat code (KeyError naming the known codes otherwise)."""
+    try:
+        return CAVEATS[code]
+    except KeyError:
+        raise KeyError(f"Unknown caveat code {code!r}; known: {', '.join(CAVEATS)}") from None
+
+
+def caveats_frame() -> pd.DataFrame:
+    """Every caveat code and its text, for the notes sheet of a workbook."""
+    return pd.DataFrame({"code": list(CAVEATS), "text": list(CAVEATS.values())})
+
+
+def add(frame: pd.DataFrame, mask: pd.Series | np.ndarray | bool, code: str) -> pd.DataFrame:
+    """Append ``code`` to the ``caveats`` of the rows where ``mask`` is true (no duplicates).
+
+    Returns a new frame; ``frame`` is not changed.
+    """
+    text(code)  # validates the code
+    out = frame.copy()
+    if "caveats" not in out.columns:
+        out["caveats"] = [() for _ in range(len(out))]
+    if isinstance(mask, bool):
+        mask = np.full(len(out), mask)
+    flags = np.asarray(mask, dtype=bool)
+    current = list(out["caveats"])
+    out["caveats"] = [
+        (tuple(c) + (code,) if code not in tuple(c) else tuple(c)) if f else tuple(c)
+        for c, f in zip(current, flags, strict=True)
+    ]
+    return out
+
+
+def codes_of(frame: pd.DataFrame) -> list[str]:
+    """Every distinct caveat code used in a figure frame, in :data:`CAVEATS` order."""
+    used = {c for codes in frame["caveats"] for c in codes}
+    return [c for c in CAVEATS if c in used]
+
+
+def standard(
+    figure: pd.DataFrame,
+    *,
+    small_count: int = SMALL_COUNT,
+    measure: str | None = None,
+    census_year: int | None = None,
+    flags: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Attach the caveats that follow from a figure and its inputs.
+
+    - ``small_count``: ``count`` below ``small_count`` (not for suppressed or missing counts);
+    - ``small_population``: areas flagged ``Area.small_population`` (City of London, BTP);
+    - ``perceived_ethnicity`` and ``incident_not_person``: use of force measures;
+    - ``old_census_denominator``: ``census_year`` 2011 for a period starting on or after 1 April 2021
+      (the Home Office moved to Census 2021 populations from that year);
+    - ``flags``: an optional frame keyed by area_code and period with boolean columns ``derived``,
+      ``partial``, ``police_uk`` and a float column ``not_stated_share``; they give ``derived_count``,
+      ``partial_period``, ``police_uk_not_official`` and ``not_stated_high`` (> 10%).
+    """
+    out = figure
+    counts = pd.to_numeric(out["count"], errors="coerce")
+    out = add(out, (counts < small_count).to_numpy(), "small_count")
+    out = add(out, map_codes(out["area_code"], is_small_population).to_numpy(dtype=bool), "small_population")
+    measure_ids = out["measure"].astype(str) if measure is None else pd.Series([measure] * len(out))
+    force = measure_ids.str.startswith("use_of_force").to_numpy()
+    out = add(out, force, "perceived_ethnicity")
+    out = add(out, force, "incident_not_person")
+    if census_year is not None and census_year < 2021:
+        out = add(out, _period_starts(out["period"]) >= pd.Timestamp("2021-04-01"), "old_census_denominator")
+    if flags is not None and len(flags):
+        keyed = out[["area_code", "period"]].merge(flags, on=["area_code", "period"], how="left")
+        for column, code in (("derived", "derived_count"), ("partial", "partial_period"),
+                             ("police_uk", "police_uk_not_official")):
+            if column in keyed.columns:
+                out = add(out, keyed[column].fillna(False).astype(bool).to_numpy(), code)
+        if "not_stated_share" in keyed.columns:
+            share = pd.to_numeric(keyed["not_stated_share"], errors="coerce").fillna(0).to_numpy()
+            out = add(out, share > NOT_STATED_HIGH, "not_stated_high")
+    return out
+
+
+def _period_starts(periods: Iterable[str]) -> pd.Series:
+    from eqlib.periods import parse
+
+    cache: dict[str, pd.Timestamp] = {}
+    values = []
+    for p in periods:
+        if p not in cache:
+            try:
+                cache[p] = pd.Timestamp(parse(p).start)
+            except Exception:  # noqa: BLE001 - unreadable labels are not flagged
+                cache[p] = pd.NaT
+        values.append(cache[p])
+    return pd.Series(values)

@@ -1,0 +1,246 @@
+"""Statistical disclosure control for published tables: primary and secondary suppression with GSS symbols
+and an audit of what was suppressed and why.
+
+Rules (GSS / ONS practice for published counts; the police precedent in METHODS.md):
+
+1. Primary suppression: a count below ``threshold`` (default 5; zeros only if ``suppress_zeros``) is
+   replaced by ``[c]``; so is any figure computed from it. In a figure frame a rate or share whose
+   denominator is below ``min_denominator`` (default 100) is also hidden (``[c]``, reason
+   ``small_denominator``).
+2. Secondary suppression: where a published total would reveal a suppressed cell (a row or column of
+   the table -- a "line": components plus their total -- with exactly one suppressed entry), the next
+   smallest published component of that line is suppressed too. This repeats until stable, and then a
+   linear-algebra check confirms that no suppressed cell is determined by the published cells and
+   the line equations (sum of components = total); if one is, the smallest published cell in its line
+   is suppressed and the loop repeats.
+
+The result cannot be solved for any suppressed cell from the published values and totals (bounds
+from non-negativity are not considered: that is the usual "no exact recovery" standard).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy.linalg import null_space
+
+from eqlib.ethnicity import ETHNIC_MINORITY
+from eqlib.metrics import caveats as cv
+
+DEFAULT_THRESHOLD = 5
+DEFAULT_MIN_DENOMINATOR = 100
+SUPPRESSED = "[c]"
+
+#: lines of a figure frame: (components, total); a line counts only where all its groups are present
+FIGURE_LINES: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("Asian", "Black", "Mixed", "Other"), ETHNIC_MINORITY),
+    (("Asian", "Black", "Mixed", "White", "Other", "Not stated"), "All"),
+    (("White", ETHNIC_MINORITY, "Not stated"), "All"),
+)
+
+Line = tuple[Sequence[int], int | None]
+
+
+def _recoverable(values: np.ndarray, mask: np.ndarray, lines: Sequence[Line]) -> np.ndarray:
+    """Indices of suppressed cells whose value the line equations determine exactly."""
+    unknown = np.flatnonzero(mask)
+    if unknown.size == 0:
+        return unknown
+    position = {int(u): i for i, u in enumerate(unknown)}
+    rows = []
+    for components, total in lines:
+        row = np.zeros(unknown.size)
+        members = [(int(c), 1.0) for c in components] + ([(int(total), -1.0)] if total is not None else [])
+        touched = False
+        for index, sign in members:
+            if index in position:
+                row[position[index]] += sign
+                touched = True
+        if touched and total is not None:
+            rows.append(row)
+    if not rows:
+        return unknown[:0]
+    basis = null_space(np.vstack(rows))
+    if basis.size == 0:
+        return unknown
+    determined = np.all(np.abs(basis) < 1e-9, axis=1)
+    return unknown[determined]
+
+
+def secondary_suppression(values: np.ndarray, mask: np.ndarray, lines: Sequence[Line],
+                          labels: Sequence[str] | None = None) -> tuple[np.ndarray, list[tuple[int, str]]]:
+    """Extend ``mask`` (primary suppression) so no suppressed value can be recovered from the lines.
+
+    ``values`` is a flat array of cells, ``lines`` a list of (component indices, total index or None).
+    Returns the new mask and a list of (index, reason) for each secondary suppression.
+    """
+    values = np.asarray(values, dtype=float)
+    mask = np.asarray(mask, dtype=bool).copy()
+    name = (lambda i: labels[i]) if labels is not None else (lambda i: f"cell {i}")
+    audit: list[tuple[int, str]] = []
+
+    def protect(line: Line, because: int) -> bool:
+        components, total = line
+        candidates = [int(c) for c in components if not mask[c]]
+        if not candidates and total is not None and not mask[total]:
+            candidates = [int(total)]
+        if not candidates:
+            return False
+        chosen = min(candidates, key=lambda i: (np.nan_to_num(values[i], nan=np.inf), i))
+        mask[chosen] = True
+        audit.append((chosen, f"secondary: the total {name(total) if total is not None else ''} would reveal "
+                              f"{name(because)}"))
+        return True
+
+    for _ in range(values.size + 1):
+        changed = False
+        for line in lines:
+            components, total = line
+            if total is None or mask[total]:
+                continue
+            hidden = [int(c) for c in components if mask[c]]
+            if len(hidden) == 1:
+                changed |= protect(line, hidden[0])
+        if changed:
+            continue
+        exposed = _recoverable(values, mask, lines)
+        if exposed.size == 0:
+            break
+        cell = int(exposed[0])
+        for line in lines:
+            if cell in [int(c) for c in line[0]] or cell == line[1]:
+                if protect(line, cell):
+                    changed = True
+                    break
+        if not changed:  # nothing left to suppress in any line of this cell: hide the totals too
+            for line in lines:
+                if line[1] is not None and not mask[line[1]] and (cell in [int(c) for c in line[0]]):
+                    mask[line[1]] = True
+                    audit.append((int(line[1]), f"secondary: total hidden to protect {name(cell)}"))
+                    changed = True
+        if not changed:
+            break
+    return mask, audit
+
+
+def suppress_table(
+    table: pd.DataFrame,
+    *,
+    threshold: int = DEFAULT_THRESHOLD,
+    row_total: str | None = "Total",
+    column_total: str | None = "Total",
+    suppress_zeros: bool = False,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Suppress a wide table of counts with a total row and/or column.
+
+    Parameters
+    ----------
+    table
+        Numeric table; the row labelled ``row_total`` (index) and column ``column_total`` hold totals
+        (None where the table has no such total).
+
+    Returns
+    -------
+    (published, audit)
+        ``published``: the table as objects with suppressed cells replaced by ``[c]``; ``audit``:
+        row, column, value, stage (primary/secondary) and reason for every suppressed cell.
+    """
+    values = table.to_numpy(dtype=float)
+    n_rows, n_cols = values.shape
+    rows, cols = list(table.index), list(table.columns)
+    r_total = rows.index(row_total) if row_total is not None and row_total in rows else None
+    c_total = cols.index(column_total) if column_total is not None and column_total in cols else None
+    flat = values.ravel()
+    small = flat < threshold
+    if not suppress_zeros:
+        small &= flat > 0
+    mask = small.copy()
+    labels = [f"{rows[i // n_cols]!s} / {cols[i % n_cols]!s}" for i in range(flat.size)]
+    lines: list[Line] = []
+    for r in range(n_rows):
+        comps = [r * n_cols + c for c in range(n_cols) if c != c_total]
+        lines.append((comps, r * n_cols + c_total if c_total is not None else None))
+    for c in range(n_cols):
+        comps = [r * n_cols + c for r in range(n_rows) if r != r_total]
+        lines.append((comps, r_total * n_cols + c if r_total is not None else None))
+    mask, secondary = secondary_suppression(flat, mask, lines, labels)
+    audit = [dict(row=rows[i // n_cols], column=cols[i % n_cols], value=flat[i], stage="primary",
+                  reason=f"primary: count {flat[i]:g} below {threshold}") for i in np.flatnonzero(small)]
+    audit += [dict(row=rows[i // n_cols], column=cols[i % n_cols], value=flat[i], stage="secondary", reason=why)
+              for i, why in secondary]
+    published = table.astype(object).copy()
+    grid = mask.reshape(n_rows, n_cols)
+    for r, c in zip(*np.nonzero(grid), strict=True):
+        published.iat[r, c] = SUPPRESSED
+    return published, pd.DataFrame(audit, columns=["row", "column", "value", "stage", "reason"])
+
+
+def suppress_figures(
+    figure: pd.DataFrame,
+    *,
+    threshold: int = DEFAULT_THRESHOLD,
+    min_denominator: float = DEFAULT_MIN_DENOMINATOR,
+    suppress_zeros: bool = False,
+    lines: Sequence[tuple[Sequence[str], str]] = FIGURE_LINES,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Suppress a figure frame (:data:`FIGURE_COLUMNS`) for publication.
+
+    Primary: ``count`` below ``threshold`` -> count, value, interval and p-value blanked, symbol [c],
+    caveat ``suppressed``; ``denominator`` below ``min_denominator`` -> value, interval and p-value
+    blanked, [c], caveat ``small_denominator``. Secondary: within each area, period and measure the
+    group counts form lines (:data:`FIGURE_LINES`: Asian + Black + Mixed + Other = All ethnic minority
+    groups, ...); a line whose total is published cannot have exactly one suppressed count.
+
+    Returns ``(published, audit)``; audit has area_code, period, measure, group, count, stage, reason.
+    """
+    out = figure.copy().reset_index(drop=True)
+    count = out["count"].to_numpy(dtype=float)
+    den = out["denominator"].to_numpy(dtype=float)
+    primary = np.isfinite(count) & (count < threshold)
+    if not suppress_zeros:
+        primary &= count > 0
+    small_den = ~primary & np.isfinite(den) & (den < min_denominator) & out["value"].notna().to_numpy()
+    audit_rows: list[dict] = []
+    for i in np.flatnonzero(primary):
+        audit_rows.append(_audit(out, i, "primary", f"primary: count {count[i]:g} below {threshold}"))
+    for i in np.flatnonzero(small_den):
+        audit_rows.append(_audit(out, i, "primary",
+                                 f"primary: denominator {den[i]:g} below {min_denominator:g}"))
+    mask = primary.copy()
+    block_keys = [k for k in ("area_code", "period", "measure", "stage") if k in out.columns]
+    if mask.any():
+        hit = out.loc[mask, block_keys].drop_duplicates()
+        for _, key in hit.iterrows():
+            selector = np.ones(len(out), dtype=bool)
+            for k in block_keys:
+                selector &= (out[k] == key[k]).to_numpy()
+            idx = np.flatnonzero(selector)
+            groups = list(out.loc[idx, "group"])
+            local_lines: list[Line] = []
+            for components, total in lines:
+                if total in groups and all(g in groups for g in components):
+                    local_lines.append(([groups.index(g) for g in components], groups.index(total)))
+            if not local_lines:
+                continue
+            new_mask, secondary = secondary_suppression(count[idx], mask[idx], local_lines, groups)
+            for j, why in secondary:
+                audit_rows.append(_audit(out, idx[j], "secondary", why))
+            mask[idx] = new_mask
+    hide = mask | small_den
+    out.loc[mask, "count"] = np.nan
+    for column in ("value", "ci_low", "ci_high", "p_value"):
+        out.loc[hide, column] = np.nan
+    out.loc[hide, "symbol"] = SUPPRESSED
+    out = cv.add(out, mask, "suppressed")
+    out = cv.add(out, small_den, "small_denominator")
+    audit = pd.DataFrame(audit_rows, columns=["area_code", "period", "measure", "group", "count", "stage",
+                                              "reason"])
+    return out, audit
+
+
+def _audit(frame: pd.DataFrame, i: int, stage: str, reason: str) -> dict:
+    row = frame.iloc[int(i)]
+    return dict(area_code=row["area_code"], period=row["period"], measure=row["measure"], group=row["group"],
+                count=row["count"], stage=stage, reason=reason)
