@@ -420,6 +420,8 @@ def cmd_check(args) -> int:
     else:
         print("Coverage by financial year: number of the 43 force areas with figures "
               "(+EW = England and Wales figure too; . = nothing). Use --area for one area.")
+    print("Each period sits in the financial year (April-March) holding its start date: "
+          "a census day or a 31 March snapshot falls in the year it ends.")
     matrix = coverage_matrix(table, area=area)
     if area_obj is not None and not matrix.empty:
         # list datasets with nothing at all for the area, too
