@@ -109,6 +109,7 @@ class FileHashes:
         except (FileNotFoundError, json.JSONDecodeError):
             current = {}
         current.update(self.entries)
+        current = {path: entry for path, entry in current.items() if os.path.exists(path)}  # prune gone files
         try:
             _atomic_write_bytes(self.path, json.dumps(current, indent=0, sort_keys=True).encode("utf-8"))
         except PermissionError as exc:  # read-only cache: hashes are recomputed next time
