@@ -256,3 +256,14 @@ def test_population_for_override_and_before_2021():
 def test_census_days():
     assert pop.CENSUS2021_DAY == date(2021, 3, 21)
     assert periods.as_at(pop.CENSUS2021_DAY).label == "2021-03-21"
+
+
+@pytest.mark.parametrize("dataset", ["population_census2021", "population_census2011", "population_census2011_pfa"])
+def test_force_areas_sum_to_england_and_wales_for_every_group(dataset, raw_dir):
+    frame = load_uncached(dataset, raw_dir)
+    forces = frame[frame["area_code"].isin(FORCES)]
+    assert forces["area_code"].nunique() == 43
+    by_group = forces.groupby("group")["count"].sum()
+    ew = frame[frame["area_code"] == EW].groupby("group")["count"].sum()
+    assert set(by_group.index) == {"Asian", "Black", "Mixed", "White", "Other"}
+    pd.testing.assert_series_equal(by_group, ew)
