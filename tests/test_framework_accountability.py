@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -98,3 +99,81 @@ def test_missing_columns_are_a_data_error():
         accountability_questions(DISPARITIES.drop(columns="p_value"))
     with pytest.raises(DataError, match="trend"):
         accountability_questions(DISPARITIES, TRENDS.drop(columns="ci_low"))
+
+
+def test_interval_and_group_wording():
+    d = pd.DataFrame([disparity("Other", 1.2, 1.03, 1.4, 0.02), disparity("Mixed", 1.5, 1.2, 1.9, 0.001)])
+    out = accountability_questions(d).set_index("group")
+    # one decimal would print "1.0 to 1.4", hiding that the interval excludes 1
+    assert "(95% CI 1.03 to 1.40)" in out.loc["Other", "evidence"]
+    assert out.loc["Other", "evidence"].startswith("In 2021/22 people from other ethnic groups were 1.2 times")
+    assert "people of Mixed ethnicity" in out.loc["Mixed", "question"]
+    assert "(95% CI 1.2 to 1.9)" in out.loc["Mixed", "evidence"]
+
+
+# --------------------------------------------------------------------------- real data: South Wales
+def _south_wales_stop_search():
+    """Searches of people (vehicle-only excluded) by self-defined broad group and financial year, and the
+    Census populations (2011 before 2021-22, 2021 from it), from the shipped police.uk and Census data."""
+    from eqlib import periods, store
+
+    ss = store.load("stop_search_policeuk")
+    sw = ss[(ss["area_code"] == SW) & ~ss["vehicle_only"].fillna(False).astype(bool)
+            & (ss["group"] != "Not stated")].copy()
+    sw["period"] = sw["period_start"].map(lambda d: periods.financial_year_of(d.date()).label)
+    counts = sw.groupby(["area_code", "period", "group"], as_index=False)["count"].sum()
+    pops = {}
+    for census in ("population_census2011", "population_census2021"):
+        p = store.load(census)
+        pops[census] = (p[p["area_code"] == SW].groupby(["area_code", "group"], as_index=False)["count"].sum()
+                        .rename(columns={"count": "population"}))
+    return counts, pops
+
+
+def test_real_south_wales_questions_follow_the_rules():
+    from eqlib.metrics import disparity as disparity_metric
+    from eqlib.metrics.trend import disparity_trend
+
+    counts, pops = _south_wales_stop_search()
+    years = ["2019-20", "2020-21", "2021-22"]
+    assert set(years) <= set(counts["period"])
+    d = disparity_metric(counts[counts["period"] == "2021-22"], pops["population_census2021"])
+    population = pd.concat([pops["population_census2011" if y < "2021-22" else "population_census2021"]
+                            .assign(period=y) for y in years])
+    t = disparity_trend(counts[counts["period"].isin(years)], population)
+    out = accountability_questions(d, t)
+    black = d[d["group"] == "Black"].iloc[0]
+    black_trend = t[t["group"] == "Black"].iloc[0]
+    # Black people were about 3 times as likely as White people to be searched in 2021/22 (significant) ...
+    assert 2.5 < black["value"] < 3.5 and black["p_value"] < 0.05 and black["ci_low"] > 1
+    # ... and the disparity narrowed significantly from 2019-20, so it is not raised
+    assert black_trend["ci_high"] < 1 and black_trend["p_value"] < 0.05
+    assert "Black" not in set(out["group"])
+    # every row raised is significant and not narrowing; every significant, not narrowing one is raised
+    expected = set()
+    for _, r in d.iterrows():
+        tr = t[t["group"] == r["group"]]
+        significant = r["p_value"] < 0.05 and (r["ci_low"] > 1 or r["ci_high"] < 1)
+        narrowing = (not tr.empty and tr.iloc[0]["p_value"] < 0.05
+                     and (tr.iloc[0]["ci_high"] < 1 if r["value"] > 1 else tr.iloc[0]["ci_low"] > 1))
+        if significant and not narrowing:
+            expected.add(r["group"])
+    assert set(out["group"]) == expected
+
+
+def test_real_south_wales_example_objective_status():
+    """The example's EO1 (stop and search disparity, baseline 3.9 in 2020-21 on Census 2021 populations)
+    against the 2021-22 figure computed from the shipped data."""
+    from eqlib.framework import load_params, objective_status
+    from eqlib.metrics import disparity as disparity_metric
+
+    counts, pops = _south_wales_stop_search()
+    base = disparity_metric(counts[counts["period"] == "2020-21"], pops["population_census2021"])
+    assert base.loc[base["group"] == "Black", "value"].iloc[0] == pytest.approx(3.9, abs=0.05)
+    d = disparity_metric(counts[counts["period"] == "2021-22"], pops["population_census2021"])
+    params = load_params(Path(__file__).resolve().parents[1] / "params" / "south-wales-2021-22.yml")
+    status = objective_status(params.objectives, d[["measure", "group", "period", "value"]]).set_index("id")
+    assert status.loc["EO1", "latest_period"] == "2021-22"
+    assert status.loc["EO1", "latest_value"] == pytest.approx(3.0, abs=0.1)
+    assert status.loc["EO1", "status"] == "on track"
+    assert status.loc["EO4", "status"] == "no data"

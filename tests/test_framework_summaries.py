@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from matplotlib.figure import Figure
 
 from eqlib.framework import load_params, objective_status
@@ -62,17 +63,22 @@ def test_compare_self_assessments_new_and_dropped_themes():
 
 def test_compare_objectives_across_years():
     prev_data = pd.DataFrame({"measure": ["stop_search_disparity", "use_of_force_disparity"],
-                              "group": ["Black", "Black"], "period": ["2020-21", "2020-21"], "value": [3.4, 2.5]})
+                              "group": ["Black", "Black"], "period": ["2020-21", "2020-21"], "value": [6.0, 2.5]})
     curr_data = pd.DataFrame({"measure": ["stop_search_disparity", "use_of_force_disparity"],
-                              "group": ["Black", "Black"], "period": ["2021-22", "2021-22"], "value": [3.3, 2.9]})
+                              "group": ["Black", "Black"], "period": ["2021-22", "2021-22"], "value": [3.0, 2.9]})
     prev = objective_status(PREVIOUS.objectives, prev_data)
     curr = objective_status(CURRENT.objectives, curr_data)
     out = compare_objectives(prev, curr).set_index("id")
-    # EO1: 3.5 -> 3.4 (7% of the way, 20% of time: off track) -> 3.3 (13%, 40%: off track): more progress
-    assert out.loc["EO1", "previous_status"] == "off track" and out.loc["EO1", "current_status"] == "off track"
+    # EO1 in 2020-21: baseline 6.8 (2019-20), target 3.5: 6.0 is 24% of the way with 20% of the time gone;
+    # in 2021-22, re-based: baseline 3.9 (2020-21), target 2.5: 3.0 is 64% of the way with 25% of the time
+    assert out.loc["EO1", "previous_progress"] == pytest.approx(0.8 / 3.3)
+    assert out.loc["EO1", "current_progress"] == pytest.approx(0.9 / 1.4)
+    assert out.loc["EO1", "previous_status"] == "on track" and out.loc["EO1", "current_status"] == "on track"
     assert out.loc["EO1", "change"] == "improved"
+    assert "baseline period" in out.loc["EO1", "note"] and "baseline value" in out.loc["EO1", "note"]
     # EO2: 3.0 -> 2.5 (50% of the way at 20% of time: on track) -> 2.9 (10% at 40%: off track)
     assert out.loc["EO2", "previous_status"] == "on track" and out.loc["EO2", "change"] == "worsened"
+    assert out.loc["EO2", "note"] == ""
     assert out.loc["EO4", "change"] == "no data"
     assert out.loc["EO5", "change"] == "new"  # set in 2021-22 only
     dropped = compare_objectives(curr, prev).set_index("id")
@@ -124,13 +130,13 @@ def test_objectives_table_and_chart():
     status = objective_status(CURRENT.objectives, data)
     table = objectives_table(status)
     assert len(table) == len(CURRENT.objectives)
-    assert set(table["Status"]) == {"off track", "no data"}
+    assert set(table["Status"]) == {"on track", "no data"}
     assert "How the status was decided" in table.columns
     fig, alt = objectives_chart(status)
     assert isinstance(fig, Figure)
     assert f"Progress of {len(status)} equality objectives" in alt
-    assert "0 achieved; 0 on track; 1 off track; 4 no data." in alt
-    assert "EO1: 33% of the way to the target" in alt
+    assert "0 achieved; 1 on track; 0 off track; 4 no data." in alt
+    assert "EO1: 64% of the way to the target with 25% of the time elapsed, on track." in alt
 
 
 def test_evidence_gap_table_and_chart():

@@ -92,6 +92,26 @@ def _ratio(value: float) -> str:
     return f"{value:.1f}" if value >= 1 else f"{value:.2f}"
 
 
+def _interval(low: float, high: float) -> str:
+    """'2.9 to 3.5'; two decimals when one decimal would hide that the interval excludes 1 (1.03 -> '1.0')."""
+    text = f"{_ratio(low)} to {_ratio(high)}"
+    if "1.0 " in text + " " and (low > 1 or high < 1):
+        text = f"{low:.2f} to {high:.2f}"
+    return text
+
+
+PEOPLE: dict[str, str] = {
+    "Asian": "Asian people", "Black": "Black people", "White": "White people",
+    "Mixed": "people of Mixed ethnicity", "Other": "people from other ethnic groups",
+    "All ethnic minority groups": "people from ethnic minority groups (all groups other than White)",
+}
+"""How a broad group is named in a sentence (Race Disparity Unit style)."""
+
+
+def _people(group: str) -> str:
+    return PEOPLE.get(group, f"people in the {group} group")
+
+
 def _significant(row, alpha: float) -> bool:
     value, low, high, p = row["value"], row["ci_low"], row["ci_high"], row["p_value"]
     if any(v is None or (isinstance(v, float) and math.isnan(v)) for v in (value, low, high)):
@@ -169,8 +189,8 @@ def accountability_questions(disparities: pd.DataFrame, trends: pd.DataFrame | N
         name = _area_name(d["area_code"])
         when = _display_period(d["period"])
         group, ref = d["group"], d["reference_group"]
-        evidence = (f"In {when} {group} people were {_ratio(ratio)} times (95% CI {_ratio(d['ci_low'])} to "
-                    f"{_ratio(d['ci_high'])}) as likely as {ref} people {activity} in {name}.")
+        evidence = (f"In {when} {_people(group)} were {_ratio(ratio)} times (95% CI "
+                    f"{_interval(d['ci_low'], d['ci_high'])}) as likely as {_people(ref)} {activity} in {name}.")
         if trend_status == "no trend data":
             evidence += " There are not enough years of data to tell whether the disparity is narrowing."
         else:
@@ -179,10 +199,10 @@ def accountability_questions(disparities: pd.DataFrame, trends: pd.DataFrame | N
                          f"it changes by {change:+.0f}% a year (95% CI {(tl - 1) * 100:+.0f}% to "
                          f"{(th - 1) * 100:+.0f}%).")
         direction = "higher" if ratio > 1 else "lower"
-        question = (f"What is the force doing to understand and reduce the disparity in {subject} between {group} "
-                    f"and {ref} people in {name}, where {group} people were {_ratio(ratio)} times as likely "
-                    f"{activity} in {when}, and what will show the PCC that the {direction} rate for {group} people "
-                    "is moving towards parity?")
+        question = (f"What is the force doing to understand and reduce the disparity in {subject} between "
+                    f"{_people(group)} and {_people(ref)} in {name}, where {_people(group)} were {_ratio(ratio)} "
+                    f"times as likely {activity} in {when}, and what will show the PCC that the {direction} rate "
+                    f"for {_people(group)} is moving towards parity?")
         criteria = criteria_for_measure(measure) if measure in known else ()
         rows.append({"area_code": d["area_code"], "area_name": name, "period": d["period"], "measure": measure,
                      "group": group, "reference_group": ref, "value": ratio, "ci_low": float(d["ci_low"]),
