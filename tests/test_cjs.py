@@ -103,3 +103,11 @@ def test_read_prosecutions_suppressed_counts(raw_dir, tmp_path):
     frame = cjs.read_prosecutions(_bad(raw_dir, tmp_path, '"13759"', '"[c]"'))
     cell = frame.iloc[0]
     assert pd.isna(cell["count"]) and cell["symbol"] == "[c]" and cell["denominator"] == 19171
+
+
+def test_read_prosecutions_duplicated_row(raw_dir, tmp_path):
+    lines = (raw_dir / cjs.FILES[0]).read_text().splitlines()
+    path = tmp_path / "dup.csv"
+    path.write_text("\n".join([lines[0], lines[1], lines[2], lines[1]]) + "\n")
+    with pytest.raises(DataError, match="dup.csv.*appears more than once"):
+        cjs.read_prosecutions(path)

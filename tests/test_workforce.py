@@ -181,3 +181,17 @@ def test_workforce_truncated_ods(raw_dir, tmp_path):
     bad.write_bytes(bad.read_bytes()[:5000])
     with pytest.raises(DataError, match="truncated or corrupt"):
         workforce.read_workforce(bad)
+
+
+def test_workforce_force_listed_twice(raw_dir, tmp_path):
+    from eqlib.sources import ods
+
+    src = raw_dir / "ho-police-workforce" / "police-workforce-sep19-tables.ods"
+    rows = ods.read_sheet(src, "Table_1")
+    i = next(k for k, r in enumerate(rows) if r and r[0] == "Cleveland")
+    rows.insert(i + 1, list(rows[i]))
+    path = tmp_path / "twice.ods"
+    with pd.ExcelWriter(path, engine="odf") as writer:
+        pd.DataFrame(rows).to_excel(writer, sheet_name="Table_1", header=False, index=False)
+    with pytest.raises(DataError, match="twice.ods.*Table_1.*more than once.*E23000013"):
+        workforce.read_workforce(path)

@@ -38,7 +38,7 @@ from eqlib.errors import DataError
 from eqlib.ethnicity import add_broad_group
 from eqlib.sources import register
 from eqlib.sources._common import finalise, log_rows, parse_count, read_csv_text
-from eqlib.sources.ods import period_fields, resolve_area
+from eqlib.sources.ods import check_unique, period_fields, resolve_area
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +104,8 @@ def read_prosecutions(path: str | Path) -> pd.DataFrame:
                         "measure": "conviction ratio (convictions / prosecutions)",
                         "ethnicity_classification": rec["Ethnicity_type"].strip()})
     frame = pd.DataFrame.from_records(records)
+    check_unique(frame, ["area_code", "period", "source_label", "sex", "age_group",
+                         "offence_group"], file=path, what="prosecutions and convictions")
     frame = add_broad_group(frame, label_column="source_label", classification="ho",
                             source=str(path))
     log_rows("cjs_prosecutions_convictions", rows_in=len(raw), rows_out=len(frame),

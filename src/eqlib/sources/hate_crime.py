@@ -73,26 +73,33 @@ def read_hate_crime(path: str | Path) -> pd.DataFrame:
                         expected="one row per borough, MajorText and MinorText")
     met = areas.get("E23000001")
     hate = raw["MajorText"].str.strip().str.casefold() == "hate"
-    records: list[dict] = []
-    for position in raw.index[hate]:
-        rec = raw.loc[position]
-        strand = rec["MinorText"].strip()
-        for column, period in months:
-            count, symbol = parse_count(rec[column], file=path, row=int(position) + 2,
-                                        column=column)
-            records.append({"area_code": met.code, "area_name": met.name, **period_fields(period),
-                            "group": strand, "source_label": strand, "count": count,
-                            "symbol": symbol, "strand": strand, "borough": rec["Borough"].strip(),
-                            "hate_strand": strand not in NOT_HATE_STRANDS})
-    frame = pd.DataFrame.from_records(records)
+    rows = raw[hate]
+    cache: dict[str, tuple[float, str]] = {}
+    parts: list[pd.DataFrame] = []
+    for column, period in months:
+        counts, symbols = [], []
+        for position, value in zip(rows.index, rows[column], strict=True):
+            if value not in cache:  # the first row holding a bad value is the one named
+                cache[value] = parse_count(value, file=path, row=int(position) + 2, column=column)
+            count, symbol = cache[value]
+            counts.append(count)
+            symbols.append(symbol)
+        strands = rows["MinorText"].str.strip()
+        parts.append(pd.DataFrame({
+            "area_code": met.code, "area_name": met.name, **period_fields(period),
+            "group": strands.to_numpy(), "source_label": strands.to_numpy(), "count": counts,
+            "symbol": symbols, "strand": strands.to_numpy(),
+            "borough": rows["Borough"].str.strip().to_numpy(),
+            "hate_strand": (~strands.isin(NOT_HATE_STRANDS)).to_numpy()}))
+    frame = (pd.concat(parts, ignore_index=True)
+             .sort_values(["borough", "strand", "period"], kind="stable").reset_index(drop=True))
     n_special = int((~hate).sum())
     log.info("%s: %d 'Special' (not hate) rows set aside: %s", path.name, n_special,
              ", ".join(sorted(raw.loc[~hate, "MinorText"].str.strip().unique())))
-    hate_total = sum(parse_count(v, file=path, row=0, column="")[0]
-                     for _, column in enumerate(c for c, _ in months)
-                     for v in raw.loc[hate, column])
+    numbers = rows[[c for c, _ in months]].apply(
+        lambda col: pd.to_numeric(col.str.replace(",", "", regex=False), errors="coerce"))
     log_rows("hate_crime_mps", rows_in=int(hate.sum()) * len(months), rows_out=len(frame),
-             records_in=float(hate_total), records_out=float(frame["count"].sum()))
+             records_in=float(numbers.sum().sum()), records_out=float(frame["count"].sum()))
     log.info("%s: %d of %d CSV rows loaded (the MPS 'Hate' rows), %d months each", path.name,
              int(hate.sum()), len(raw), len(months))
     return finalise(frame, dataset="hate_crime_mps")

@@ -54,6 +54,7 @@ from eqlib.ethnicity import add_broad_group
 from eqlib.sources import register
 from eqlib.sources._common import finalise, log_rows, parse_count
 from eqlib.sources.ods import (
+    check_unique,
     clean_label,
     find_row,
     period_fields,
@@ -182,6 +183,7 @@ def _read_a08(path: Path) -> tuple[pd.DataFrame, dict[str, int]]:
             rec["denominator"] = totals.get(rec["period"], math.nan)
         records.extend(row_records)
     frame = pd.DataFrame.from_records(records)
+    check_unique(frame, ["area_code", "period", "source_label"], file=path, what=f"sheet {sheet!r}")
     set_aside["data rows read"] = rows_in
     log.info("%s %s: region and country subtotals set aside (not force areas): %s", path.name,
              sheet, ", ".join(subtotal_names))
@@ -424,6 +426,8 @@ def read_use_of_force(path: str | Path) -> pd.DataFrame:
         parts.append(frame)
         rows_in, set_aside = rows_in + n_in, set_aside + n_aside
     out = pd.concat(parts, ignore_index=True)
+    check_unique(out, ["area_code", "period", "measure", "tactic_type", "tactic", "source_label"],
+                 file=path, what="use of force tables")
     out["edition"] = year.label
     log.info("%s: %d table rows read, %d region subtotal rows set aside, %d tidy rows",
              path.name, rows_in, set_aside, len(out))

@@ -42,7 +42,14 @@ from eqlib.errors import DataError
 from eqlib.ethnicity import add_broad_group
 from eqlib.sources import register
 from eqlib.sources._common import finalise, log_rows, parse_count
-from eqlib.sources.ods import clean_label, period_fields, read_sheet, resolve_area, trim
+from eqlib.sources.ods import (
+    check_unique,
+    clean_label,
+    period_fields,
+    read_sheet,
+    resolve_area,
+    trim,
+)
 
 log = logging.getLogger(__name__)
 
@@ -188,6 +195,8 @@ def read_deaths_by_force(path: str | Path) -> pd.DataFrame:
     for reason, n in set_aside.items():
         log.info("%s: %d rows set aside: %s", path.name, n, reason)
     frame = pd.DataFrame.from_records(records)
+    check_unique(frame, ["area_code", "period", "category", "measure"], file=path,
+                 what="by-force tables")
     frame.attrs["set_aside_counts"] = set_aside_counts
     return frame
 

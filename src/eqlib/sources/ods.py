@@ -139,3 +139,14 @@ def period_fields(period) -> dict[str, object]:
 
     return {"period": period.label, "period_start": pd.Timestamp(period.start),
             "period_end": pd.Timestamp(period.end)}
+
+
+def check_unique(frame, key: list[str], *, file: str | Path, what: str) -> None:
+    """Raise :class:`DataError` if two rows of one file share ``key`` (e.g. a force listed twice)."""
+    if frame.empty:
+        return
+    dup = frame.duplicated(key, keep=False)
+    if dup.any():
+        example = frame.loc[dup, key].iloc[0].to_dict()
+        raise DataError(f"{what}: the same {', '.join(key)} appears more than once",
+                        file=str(file), value=example, expected="one row for each")

@@ -46,7 +46,15 @@ from eqlib.errors import DataError
 from eqlib.ethnicity import add_broad_group
 from eqlib.sources import register
 from eqlib.sources._common import finalise, log_rows, parse_count, read_csv_text
-from eqlib.sources.ods import clean_label, period_fields, read_sheet, resolve_area, sheet_names, trim
+from eqlib.sources.ods import (
+    check_unique,
+    clean_label,
+    period_fields,
+    read_sheet,
+    resolve_area,
+    sheet_names,
+    trim,
+)
 
 log = logging.getLogger(__name__)
 
@@ -167,7 +175,9 @@ def read_workforce_table(path: str | Path, sheet: str) -> tuple[pd.DataFrame, di
                             **period_fields(period), "group": worker, "source_label": name,
                             "count": count, "symbol": symbol, "worker_type": worker,
                             "unit": unit, "release": f"{release:%Y-%m-%d}", "table": sheet})
-    return pd.DataFrame.from_records(records), set_aside
+    frame = pd.DataFrame.from_records(records)
+    check_unique(frame, ["area_code", "period"], file=path, what=f"sheet {sheet!r}")
+    return frame, set_aside
 
 
 def read_workforce(path: str | Path) -> pd.DataFrame:
@@ -279,6 +289,8 @@ def read_open_data_extract(path: str | Path, *, dataset: str) -> pd.DataFrame:
                         "ethnic_group_ho": rec["Ethnic group"].strip(),
                         "region": rec["Region"].strip(), "unit": "headcount"})
     frame = pd.DataFrame.from_records(records)
+    check_unique(frame, ["area_code", "period", "sex", "rank", "source_label"], file=path,
+                 what="open data extract")
     frame = add_broad_group(frame, label_column="source_label", classification="ho",
                             source=str(path))
     frame["fte"] = frame["fte"].astype(float)
