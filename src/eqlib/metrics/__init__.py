@@ -26,6 +26,7 @@ suppress_table              the same for a wide table with totals
 
 from eqlib.metrics import caveats
 from eqlib.metrics._frame import FIGURE_COLUMNS, to_csv_ready
+from eqlib.metrics._inputs import population_frame
 from eqlib.metrics.agreement import cross_table, disagreement
 from eqlib.metrics.benchmark import (
     BENCHMARK_COLUMNS,
@@ -45,6 +46,6 @@ from eqlib.metrics.trend import disparity_trend
 __all__ = [
     "BENCHMARK_COLUMNS", "FIGURE_COLUMNS", "caveats", "cross_table", "derive_counts", "disagreement",
     "disparity", "disparity_trend", "funnel_curve", "funnel_limits", "not_stated_bounds", "not_stated_share",
-    "outcome_counts", "proportions", "rates", "ratio_funnel_inputs", "relative_rate_index", "representation",
+    "outcome_counts", "population_frame", "proportions", "rates", "ratio_funnel_inputs", "relative_rate_index", "representation",
     "suppress_figures", "suppress_table", "to_csv_ready",
 ]

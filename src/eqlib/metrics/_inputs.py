@@ -116,20 +116,45 @@ def prepare_counts(counts: pd.DataFrame, *, name: str = "counts", value: str = "
     return out.reset_index(drop=True), flags
 
 
+def population_frame(loaded: pd.DataFrame, *, name: str = "population") -> pd.DataFrame:
+    """A metrics population frame from a population loader's tidy frame (``population_census2021``,
+    ``population_census2011_pfa``): sums ``count`` over detailed categories to area_code, group ->
+    population, keeps ``census`` as the Census year (2021 from "Census 2021").
+
+    The loader's ``period`` is the Census day, not a reporting period, so it is dropped.
+    """
+    require_columns(loaded, ("area_code", "group", "count"), name=name)
+    check_non_negative(loaded, "count", name=name)
+    frame = loaded.loc[loaded["group"].isin(POPULATION_GROUPS)]
+    out = frame.groupby(["area_code", "group"], sort=True)["count"].sum(min_count=1).rename(
+        "population").reset_index()
+    if "census" in frame.columns:
+        years = frame["census"].astype(str).str.extract(r"(\d{4})")[0]
+        out["census"] = int(pd.to_numeric(years, errors="coerce").min())
+    return out
+
+
 def prepare_population(population: pd.DataFrame, *, name: str = "population") -> pd.DataFrame:
     """Check a population frame: area_code, group, population (+ period, census).
+
+    A loader's frame (``count`` instead of ``population``) is first summed with
+    :func:`population_frame`.
 
     Raises
     ------
     DataError
         Missing columns, negative populations, duplicate keys.
     """
+    if "population" not in population.columns and "count" in population.columns:
+        population = population_frame(population, name=name)
     require_columns(population, ("area_code", "group", "population"), name=name)
     check_non_negative(population, "population", name=name)
     frame = population.copy()
     frame["area_code"] = frame["area_code"].astype(str)
     frame["group"] = frame["group"].astype(str)
     frame["population"] = pd.to_numeric(frame["population"]).astype(float)
+    if "census" in frame.columns and not pd.api.types.is_numeric_dtype(frame["census"]):
+        frame["census"] = pd.to_numeric(frame["census"].astype(str).str.extract(r"(\d{4})")[0], errors="coerce")
     keys = ["area_code", "group"] + (["period"] if "period" in frame.columns else [])
     if "period" in frame.columns:
         frame["period"] = frame["period"].astype(str)

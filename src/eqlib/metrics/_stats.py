@@ -17,8 +17,12 @@ from collections.abc import Callable
 
 import numpy as np
 from scipy import stats
-from statsmodels.stats.proportion import proportion_confint, test_proportions_2indep
-from statsmodels.stats.rates import confint_poisson, test_poisson_2indep
+from statsmodels.stats.proportion import (
+    confint_proportions_2indep,
+    proportion_confint,
+    test_proportions_2indep,
+)
+from statsmodels.stats.rates import confint_poisson, confint_poisson_2indep, test_poisson_2indep
 
 
 class _NullValues(np.ndarray):
@@ -225,3 +229,20 @@ def proportion_ratio_pvalue(c1, n1, c2, n2) -> np.ndarray:
         warnings.simplefilter("ignore", RuntimeWarning)
         p = test_proportions_2indep(c1, n1, c2, n2, method="score", compare="ratio", correction=True).pvalue
     return np.clip(np.nan_to_num(np.asarray(p, dtype=float), nan=1.0), 0.0, 1.0)
+
+
+def rate_ratio_wald_log_ci(c1, e1, c2, e2, alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
+    """Wald interval on the log ratio: ``confint_poisson_2indep(compare="ratio", method="wald-log")``."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        low, high = confint_poisson_2indep(c1, e1, c2, e2, compare="ratio", method="wald-log", alpha=alpha)
+    return np.asarray(low, dtype=float), np.asarray(high, dtype=float)
+
+
+def risk_ratio_katz_ci(c1, n1, c2, n2, alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
+    """Katz log interval for a risk ratio: ``confint_proportions_2indep(compare="ratio", method="log")``
+    (the interval of ``scipy.stats.contingency.relative_risk`` and ``Table2x2.riskratio_confint``)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        low, high = confint_proportions_2indep(c1, n1, c2, n2, compare="ratio", method="log", alpha=alpha)
+    return np.asarray(low, dtype=float), np.asarray(high, dtype=float)

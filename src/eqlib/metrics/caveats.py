@@ -48,12 +48,13 @@ CAVEATS: dict[str, str] = {
     "suppressed": "Suppressed to protect confidentiality (a small number, or one that would reveal one).",
     "small_denominator": "The rate is not shown because its denominator is under 100.",
     "group_missing_in_period": "This group has no record for this period in the source data.",
+    "interval_undefined": "The interval cannot be calculated by the chosen method (a zero count).",
 }
 
 #: codes that explain a missing value
 REASONS: tuple[str, ...] = (
     "missing_count", "missing_denominator", "zero_denominator", "zero_reference", "too_few_periods",
-    "model_failed", "suppressed", "small_denominator", "group_missing_in_period",
+    "model_failed", "suppressed", "small_denominator", "group_missing_in_period", "interval_undefined",
 )
 
 

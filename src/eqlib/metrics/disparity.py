@@ -26,13 +26,20 @@ L = (N_g / E_g) / ((N_r + U) / E_r), H = ((N_g + U) / E_g) / (N_r / E_r).
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 import pandas as pd
 
 from eqlib.metrics import caveats as cv
 from eqlib.metrics._frame import finalise
 from eqlib.metrics._inputs import NOT_STATED, prepare_counts
-from eqlib.metrics._stats import rate_ratio_exact_ci, rate_ratio_pvalue, rate_ratio_score_ci
+from eqlib.metrics._stats import (
+    rate_ratio_exact_ci,
+    rate_ratio_pvalue,
+    rate_ratio_score_ci,
+    rate_ratio_wald_log_ci,
+)
 from eqlib.metrics.rates import _census_year, mark_missing, rate_inputs
 
 #: counts below this use the exact conditional interval and test
@@ -41,6 +48,8 @@ SCORE_METHOD = ("ratio of rates, score interval (statsmodels confint_poisson_2in
                 "score test (test_poisson_2indep score)")
 EXACT_METHOD = ("ratio of rates, exact conditional interval (Clopper-Pearson, statsmodels "
                 "proportion_confint beta); exact conditional test (test_poisson_2indep exact-cond)")
+WALD_LOG_METHOD = ("ratio of rates, Wald interval on the log ratio (statsmodels confint_poisson_2indep "
+                   "wald-log); score test (test_poisson_2indep score)")
 BOUNDS_METHOD = ("not-stated sensitivity bounds: ci_low = all not-stated records in the reference group, "
                  "ci_high = all in this group")
 
@@ -63,12 +72,15 @@ def disparity(
     include_all: bool = False,
     alpha: float = 0.05,
     exact_below: int = EXACT_BELOW,
+    interval: Literal["auto", "score", "exact", "wald-log"] = "auto",
     small_count: int = cv.SMALL_COUNT,
     census_year: int | None = None,
 ) -> pd.DataFrame:
     """Disparity ratio of each group's rate to ``reference``'s, for every area and period.
 
     Parameters are those of :func:`eqlib.metrics.rates.rates`; ``reference`` is the comparison group.
+    ``interval="auto"`` (default) uses the score interval, and the exact conditional interval and test
+    where either count is below ``exact_below``; ``"score"``, ``"exact"`` or ``"wald-log"`` force one.
 
     Returns
     -------
@@ -120,12 +132,19 @@ def disparity(
     den = frame["denominator"].to_numpy(dtype=float)
     c1, e1 = np.where(ok, count, 1.0), np.where(ok, den, 1.0)
     c2, e2 = np.where(ok, ref_count, 1.0), np.where(ok, ref_pop, 1.0)
-    exact = ok & (np.minimum(c1, c2) < exact_below)
+    if interval == "auto":
+        exact = ok & (np.minimum(c1, c2) < exact_below)
+    elif interval in ("score", "wald-log", "exact"):
+        exact = ok & (interval == "exact")
+    else:
+        raise ValueError(f"interval must be 'auto', 'score', 'exact' or 'wald-log', not {interval!r}")
     value = np.where(ok, (c1 / e1) / (c2 / e2), np.nan)
     low = np.full(len(frame), np.nan)
     high = np.full(len(frame), np.nan)
     score = ok & ~exact
-    if score.any():
+    if score.any() and interval == "wald-log":
+        low[score], high[score] = rate_ratio_wald_log_ci(c1[score], e1[score], c2[score], e2[score], alpha)
+    elif score.any():
         low[score], high[score] = rate_ratio_score_ci(c1[score], e1[score], c2[score], e2[score], alpha)
     if exact.any():
         low[exact], high[exact] = rate_ratio_exact_ci(c1[exact], e1[exact], c2[exact], e2[exact], alpha)
@@ -138,7 +157,7 @@ def disparity(
     frame["p_value"] = p
     frame["measure"] = measure
     frame["reference_group"] = reference
-    frame["method"] = np.where(exact, EXACT_METHOD, SCORE_METHOD)
+    frame["method"] = np.where(exact, EXACT_METHOD, WALD_LOG_METHOD if interval == "wald-log" else SCORE_METHOD)
     small = np.where(np.isnan(ref_count), count, np.fmin(count, ref_count))
     frame = cv.standard(frame.assign(count=small), small_count=small_count, census_year=census,
                         flags=flags).assign(count=frame["count"])

@@ -21,6 +21,7 @@ method="score")``.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -29,13 +30,20 @@ from eqlib.errors import DataError
 from eqlib.metrics import caveats as cv
 from eqlib.metrics._frame import check_non_negative, finalise, require_columns
 from eqlib.metrics._inputs import add_aggregates, prepare_counts
-from eqlib.metrics._stats import proportion_ratio_pvalue, proportion_ratio_score_ci, wilson_ci
+from eqlib.metrics._stats import (
+    proportion_ratio_pvalue,
+    proportion_ratio_score_ci,
+    risk_ratio_katz_ci,
+    wilson_ci,
+)
 from eqlib.metrics.rates import mark_missing
 
 SHARE_METHOD = ("Wilson score (statsmodels proportion_confint wilson); p-value vs reference: "
                 "test_proportions_2indep ratio score")
 RATIO_METHOD = ("ratio of proportions, score interval (statsmodels confint_proportions_2indep ratio score); "
                 "test_proportions_2indep ratio score")
+KATZ_METHOD = ("ratio of proportions, Katz log interval (statsmodels confint_proportions_2indep ratio log); "
+               "test_proportions_2indep ratio score")
 
 
 def outcome_counts(
@@ -93,6 +101,7 @@ def proportions(
     alpha: float = 0.05,
     small_count: int = cv.SMALL_COUNT,
     compare: bool = True,
+    ratio_interval: Literal["score", "katz"] = "score",
 ) -> pd.DataFrame:
     """Share (%) of records with the event, by group, with Wilson intervals and a test against ``reference``.
 
@@ -105,6 +114,9 @@ def proportions(
         Measure id, e.g. ``stop_search_arrest_rate``.
     compare
         Also return rows ``<measure>_ratio``: p_g / p_r with the score interval and test.
+    ratio_interval
+        ``"score"`` (default; Koopman score with the Miettinen-Nurminen correction) or ``"katz"`` (the
+        log interval of Katz et al. 1978, as ``scipy.stats.contingency.relative_risk``).
 
     Returns
     -------
@@ -138,12 +150,12 @@ def proportions(
     parts = [shares]
     if compare:
         parts.append(_ratios(frame.loc[~is_ref].copy(), ok[~is_ref], measure, reference, alpha, small_count,
-                             flags))
+                             flags, ratio_interval))
     return finalise(pd.concat(parts, ignore_index=True))
 
 
 def _ratios(frame: pd.DataFrame, ok: np.ndarray, measure: str, reference: str, alpha: float,
-            small_count: int, flags: pd.DataFrame) -> pd.DataFrame:
+            small_count: int, flags: pd.DataFrame, ratio_interval: str = "score") -> pd.DataFrame:
     count = frame["count"].to_numpy(dtype=float)
     den = frame["denominator"].to_numpy(dtype=float)
     rc = frame["ref_count"].to_numpy(dtype=float)
@@ -163,10 +175,17 @@ def _ratios(frame: pd.DataFrame, ok: np.ndarray, measure: str, reference: str, a
     high = np.full(len(frame), np.nan)
     if ok.any():
         value[ok] = (count[ok] / den[ok]) / (rc[ok] / rn[ok])
-        low[ok], high[ok] = proportion_ratio_score_ci(count[ok], den[ok], rc[ok], rn[ok], alpha)
+        if ratio_interval == "katz":
+            low[ok], high[ok] = risk_ratio_katz_ci(count[ok], den[ok], rc[ok], rn[ok], alpha)
+        else:
+            low[ok], high[ok] = proportion_ratio_score_ci(count[ok], den[ok], rc[ok], rn[ok], alpha)
+    undefined = ok & ~(np.isfinite(low) & np.isfinite(high))
+    frame = cv.add(frame, undefined, "interval_undefined")
+    frame.loc[undefined, "symbol"] = "[x]"
+    value[undefined] = low[undefined] = high[undefined] = np.nan
     frame["value"], frame["ci_low"], frame["ci_high"] = value, low, high
     frame["measure"] = f"{measure}_ratio"
-    frame["method"] = RATIO_METHOD
+    frame["method"] = KATZ_METHOD if ratio_interval == "katz" else RATIO_METHOD
     frame["reference_group"] = reference
     return cv.standard(frame.assign(count=np.fmin(count, rc)), small_count=small_count, flags=flags).assign(
         count=frame["count"].to_numpy())
