@@ -1,0 +1,604 @@
+"""Every figure eqlib computes, for all areas at once, and the selection for one area and year.
+
+:func:`compute_measure` runs the metrics of :mod:`eqlib.metrics` over the cached datasets for every
+force area and period at once (one call covers all 43 areas; the result is memoised per process),
+and returns the figure frame (:data:`eqlib.metrics.FIGURE_COLUMNS`). :func:`select` picks one area's
+rows for the report year, or the latest earlier period, labelled plainly ("latest available:
+2019/20"). :func:`compute` does that for every measure, applies small-number suppression, and gives
+the published tables (:mod:`eqlib.tables`).
+
+Which data serve which measure:
+
+=================================  ================================================================
+measure                            source and method
+=================================  ================================================================
+stop_search_* (rates, ratios,      police.uk records (Dyfed-Powys, Gwent, North Wales, South Wales
+outcomes, agreement, RRI, trend)   2019/20-2021/22; City of London 2018/19-2019/20; Metropolitan
+                                   calendar year 2018), self-defined ethnicity, vehicle-only searches
+                                   excluded; Census 2021 populations from April 2021, Census 2011
+                                   before. Financial years with at least 11 of 12 months are used
+                                   (flagged partial); a complete calendar year where no financial
+                                   year is complete.
+stop_search_benchmark              EFF 2022/23 published rates by force x Census 2021 populations
+                                   (derived counts, flagged), funnel of the Black/White ratio.
+arrest_*                           Home Office arrests by force and self-defined ethnicity
+                                   (2017/18, 2018/19), Census 2011 populations; arrest_benchmark is
+                                   the funnel of the Black/White ratio across forces.
+use_of_force_*, taser              Home Office use of force Table 16 (2018/19, 2019/20), tactic uses
+                                   by officer-perceived ethnicity, Census 2011 populations.
+chief_officer_representation       Home Office workforce open data: chief officers as at 31 March.
+conviction_ratio, rri_prosecution  EFF (MoJ) prosecutions and convictions by force, 2009-2017.
+workforce_totals, deaths, hate     Home Office workforce; IOPC; Metropolitan Police hate crime.
+=================================  ================================================================
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from eqlib import areas, metrics, periods, store
+from eqlib.metrics import caveats as cv
+from eqlib.metrics._frame import FIGURE_COLUMNS
+
+log = logging.getLogger(__name__)
+
+DEFAULT_THRESHOLD = 5
+MIN_MONTHS_FOR_YEAR = 11
+
+
+# --------------------------------------------------------------------------- helpers
+def _load(dataset_id: str, root: Path | None) -> pd.DataFrame:
+    return store.load(dataset_id, root=root)
+
+
+def _census_year(label: str) -> int:
+    return 2021 if "2021" in str(label) else 2011
+
+
+def _population(period_labels: list[str], root: Path | None) -> pd.DataFrame:
+    """Broad-group populations for each period label (Census 2021 from April 2021, else 2011)."""
+    from eqlib.sources.population import population_for
+
+    frames = []
+    for label in sorted(set(period_labels)):
+        pop = population_for(_period_for_population(label), root=root).copy()
+        pop["period"] = label
+        pop["census"] = pop["census"].map(_census_year)
+        frames.append(pop)
+    if not frames:
+        return pd.DataFrame(columns=["area_code", "area_name", "group", "population", "census", "period"])
+    return pd.concat(frames, ignore_index=True)
+
+
+def _period_for_population(label: str) -> periods.Period:
+    return periods.parse(label)
+
+
+def _by_census(func, counts: pd.DataFrame, pop: pd.DataFrame, **kwargs) -> pd.DataFrame:
+    """Run a metric separately for the periods of each census, so that each figure's
+    ``old_census_denominator`` caveat follows its own period's denominator."""
+    census_of = pop.drop_duplicates("period").set_index("period")["census"]
+    frames = []
+    for census, labels in census_of.groupby(census_of):
+        keep = counts["period"].isin(labels.index)
+        if keep.any():
+            frames.append(func(counts.loc[keep], pop.loc[pop["period"].isin(labels.index)],
+                               census_year=int(census), **kwargs))
+    return pd.concat(frames, ignore_index=True) if frames else _empty()
+
+
+def _empty() -> pd.DataFrame:
+    return pd.DataFrame(columns=list(FIGURE_COLUMNS))
+
+
+def _with_caveat(frame: pd.DataFrame, code: str, mask: pd.Series | np.ndarray | bool = True) -> pd.DataFrame:
+    if frame.empty:
+        return frame
+    return cv.add(frame, mask, code)
+
+
+def _count_figures(frame: pd.DataFrame, *, measure: str, method: str,
+                   value_column: str = "count") -> pd.DataFrame:
+    """A figure frame for a plain count (no interval): value = the count."""
+    if frame.empty:
+        return _empty()
+    out = pd.DataFrame({
+        "area_code": frame["area_code"].astype(str),
+        "area_name": frame["area_name"].astype(str),
+        "period": frame["period"].astype(str),
+        "measure": measure,
+        "group": frame["group"].astype(str),
+        "reference_group": "",
+        "count": frame[value_column].astype(float),
+        "denominator": frame["denominator"].astype(float) if "denominator" in frame else np.nan,
+        "value": frame[value_column].astype(float),
+        "ci_low": np.nan,
+        "ci_high": np.nan,
+        "p_value": np.nan,
+        "method": method,
+        "symbol": frame["symbol"].fillna("").astype(str) if "symbol" in frame else "",
+        "caveats": [() for _ in range(len(frame))],
+    })
+    return out.reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- stop and search
+@lru_cache(maxsize=4)
+def _stop_search_counts(root_key: str, by: tuple[str, ...]) -> pd.DataFrame:
+    """police.uk counts by area, reporting period and ``by``: complete-enough financial years, and a
+    complete calendar year for an area with no usable financial year (the Metropolitan Police 2018)."""
+    from eqlib.sources import policeuk
+
+    root = Path(root_key) if root_key else None
+    counts = _load("stop_search_policeuk", root)
+    coverage = _load("stop_search_policeuk_coverage", root)
+    fy = policeuk.aggregate(counts, by=list(by), period="financial_year", coverage=coverage)
+    fy = fy.loc[fy["months_present"] >= MIN_MONTHS_FOR_YEAR]
+    cy = policeuk.aggregate(counts, by=list(by), period="calendar_year", coverage=coverage)
+    cy = cy.loc[(cy["months_present"] == cy["months_expected"])
+                & ~cy["area_code"].isin(set(fy["area_code"]))]
+    out = pd.concat([fy, cy], ignore_index=True)
+    return out.reset_index(drop=True)
+
+
+def _ss(root: Path | None, *by: str) -> pd.DataFrame:
+    return _stop_search_counts(str(root or ""), tuple(by))
+
+
+def _policeuk_caveats(frame: pd.DataFrame) -> pd.DataFrame:
+    return _with_caveat(frame, "police_uk_not_official")
+
+
+def _stop_search_rates(root: Path | None) -> pd.DataFrame:
+    counts = _ss(root, "group")
+    pop = _population(list(counts["period"].unique()), root)
+    return _policeuk_caveats(_by_census(metrics.rates, counts, pop, measure="stop_search_rate"))
+
+
+def _stop_search_disparity(root: Path | None) -> pd.DataFrame:
+    counts = _ss(root, "group")
+    pop = _population(list(counts["period"].unique()), root)
+    ratios = _by_census(metrics.disparity, counts, pop, measure="stop_search_disparity")
+    bounds = _by_census(metrics.not_stated_bounds, counts, pop, measure="stop_search_disparity_bounds")
+    return _policeuk_caveats(pd.concat([ratios, bounds], ignore_index=True))
+
+
+def _stop_search_not_stated(root: Path | None) -> pd.DataFrame:
+    return _policeuk_caveats(metrics.not_stated_share(_ss(root, "group")))
+
+
+def _outcome(root: Path | None, column: str, events, measure: str,
+             exclude_not_recorded: bool = False) -> pd.DataFrame:
+    frame = _ss(root, "group", column)
+    if exclude_not_recorded:
+        frame = frame.loc[frame[column] != "Not recorded"]
+    event_counts = metrics.outcome_counts(frame, column=column, events=events)
+    return _policeuk_caveats(metrics.proportions(event_counts, measure=measure))
+
+
+def _stop_search_arrest(root):
+    return _outcome(root, "outcome_group", {"arrest"}, "stop_search_arrest_rate")
+
+
+def _stop_search_nfa(root):
+    return _outcome(root, "outcome_group", {"no further action"}, "stop_search_no_further_action")
+
+
+def _stop_search_linked(root):
+    return _outcome(root, "outcome_linked", {"Yes"}, "stop_search_outcome_linked", exclude_not_recorded=True)
+
+
+def _stop_search_s60(root):
+    return _outcome(root, "legislation", lambda s: s.str.contains("section 60", regex=False),
+                    "stop_search_s60_share")
+
+
+def _stop_search_agreement(root):
+    frame = _ss(root, "group", "officer_group").rename(columns={"group": "self_group"})
+    return _policeuk_caveats(metrics.disagreement(frame, self_column="self_group",
+                                                  officer_column="officer_group"))
+
+
+def _stop_search_rri(root):
+    searches = _ss(root, "group")
+    outcomes = _ss(root, "group", "outcome_group")
+    arrests = (outcomes.loc[outcomes["outcome_group"] == "arrest"]
+               .groupby(["area_code", "area_name", "period", "group"], as_index=False)["count"].sum())
+    pop = _population(list(searches["period"].unique()), root)
+    return _policeuk_caveats(metrics.relative_rate_index(
+        [pop, searches, arrests], stage_names=["population", "stop and search", "arrest"],
+        measure="rri_stop_arrest"))
+
+
+def _stop_search_trend(root):
+    counts = _ss(root, "group")
+    counts = counts.loc[counts["period"].str.contains("-")]  # financial years only
+    pop = _population(list(counts["period"].unique()), root)
+    return _policeuk_caveats(metrics.disparity_trend(counts, pop, measure="stop_search_trend"))
+
+
+@lru_cache(maxsize=2)
+def _eff_area_counts(root_key: str) -> pd.DataFrame:
+    root = Path(root_key) if root_key else None
+    eff = _load("stop_search_eff_by_area", root)
+    by_area = eff.loc[(eff["table"] == "by_area") & (eff["area_code"] != areas.ENGLAND_AND_WALES_CODE)]
+    by_area = by_area.loc[by_area["group"].isin(["Asian", "Black", "Mixed", "White", "Other"])]
+    pop = _population(list(by_area["period"].unique()), root)
+    return metrics.derive_counts(by_area, pop)
+
+
+def _stop_search_benchmark(root):
+    derived = _eff_area_counts(str(root or ""))
+    pop = _population(list(derived["period"].unique()), root)
+    rates = metrics.rates(derived, pop, measure="stop_search_rate", include_all=False)
+    ratios = metrics.disparity(derived, pop, measure="stop_search_disparity")
+    ratios = ratios.loc[ratios["group"] == "Black"]
+    funnel = metrics.funnel_limits(metrics.ratio_funnel_inputs(ratios, rates), kind="ratio",
+                                   overdispersion=True, measure="stop_search_benchmark")
+    return _with_caveat(funnel, "derived_count")
+
+
+# --------------------------------------------------------------------------- arrests
+@lru_cache(maxsize=2)
+def _arrest_counts(root_key: str) -> pd.DataFrame:
+    root = Path(root_key) if root_key else None
+    arrests = _load("arrests_ho", root)
+    return arrests.loc[arrests["table"] == "A_08"].reset_index(drop=True)
+
+
+def _arrest_inputs(root):
+    counts = _arrest_counts(str(root or ""))
+    pop = _population(list(counts["period"].unique()), root)
+    return counts, pop
+
+
+def _arrest_rate(root):
+    counts, pop = _arrest_inputs(root)
+    return metrics.rates(counts, pop, measure="arrest_rate")
+
+
+def _arrest_disparity(root):
+    counts, pop = _arrest_inputs(root)
+    return metrics.disparity(counts, pop, measure="arrest_disparity")
+
+
+def _arrest_benchmark(root):
+    counts, pop = _arrest_inputs(root)
+    counts = counts.loc[counts["area_code"] != areas.ENGLAND_AND_WALES_CODE]
+    rates = metrics.rates(counts, pop, measure="arrest_rate", include_all=False)
+    ratios = metrics.disparity(counts, pop, measure="arrest_disparity")
+    ratios = ratios.loc[ratios["group"] == "Black"]
+    return metrics.funnel_limits(metrics.ratio_funnel_inputs(ratios, rates), kind="ratio",
+                                 overdispersion=True, measure="arrest_benchmark")
+
+
+# --------------------------------------------------------------------------- use of force
+def _use_of_force_counts(root, tactic: str) -> pd.DataFrame:
+    uof = _load("use_of_force_ho", root)
+    rows = uof.loc[(uof["table"] == "Table_16") & (uof["tactic"] == tactic)]
+    return rows.reset_index(drop=True)
+
+
+def _uof_caveats(frame: pd.DataFrame) -> pd.DataFrame:
+    return _with_caveat(_with_caveat(frame, "perceived_ethnicity"), "incident_not_person")
+
+
+def _use_of_force_rate(root):
+    counts = _use_of_force_counts(root, "*Total Tactics")
+    pop = _population(list(counts["period"].unique()), root)
+    return _uof_caveats(metrics.rates(counts, pop, measure="use_of_force_rate"))
+
+
+def _use_of_force_disparity(root):
+    counts = _use_of_force_counts(root, "*Total Tactics")
+    pop = _population(list(counts["period"].unique()), root)
+    return _uof_caveats(metrics.disparity(counts, pop, measure="use_of_force_disparity"))
+
+
+def _taser(root):
+    counts = _use_of_force_counts(root, "CED")
+    pop = _population(list(counts["period"].unique()), root)
+    return _uof_caveats(metrics.rates(counts, pop, measure="taser_by_ethnicity"))
+
+
+# --------------------------------------------------------------------------- workforce
+def _chief_officers(root):
+    chiefs = _load("workforce_chief_officers", root)
+    by_group = (chiefs.groupby(["area_code", "area_name", "period", "group"], as_index=False)
+                .agg(count=("count", "sum")))
+    by_group = by_group.loc[by_group["area_code"].isin([a.code for a in areas.all_areas()])]
+    frames = []
+    for label, part in by_group.groupby("period"):
+        census = "Census 2021" if str(label) >= "2021-03-21" else "Census 2011"
+        from eqlib.sources.population import population_for
+
+        pop = population_for(periods.parse(str(label)), census=census, root=root)
+        frames.append(metrics.representation(
+            part, pop, measure="chief_officer_representation",
+            population_base=f"{census} usual residents (all ages)"))
+    return pd.concat(frames, ignore_index=True) if frames else _empty()
+
+
+def _workforce_totals(root):
+    wf = _load("workforce_totals_ho", root)
+    latest_release = wf.groupby(["area_code", "period", "group"])["release"].transform("max")
+    wf = wf.loc[wf["release"] == latest_release]
+    return _count_figures(wf, measure="workforce_totals",
+                          method="Home Office police workforce tables, full-time equivalent")
+
+
+# --------------------------------------------------------------------------- courts
+def _cjs_all(root) -> pd.DataFrame:
+    cjs = _load("cjs_prosecutions_convictions", root)
+    return cjs.loc[(cjs["sex"] == "All") & (cjs["age_group"] == "All") & (cjs["offence_group"] == "All")]
+
+
+def _conviction_ratio(root):
+    cjs = _cjs_all(root)
+    events = cjs[["area_code", "area_name", "period", "group", "count", "denominator", "symbol"]]
+    events = events.loc[events["group"].isin(["Asian", "Black", "Mixed", "White", "Other"])
+                        & events["count"].notna() & events["denominator"].notna()]
+    # A conviction in a year can follow a prosecution begun in an earlier year, so in small cells
+    # convictions can exceed prosecutions: no proportion exists there. Those rows are published as
+    # [u] with the reason, never dropped.
+    over = events["count"] > events["denominator"]
+    if over.any():
+        log.info("conviction_ratio: %d area-year-group cells with more convictions than prosecutions "
+                 "shown as [u]", int(over.sum()))
+    ratios = metrics.proportions(events.loc[~over], measure="conviction_ratio", compare=True)
+    odd = _count_figures(events.loc[over].assign(symbol="[u]"), measure="conviction_ratio",
+                         method="convictions exceed prosecutions in this cell: no ratio")
+    odd["value"] = np.nan
+    odd = _with_caveat(odd, "missing_denominator")
+    return pd.concat([ratios, odd], ignore_index=True)
+
+
+def _rri_prosecution(root):
+    cjs = _cjs_all(root)
+    cjs = cjs.loc[cjs["group"].isin(["Asian", "Black", "Mixed", "White", "Other"])
+                  & cjs["count"].notna() & cjs["denominator"].notna()]
+    prosecutions = cjs.drop(columns=["count"]).rename(columns={"denominator": "count"})
+    convictions = cjs.drop(columns=["denominator"])
+    keep = ["area_code", "area_name", "period", "group", "count"]
+    return metrics.relative_rate_index(
+        [prosecutions[keep], convictions[keep]], stage_names=["prosecution", "conviction"],
+        measure="rri_prosecution_conviction")
+
+
+# --------------------------------------------------------------------------- other
+def _deaths(root):
+    deaths = _load("iopc_deaths", root)
+    latest = deaths.groupby(["area_code", "period", "group"])["edition"].transform("max")
+    deaths = deaths.loc[deaths["edition"] == latest]
+    return _count_figures(deaths, measure="deaths_following_contact",
+                          method="IOPC deaths during or following police contact (count)")
+
+
+def _hate_crime(root):
+    from eqlib.sources.hate_crime import financial_year_totals
+
+    met = areas.resolve("metropolitan")
+    totals = financial_year_totals(_load("hate_crime_mps", root))
+    # strands overlap (one offence can carry several flags): never added together
+    totals = totals.assign(area_code=met.code, area_name=met.name, group=totals["strand"], symbol="")
+    return _count_figures(totals, measure="hate_crime_by_strand",
+                          method="Metropolitan Police hate crime dashboard data (count)")
+
+
+MeasureFunc = Callable[[Path | None], pd.DataFrame]
+
+#: measure id -> (function, source text for the tables)
+MEASURE_FUNCTIONS: dict[str, tuple[MeasureFunc, str]] = {
+    "stop_search_rate": (_stop_search_rates, "police.uk stop and search records; ONS Census"),
+    "stop_search_disparity": (_stop_search_disparity, "police.uk stop and search records; ONS Census"),
+    "stop_search_not_stated_share": (_stop_search_not_stated, "police.uk stop and search records"),
+    "stop_search_arrest_rate": (_stop_search_arrest, "police.uk stop and search records"),
+    "stop_search_no_further_action": (_stop_search_nfa, "police.uk stop and search records"),
+    "stop_search_outcome_linked": (_stop_search_linked, "police.uk stop and search records"),
+    "stop_search_s60_share": (_stop_search_s60, "police.uk stop and search records"),
+    "stop_search_ethnicity_agreement": (_stop_search_agreement, "police.uk stop and search records"),
+    "rri_stop_arrest": (_stop_search_rri, "police.uk stop and search records; ONS Census"),
+    "stop_search_trend": (_stop_search_trend, "police.uk stop and search records; ONS Census"),
+    "stop_search_benchmark": (_stop_search_benchmark,
+                              "GOV.UK Ethnicity facts and figures, stop and search 2022/23; ONS Census 2021"),
+    "arrest_rate": (_arrest_rate, "Home Office, Police powers and procedures: arrests (table A_08); ONS Census 2011"),
+    "arrest_disparity": (_arrest_disparity, "Home Office, Police powers and procedures: arrests; ONS Census 2011"),
+    "arrest_benchmark": (_arrest_benchmark, "Home Office, Police powers and procedures: arrests; ONS Census 2011"),
+    "use_of_force_rate": (_use_of_force_rate, "Home Office, Police use of force statistics (Table 16)"),
+    "use_of_force_disparity": (_use_of_force_disparity, "Home Office, Police use of force statistics"),
+    "taser_by_ethnicity": (_taser, "Home Office, Police use of force statistics (CED)"),
+    "chief_officer_representation": (_chief_officers, "Home Office police workforce open data; ONS Census"),
+    "workforce_totals": (_workforce_totals, "Home Office, Police workforce, England and Wales"),
+    "conviction_ratio": (_conviction_ratio, "GOV.UK Ethnicity facts and figures (Ministry of Justice)"),
+    "rri_prosecution_conviction": (_rri_prosecution, "GOV.UK Ethnicity facts and figures (Ministry of Justice)"),
+    "deaths_following_contact": (_deaths, "IOPC, Deaths during or following police contact"),
+    "hate_crime_by_strand": (_hate_crime, "Metropolitan Police Service hate crime dashboard data"),
+}
+
+
+@lru_cache(maxsize=64)
+def _compute_cached(measure_id: str, root_key: str) -> pd.DataFrame:
+    func, _ = MEASURE_FUNCTIONS[measure_id]
+    frame = func(Path(root_key) if root_key else None)
+    return frame.reset_index(drop=True)
+
+
+def compute_measure(measure_id: str, *, root: Path | None = None) -> pd.DataFrame:
+    """The figure frame of one measure for every area and period (memoised per process; a copy)."""
+    if measure_id not in MEASURE_FUNCTIONS:
+        raise KeyError(f"eqlib computes no measure {measure_id!r} from national data; "
+                       f"known: {', '.join(MEASURE_FUNCTIONS)}")
+    return _compute_cached(measure_id, str(root or "")).copy()
+
+
+# --------------------------------------------------------------------------- selection
+def period_end(label: str) -> pd.Timestamp:
+    """The end date of a figure's period label (``2021-22``, ``2018``, ``2021-03-31``, ``2019-20 to 2021-22``)."""
+    last = str(label).split(" to ")[-1]
+    return pd.Timestamp(periods.parse(last).end)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """One area's figures for one measure: the period used and whether it is the report year."""
+
+    measure: str
+    frame: pd.DataFrame
+    period: str | None
+    requested: str
+    status: str  # "current", "latest" (an earlier period), "none"
+
+    @property
+    def label(self) -> str:
+        if self.period is None:
+            return "no data"
+        shown = display_period(self.period)
+        return shown if self.status == "current" else f"latest available: {shown}"
+
+
+def display_period(label: str) -> str:
+    """GSS display of a period label: 2021/22, 2018, 31 March 2021."""
+    parts = str(label).split(" to ")
+    return " to ".join(periods.parse(p).display for p in parts)
+
+
+def select(figures: pd.DataFrame, area_code: str, period: periods.Period, *, measure: str = "") -> Selection:
+    """The rows of ``area_code`` for ``period``; else for the latest period ending before it ends."""
+    rows = figures.loc[figures["area_code"] == area_code]
+    if rows.empty:
+        return Selection(measure, rows, None, period.label, "none")
+    ends = {label: period_end(label) for label in rows["period"].unique()}
+    target_end = pd.Timestamp(period.end)
+    exact = [label for label in ends if label.split(" to ")[-1] == period.label]
+    if exact:
+        chosen = exact[0]
+        status = "current"
+    else:
+        earlier = [label for label, end in ends.items() if end <= target_end]
+        if not earlier:
+            return Selection(measure, rows.iloc[0:0], None, period.label, "none")
+        chosen = max(earlier, key=lambda label: (ends[label], label))
+        status = "current" if ends[chosen] >= pd.Timestamp(period.start) else "latest"
+    return Selection(measure, rows.loc[rows["period"] == chosen].reset_index(drop=True), chosen,
+                     period.label, status)
+
+
+def figures_for(measure_id: str, area: str, year: str | int, *, root: Path | None = None,
+                threshold: int | None = DEFAULT_THRESHOLD) -> Selection:
+    """One area's published figures for a measure and year: selected, then suppressed.
+
+    ``threshold`` None skips suppression (for analysts' own exploration; never for publication).
+    """
+    area_obj = areas.resolve(area)
+    period = periods.parse(year)
+    chosen = select(compute_measure(measure_id, root=root), area_obj.code, period, measure=measure_id)
+    if threshold is None or chosen.frame.empty:
+        return chosen
+    published = suppress(chosen.frame, threshold=threshold)
+    return Selection(chosen.measure, published, chosen.period, chosen.requested, chosen.status)
+
+
+def suppress(frame: pd.DataFrame, *, threshold: int = DEFAULT_THRESHOLD) -> pd.DataFrame:
+    """Primary and secondary small-number suppression (see :func:`eqlib.metrics.suppress_figures`)."""
+    if frame.empty:
+        return frame
+    published, _audit = metrics.suppress_figures(frame, threshold=threshold)
+    return published
+
+
+# --------------------------------------------------------------------------- all figures for an area
+@dataclass
+class AreaResult:
+    area: areas.Area
+    period: periods.Period
+    threshold: int
+    selections: dict[str, Selection] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def stem(self) -> str:
+        return f"{self.area.slug}-{self.period.label}-equality-information"
+
+    @property
+    def tables(self):
+        from eqlib.tables import Table
+
+        out = []
+        for measure_id, sel in self.selections.items():
+            if sel.frame.empty:
+                continue
+            from eqlib.measures import MEASURES
+
+            title = next((m.title for m in MEASURES if m.id == measure_id), measure_id.replace("_", " "))
+            notes = [cv.text(code) for code in sorted(_caveat_codes(sel.frame))]
+            if sel.status == "latest":
+                notes.insert(0, f"No figures for {self.period.display}: {sel.label}.")
+            out.append(Table(measure_id, f"{title}: {self.area.name}, {display_period(sel.period)}",
+                             sel.frame, tuple(notes), MEASURE_FUNCTIONS[measure_id][1]))
+        return out
+
+    @property
+    def meta(self):
+        from eqlib.tables import WorkbookMeta
+
+        return WorkbookMeta(
+            title=f"Equality information {self.period.display}: {self.area.name} (data tables)",
+            area_name=self.area.name, period_display=self.period.display,
+            publisher=f"Office of the Police and Crime Commissioner for {self.area.name}"
+            if self.area.territorial else "eqlib",
+            threshold=self.threshold,
+            sources=tuple(sorted({MEASURE_FUNCTIONS[m][1] for m in self.selections
+                                  if not self.selections[m].frame.empty})),
+            extra_notes=tuple(f"{m}: not computed ({why})" for m, why in self.errors.items()),
+        )
+
+
+def _caveat_codes(frame: pd.DataFrame) -> set[str]:
+    codes: set[str] = set()
+    for value in frame.get("caveats", pd.Series(dtype=object)):
+        if isinstance(value, (tuple, list, set, frozenset, np.ndarray)):
+            codes.update(str(v) for v in value)
+        elif isinstance(value, str) and value:
+            codes.update(v.strip() for v in value.split(";") if v.strip())
+    return {c for c in codes if c in cv.CAVEATS} if hasattr(cv, "CAVEATS") else codes
+
+
+def compute(area: str, year: str | int, *, threshold: int = DEFAULT_THRESHOLD,
+            root: Path | None = None, measures: list[str] | None = None) -> AreaResult:
+    """Every measure for one area and year, selected and suppressed."""
+    if threshold is None or threshold < 0 or (isinstance(threshold, float) and math.isnan(threshold)):
+        from eqlib.errors import UsageError
+
+        raise UsageError(f"suppression threshold must be a whole number of 0 or more (got {threshold!r})")
+    area_obj = areas.resolve(area)
+    period = periods.parse(year)
+    result = AreaResult(area_obj, period, int(threshold))
+    for measure_id in measures or list(MEASURE_FUNCTIONS):
+        result.selections[measure_id] = figures_for(measure_id, area_obj.code, period.label, root=root,
+                                                    threshold=threshold)
+    return result
+
+
+def compute_for_cli(area: str, year: str | int, *, threshold: int | None = None) -> AreaResult:
+    """:func:`compute` with the CLI's checks: unknown area or year -> UsageError (exit 2)."""
+    from eqlib.errors import UsageError
+
+    try:
+        area_obj = areas.resolve(area)
+    except areas.UnknownAreaError as exc:
+        raise UsageError(str(exc)) from None
+    try:
+        period = periods.parse(year)
+    except periods.PeriodError as exc:
+        raise UsageError(str(exc)) from None
+    if period.kind == "calendar_year" and len(str(year)) == 4:
+        period = periods.financial_year(int(year))
+    return compute(area_obj.code, period.label, threshold=DEFAULT_THRESHOLD if threshold is None else threshold)
