@@ -152,3 +152,13 @@ def test_parallel_workers_building_the_same_dataset(copy_raw):
     assert all(p.returncode == 0 for p in procs)
     assert outputs[0] == outputs[1] == ["836", str(2 * 59_597_578.0)]
     assert len(list((root / ".eqlib-cache" / C21).glob("*.parquet"))) == 1
+
+
+def test_build_all_in_worker_processes(copy_raw):
+    root = copy_raw(*C21_FOLDERS, *C11_FOLDERS)
+    results = store.build_all(root, dataset_ids=[C21, C11], jobs=2)
+    assert [r.dataset for r in results] == [C21, C11]
+    assert _status(results) == {C21: "built", C11: "built"}
+    assert _status(store.build_all(root, dataset_ids=[C21, C11])) == {C21: "cached", C11: "cached"}
+    hashes = (root / ".eqlib-cache" / store.HASH_INDEX).read_text(encoding="utf-8")
+    assert "2021_census_la.csv" in hashes and "2011_census_la.csv" in hashes  # both workers' hashes kept

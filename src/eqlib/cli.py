@@ -52,7 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     validate = data_sub.add_parser("validate", help="validate an analyst's local CSV against its template")
     validate.add_argument("file", help="the CSV file to check")
     validate.add_argument("--template", help="template name (default: from the file's header)")
-    data_sub.add_parser("build-cache", help="parse every raw file into the parquet cache")
+    build_cache = data_sub.add_parser("build-cache", help="parse every raw file into the parquet cache")
+    build_cache.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
 
     tables = sub.add_parser("tables", help="write every figure for an area and year as CSV and ODS")
     tables.add_argument("--area", required=True)
