@@ -231,3 +231,36 @@ def test_cli_validate_invalid_returns_2_and_prints_problems(name, capsys):
     err = capsys.readouterr().err
     assert "invalid" in err and str(BAD / name) in err
     assert "expected" in err
+
+
+# --------------------------------------------------------------------------- robustness
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-3, 20), st.floats(allow_nan=False, allow_infinity=False),
+                     st.sampled_from(["", "Achieving", "2.1", "2.1.1", "https://x.org", "stop_search_rate",
+                                      "2019-20", "2025-03-31", "decrease", "x"]))
+_VALUES = st.recursive(_SCALARS, lambda inner: st.one_of(
+    st.lists(inner, max_size=3),
+    st.dictionaries(st.sampled_from(["theme", "level", "criteria_met", "criterion", "evidence", "text", "link",
+                                     "measure", "descriptors_met", "id", "baseline", "target", "period", "value",
+                                     "date", "direction", "statement", "owner"]), inner, max_size=4)),
+    max_leaves=12)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(themes=_VALUES, objectives=_VALUES)
+def test_any_yaml_gives_params_or_a_params_error(tmp_path, themes, objectives):
+    """Whatever the self-assessment and objectives hold, loading either succeeds or raises ParamsError with
+    every problem located by key path (never a TypeError or KeyError from deep inside)."""
+    f = tmp_path / "fuzz.yml"
+    f.write_text(yaml.safe_dump({"area": "south-wales", "year": "2021-22",
+                                 "self_assessment": {"themes": themes}, "objectives": objectives}),
+                 encoding="utf-8")
+    try:
+        load_params(f)
+    except ParamsError as exc:
+        assert exc.problems
+        for p in exc.problems:
+            assert p.key.startswith(("self_assessment", "objectives"))
+            assert p.message
