@@ -25,6 +25,7 @@ Public API: :func:`load`, :func:`load_many`, :func:`build_all`, :func:`cmd_build
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib
 import json
@@ -103,18 +104,36 @@ class FileHashes:
     def save(self) -> None:
         if not self.changed:
             return
-        # Merge with what another process may have written meanwhile, then replace atomically.
         try:
-            current = json.loads(self.path.read_text(encoding="utf-8"))
-        except (FileNotFoundError, json.JSONDecodeError):
-            current = {}
-        current.update(self.entries)
-        current = {path: entry for path, entry in current.items() if os.path.exists(path)}  # prune gone files
-        try:
-            _atomic_write_bytes(self.path, json.dumps(current, indent=0, sort_keys=True).encode("utf-8"))
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with _locked(self.path.with_suffix(".lock")):
+                # Merge with what another process may have written meanwhile, then replace atomically.
+                try:
+                    current = json.loads(self.path.read_text(encoding="utf-8"))
+                except (FileNotFoundError, json.JSONDecodeError):
+                    current = {}
+                current.update(self.entries)
+                current = {path: entry for path, entry in current.items() if os.path.exists(path)}
+                _atomic_write_bytes(self.path, json.dumps(current, indent=0, sort_keys=True).encode("utf-8"))
         except PermissionError as exc:  # read-only cache: hashes are recomputed next time
             log.warning("cannot write %s (%s)", self.path, exc)
         self.changed = False
+
+
+@contextlib.contextmanager
+def _locked(lock_path: Path):
+    """An exclusive lock between processes (POSIX ``flock``; no lock where it does not exist)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: the atomic replace still prevents torn files
+        yield
+        return
+    with open(lock_path, "a+b") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 def _module_source_hash(module_name: str) -> str:
