@@ -162,3 +162,16 @@ def test_build_all_in_worker_processes(copy_raw):
     assert _status(store.build_all(root, dataset_ids=[C21, C11])) == {C21: "cached", C11: "cached"}
     hashes = (root / ".eqlib-cache" / store.HASH_INDEX).read_text(encoding="utf-8")
     assert "2021_census_la.csv" in hashes and "2011_census_la.csv" in hashes  # both workers' hashes kept
+
+
+def test_read_only_cache_falls_back_to_an_uncached_frame(copy_raw, monkeypatch):
+    root = copy_raw(*C21_FOLDERS)
+
+    def refuse(*args, **kwargs):
+        raise PermissionError("read-only file system")
+
+    monkeypatch.setattr(store, "_write_parquet", refuse)
+    monkeypatch.setattr(store, "_atomic_write_bytes", refuse)
+    frame = store.load(C21, root=root)
+    assert len(frame) == 836
+    assert not list((root / ".eqlib-cache").rglob("*.parquet"))
