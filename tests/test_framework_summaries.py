@@ -158,3 +158,15 @@ def test_palette_is_okabe_ito_and_text_contrast():
     assert contrast(MET, "#ffffff") >= 4.5  # white labels on met cells
     assert contrast("#1a1a1a", OKABE_ITO["vermillion"]) >= 4.5  # dark labels on gap bars
     assert contrast("#1a1a1a", OKABE_ITO["sky blue"]) >= 4.5
+
+
+def test_level_change_chart():
+    from eqlib.framework.summaries import level_change_chart
+
+    cmp = compare_self_assessments(PREVIOUS.self_assessment, CURRENT.self_assessment)
+    fig, alt = level_change_chart(cmp, previous="2020/21", current="2021/22")
+    assert isinstance(fig, Figure)
+    assert alt.startswith("Level reached in each of the 16 framework themes, 2020/21 and 2021/22.")
+    assert "Moved up in 2: 1 Collecting and Sharing Information (Developing to Achieving)" in alt
+    assert "Moved down in 1: 3 Effective Community Engagement (Achieving to Developing)." in alt
+    assert "13 themes stayed at the same level." in alt

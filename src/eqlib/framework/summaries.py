@@ -273,3 +273,53 @@ def evidence_chart(status: pd.DataFrame) -> tuple[Figure, str]:
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     return fig, evidence_alt_text(status)
+
+
+# --------------------------------------------------------------------------- year on year
+_LEVEL_RANK = {None: None, "below Developing": 0, "Developing": 1, "Achieving": 2, "Advancing": 3}
+
+
+def level_change_alt_text(comparison: pd.DataFrame, *, previous: str = "previous year",
+                          current: str = "this year") -> str:
+    """Alt text for :func:`level_change_chart`, from :func:`~eqlib.framework.compare.compare_self_assessments`."""
+    parts = [f"Level reached in each of the {len(comparison)} framework themes, {previous} and {current}."]
+    for change, word in (("up", "Moved up"), ("down", "Moved down")):
+        rows = comparison[comparison["change"] == change]
+        if not rows.empty:
+            parts.append(f"{word} in {len(rows)}: " + _join(
+                [f"{r.theme} {r.theme_name} ({r.previous_level} to {r.current_level})" for r in rows.itertuples()])
+                + ".")
+    same = int((comparison["change"] == "same").sum())
+    parts.append(f"{same} theme{'s' if same != 1 else ''} stayed at the same level.")
+    other = comparison[~comparison["change"].isin(["up", "down", "same"])]
+    for change, rows in other.groupby("change", sort=False):
+        parts.append(f"{change.capitalize()}: {_join([str(t) for t in rows['theme']])}.")
+    return " ".join(parts)
+
+
+def level_change_chart(comparison: pd.DataFrame, *, previous: str = "previous year",
+                       current: str = "this year") -> tuple[Figure, str]:
+    """Dot plot of the level reached per theme in two years (hollow: previous, filled: current), with an
+    arrow where it moved and the change written beside each theme."""
+    n = len(comparison)
+    fig = _figure(7.0, 0.3 * n + 1.2)
+    ax = fig.add_subplot()
+    for i, r in enumerate(comparison.itertuples()):
+        p, c = _LEVEL_RANK.get(r.previous_level), _LEVEL_RANK.get(r.current_level)
+        if p is not None:
+            ax.plot(p, i, "o", markerfacecolor="white", markeredgecolor=TEXT, markersize=7)
+        if c is not None:
+            ax.plot(c, i, "o", color=MET, markeredgecolor=TEXT, markersize=7)
+        if p is not None and c is not None and p != c:
+            ax.annotate("", xy=(c, i), xytext=(p, i),
+                        arrowprops={"arrowstyle": "->", "color": TEXT, "shrinkA": 5, "shrinkB": 5})
+        ax.text(3.25, i, r.change, va="center", fontsize=8, color=TEXT)
+    ax.set_yticks(range(n), [textwrap.shorten(f"{r.theme}. {r.theme_name}", 45, placeholder="...")
+                             for r in comparison.itertuples()], fontsize=8)
+    ax.set_ylim(n - 0.5, -0.5)
+    ax.set_xlim(-0.3, 3.9)
+    ax.set_xticks([0, 1, 2, 3], ["Below\nDeveloping", *LEVELS], fontsize=8)
+    ax.set_title(f"Level reached: {previous} (hollow) and {current} (filled)", fontsize=9, color=TEXT, loc="left")
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    return fig, level_change_alt_text(comparison, previous=previous, current=current)
