@@ -21,6 +21,7 @@ and what was expected.
 from __future__ import annotations
 
 import copy
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,8 @@ BUILTIN_DEFAULTS: dict[str, Any] = {
     "objectives": [],
 }
 """Defaults used when the params folder has no ``defaults.yml``; ``params/defaults.yml`` holds the same."""
+
+log = logging.getLogger(__name__)
 
 TOP_LEVEL_KEYS = {"area", "year", "publisher", "suppression_threshold", "local_data_dir", "example",
                   "reference_group", "significance_level", "self_assessment", "objectives", "contact", "notes"}
@@ -151,6 +154,10 @@ def load_params(path: str | Path, *, defaults: dict | None = None) -> Params:
         located = [Problem(p.key, p.message, p.expected, p.line or node_line(node, p.key)) for p in problems.items]
         raise ParamsError(path, located)
     assert params is not None
+    sa = params.self_assessment
+    log.info("params %s: %s %s, %d theme(s) assessed, %d criteria met, %d evidence item(s), %d objective(s)%s",
+             path, params.area.name, params.period.label, len(sa.themes), len(sa.criteria_met_ids()),
+             len(sa.evidence_frame()), len(params.objectives), " (example)" if params.example else "")
     return params
 
 
