@@ -177,3 +177,17 @@ def test_real_south_wales_example_objective_status():
     assert status.loc["EO1", "latest_value"] == pytest.approx(3.0, abs=0.1)
     assert status.loc["EO1", "status"] == "on track"
     assert status.loc["EO4", "status"] == "no data"
+
+
+def test_questions_from_one_frame_of_figures():
+    from eqlib.framework.accountability import questions
+
+    trends = TRENDS.assign(period="2019-20 to 2021-22", reference_group="White")
+    other_area = pd.DataFrame([disparity("Black", 5.0, 4.0, 6.0, 1e-9, area="W15000001")])
+    figures = pd.concat([DISPARITIES, trends, other_area], ignore_index=True)
+    out = questions(figures, area_name="South Wales")
+    assert list(out["group"]) == ["Black", "Other"]
+    assert set(questions(figures)["area_code"]) == {SW, "W15000001"}
+    with pytest.raises(DataError, match="ci_low"):
+        questions(pd.DataFrame({"area_code": [SW], "measure": ["stop_search_disparity"], "group": ["Black"],
+                                "period": ["2021-22"], "value": [3.0]}), area_name="South Wales")

@@ -215,3 +215,22 @@ def accountability_questions(disparities: pd.DataFrame, trends: pd.DataFrame | N
     out["_dist"] = out["value"].map(lambda v: abs(math.log(v)))
     return out.sort_values(["area_code", "_dist"], ascending=[True, False]).drop(columns="_dist").reset_index(
         drop=True)
+
+
+def questions(figures: pd.DataFrame, *, area_name: str | None = None, alpha: float = 0.05) -> pd.DataFrame:
+    """:func:`accountability_questions` from one frame of the metrics' figures (e.g. all of an area's tables).
+
+    Rows whose ``measure`` ends in ``_disparity`` are the disparities; rows whose measure ends in ``_trend``
+    (``stop_search_trend``, the factor per year from :func:`eqlib.metrics.trend.disparity_trend`) are the
+    trends. ``area_name`` (a name, code or slug) keeps one area's rows. The frame needs the columns of
+    :data:`DISPARITY_COLUMNS`; a frame of bare values (no intervals or p-values) is a :class:`DataError`,
+    since significance cannot be judged without them.
+    """
+    _require(figures, DISPARITY_COLUMNS, "figures")
+    frame = figures
+    if area_name is not None:
+        frame = frame[frame["area_code"] == areas.resolve(area_name).code]
+    measure = frame["measure"].astype(str)
+    disparities = frame[measure.str.endswith("_disparity")]
+    trends = frame[measure.str.endswith("_trend") | measure.isin(list(TREND_OF))]
+    return accountability_questions(disparities, trends if not trends.empty else None, alpha=alpha)
