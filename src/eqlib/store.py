@@ -84,13 +84,22 @@ class FileHashes:
         self.entries: dict[str, dict[str, object]] = {}
         self.changed = False
         self.hashed: list[str] = []
+        self.seen: dict[str, str] = {}  # path -> sha256 for this instance's lifetime
+        self.sources: dict[str, str] = {}  # module name -> source hash, likewise
         try:
             self.entries = json.loads(self.path.read_text(encoding="utf-8"))
         except (FileNotFoundError, json.JSONDecodeError):
             self.entries = {}
 
     def sha256(self, file: Path) -> str:
-        key = str(file.resolve())
+        key = os.path.abspath(file)
+        if key in self.seen:  # the same file read by several datasets in one load_many
+            return self.seen[key]
+        digest = self._sha256(file, key)
+        self.seen[key] = digest
+        return digest
+
+    def _sha256(self, file: Path, key: str) -> str:
         stat = file.stat()
         entry = self.entries.get(key)
         if entry and entry.get("size") == stat.st_size and entry.get("mtime_ns") == stat.st_mtime_ns:
@@ -155,15 +164,18 @@ def _eqlib_dependencies(module_name: str) -> set[str]:
     return found
 
 
-def loader_version(dataset: Dataset) -> str:
+def loader_version(dataset: Dataset, memo: dict[str, str] | None = None) -> str:
     """A hash of everything in the code that decides a dataset's frame (see module docstring).
 
     The loader's module, the eqlib modules it uses directly (e.g. a shared ODS reader) and
     the shared modules every loader relies on.
     """
     parts = [f"eqlib {eqlib.__version__}", f"format {CACHE_FORMAT}"]
+    memo = {} if memo is None else memo
     for name in sorted(_eqlib_dependencies(dataset.loader.__module__) | set(_SHARED_MODULES)):
-        parts.append(f"{name} {_module_source_hash(name)}")
+        if name not in memo:
+            memo[name] = _module_source_hash(name)
+        parts.append(f"{name} {memo[name]}")
     return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
 
 
@@ -179,7 +191,7 @@ def _files(dataset: Dataset, raw: Path) -> list[Path]:
 def dataset_key(dataset: Dataset, raw: Path, hashes: FileHashes) -> tuple[str, dict[str, str]]:
     """The cache key of a dataset and the sha256 of each file it reads (relative path -> sha256)."""
     files = {p.relative_to(raw).as_posix(): hashes.sha256(p) for p in _files(dataset, raw)}
-    text = json.dumps({"dataset": dataset.id, "loader": loader_version(dataset), "files": files},
+    text = json.dumps({"dataset": dataset.id, "loader": loader_version(dataset, hashes.sources), "files": files},
                       sort_keys=True)
     return hashlib.sha256(text.encode("utf-8")).hexdigest(), files
 
