@@ -143,6 +143,18 @@ def test_numbering_and_cross_references():
     assert '"Appendix"' in text and '"#fig-a"' in text and '"Cite"' not in text
 
 
+def test_a_figure_repeated_in_a_later_chapter_is_renumbered_with_a_warning():
+    fig = '![Cap](f.png){#fig-a fig-alt="alt"}\n'
+    warnings: list[str] = []
+    blocks, refs = assemble([_chapter("# A\n\n" + fig, role="summary"), _chapter("# B\n\nSee @fig-a.\n\n" + fig)],
+                            warnings)
+    assert refs["fig-a"] == "Figure 1" and refs["fig-a-2"] == "Figure 1.1"
+    assert len(warnings) == 1 and "fig-a" in warnings[0]
+    other = '![Cap](g.png){#fig-a fig-alt="alt"}\n'
+    with pytest.raises(RenderError, match="used twice"):
+        assemble([_chapter("# A\n\n" + fig), _chapter("# B\n\n" + other)])
+
+
 def test_duplicate_heading_ids_across_chapters_are_made_unique():
     blocks, _ = assemble([_chapter("# A\n\n## Notes\n"), _chapter("# B\n\n## Notes\n")])
     ids = [b["c"][1][0] for b in blocks if b["t"] == "Header"]
@@ -292,9 +304,16 @@ def test_cli_build_runs_renders_and_indexes(tmp_path, monkeypatch, capsys):
         fixture_mod.write_fixture(tmp_path / "_build" / AREA / YEAR)
         return batch.Summary([batch.Result(AREA, "South Wales", YEAR, "ok")])
 
+    def fake_tables(args):
+        calls["tables"] = args
+        Path(args.out).mkdir(parents=True, exist_ok=True)
+        (Path(args.out) / "stop_search.csv").write_text("area_code\n")
+        return 0
+
     monkeypatch.setenv("EQLIB_ROOT", str(tmp_path))
     monkeypatch.setattr(batch, "run_many", fake_run_many)
     monkeypatch.setattr(render_mod, "quarto_path", lambda: None)
+    monkeypatch.setattr("eqlib.tables.cmd_tables", fake_tables)
     code = main(["build", "--area", AREA, "--year", YEAR, "--jobs", "1", "--threshold", "5"])
     out = capsys.readouterr().out
     assert code == 0, out
@@ -303,7 +322,8 @@ def test_cli_build_runs_renders_and_indexes(tmp_path, monkeypatch, capsys):
     assert (site / "index.html").is_file() and (site / f"{AREA}-{YEAR}-equality-information.pdf").is_file()
     assert f"The report: {site / 'index.html'}" in out
     assert (tmp_path / "_site" / YEAR / "index.html").is_file()
-    assert "tables:" in out
+    assert (site / "tables" / "stop_search.csv").is_file()
+    assert calls["tables"].area == AREA and calls["tables"].threshold == 5
 
 
 # ------------------------------------------------------------------ _quarto.yml and the Quarto path

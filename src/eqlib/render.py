@@ -338,20 +338,28 @@ def cmd_render(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
-def _write_tables(area: areas_mod.Area, period: periods_mod.Period, out: Path, threshold: int | None) -> str:
-    """The data tables (CSV + ODS) beside the report, through ``eqlib tables`` (the metrics issue)."""
+def _write_tables(area: areas_mod.Area, period: periods_mod.Period, out: Path,
+                  threshold: int | None) -> tuple[str, str]:
+    """The data tables (CSV + ODS) beside the report, through ``eqlib tables`` (the metrics issue).
+
+    Returns (where they are, error); a tables module that is not there yet is noted, not an error.
+    """
     import contextlib
     import io
 
+    from eqlib.errors import EqlibError
+
     try:
         from eqlib.tables import cmd_tables
-
+    except ImportError as exc:  # pragma: no cover - the tables module is part of the package
+        return f"not written ({exc})", ""
+    try:
         with contextlib.redirect_stdout(io.StringIO()):
             code = cmd_tables(argparse.Namespace(area=area.slug, year=period.label, out=str(out),
                                                  threshold=threshold))
-    except ImportError as exc:
-        return f"not written: {exc}"
-    return str(out) if code == 0 else f"failed (exit {code})"
+    except (EqlibError, ImportError) as exc:
+        return "", f"tables failed: {exc}"
+    return (str(out), "") if code == 0 else ("", f"tables failed (exit {code})")
 
 
 @dataclass(frozen=True)
@@ -375,10 +383,11 @@ def build_one(area: str, year: str, *, engine: Engine = "auto", root: str | None
     try:
         result = render(resolved, period.label, engine=engine, root=root)
     except (RenderError, UsageError) as exc:
-        return BuildOutcome(resolved.slug, period.label, error=str(exc))
-    table_note = _write_tables(resolved, period, result.html.parent / "tables", threshold) if tables else "skipped"
+        return BuildOutcome(resolved.slug, period.label, error=f"render failed: {exc}")
+    table_note, error = (_write_tables(resolved, period, result.html.parent / "tables", threshold) if tables
+                         else ("skipped", ""))
     return BuildOutcome(resolved.slug, period.label, html=str(result.html), pdf=str(result.pdf),
-                        engine_used=result.engine_used, tables=table_note)
+                        engine_used=result.engine_used, tables=table_note, error=error)
 
 
 def build_many(areas: list[str], year: str, *, engine: Engine = "auto", root: Path | str | None = None,
@@ -441,8 +450,8 @@ def cmd_build(args: argparse.Namespace) -> int:
                           threshold=threshold)
     for outcome in outcomes:
         if outcome.error:
-            print(f"{outcome.area} {outcome.year}: render failed: {outcome.error}", file=sys.stderr)
-        else:
+            print(f"{outcome.area} {outcome.year}: {outcome.error}", file=sys.stderr)
+        if outcome.html:
             print(f"{outcome.area} {outcome.year}: {outcome.html}\n  PDF: {outcome.pdf}\n"
                   f"  tables: {outcome.tables}\n  engine: {outcome.engine_used}")
     funnel = _national_funnel(period, root)
@@ -450,6 +459,6 @@ def cmd_build(args: argparse.Namespace) -> int:
                                   funnel_alt=funnel[1] if funnel else None,
                                   funnel_caption=funnel[2] if funnel else None)
     print(f"National index: {index}")
-    if len(ran) == 1 and not outcomes[0].error:
+    if len(ran) == 1 and outcomes[0].html:
         print(f"\nThe report: {outcomes[0].html}")
     return 1 if summary.failed or any(o.error for o in outcomes) else 0

@@ -160,13 +160,26 @@ def _prefix_caption(caption_blocks: list[Node], prefix: str) -> None:
         caption_blocks.insert(0, {"t": "Plain", "c": lead})
 
 
-def assemble(chapters: list[Chapter]) -> tuple[list[Node], dict[str, str]]:
+def _signature(node: Node) -> str:
+    """What a figure or table shows: the image file, or the table's caption and cells."""
+    if node["t"] == "Figure":
+        return next((n["c"][2][0] for n in iter_nodes(node["c"][2]) if n["t"] == "Image"), "")
+    if node["t"] == "Table":
+        return json.dumps(node["c"][1:], sort_keys=True)
+    return ""
+
+
+def assemble(chapters: list[Chapter], warnings: list[str] | None = None) -> tuple[list[Node], dict[str, str]]:
     """Number, label and join the chapters; return the blocks and the cross-reference table.
 
     The returned mapping is label -> display text ("Figure 2.1", "Table A.1", "Section 3.2").
+    Labels must be unique across the report, with one exception: the same figure (same image
+    file, or the same table) shown again in a later chapter keeps its own number under ``<label>-2`` (references go
+    to the first), and a warning is added to ``warnings``.
     """
     references: dict[str, str] = {}
     seen_ids: set[str] = set()
+    signatures: dict[str, str] = {}
     section_count = 0
     appendix_count = 0
     blocks: list[Node] = []
@@ -191,13 +204,20 @@ def assemble(chapters: list[Chapter]) -> tuple[list[Node], dict[str, str]]:
                     node["c"][2][:0] = _str_inlines(f"Appendix {chapter.label}:") + [{"t": "Space"}]
             if ident:
                 if ident in seen_ids:
-                    if re.match(r"^(fig|tbl|sec)-", ident):
-                        raise RenderError(f"{chapter.name}: the label '{ident}' is used twice in the report")
+                    repeated = kind in ("Figure", "Table") and signatures.get(ident) == _signature(node)
+                    if re.match(r"^(fig|tbl|sec)-", ident) and not repeated:
+                        raise RenderError(f"{chapter.name}: the label '{ident}' is used twice in the report "
+                                          "for different content; labels must be unique")
+                    if repeated and warnings is not None:
+                        warnings.append(f"{chapter.name}: '{ident}' is shown again; the repeat is numbered "
+                                        "separately and @-references go to the first")
                     suffix = 2
                     while f"{ident}-{suffix}" in seen_ids:
                         suffix += 1
                     attr[0] = ident = f"{ident}-{suffix}"
                 seen_ids.add(ident)
+                if kind in ("Figure", "Table"):
+                    signatures.setdefault(ident, _signature(node))
             if kind == "Figure" or (kind == "Table" and ident.startswith("tbl-")):
                 prefix = "fig" if kind == "Figure" and not ident.startswith("tbl-") else "tbl"
                 counters[prefix] += 1
@@ -205,7 +225,7 @@ def assemble(chapters: list[Chapter]) -> tuple[list[Node], dict[str, str]]:
                 word = "Figure" if prefix == "fig" else "Table"
                 _prefix_caption(node["c"][1][1], f"{word} {number}:")
                 if ident:
-                    references[ident] = f"{word} {number}"
+                    references.setdefault(ident, f"{word} {number}")
         # section numbers for @sec- references (headings numbered as pandoc --number-sections does)
         _number_sections(chapter, references)
         blocks.extend(chapter.blocks)

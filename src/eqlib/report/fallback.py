@@ -84,7 +84,7 @@ def build_document(folder: Path, chapters: Sequence[tuple[str, Role]], meta: dic
                 merged.setdefault(str(key), str(value))
         parsed.append(Chapter(source=source, role=role, blocks=parse_markdown(source.markdown)))
     _check_image_files(folder, parsed)
-    blocks, references = assemble(parsed)
+    blocks, references = assemble(parsed, warnings)
     return ReportDocument(folder=folder, blocks=blocks, meta=merged, references=references, warnings=warnings)
 
 

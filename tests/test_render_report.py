@@ -1,0 +1,109 @@
+"""The default report end to end, as CI builds it: the real notebooks executed for South Wales
+2021/22 (eqlib.batch, papermill), then rendered through the fallback path (pandoc + Typst), then
+read back as a reader gets it: the HTML in headless Chromium (with axe-core) and the PDF as text.
+
+The key number checked is the Census 2021 usual resident population of the South Wales police
+force area, computed here from the population dataset (eqlib.store) independently of the
+notebooks, which must show the same number in the HTML and in the PDF.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from eqlib import paths
+from eqlib import render as render_mod
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[1]
+AREA, YEAR, CODE = "south-wales", "2021-22", "W15000003"
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture(scope="module")
+def default_report():
+    from eqlib import batch
+
+    result = batch.run_one(AREA, YEAR, root=ROOT)  # skipped quickly when its inputs are unchanged
+    if not result.ok:
+        pytest.fail(f"the notebooks failed for {AREA} {YEAR}: {result.error}\n(see {result.output}/logs)")
+    rendered = render_mod.render(AREA, YEAR, engine="fallback", root=ROOT)
+    return rendered, paths.build_dir(ROOT) / AREA / YEAR
+
+
+def _population_total() -> str:
+    from eqlib import store
+
+    frame = store.load("population_census2021", root=ROOT)
+    return f"{frame.loc[frame['area_code'] == CODE, 'count'].sum():,.0f}"
+
+
+def _chapter_titles(folder: Path) -> list[str]:
+    """The level-1 heading of each executed notebook, as the notebooks wrote it."""
+    titles = []
+    for stem, _ in render_mod.CHAPTERS:
+        nb = nbformat.read(folder / f"{stem}.ipynb", as_version=4)
+        text = "\n".join("".join(c.source) for c in nb.cells if c.cell_type == "markdown")
+        text += "\n".join(str(o.get("data", {}).get("text/markdown", "")) for c in nb.cells
+                          if c.cell_type == "code" for o in c.get("outputs", []))
+        match = re.search(r"^# (.+?)\s*(\{.*\})?$", text, re.M)
+        assert match, f"{stem}: no level-1 heading"
+        titles.append(match.group(1).strip())
+    return titles
+
+
+def test_default_report_html_in_chromium(default_report):
+    result, folder = default_report
+    assert result.engine_used == "fallback"
+    from playwright.sync_api import sync_playwright
+
+    population = _population_total()
+    titles = _chapter_titles(folder)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=shutil.which("chromium") or "/usr/bin/chromium",
+                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                                          "--disable-component-update", "--no-first-run"])
+        page = browser.new_page()
+        page.goto(result.html.as_uri())
+        assert page.title() == "Equality information 2021/22: South Wales"
+        chapters = page.evaluate("[...document.querySelectorAll('main h2')].map(h => h.innerText.trim())")
+        for title in titles:
+            assert any(c.endswith(title) for c in chapters), (title, chapters)
+        images = page.evaluate("[...document.querySelectorAll('main img')].map(i => [i.alt, i.naturalWidth])")
+        assert images, "the report has figures"
+        assert all(alt.strip() and width > 0 for alt, width in images), images
+        assert population in page.locator("main").inner_text()
+        page.add_script_tag(path=str(AXE))
+        violations = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']}))"
+                                   ".violations.map(v => [v.id, v.impact])")
+        browser.close()
+    assert not [v for v in violations if v[1] in ("serious", "critical")], violations
+
+
+def test_default_report_pdf(default_report, tmp_path):
+    result, folder = default_report
+    text = subprocess.run(["pdftotext", "-layout", str(result.pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "Equality information 2021/22: South Wales" in text
+    assert _population_total() in text
+    assert "Appendix A" in text and "Contents" in text
+    subprocess.run(["pdftoppm", "-r", "20", "-png", "-f", "1", "-l", "3", str(result.pdf), str(tmp_path / "p")],
+                   check=True)
+    assert len(list(tmp_path.glob("p-*.png"))) == 3
+    info = subprocess.run(["pdfinfo", str(result.pdf)], capture_output=True, text=True).stdout
+    assert int(re.search(r"Pages:\s+(\d+)", info).group(1)) > 1
+
+
+def test_default_report_renders_byte_identically(default_report):
+    result, _ = default_report
+    html, pdf = result.html.read_bytes(), result.pdf.read_bytes()
+    again = render_mod.render(AREA, YEAR, engine="fallback", root=ROOT)
+    assert again.html.read_bytes() == html
+    assert again.pdf.read_bytes() == pdf
