@@ -129,6 +129,13 @@ def test_accessibility_rules_are_enforced(markdown, message):
         assemble([_chapter(markdown)])
 
 
+def test_at_handles_that_are_not_cross_references_stay_text():
+    blocks, _ = assemble([_chapter("# A\n\nFollow @SWPolice or write to pcc@example.org.\n")])
+    from eqlib.report.document import stringify
+
+    assert "Follow @SWPolice or write to pcc@example.org." in stringify(blocks)
+
+
 def test_numbering_and_cross_references():
     chapters = [
         _chapter("# Summary\n\nSee @fig-a and @tbl-b.\n", role="summary"),

@@ -268,6 +268,11 @@ def _resolve_references(blocks: list[Node], references: dict[str, str]) -> None:
         if node["t"] != "Cite":
             continue
         citations = node["c"][0]
+        if not all(re.match(r"^(fig|tbl|sec)-", c["citationId"]) for c in citations):
+            # not a cross-reference (e.g. "@SWPolice" in prose): keep the text as written
+            node["t"] = "Span"
+            node["c"] = [["", [], []], node["c"][1]]
+            continue
         inlines: list[Node] = []
         for index, citation in enumerate(citations):
             key = citation["citationId"]
