@@ -45,8 +45,9 @@ def rendered(tmp_path_factory):
 
 
 def _pdftotext(pdf: Path) -> str:
-    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    """The PDF's text with runs of whitespace (line breaks in a wrapped title) as one space."""
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    return " ".join(text.split())
 
 
 def _chapter(markdown: str, role="section", name="x.ipynb") -> Chapter:

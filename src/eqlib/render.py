@@ -325,17 +325,23 @@ def _area_names(args: argparse.Namespace) -> list[str]:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
-    """``eqlib render --area A [--area B] | --all --year Y [--engine auto|quarto|fallback]``."""
-    failures = 0
-    for name in _area_names(args):
-        try:
-            result = render(name, args.year, engine=args.engine)
-        except RenderError as exc:
-            failures += 1
-            print(f"eqlib render {name} {args.year}: {exc}", file=sys.stderr)
-            continue
-        print(f"{result.html}\n{result.pdf}\n(engine: {result.engine_used})")
-    return 1 if failures else 0
+    """``eqlib render --area A [--area B] | --all --year Y [--engine auto|quarto|fallback]``.
+
+    Several areas render in parallel (one process per core), each in its own folder.
+    """
+    names = _area_names(args)
+    period = _period(args.year)
+    if getattr(args, "engine", "auto") == "quarto" and not quarto_path():
+        raise UsageError("--engine quarto: quarto is not on PATH (install it, e.g. from conda-forge, "
+                         "or use --engine fallback)")
+    outcomes = build_many(names, period.label, engine=getattr(args, "engine", "auto"),
+                          jobs=getattr(args, "jobs", None), tables=False)
+    for outcome in outcomes:
+        if outcome.error:
+            print(f"eqlib render {outcome.area} {outcome.year}: {outcome.error}", file=sys.stderr)
+        else:
+            print(f"{outcome.html}\n{outcome.pdf}\n(engine: {outcome.engine_used})")
+    return 1 if any(o.error for o in outcomes) else 0
 
 
 def _write_tables(area: areas_mod.Area, period: periods_mod.Period, out: Path,
