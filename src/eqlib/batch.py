@@ -1,0 +1,676 @@
+"""Run the notebooks with papermill for one or many areas and a year: ``eqlib run``.
+
+Every notebook in ``notebooks/`` is executed for an area and year into
+``_build/<area-slug>/<year>/<notebook>.ipynb`` with the kernel's working directory set to that
+folder (so figures land in ``_build/<slug>/<year>/figures/``).
+
+- **Atomic**: an area-year is written into a temporary folder under ``_build/.tmp/`` and moved
+  into place only when every notebook succeeded, so ``_build/<slug>/<year>/`` is always either a
+  complete run or absent (or the previous complete run). A failed run is kept for inspection
+  in ``_build/.failed/<slug>/<year>/`` (the executed notebooks show the failing cell) with its logs.
+- **Parallel**: one worker process per area-year (:class:`concurrent.futures.ProcessPoolExecutor`,
+  ``jobs`` workers, default the number of cores); one area's failure does not stop the others.
+- **Skips unchanged work**: the inputs (data checksums from ``data/manifest.yml``, the params
+  file, the notebooks, eqlib's version and source files, the parameters) are hashed into
+  ``.inputs.json``; a re-run with the same hash does nothing unless ``force``.
+- **Post-processing** of each executed notebook: the ``injected-parameters`` cell is tagged
+  ``remove-cell``; the kernelspec is normalised to ``python3`` (with ``language: python``);
+  volatile metadata (timestamps, durations, temporary paths) is removed, so two runs on the same
+  inputs give byte-identical notebooks.
+- **Logs**: ``logs/<notebook>.log`` per notebook (cell outputs, timings, the error if any).
+
+Bad parameters raise :class:`eqlib.errors.UsageError` before anything is written (the CLI
+exits 2): an unknown area (with the closest matches), a year the data do not cover at all, a
+params file that is not valid YAML, a negative suppression threshold.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+import resource
+import shutil
+import sys
+import time
+import traceback
+import uuid
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from eqlib import __version__, paths
+from eqlib import areas as areas_mod
+from eqlib import periods as periods_mod
+from eqlib.errors import UsageError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_THRESHOLD = 5
+KERNEL_NAME = "python3"
+KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+TMP_DIR = ".tmp"
+FAILED_DIR = ".failed"
+INPUTS_FILE = ".inputs.json"
+
+__all__ = [
+    "Job", "Result", "Summary", "normalise_year", "resolve_params_file", "read_params",
+    "data_periods", "year_has_data", "plan", "inputs_digest", "run_job", "run_one", "run_many",
+    "postprocess_notebook", "notebook_paths", "cmd_run",
+]
+
+
+# --------------------------------------------------------------------------- parameters
+def normalise_year(year: str | int) -> periods_mod.Period:
+    """A financial year from ``2021``, ``2021-22``, ``2021/22`` or ``202122``.
+
+    A bare year means the financial year starting in April of that year (``2021`` is 2021/22),
+    as the CLI help says.
+    """
+    text = str(year).strip()
+    if re.fullmatch(r"\d{4}", text):
+        return periods_mod.financial_year(int(text))
+    try:
+        period = periods_mod.parse(text)
+    except periods_mod.PeriodError as exc:
+        raise UsageError(f"--year {year!r}: {exc}") from None
+    if period.kind != "financial_year":
+        raise UsageError(f"--year {year!r}: expected a financial year such as 2021-22 (or 2021, 2021/22); "
+                         f"this reads as a {period.kind.replace('_', ' ')}")
+    return period
+
+
+def resolve_area(name: str) -> areas_mod.Area:
+    """A territorial force area from a slug, code or name; UsageError with the closest matches."""
+    try:
+        area = areas_mod.resolve(name)
+    except areas_mod.UnknownAreaError as exc:
+        raise UsageError(str(exc)) from None
+    if not area.territorial:
+        raise UsageError(f"{name!r} is {area.name}: eqlib run covers the 43 territorial police force areas "
+                         "(each has a Police and Crime Commissioner or equivalent)")
+    return area
+
+
+def resolve_params_file(area: areas_mod.Area, period: periods_mod.Period, params_file: str | Path | None,
+                        root: Path) -> Path | None:
+    """The params file: the one given, else ``params/<slug>-<year>.yml``, else ``params/defaults.yml``."""
+    if params_file is not None:
+        path = Path(params_file)
+        if not path.is_absolute():
+            path = (Path.cwd() / path)
+        if not path.is_file():
+            raise UsageError(f"params file {str(params_file)!r} does not exist")
+        return path.resolve()
+    for candidate in (paths.params_dir(root) / f"{area.slug}-{period.label}.yml",
+                      paths.params_dir(root) / "defaults.yml"):
+        if candidate.is_file():
+            return candidate.resolve()
+    return None
+
+
+def read_params(path: Path | None) -> dict[str, Any]:
+    """Parse a params YAML file (a mapping); UsageError naming the file and line when it is malformed.
+
+    When :mod:`eqlib.framework` provides a validator (``eqlib.framework.params.validate`` or
+    ``eqlib.framework.validate_params``) it is applied too, and its errors become usage errors.
+    """
+    if path is None:
+        return {}
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f", line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise UsageError(f"params file {path}{where}: not valid YAML ({problem}); expected a YAML mapping "
+                         "such as the example in params/defaults.yml") from None
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"params file {path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise UsageError(f"params file {path}: expected a YAML mapping (key: value) at the top level, "
+                         f"found a {type(data).__name__}")
+    threshold = data.get("threshold", data.get("suppression_threshold"))
+    if threshold is not None and (not isinstance(threshold, int) or isinstance(threshold, bool) or threshold < 0):
+        raise UsageError(f"params file {path}, key 'threshold': {threshold!r}; expected a whole number >= 0")
+    _framework_validate(path)
+    return data
+
+
+def _framework_validate(path: Path) -> None:
+    """Apply the framework's params validator when it exists (its errors are the analyst's to fix)."""
+    import importlib
+
+    for module_name, func_name in (("eqlib.framework.params", "validate"),
+                                   ("eqlib.framework", "validate_params"),
+                                   ("eqlib.framework.selfassessment", "load")):
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        func = getattr(module, func_name, None)
+        if func is None:
+            continue
+        from eqlib.errors import EqlibError
+
+        try:
+            func(path)
+        except (EqlibError, ValueError) as exc:
+            raise UsageError(f"params file {path}: {exc}") from None
+        return
+
+
+def _check_params_match(path: Path | None, params: dict[str, Any], area: areas_mod.Area,
+                        period: periods_mod.Period) -> None:
+    """A params file written for another area or year must not be applied silently."""
+    if path is None:
+        return
+    if params.get("area") not in (None, ""):
+        try:
+            other = areas_mod.resolve(str(params["area"]))
+        except areas_mod.UnknownAreaError as exc:
+            raise UsageError(f"params file {path}, key 'area': {exc}") from None
+        if other.code != area.code:
+            raise UsageError(f"params file {path} is for {other.name} (key 'area'), not {area.name}; "
+                             f"expected params/{area.slug}-{period.label}.yml or a file with area: {area.slug}")
+    if params.get("year") not in (None, ""):
+        try:
+            year = normalise_year(params["year"])
+        except UsageError as exc:
+            raise UsageError(f"params file {path}, key 'year': {exc}") from None
+        if year != period:
+            raise UsageError(f"params file {path} is for {year.display} (key 'year'), not {period.display}")
+
+
+def check_threshold(threshold: int | None) -> int | None:
+    if threshold is None:
+        return None
+    if isinstance(threshold, bool) or not isinstance(threshold, int):
+        raise UsageError(f"--threshold {threshold!r}: expected a whole number >= 0")
+    if threshold < 0:
+        raise UsageError(f"--threshold {threshold}: the small-number suppression threshold cannot be negative; "
+                         f"expected a whole number >= 0 (default {DEFAULT_THRESHOLD})")
+    return threshold
+
+
+_INTERNAL_DATASETS = ("stop_search_policeuk_records", "stop_search_policeuk_coverage")
+
+
+def data_periods(root: Path | None = None) -> dict[str, tuple[periods_mod.date, periods_mod.date]]:
+    """Each registered dataset's span: (earliest period start, latest period end), over all areas.
+
+    Read from the parquet cache (:func:`eqlib.store.load`), so the first call after a data change
+    builds the cache.
+    """
+    from eqlib import sources, store
+
+    spans: dict[str, tuple[periods_mod.date, periods_mod.date]] = {}
+    for dataset_id in sources.datasets():
+        if dataset_id in _INTERNAL_DATASETS:
+            continue
+        frame = store.load(dataset_id, root=root)
+        if frame.empty or "period_start" not in frame.columns:
+            continue
+        spans[dataset_id] = (pd_date(frame["period_start"].min()), pd_date(frame["period_end"].max()))
+    return spans
+
+
+def pd_date(value: Any) -> periods_mod.date:
+    import pandas as pd
+
+    return pd.Timestamp(value).date()
+
+
+def year_has_data(period: periods_mod.Period, root: Path | None = None) -> bool:
+    """True if any dataset has a period overlapping ``period`` (for any area).
+
+    Snapshots (a census day, a workforce count "as at") are not a year's data: only datasets with
+    periods of a month or longer count.
+    """
+    for start, end in data_periods(root).values():
+        if start <= period.end and end >= period.start and end > start:
+            return True
+    return False
+
+
+def _year_error(period: periods_mod.Period, root: Path) -> UsageError:
+    spans = [s for s in data_periods(root).values() if s[1] > s[0]]
+    if not spans:
+        return UsageError(f"--year {period.label}: no dataset is registered, so there is no data for any year")
+    first = min(s[0] for s in spans)
+    last = max(s[1] for s in spans)
+    return UsageError(f"--year {period.label}: no dataset has figures for {period.display}; the data cover "
+                      f"{first:%B %Y} to {last:%B %Y} (see `eqlib data check` for coverage by dataset)")
+
+
+# --------------------------------------------------------------------------- jobs
+@dataclass(frozen=True)
+class Job:
+    """One area-year to execute."""
+
+    area_slug: str
+    area_name: str
+    area_code: str
+    year: str  # financial-year label, e.g. 2021-22
+    root: str
+    params_file: str | None
+    threshold: int
+    force: bool = False
+    notebooks: tuple[str, ...] = ()
+
+    @property
+    def output_dir(self) -> Path:
+        return paths.build_dir(Path(self.root)) / self.area_slug / self.year
+
+
+@dataclass
+class Result:
+    """The outcome of one area-year: ``ok``, ``skipped`` (inputs unchanged) or ``failed``."""
+
+    area: str
+    area_name: str
+    year: str
+    status: str
+    seconds: float = 0.0
+    output: str = ""
+    notebooks: list[str] = field(default_factory=list)
+    error: str = ""
+    failed_notebooks: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    peak_worker_mb: float = 0.0
+    peak_kernel_mb: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("ok", "skipped")
+
+
+@dataclass
+class Summary:
+    """Every result of a batch, with a printable table."""
+
+    results: list[Result]
+    seconds: float = 0.0
+    jobs: int = 1
+
+    @property
+    def failed(self) -> list[Result]:
+        return [r for r in self.results if r.status == "failed"]
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.failed else 0
+
+    def table(self) -> str:
+        head = ("area", "year", "status", "seconds", "peak MB", "detail")
+        rows = []
+        for r in sorted(self.results, key=lambda r: (r.status != "failed", r.area)):
+            detail = r.error.splitlines()[0][:100] if r.error else r.output
+            rows.append((r.area, r.year, r.status, f"{r.seconds:.1f}", f"{r.peak_kernel_mb:.0f}", detail))
+        widths = [max(len(h), *(len(row[i]) for row in rows)) if rows else len(h) for i, h in enumerate(head)]
+        lines = ["  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)),
+                 "  ".join("-" * w for w in widths)]
+        lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows]
+        counts = {s: sum(r.status == s for r in self.results) for s in ("ok", "skipped", "failed")}
+        lines.append(f"{len(self.results)} area-year(s): {counts['ok']} ran, {counts['skipped']} skipped "
+                     f"(inputs unchanged), {counts['failed']} failed; {self.seconds:.1f} s with {self.jobs} "
+                     f"worker(s)")
+        return "\n".join(lines)
+
+    def to_json(self) -> str:
+        return json.dumps([asdict(r) for r in self.results], indent=1)
+
+
+def notebook_paths(root: Path | None = None, names: Sequence[str] | None = None) -> list[Path]:
+    """The notebooks to run: every ``notebooks/*.ipynb`` not starting with ``_``, in name order."""
+    folder = paths.notebooks_dir(root)
+    found = sorted(p for p in folder.glob("*.ipynb") if not p.name.startswith(("_", ".")))
+    if names:
+        wanted = {n.removesuffix(".ipynb") for n in names}
+        found = [p for p in found if p.stem in wanted]
+        missing = wanted - {p.stem for p in found}
+        if missing:
+            raise UsageError(f"no notebook(s) {sorted(missing)} in {folder}")
+    if not found:
+        raise UsageError(f"no notebooks found in {folder}")
+    return found
+
+
+def plan(
+    areas: Iterable[str],
+    year: str | int,
+    *,
+    root: Path | str | None = None,
+    params_file: str | Path | None = None,
+    threshold: int | None = None,
+    force: bool = False,
+    notebooks: Sequence[str] | None = None,
+) -> list[Job]:
+    """Validate every parameter and return the jobs; raises :class:`UsageError` before any work."""
+    root = Path(root).resolve() if root is not None else paths.project_root()
+    threshold = check_threshold(threshold)
+    period = normalise_year(year)
+    if not year_has_data(period, root):
+        raise _year_error(period, root)
+    names = tuple(p.stem for p in notebook_paths(root, notebooks))
+    jobs: list[Job] = []
+    seen: set[str] = set()
+    for name in areas:
+        area = resolve_area(name)
+        if area.slug in seen:
+            continue
+        seen.add(area.slug)
+        pfile = resolve_params_file(area, period, params_file, root)
+        params = read_params(pfile)
+        _check_params_match(pfile, params, area, period)
+        job_threshold = threshold
+        if job_threshold is None:
+            job_threshold = params.get("threshold", params.get("suppression_threshold", DEFAULT_THRESHOLD))
+        jobs.append(Job(area.slug, area.name, area.code, period.label, str(root),
+                        str(pfile) if pfile else None, int(job_threshold), force, names))
+    if not jobs:
+        raise UsageError("no areas given: use --area (repeatable) or --all")
+    return jobs
+
+
+# --------------------------------------------------------------------------- input hashing
+def _sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _package_digest() -> str:
+    """Hash of eqlib's own source and data files (a code change re-runs the notebooks)."""
+    package = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for path in sorted(package.rglob("*")):
+        if path.is_file() and path.suffix in {".py", ".yml", ".yaml", ".csv", ".json"} \
+                and "__pycache__" not in path.parts:
+            h.update(str(path.relative_to(package)).encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def inputs_digest(job: Job) -> dict[str, Any]:
+    """What a run depends on, and its combined sha256 (stored in ``.inputs.json``)."""
+    root = Path(job.root)
+    manifest = paths.manifest_path(root)
+    parts: dict[str, Any] = {
+        "eqlib_version": __version__,
+        "eqlib_source": _package_digest(),
+        "data_manifest": _sha256_file(manifest) if manifest.is_file() else None,
+        "params_file": job.params_file,
+        "params": _sha256_file(Path(job.params_file)) if job.params_file else None,
+        "notebooks": {name: _sha256_file(paths.notebooks_dir(root) / f"{name}.ipynb") for name in job.notebooks},
+        "parameters": {"area": job.area_slug, "year": job.year, "threshold": job.threshold},
+    }
+    parts["digest"] = _sha256_bytes(json.dumps(parts, sort_keys=True).encode())
+    return parts
+
+
+def _up_to_date(job: Job, digest: dict[str, Any]) -> bool:
+    out = job.output_dir
+    stored = out / INPUTS_FILE
+    if not stored.is_file():
+        return False
+    try:
+        previous = json.loads(stored.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return False
+    return previous.get("digest") == digest["digest"] and all(
+        (out / f"{name}.ipynb").is_file() for name in job.notebooks)
+
+
+# --------------------------------------------------------------------------- post-processing
+_VOLATILE_CELL_KEYS = ("execution",)
+_VOLATILE_PAPERMILL_KEYS = ("start_time", "end_time", "duration", "input_path", "output_path")
+
+
+def postprocess_notebook(path: Path) -> None:
+    """Tag the injected-parameters cell ``remove-cell``, normalise the kernelspec, drop volatile metadata."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        tags = cell.metadata.get("tags", [])
+        if "injected-parameters" in tags:
+            cell["id"] = "injected-parameters"  # papermill gives it a random id
+            if "remove-cell" not in tags:
+                cell.metadata["tags"] = [*tags, "remove-cell"]
+        for key in _VOLATILE_CELL_KEYS:
+            cell.metadata.pop(key, None)
+        pm = cell.metadata.get("papermill")
+        if isinstance(pm, dict):
+            for key in ("start_time", "end_time", "duration"):
+                pm.pop(key, None)
+    nb.metadata["kernelspec"] = dict(KERNELSPEC)
+    language_info = nb.metadata.get("language_info")
+    if isinstance(language_info, dict):
+        language_info["name"] = "python"
+    else:
+        nb.metadata["language_info"] = {"name": "python"}
+    pm = nb.metadata.get("papermill")
+    if isinstance(pm, dict):
+        for key in _VOLATILE_PAPERMILL_KEYS:
+            pm.pop(key, None)
+        pm.pop("environment_variables", None)
+    nbformat.write(nb, path)
+
+
+# --------------------------------------------------------------------------- execution
+def _peak_mb() -> tuple[float, float]:
+    """(this process, its largest finished child = a kernel) peak resident memory in MB (Linux: KB units)."""
+    self_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    child_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    divisor = 1024 * 1024 if sys.platform == "darwin" else 1024  # macOS reports bytes
+    return self_kb / divisor, child_kb / divisor
+
+
+def _execute_notebook(src: Path, out: Path, parameters: dict[str, Any], cwd: Path, log_file: Path) -> None:
+    """papermill one notebook, its cell outputs and timings logged to ``log_file``."""
+    import papermill as pm
+
+    handler = logging.FileHandler(log_file, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    pm_logger = logging.getLogger("papermill")
+    old_level = pm_logger.level
+    pm_logger.addHandler(handler)
+    pm_logger.setLevel(logging.INFO)
+    try:
+        pm.execute_notebook(
+            str(src), str(out), parameters=parameters, kernel_name=KERNEL_NAME, cwd=str(cwd),
+            progress_bar=False, log_output=True, request_save_on_cell_execute=False,
+            start_timeout=120, execution_timeout=900,
+        )
+    finally:
+        pm_logger.removeHandler(handler)
+        pm_logger.setLevel(old_level)
+        handler.close()
+
+
+def _replace_dir(src: Path, dest: Path) -> None:
+    """Move ``src`` to ``dest``, replacing any previous ``dest`` (renames within one file system)."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    old = None
+    if dest.exists():
+        old = dest.parent / f".old-{dest.name}-{uuid.uuid4().hex[:8]}"
+        dest.rename(old)
+    src.rename(dest)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def run_job(job: Job) -> Result:
+    """Execute every notebook of one area-year (in this process); never raises for a notebook failure."""
+    start = time.perf_counter()
+    result = Result(job.area_slug, job.area_name, job.year, "failed", output=str(job.output_dir))
+    tmp: Path | None = None
+    try:
+        digest = inputs_digest(job)
+        if not job.force and _up_to_date(job, digest):
+            result.status = "skipped"
+            result.notebooks = list(job.notebooks)
+            return result
+        root = Path(job.root)
+        build = paths.build_dir(root)
+        tmp = build / TMP_DIR / f"{job.area_slug}-{job.year}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        (tmp / "logs").mkdir(parents=True)
+        parameters = {
+            "area": job.area_slug,
+            "year": job.year,
+            "params_file": job.params_file,
+            "data_dir": str(paths.data_dir(root)),
+            "threshold": job.threshold,
+        }
+        errors = []
+        for name in job.notebooks:
+            t0 = time.perf_counter()
+            src = paths.notebooks_dir(root) / f"{name}.ipynb"
+            out = tmp / f"{name}.ipynb"
+            log_file = tmp / "logs" / f"{name}.log"
+            try:
+                _execute_notebook(src, out, parameters, tmp, log_file)
+                postprocess_notebook(out)
+                result.notebooks.append(name)
+            except Exception as exc:  # noqa: BLE001 - one notebook's failure is recorded, not raised
+                message = _describe_error(exc)
+                errors.append(f"{name}: {message}")
+                result.failed_notebooks.append(name)
+                with log_file.open("a", encoding="utf-8") as fh:
+                    fh.write(f"\nFAILED {name}: {message}\n{traceback.format_exc()}\n")
+            result.timings[name] = round(time.perf_counter() - t0, 3)
+            with (tmp / "logs" / f"{name}.log").open("a", encoding="utf-8") as fh:
+                fh.write(f"{name}: {result.timings[name]:.2f} s\n")
+        if errors:
+            result.error = "; ".join(errors)
+            failed_dest = build / FAILED_DIR / job.area_slug / job.year
+            _replace_dir(tmp, failed_dest)
+            tmp = None
+            result.output = str(failed_dest)
+        else:
+            (tmp / INPUTS_FILE).write_text(json.dumps(digest, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+            _replace_dir(tmp, job.output_dir)
+            tmp = None
+            shutil.rmtree(build / FAILED_DIR / job.area_slug / job.year, ignore_errors=True)
+            result.status = "ok"
+    except Exception as exc:  # noqa: BLE001 - the batch reports it and carries on with other areas
+        result.status = "failed"
+        result.error = f"{type(exc).__name__}: {exc}"
+        log.debug("run_job %s %s failed", job.area_slug, job.year, exc_info=True)
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+        result.seconds = round(time.perf_counter() - start, 2)
+        result.peak_worker_mb, result.peak_kernel_mb = (round(v, 1) for v in _peak_mb())
+    return result
+
+
+def _describe_error(exc: BaseException) -> str:
+    ename = getattr(exc, "ename", None)
+    if ename:  # papermill's PapermillExecutionError: the kernel's exception
+        evalue = str(getattr(exc, "evalue", "")).strip().splitlines()
+        cell = getattr(exc, "exec_count", None)
+        return f"{ename}: {evalue[0] if evalue else ''}" + (f" (cell {cell})" if cell else "")
+    return f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
+
+
+def run_one(
+    area: str,
+    year: str | int,
+    *,
+    root: Path | str | None = None,
+    params_file: str | Path | None = None,
+    threshold: int | None = None,
+    force: bool = False,
+    notebooks: Sequence[str] | None = None,
+) -> Result:
+    """Execute every notebook for one area and year into ``_build/<slug>/<year>/``.
+
+    Parameters are validated first (:class:`UsageError`); a notebook failure gives a ``failed``
+    result rather than an exception.
+    """
+    (job,) = plan([area], year, root=root, params_file=params_file, threshold=threshold, force=force,
+                  notebooks=notebooks)
+    return run_job(job)
+
+
+def run_many(
+    areas: Iterable[str],
+    year: str | int,
+    *,
+    jobs: int | None = None,
+    force: bool = False,
+    threshold: int | None = None,
+    params_file: str | Path | None = None,
+    root: Path | str | None = None,
+    notebooks: Sequence[str] | None = None,
+    progress: bool = True,
+) -> Summary:
+    """Execute the notebooks for many areas and one year in parallel (one worker per area-year)."""
+    planned = plan(areas, year, root=root, params_file=params_file, threshold=threshold, force=force,
+                   notebooks=notebooks)
+    if jobs is not None and jobs < 1:
+        raise UsageError(f"--jobs {jobs}: expected 1 or more")
+    workers = min(jobs or os.cpu_count() or 1, len(planned))
+    start = time.perf_counter()
+    results: list[Result] = []
+    from tqdm import tqdm
+
+    bar = tqdm(total=len(planned), desc=f"eqlib run {planned[0].year}", unit="area", disable=not progress,
+               file=sys.stderr, dynamic_ncols=True)
+    try:
+        if workers == 1:
+            for job in planned:
+                bar.set_postfix_str(job.area_slug)
+                results.append(run_job(job))
+                bar.update(1)
+        else:
+            import multiprocessing
+
+            context = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+                futures = {pool.submit(run_job, job): job for job in planned}
+                for future in as_completed(futures):
+                    job = futures[future]
+                    try:
+                        results.append(future.result())
+                    except Exception as exc:  # noqa: BLE001 - a worker crash fails its area only
+                        results.append(Result(job.area_slug, job.area_name, job.year, "failed",
+                                              error=f"worker crashed: {type(exc).__name__}: {exc}"))
+                    bar.set_postfix_str(job.area_slug)
+                    bar.update(1)
+    finally:
+        bar.close()
+    order = {job.area_slug: i for i, job in enumerate(planned)}
+    results.sort(key=lambda r: order.get(r.area, 0))
+    return Summary(results, round(time.perf_counter() - start, 2), workers)
+
+
+def cmd_run(args: Any) -> int:
+    """``eqlib run --area X [--area Y] | --all --year Y [--jobs N] [--force] [--threshold T] [--params F]``."""
+    if getattr(args, "all", False):
+        names = [a.slug for a in areas_mod.all_areas()]
+    else:
+        names = list(args.area or [])
+    summary = run_many(names, args.year, jobs=getattr(args, "jobs", None), force=getattr(args, "force", False),
+                       threshold=getattr(args, "threshold", None), params_file=getattr(args, "params", None))
+    print(summary.table())
+    for r in summary.failed:
+        print(f"\n{r.area} {r.year} failed: {r.error}\n  logs and executed notebooks: {r.output}/logs/",
+              file=sys.stderr)
+    return summary.exit_code
