@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -235,6 +236,16 @@ def test_two_renders_are_byte_identical(rendered, tmp_path):
     assert second.pdf.read_bytes() == pdf
 
 
+def test_a_notebook_that_is_not_a_chapter_is_reported(tmp_path):
+    folder = tmp_path / "_build" / AREA / YEAR
+    fixture_mod.write_fixture(folder)
+    shutil.copy(folder / "04_workforce.ipynb", folder / "06_extra.ipynb")
+    result = render_mod.render(AREA, YEAR, engine="fallback", root=tmp_path)
+    assert any("06_extra.ipynb: not a chapter" in w for w in result.warnings)
+    record = json.loads((result.html.parent / "render.json").read_text())
+    assert any("06_extra.ipynb" in w for w in record["warnings"])
+
+
 def test_missing_notebooks_are_named(tmp_path):
     (tmp_path / "_build" / AREA / YEAR).mkdir(parents=True)
     with pytest.raises(RenderError, match="00_overview.ipynb.*eqlib run"):
@@ -359,6 +370,39 @@ def test_quarto_path(tmp_path):
     assert result.engine_used == "quarto"
     assert facts["key_number"] in result.html.read_text(encoding="utf-8")
     assert facts["key_number"] in _pdftotext(result.pdf)
+
+
+def test_quarto_path_plumbing_with_a_stand_in_quarto(tmp_path, monkeypatch):
+    """Not Quarto itself (see test_quarto_path): a stand-in `quarto` on PATH that records its
+    arguments and writes what `quarto render` writes, to check what eqlib.render does around it:
+    the per-area _quarto.yml, index.ipynb, one render per format, the outputs copied to _site."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    log = tmp_path / "quarto-calls.txt"
+    stand_in = bin_dir / "quarto"
+    stand_in.write_text(
+        "#!/bin/sh\n"
+        f'echo "$@" >> "{log}"\n'
+        'if [ "$1" = "--version" ]; then echo 1.9.0; exit 0; fi\n'
+        'mkdir -p "$2/_quarto"\n'
+        'if [ "$4" = "html" ]; then echo "<html lang=en-GB>quarto</html>" > "$2/_quarto/index.html"; fi\n'
+        'if [ "$4" = "typst" ]; then echo "%PDF-1.7 quarto" > "$2/_quarto/report.pdf"; fi\n')
+    stand_in.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+    shutil.copy(ROOT / "_quarto.yml", tmp_path / "_quarto.yml")
+    folder = tmp_path / "_build" / AREA / YEAR
+    fixture_mod.write_fixture(folder)
+    result = render_mod.render(AREA, YEAR, engine="auto", root=tmp_path)
+    assert result.engine_used == "quarto"
+    calls = log.read_text().splitlines()
+    assert f"render {folder} --to html" in calls and f"render {folder} --to typst" in calls
+    config = yaml.safe_load((folder / "_quarto.yml").read_text())
+    assert config["book"]["title"] == "Equality information 2021/22: South Wales"
+    assert config["book"]["author"] == "Police and Crime Commissioner for South Wales"
+    assert (folder / "index.ipynb").read_bytes() == (folder / "00_overview.ipynb").read_bytes()
+    assert result.html.read_text() == "<html lang=en-GB>quarto</html>\n"
+    assert result.pdf.read_bytes().startswith(b"%PDF-1.7 quarto")
+    assert json.loads((result.html.parent / "render.json").read_text())["quarto_version"] == "1.9.0"
 
 
 def test_engine_quarto_without_quarto_is_a_usage_error(tmp_path, monkeypatch):

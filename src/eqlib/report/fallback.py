@@ -74,6 +74,11 @@ def build_document(folder: Path, chapters: Sequence[tuple[str, Role]], meta: dic
         )
     parsed: list[Chapter] = []
     warnings: list[str] = []
+    known = {f"{stem}.ipynb" for stem, _ in chapters} | {"index.ipynb"}
+    for extra in sorted(p.name for p in folder.glob("*.ipynb") if p.name not in known):
+        message = f"{folder / extra}: not a chapter of the report (add it to eqlib.render.CHAPTERS and _quarto.yml)"
+        log.warning(message)
+        warnings.append(message)
     merged = dict(meta)
     for stem, role in chapters:
         source = notebook_to_markdown(folder / f"{stem}.ipynb", media_dir=folder / MEDIA_FOLDER,
