@@ -43,9 +43,18 @@ MIN_PERIODS = 3
 
 
 def _year_of(periods: pd.Series) -> pd.Series:
-    cache = {p: parse(p).start for p in periods.unique()}
-    starts = periods.map(cache)
-    return starts.map(lambda d: d.year + (d.timetuple().tm_yday - 1) / 365.25)
+    """Numeric time of each period in years: the start year of a financial or calendar year, year +
+    (month - 1) / 12 for a month, the decimal year of the date otherwise (evenly spaced steps)."""
+    def value(label: str) -> float:
+        period = parse(label)
+        if period.kind in ("financial_year", "calendar_year"):
+            return float(period.start.year)
+        if period.kind == "month":
+            return period.start.year + (period.start.month - 1) / 12
+        return period.start.year + (period.start.timetuple().tm_yday - 1) / 365.25
+
+    cache = {p: value(p) for p in periods.unique()}
+    return periods.map(cache).astype(float)
 
 
 def disparity_trend(
