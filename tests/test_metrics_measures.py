@@ -205,7 +205,7 @@ def test_trend_matches_the_statsmodels_formula(synth):
 
 
 def test_trend_detects_a_narrowing_disparity():
-    rows, pop = [], []
+    rows = []
     for t, year in enumerate(range(2015, 2022)):
         period = f"{year}-{(year + 1) % 100:02d}"
         rows += [(AREA, period, "Black", 2000.0 * 0.8 ** t), (AREA, period, "White", 5000.0)]
@@ -250,9 +250,13 @@ def test_funnel_limits_for_ratios(synth):
     ratio = M.ratio_funnel_inputs(M.disparity(counts, population), rates)
     out = M.funnel_limits(ratio, kind="ratio")
     one = out.loc[(out["period"] == "2013-14") & (out["group"] == "Black")]
-    pooled = (one["count"].sum() / one["denominator"].sum()) / (one["ref_count"].sum() if "ref_count" in one
-                                                               else np.nan)
-    del pooled
+    black = ratio.loc[(ratio["period"] == "2013-14") & (ratio["group"] == "Black")
+                      & (ratio["area_code"] != "K04000001")]
+    pooled = (black["count"].sum() / black["denominator"].sum()) / (
+        black["ref_count"].sum() / black["ref_denominator"].sum())
+    assert one["target"].iloc[0] == pytest.approx(pooled)
+    s = np.sqrt(1 / one["count"] + 1 / black.set_index("area_code").loc[one["area_code"], "ref_count"].to_numpy())
+    np.testing.assert_allclose(one["upper_998"], pooled * np.exp(3.090232 * s), rtol=1e-6)
     assert (one["lower_95"] < one["target"]).all() and (one["target"] < one["upper_95"]).all()
     curve = M.funnel_curve(one["target"].iloc[0], np.array([10.0, 100.0, 1000.0]), kind="ratio")
     assert (np.diff(curve["upper_95"]) < 0).all()  # limits narrow as precision grows
