@@ -278,6 +278,17 @@ def test_metadata_title_and_publisher_override(tmp_path):
     assert "MOPAC test" in meta["footer"]
 
 
+def test_build_many_renders_areas_in_parallel_processes(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")  # no quarto for the worker processes either
+    for area in (AREA, "gwent"):
+        fixture_mod.write_fixture(tmp_path / "_build" / area / YEAR)
+    outcomes = render_mod.build_many([AREA, "gwent", "dyfed-powys"], YEAR, root=tmp_path, jobs=2, tables=False)
+    assert [o.area for o in outcomes] == [AREA, "gwent", "dyfed-powys"]
+    assert outcomes[0].html.endswith(f"{AREA}/{YEAR}/index.html") and outcomes[0].engine_used == "fallback"
+    assert "Gwent" in Path(outcomes[1].html).read_text(encoding="utf-8")
+    assert "executed notebooks missing" in outcomes[2].error and not outcomes[2].html
+
+
 # ------------------------------------------------------------------ national index
 def test_national_index_links_rendered_reports_and_shows_the_funnel(rendered, tmp_path):
     root, facts, result = rendered

@@ -36,7 +36,8 @@ def national_markdown(period: periods_mod.Period, site: Path, *, funnel: str | N
         if html.is_file():
             found += 1
             report = f"[{_escape(area.name)} report (HTML)](../{area.slug}/{period.label}/index.html)"
-            pdf_link = (f"[PDF](../{area.slug}/{period.label}/{pdf.name})" if pdf.is_file() else "not rendered")
+            pdf_link = (f"[{_escape(area.name)} report (PDF)](../{area.slug}/{period.label}/{pdf.name})"
+                        if pdf.is_file() else "not rendered")
         else:
             report, pdf_link = "no report rendered yet", "none"
         rows.append(f"| {_escape(area.name)} | {_escape(area.region)} | {report} | {pdf_link} |")
