@@ -422,3 +422,30 @@ def test_engine_quarto_without_quarto_is_a_usage_error(tmp_path, monkeypatch):
     monkeypatch.setattr(render_mod, "quarto_path", lambda: None)
     with pytest.raises(UsageError, match="quarto is not on PATH"):
         render_mod.render(AREA, YEAR, engine="quarto", root=tmp_path)
+
+
+# ------------------------------------------------------------------ colours
+def _luminance(hex_colour: str) -> float:
+    """WCAG 2.x relative luminance."""
+    channels = [int(hex_colour.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def _contrast(a: str, b: str) -> float:
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+@pytest.mark.parametrize("foreground, background", [
+    ("#0b0c0c", "#ffffff"),  # body text
+    ("#1d4f91", "#ffffff"),  # links, chapter headings in the PDF
+    ("#4c2c92", "#ffffff"),  # visited links
+    ("#0b0c0c", "#f3f2f1"),  # table headers, contents box
+    ("#1d4f91", "#f3f2f1"),  # links in the contents box
+    ("#0b0c0c", "#ffdd00"),  # focus
+])
+def test_report_colours_meet_wcag_aa_contrast(foreground, background):
+    css = (ROOT / "src" / "eqlib" / "report" / "report.css").read_text()
+    assert foreground in css and background in css
+    assert _contrast(foreground, background) >= 4.5
