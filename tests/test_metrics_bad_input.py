@@ -10,7 +10,7 @@ import pytest
 from eqlib import metrics as M
 from eqlib.errors import DataError
 
-AREA = "W15000002"  # South Wales
+AREA = "W15000002"  # Gwent
 
 
 def _counts(rows):

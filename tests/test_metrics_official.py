@@ -127,3 +127,29 @@ def test_eff_2022_23_derived_force_counts_give_back_national_rates(eff_2022, cen
     sample = forces.dropna(subset=["rate"]).set_index(["area_code", "group"])["rate"]
     back = own.reindex(sample.index).map(lambda v: float(round_half_up(v, 1)))
     assert (back == sample).all()
+
+
+def test_policeuk_months_to_financial_years_with_partial_flag():
+    monthly = load_uncached("stop_search_policeuk", raw_dir())
+    coverage = load_uncached("stop_search_policeuk_coverage", raw_dir())
+    people = monthly.loc[~monthly["vehicle_only"].astype(bool)]
+    years = M.by_financial_year(people, coverage=coverage, keep=("outcome_group",))
+    # every search is kept: the yearly counts add up to the monthly ones
+    assert years["count"].sum() == people["count"].sum()
+    flags = years.drop_duplicates(["area_code", "period"]).set_index(["area_code", "period"])["partial"]
+    # Gwent August 2019 is missing at source: 2019-20 is partial; 2021-22 is complete
+    assert flags.loc[("W15000002", "2019-20")]
+    assert not flags.loc[("W15000002", "2021-22")]
+    population = M.population_frame(load_uncached("population_census2021", raw_dir()))
+    gwent = M.disparity(years.loc[years["area_code"] == "W15000002"], population)
+    partial = gwent.loc[gwent["period"] == "2019-20", "caveats"]
+    assert partial.map(lambda c: "partial_period" in c).all()
+    full = gwent.loc[gwent["period"] == "2021-22"]
+    assert not full["caveats"].map(lambda c: "partial_period" in c).any()
+    assert full["caveats"].map(lambda c: "police_uk_not_official" in c).all()
+    black = full.set_index("group").loc["Black"]
+    assert black["symbol"] == "" and black["ci_low"] < black["value"] < black["ci_high"]
+    # the arrest share from the same frame
+    arrests = M.outcome_counts(years.loc[years["period"] == "2021-22"], column="outcome_group", events={"arrest"})
+    shares = M.proportions(arrests, measure="stop_search_arrest_rate")
+    assert shares["value"].dropna().between(0, 100).all()

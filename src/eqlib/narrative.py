@@ -235,8 +235,9 @@ def sentence(row: Mapping | pd.Series, *, not_stated_share: float | None = None,
         text = f"{when} the value for {group_noun(group)} in {area} was {value:,.1f} {ci.format(lo=f'{low:,.1f}', hi=f'{high:,.1f}')}."
         text = text.replace(" .", ".").replace("  ", " ")
     if with_caveats:
-        extra = caveat_sentences([c for c in codes if c not in cv.REASONS], not_stated_share=not_stated_share,
-                                 measure=measure)
+        shown = [c for c in codes if c not in cv.REASONS
+                 and not (c == "not_stated_high" and measure.endswith("not_stated_share"))]
+        extra = caveat_sentences(shown, not_stated_share=not_stated_share, measure=measure)
         if extra:
             text += " " + " ".join(extra)
     return text

@@ -21,12 +21,14 @@ funnel_limits               Spiegelhalter funnel limits (95%, 99.8%), optional o
 derive_counts               per-force counts from published rates x populations (flagged derived)
 suppress_figures            primary and secondary suppression of a figure frame, with an audit
 suppress_table              the same for a wide table with totals
+by_financial_year           monthly counts (police.uk) to financial years, flagging partial years
+population_frame            a population loader's frame (detailed categories) to area x group
 ==========================  =====================================================================
 """
 
 from eqlib.metrics import caveats
 from eqlib.metrics._frame import FIGURE_COLUMNS, to_csv_ready
-from eqlib.metrics._inputs import population_frame
+from eqlib.metrics._inputs import by_financial_year, population_frame
 from eqlib.metrics.agreement import cross_table, disagreement
 from eqlib.metrics.benchmark import (
     BENCHMARK_COLUMNS,
@@ -44,7 +46,7 @@ from eqlib.metrics.rri import relative_rate_index
 from eqlib.metrics.trend import disparity_trend
 
 __all__ = [
-    "BENCHMARK_COLUMNS", "FIGURE_COLUMNS", "caveats", "cross_table", "derive_counts", "disagreement",
+    "BENCHMARK_COLUMNS", "FIGURE_COLUMNS", "by_financial_year", "caveats", "cross_table", "derive_counts", "disagreement",
     "disparity", "disparity_trend", "funnel_curve", "funnel_limits", "not_stated_bounds", "not_stated_share",
     "outcome_counts", "population_frame", "proportions", "rates", "ratio_funnel_inputs", "relative_rate_index", "representation",
     "suppress_figures", "suppress_table", "to_csv_ready",

@@ -212,3 +212,54 @@ def _aggregate(sub: pd.DataFrame, keys: list[str], label: str) -> pd.DataFrame:
     agg["symbol"] = np.where(agg["count"].isna(), "[x]", "")
     agg["missing_reason"] = np.where(agg["count"].isna(), "missing_count", "")
     return agg
+
+
+def by_financial_year(
+    monthly: pd.DataFrame,
+    *,
+    coverage: pd.DataFrame | None = None,
+    keep: tuple[str, ...] = (),
+) -> pd.DataFrame:
+    """Sum monthly counts (police.uk periods ``2021-04``) to financial years (``2021-22``).
+
+    ``partial`` is set where an area has fewer than 12 months in the year: months named with status
+    ``present`` in ``coverage`` (the ``stop_search_policeuk_coverage`` frame: area_code, period, status),
+    or else months that appear in ``monthly`` for that area. Figures built on a partial year carry the
+    ``partial_period`` caveat. ``keep`` names extra dimension columns to keep (e.g. ``outcome_group``);
+    all others are summed over. A count missing in any month makes the year's count missing.
+    """
+    from eqlib.periods import financial_year_of, parse
+
+    require_columns(monthly, ("area_code", "period", "group", "count"), name="monthly counts")
+    check_non_negative(monthly, "count", name="monthly counts")
+    frame = monthly.copy()
+    months = frame["period"].astype(str)
+    lookup = {}
+    for label in months.unique():
+        period = parse(label)
+        if period.kind != "month":
+            raise DataError("monthly counts: period is not a month", column="period", value=label,
+                            expected="a month such as 2021-04")
+        lookup[label] = financial_year_of(period.start).label
+    frame["month"] = months
+    frame["period"] = months.map(lookup)
+    if coverage is not None:
+        present = coverage.loc[coverage.get("status", pd.Series("present", index=coverage.index)) == "present",
+                               ["area_code", "period"]].astype(str).drop_duplicates()
+        present = present.assign(fy=present["period"].map(lambda p: financial_year_of(parse(p).start).label))
+        n_months = present.groupby(["area_code", "fy"])["period"].nunique().rename("months").reset_index().rename(
+            columns={"fy": "period"})
+    else:
+        n_months = frame.groupby(["area_code", "period"])["month"].nunique().rename("months").reset_index()
+    keys = ["area_code", "period", "group", *keep]
+    extra = {c: (c, "first") for c in ("area_name", "dataset") if c in frame.columns}
+    out = frame.groupby(keys, sort=True, dropna=False).agg(count=("count", "sum"), **extra).reset_index()
+    missing = frame["count"].isna().groupby([frame[k] for k in keys], sort=True, dropna=False).any().to_numpy()
+    out.loc[missing, "count"] = np.nan
+    out["symbol"] = np.where(out["count"].isna(), "[x]", "")
+    out = out.merge(n_months, on=["area_code", "period"], how="left")
+    out["partial"] = out["months"].fillna(0) < 12
+    log.info("by_financial_year: %d monthly rows in, %d yearly rows out; %d area-years partial", len(monthly),
+             len(out), int(out.drop_duplicates(["area_code", "period"])["partial"].sum()))
+    assert np.isclose(out["count"].sum(), frame["count"].sum()) or frame["count"].isna().any()
+    return out.drop(columns="months")
