@@ -133,7 +133,7 @@ def test_policeuk_months_to_financial_years_with_partial_flag():
     monthly = load_uncached("stop_search_policeuk", raw_dir())
     coverage = load_uncached("stop_search_policeuk_coverage", raw_dir())
     people = monthly.loc[~monthly["vehicle_only"].astype(bool)]
-    years = M.by_financial_year(people, coverage=coverage, keep=("outcome_group",))
+    years = M.by_financial_year(people, coverage=coverage, keep=("outcome_group", "outcome_linked", "legislation"))
     # every search is kept: the yearly counts add up to the monthly ones
     assert years["count"].sum() == people["count"].sum()
     flags = years.drop_duplicates(["area_code", "period"]).set_index(["area_code", "period"])["partial"]
@@ -149,7 +149,17 @@ def test_policeuk_months_to_financial_years_with_partial_flag():
     assert full["caveats"].map(lambda c: "police_uk_not_official" in c).all()
     black = full.set_index("group").loc["Black"]
     assert black["symbol"] == "" and black["ci_low"] < black["value"] < black["ci_high"]
-    # the arrest share from the same frame
-    arrests = M.outcome_counts(years.loc[years["period"] == "2021-22"], column="outcome_group", events={"arrest"})
-    shares = M.proportions(arrests, measure="stop_search_arrest_rate")
-    assert shares["value"].dropna().between(0, 100).all()
+    # the four outcome shares from the same frame
+    year = years.loc[(years["period"] == "2021-22") & (years["area_code"] == "W15000002")]
+    shares = M.policeuk_outcome_shares(year)
+    assert {"stop_search_arrest_rate", "stop_search_no_further_action", "stop_search_outcome_linked",
+            "stop_search_s60_share"} <= set(shares["measure"])
+    assert shares["value"].dropna().loc[~shares["measure"].str.endswith("_ratio")].between(0, 100).all()
+    # Gwent recorded no "outcome linked" answers that year: not available ([x]), not 0%
+    linked = shares.loc[shares["measure"] == "stop_search_outcome_linked"]
+    if (year["outcome_linked"] == "Not recorded").all():
+        assert (linked["symbol"] == "[x]").all() and linked["value"].isna().all()
+    white = shares.loc[(shares["measure"] == "stop_search_arrest_rate") & (shares["group"] == "White")].iloc[0]
+    w = year.loc[year["group"] == "White"]
+    assert white["count"] == w.loc[w["outcome_group"] == "arrest", "count"].sum()
+    assert white["denominator"] == w.loc[w["outcome_group"] != "Not recorded", "count"].sum()

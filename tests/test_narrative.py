@@ -111,3 +111,16 @@ def test_figure_sentences_attach_the_not_stated_share():
     assert f"{share}% of searches did not record ethnicity." in sentences[0]
     # not_stated_high's generic text is replaced by the actual share
     assert "More than 10% of records" not in sentences[0]
+
+
+def test_rri_sentence_reads_below_one_the_other_way():
+    text = N.sentence(_row(measure="rri_stop_arrest", stage="arrest", value=0.8, ci_low=0.7, ci_high=0.9))
+    assert "relative rate index at the arrest stage for Black people" in text
+    assert "was 0.8 (95% CI 0.7 to 0.9)" in text
+    assert "White people were 1.3 times as likely as Black people to reach this stage" in text
+
+
+def test_share_sentence():
+    text = N.sentence(_row(measure="stop_search_arrest_rate", reference_group="White", value=13.4, ci_low=11.0,
+                           ci_high=16.2))
+    assert text.startswith("In 2021/22 13% of searches of Black people in South Wales led to arrest (95% CI 11% to 16%).")

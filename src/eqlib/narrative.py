@@ -197,6 +197,20 @@ def sentence(row: Mapping | pd.Series, *, not_stated_share: float | None = None,
             text = (f"{when} the disparity between {group_noun(group)} and {group_noun(reference)} in {area} "
                     f"narrowed by {format_percent((1 - value) * 100)} a year (95% CI "
                     f"{format_percent((1 - high) * 100)} to {format_percent((1 - low) * 100)}).")
+    elif reference and measure.startswith("rri") and row.get("stage"):
+        stage = str(row["stage"])
+        index = format_ratio(value)
+        interval = ci.format(lo=format_ratio(low), hi=format_ratio(high))
+        if value >= 1 or index == "1.0":
+            reading = (f"{group_noun(group)} were {index} times as likely as {group_noun(reference)} to reach this "
+                       f"stage from the one before")
+        else:
+            reading = (f"{group_noun(reference)} were {format_ratio(1 / value)} times as likely as "
+                       f"{group_noun(group)} to reach this stage from the one before")
+        text = (f"{when} the relative rate index at the {stage} stage for {group_noun(group)} in {area} was "
+                f"{index} {interval}: {reading}.").replace("  ", " ")
+        if not (math.isnan(low) or math.isnan(high)) and low <= 1 <= high:
+            text += " The interval includes 1, so the data are consistent with no difference."
     elif reference and (measure.endswith("disparity") or measure.startswith("rri") or measure.endswith("_ratio")):
         phrase = _ratio_phrase(measure, verb)
         if format_ratio(value) == "1.0":

@@ -13,6 +13,7 @@ disparity                   ratio of rates to a reference group, score / exact c
 not_stated_bounds           the ratio if every not-stated record were in the group / the reference
 proportions                 outcome shares (Wilson) and their ratio to the reference (score)
 outcome_counts              events and totals from a tidy frame with an outcome column
+policeuk_outcome_shares     arrest, NFA, outcome linked and s60 shares from police.uk counts
 cross_table, disagreement   self- vs officer-defined ethnicity
 relative_rate_index         RRI across stages (YJB Summary Disproportionality Tool)
 representation              workforce share / population share, headcount gap, not-stated share
@@ -39,7 +40,7 @@ from eqlib.metrics.benchmark import (
 )
 from eqlib.metrics.disclosure import suppress_figures, suppress_table
 from eqlib.metrics.disparity import disparity, not_stated_bounds
-from eqlib.metrics.proportions import outcome_counts, proportions
+from eqlib.metrics.proportions import outcome_counts, policeuk_outcome_shares, proportions
 from eqlib.metrics.rates import not_stated_share, rates
 from eqlib.metrics.representation import representation
 from eqlib.metrics.rri import relative_rate_index
@@ -48,6 +49,6 @@ from eqlib.metrics.trend import disparity_trend
 __all__ = [
     "BENCHMARK_COLUMNS", "FIGURE_COLUMNS", "by_financial_year", "caveats", "cross_table", "derive_counts", "disagreement",
     "disparity", "disparity_trend", "funnel_curve", "funnel_limits", "not_stated_bounds", "not_stated_share",
-    "outcome_counts", "population_frame", "proportions", "rates", "ratio_funnel_inputs", "relative_rate_index", "representation",
+    "outcome_counts", "policeuk_outcome_shares", "population_frame", "proportions", "rates", "ratio_funnel_inputs", "relative_rate_index", "representation",
     "suppress_figures", "suppress_table", "to_csv_ready",
 ]

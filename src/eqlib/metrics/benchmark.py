@@ -71,74 +71,84 @@ def funnel_limits(
     if kind == "ratio":
         require_columns(figure, ("ref_count", "ref_denominator"), name="figure (ratio funnels need the reference "
                                                                         "counts: use ratio_funnel_inputs)")
-    frame = figure.loc[figure["area_code"] != "K04000001"].copy()
-    parts = []
+    frame = figure.loc[figure["area_code"] != "K04000001"].reset_index(drop=True)
     keys = ["period", "group"] + (["measure"] if "measure" in frame.columns else [])
-    for _, block in frame.groupby(keys, sort=True):
-        parts.append(_funnel(block, kind, overdispersion, target, per, winsor))
-    out = pd.concat(parts, ignore_index=True) if parts else frame.assign(**{c: np.nan for c in BENCHMARK_COLUMNS})
-    out["source_measure"] = out.get("measure", "")
+    out = _funnel(frame, keys, kind, overdispersion, target, per, winsor)
+    out["source_measure"] = out["measure"] if "measure" in out.columns else ""
     out["measure"] = measure
     over = ("overdispersion-adjusted (winsorised phi, additive tau^2)" if overdispersion else "no overdispersion")
     out["method"] = f"funnel limits, Spiegelhalter (2005), {kind}, 95% and 99.8%, {over}"
     return finalise(out, extra=(*BENCHMARK_COLUMNS, "source_measure"))
 
 
-def _funnel(block: pd.DataFrame, kind: str, overdispersion: bool, target: float | None, per: float,
-            winsor: float) -> pd.DataFrame:
-    block = block.copy()
-    usable = (block.get("symbol", pd.Series("", index=block.index)).fillna("") == "").to_numpy() & \
-        block["value"].notna().to_numpy() & (block["denominator"] > 0).to_numpy()
-    n = block["count"].to_numpy(dtype=float)
-    e = block["denominator"].to_numpy(dtype=float)
-    if kind == "rate":
-        theta = (target / per) if target is not None else n[usable].sum() / e[usable].sum()
-        y = n / np.where(e > 0, e, np.nan)
-        s = np.sqrt(theta / np.where(e > 0, e, np.nan))
-        scale = lambda x: per * x  # noqa: E731
-    else:
-        nr = block["ref_count"].to_numpy(dtype=float)
-        er = block["ref_denominator"].to_numpy(dtype=float)
-        usable &= (n > 0) & (nr > 0)
-        if target is not None:
-            theta = np.log(target)
+def _funnel(frame: pd.DataFrame, keys: list[str], kind: str, overdispersion: bool, target: float | None,
+            per: float, winsor: float) -> pd.DataFrame:
+    """Limits for every funnel (one per period, group and measure) at once; only phi and tau^2 are
+    computed block by block (on numpy arrays)."""
+    symbol = frame["symbol"].fillna("").to_numpy() if "symbol" in frame.columns else np.full(len(frame), "")
+    n = frame["count"].to_numpy(dtype=float)
+    e = frame["denominator"].to_numpy(dtype=float)
+    value = frame["value"].to_numpy(dtype=float)
+    usable = (symbol == "") & np.isfinite(value) & (e > 0)
+    if kind == "ratio":
+        nr = frame["ref_count"].to_numpy(dtype=float)
+        er = frame["ref_denominator"].to_numpy(dtype=float)
+        usable &= (n > 0) & (nr > 0) & (er > 0)
+    theta = np.full(len(frame), np.nan)
+    phi = np.ones(len(frame))
+    tau2 = np.zeros(len(frame))
+    blocks = frame.groupby(keys, sort=False).indices if len(frame) else {}
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if kind == "rate":
+            y = n / e
         else:
-            theta = np.log((n[usable].sum() / e[usable].sum()) / (nr[usable].sum() / er[usable].sum()))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            y = np.log(block["value"].to_numpy(dtype=float))
-            s = np.sqrt(1 / n + 1 / nr)
-        scale = np.exp
-    z = (y - theta) / s
-    phi, tau2 = 1.0, 0.0
-    k = int(usable.sum())
-    if overdispersion and k > 2:
-        zw = np.asarray(winsorize(z[usable], limits=(winsor, winsor)), dtype=float)
-        phi = float(np.mean(zw ** 2))
-        w = 1 / s[usable] ** 2
-        if k * phi > k - 1:
-            tau2 = float((k * phi - (k - 1)) / (w.sum() - (w ** 2).sum() / w.sum()))
-    spread = np.sqrt(s ** 2 + tau2)
-    out = {"target": np.full(len(block), scale(theta))}
-    for name, level in LEVELS.items():
-        zc = stats.norm.isf((1 - level) / 2)
-        suffix = name.replace(".", "")
-        out[f"lower_{suffix}"] = np.where(usable, scale(theta - zc * spread), np.nan)
-        out[f"upper_{suffix}"] = np.where(usable, scale(theta + zc * spread), np.nan)
-    position = np.full(len(block), "within", dtype=object)
-    yv = scale(y)
-    position[yv > out["upper_95"]] = "above 95%"
-    position[yv > out["upper_998"]] = "above 99.8%"
-    position[yv < out["lower_95"]] = "below 95%"
-    position[yv < out["lower_998"]] = "below 99.8%"
-    position[~usable] = ""
-    for key, values in out.items():
-        block[key] = values
-    block["precision"] = np.where(usable, 1 / s ** 2, np.nan)
-    block["z_score"] = np.where(usable, (y - theta) / spread, np.nan)
-    block["position"] = position
-    block["phi"] = phi
-    block["tau2"] = tau2
-    return block
+            y = np.log(value)
+            s_ratio = np.sqrt(1 / n + 1 / nr)
+        for idx in blocks.values():
+            use = idx[usable[idx]]
+            if kind == "rate":
+                t = (target / per) if target is not None else n[use].sum() / e[use].sum() if use.size else np.nan
+            else:
+                t = np.log(target) if target is not None else (
+                    np.log((n[use].sum() / e[use].sum()) / (nr[use].sum() / er[use].sum())) if use.size else np.nan)
+            theta[idx] = t
+            if overdispersion and use.size > 2:
+                s_use = np.sqrt(t / e[use]) if kind == "rate" else s_ratio[use]
+                z = (y[use] - t) / s_use
+                zw = np.asarray(winsorize(z, limits=(winsor, winsor)), dtype=float)
+                block_phi = float(np.mean(zw ** 2))
+                phi[idx] = block_phi
+                k = use.size
+                w = 1 / s_use ** 2
+                if k * block_phi > k - 1:
+                    tau2[idx] = (k * block_phi - (k - 1)) / (w.sum() - (w ** 2).sum() / w.sum())
+        if kind == "rate":
+            s = np.sqrt(theta / e)
+            scale = lambda x: per * x  # noqa: E731
+        else:
+            s = s_ratio
+            scale = np.exp
+        spread = np.sqrt(s ** 2 + tau2)
+        out = frame.copy()
+        out["target"] = scale(theta)
+        for name, level in LEVELS.items():
+            zc = stats.norm.isf((1 - level) / 2)
+            suffix = name.replace(".", "")
+            out[f"lower_{suffix}"] = np.where(usable, scale(theta - zc * spread), np.nan)
+            out[f"upper_{suffix}"] = np.where(usable, scale(theta + zc * spread), np.nan)
+        yv = scale(y)
+        position = np.full(len(frame), "within", dtype=object)
+        position[yv > out["upper_95"].to_numpy()] = "above 95%"
+        position[yv > out["upper_998"].to_numpy()] = "above 99.8%"
+        position[yv < out["lower_95"].to_numpy()] = "below 95%"
+        position[yv < out["lower_998"].to_numpy()] = "below 99.8%"
+        position[~usable] = ""
+        out["precision"] = np.where(usable, 1 / s ** 2, np.nan)
+        out["z_score"] = np.where(usable, (y - theta) / spread, np.nan)
+    out["position"] = position
+    out["phi"] = phi
+    out["tau2"] = tau2
+    return out
 
 
 def ratio_funnel_inputs(disparity_figure: pd.DataFrame, rate_figure: pd.DataFrame) -> pd.DataFrame:

@@ -20,6 +20,7 @@ method="score")``.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from typing import Literal
 
@@ -38,6 +39,8 @@ from eqlib.metrics._stats import (
 )
 from eqlib.metrics.rates import mark_missing
 
+log = logging.getLogger(__name__)
+
 SHARE_METHOD = ("Wilson score (statsmodels proportion_confint wilson); p-value vs reference: "
                 "test_proportions_2indep ratio score")
 RATIO_METHOD = ("ratio of proportions, score interval (statsmodels confint_proportions_2indep ratio score); "
@@ -52,26 +55,39 @@ def outcome_counts(
     column: str,
     events: Iterable[object] | Callable[[pd.Series], pd.Series],
     count: str = "count",
+    exclude: Iterable[object] = (),
 ) -> pd.DataFrame:
     """Events and totals by area, period and group from a tidy frame with an outcome dimension.
 
     ``events`` is a set of values of ``column`` counted as events (e.g. ``{"Arrest"}``) or a function
     of the column returning a boolean mask. Returns area_code, period, group, count (events) and
     denominator (all records), plus area_name/dataset/derived/partial where present. A frame without
-    a ``count`` column counts one per row (record-level police.uk data).
+    a ``count`` column counts one per row (record-level police.uk data). Rows whose ``column`` value is
+    in ``exclude`` (e.g. "Not recorded") are left out of both (logged).
     """
     require_columns(records, ("area_code", "period", "group", column), name="records")
     frame = records.copy()
     if count not in frame.columns:
         frame[count] = 1.0
     check_non_negative(frame, count, name="records")
+    excluded = frame[column].isin(list(exclude)).to_numpy()
+    if excluded.any():
+        log.info("outcome_counts: %d rows with %s in %s left out of the denominator", int(excluded.sum()), column,
+                 list(exclude))
     mask = events(frame[column]) if callable(events) else frame[column].isin(list(events))
-    frame["_event"] = np.where(np.asarray(mask, dtype=bool), frame[count].astype(float), 0.0)
+    weight = frame[count].astype(float).to_numpy()
+    frame["_event"] = np.where(np.asarray(mask, dtype=bool) & ~excluded, weight, 0.0)
+    frame["_recorded"] = np.where(~excluded, weight, 0.0)
     keys = ["area_code", "period", "group"]
     extra = {c: (c, "first") for c in ("area_name", "dataset") if c in frame.columns}
     extra.update({c: (c, "any") for c in ("derived", "partial") if c in frame.columns})
-    out = frame.groupby(keys, sort=True).agg(count=("_event", "sum"), denominator=(count, "sum"),
+    out = frame.groupby(keys, sort=True).agg(count=("_event", "sum"), denominator=("_recorded", "sum"),
                                              **extra).reset_index()
+    # nothing recorded (every record "Not recorded"): not available, not zero
+    all_rows = frame.groupby(keys, sort=True)[count].sum().reset_index(drop=True)
+    unrecorded = (out["denominator"] == 0) & (all_rows > 0)
+    out["symbol"] = np.where(unrecorded, "[x]", "")
+    out.loc[unrecorded, ["count", "denominator"]] = np.nan
     return out
 
 
@@ -191,4 +207,31 @@ def _ratios(frame: pd.DataFrame, ok: np.ndarray, measure: str, reference: str, a
         count=frame["count"].to_numpy())
 
 
-__all__ = ["outcome_counts", "proportions"]
+#: the four stop and search outcome measures from police.uk columns: (measure, column, events, exclude)
+POLICEUK_OUTCOMES: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...] = (
+    ("stop_search_arrest_rate", "outcome_group", ("arrest",), ("Not recorded",)),
+    ("stop_search_no_further_action", "outcome_group", ("no further action",), ("Not recorded",)),
+    ("stop_search_outcome_linked", "outcome_linked", ("Yes",), ("Not recorded",)),
+    ("stop_search_s60_share", "legislation", ("Criminal Justice and Public Order Act 1994 (section 60)",),
+     ("Not recorded",)),
+)
+
+
+def policeuk_outcome_shares(years: pd.DataFrame, *, reference: str = "White", alpha: float = 0.05,
+                            include_minority: bool = True) -> pd.DataFrame:
+    """Arrest, no further action, outcome linked and section 60 shares by group from police.uk counts
+    summed to financial years (:func:`eqlib.metrics.by_financial_year` with ``keep=("outcome_group",
+    "outcome_linked", "legislation")``). "Not recorded" is left out of each denominator.
+    """
+    parts = []
+    for measure, column, events, exclude in POLICEUK_OUTCOMES:
+        if column not in years.columns:
+            raise DataError(f"police.uk counts lack the {column!r} column needed for {measure}", column=column,
+                            expected="by_financial_year(..., keep=('outcome_group', 'outcome_linked', 'legislation'))")
+        counted = outcome_counts(years, column=column, events=set(events), exclude=exclude)
+        parts.append(proportions(counted, measure=measure, reference=reference, alpha=alpha,
+                                 include_minority=include_minority))
+    return pd.concat(parts, ignore_index=True)
+
+
+__all__ = ["POLICEUK_OUTCOMES", "outcome_counts", "policeuk_outcome_shares", "proportions"]
