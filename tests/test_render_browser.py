@@ -117,6 +117,23 @@ def test_axe_finds_no_serious_or_critical_violations(browser, report):
     assert not violations, f"minor/moderate axe findings: {[(v['id'], v['impact']) for v in violations]}"
 
 
+def test_reflows_at_320_css_pixels(browser, report):
+    """WCAG 1.4.10: at 320 px wide nothing makes the page scroll sideways; a wide table (the
+    64-character checksums) scrolls in its own keyboard-focusable region instead."""
+    root, facts, result = report
+    page = browser.new_page(viewport={"width": 320, "height": 800})
+    page.goto(result.html.as_uri())
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    wrap = page.locator("div.table-wrap", has=page.locator("table#tbl-sources"))
+    assert wrap.get_attribute("tabindex") == "0" and wrap.get_attribute("role") == "region"
+    assert wrap.get_attribute("aria-label").startswith("Table A.1: Data sources and checksums")
+    assert page.evaluate("(() => { const w = document.querySelector('#tbl-sources').parentElement; "
+                         "return w.scrollWidth > w.clientWidth; })()"), "the wide table scrolls in its box"
+    violations = _axe(page)
+    page.close()
+    assert not violations, [(v["id"], v["impact"]) for v in violations]
+
+
 def test_national_index_in_the_browser(browser, report):
     root, facts, result = report
     png = root / "_build" / AREA / YEAR / "figures" / "rates.png"

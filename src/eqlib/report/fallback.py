@@ -124,7 +124,7 @@ def _pandoc(doc: ReportDocument, to: str, extra: list[str]) -> str:
 def write_html(doc: ReportDocument, output: Path) -> Path:
     """Write the self-contained HTML report (images and CSS embedded, no scripts)."""
     html = _pandoc(doc, "html5", [
-        "--embed-resources", f"--template={resource('template.html')}", "--toc", "--toc-depth=3",
+        "--lua-filter", str(resource("filters/html-tables.lua")), "--embed-resources", f"--template={resource('template.html')}", "--toc", "--toc-depth=3",
         "--shift-heading-level-by=1", "--section-divs", "--wrap=none",
     ])
     output.parent.mkdir(parents=True, exist_ok=True)

@@ -93,6 +93,7 @@ def write_national_index(period: periods_mod.Period, *, root: Path, funnel_png: 
     }
     args = ["--standalone", "--embed-resources", f"--template={resource('template.html')}",
             f"--resource-path={out_dir}", "--lua-filter", str(resource("filters/alt-text.lua")),
+            "--lua-filter", str(resource("filters/html-tables.lua")),
             "--shift-heading-level-by=1", "--section-divs", "--wrap=none"]
     args += [f"--metadata={key}:{value}" for key, value in meta.items()]
     html = pypandoc.convert_text(markdown, "html5", format="markdown-raw_tex-tex_math_dollars",

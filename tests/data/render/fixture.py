@@ -13,6 +13,7 @@ cross-references, a stderr warning, and secrets that must NOT appear in the repo
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import nbformat
@@ -148,7 +149,8 @@ def write_fixture(folder: Path, *, area_name: str = "South Wales", year: str = "
         new_markdown_cell("# Data and methods"),
         _code("figures.markdown(sources)", outputs=[_md_output(
             "## Sources\n\n| Source | Publisher | Licence | SHA-256 |\n|:---|:---|:---|:---|\n"
-            "| Stop and search records | police.uk | Open Government Licence v3.0 | `a1b2c3` |\n\n"
+            "| Stop and search records | police.uk | Open Government Licence v3.0 | "
+            f"`{hashlib.sha256(b'fixture').hexdigest()}` |\n\n"
             ": Data sources and checksums {#tbl-sources}\n\n"
             "Contains public sector information licensed under the Open Government Licence v3.0.\n\n"
             "## Suppression rule\n\nCounts below 5 are suppressed and shown as [c].\n\n"
