@@ -124,3 +124,20 @@ def test_share_sentence():
     text = N.sentence(_row(measure="stop_search_arrest_rate", reference_group="White", value=13.4, ci_low=11.0,
                            ci_high=16.2))
     assert text.startswith("In 2021/22 13% of searches of Black people in South Wales led to arrest (95% CI 11% to 16%).")
+
+
+def test_representation_sentences_from_the_metric():
+    workforce = pd.DataFrame({"area_code": "W15000003", "period": "2023-03-31",
+                              "group": ["White", "Black", "Asian", "Not stated"], "count": [950.0, 10.0, 20.0, 20.0]})
+    population = pd.DataFrame({"area_code": "W15000003", "group": ["White", "Black", "Asian"],
+                               "population": [900_000.0, 30_000.0, 70_000.0]})
+    figure = M.representation(workforce, population, include_minority=False)
+    by = {(r["measure"], r["group"]): N.sentence(r) for r in figure.to_dict("records")}
+    assert by[("workforce_representation_workforce_share", "Black")].startswith(
+        "At 31 March 2023 Black people made up 1% of the staff of South Wales who stated their ethnicity (95% CI")
+    assert by[("workforce_representation_headcount_gap", "Black")] == (
+        "At 31 March 2023 the workforce of South Wales would need 19 more staff from the Black group to match "
+        "the group's share of the population.")
+    assert by[("workforce_representation_not_stated_share", "Not stated")].startswith(
+        "At 31 March 2023 2% of the staff of South Wales did not state their ethnicity")
+    assert "represented in the workforce of South Wales at 0.3 times" in by[("workforce_representation", "Black")]

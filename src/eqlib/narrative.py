@@ -122,8 +122,16 @@ def _period_text(period: str) -> str:
         first, last = period.split(" to ", 1)
         return f"From {_period_text(first)[3:]} to {_period_text(last)[3:]}"
     try:
-        return f"In {parse(period).display}"
-    except Exception:  # noqa: BLE001 - an unreadable label is printed as it is
+        parsed = parse(period)
+        if parsed.kind == "as_at":
+            return f"At {parsed.start.day} {parsed.start.strftime('%B %Y')}"
+        return f"In {parsed.display}"
+    except Exception:  # noqa: BLE001 - not a reporting period label
+        pass
+    try:
+        day = pd.Timestamp(period)
+        return f"At {day.day} {day.strftime('%B %Y')}"  # a snapshot (workforce "as at 31 March")
+    except (ValueError, TypeError):
         return f"In {period}"
 
 
@@ -234,6 +242,24 @@ def sentence(row: Mapping | pd.Series, *, not_stated_share: float | None = None,
     elif measure.endswith("_rate") and measure not in _SHARE_PHRASE or measure.endswith("rate_per_1000"):
         text = (f"{when} there were {format_rate(value)} {plural} per 1,000 {group_noun(group)} "
                 f"{ci.format(lo=format_rate(low), hi=format_rate(high))} in {area}.").replace("  ", " ")
+    elif measure.endswith("_workforce_share"):
+        text = (f"{when} {group_noun(group)} made up {format_percent(value)} of the staff of {area} who stated "
+                f"their ethnicity {ci.format(lo=format_percent(low), hi=format_percent(high))}.").replace("  ", " ")
+    elif measure.endswith("_population_share"):
+        text = f"{when} {group_noun(group)} made up {format_percent(value)} of the population of {area}."
+    elif measure.endswith("_headcount_gap"):
+        people = format_count(abs(value))
+        if round(value) > 0:
+            text = (f"{when} the workforce of {area} would need {people} more staff from the "
+                    f"{group} group to match the group's share of the population.")
+        elif round(value) < 0:
+            text = (f"{when} the workforce of {area} had {people} more staff from the {group} group than "
+                    f"the group's share of the population would give.")
+        else:
+            text = f"{when} the workforce of {area} matched the {group} group's share of the population."
+    elif measure.startswith(("workforce", "opcc_workforce", "chief_officer")) and measure.endswith("_not_stated_share"):
+        text = (f"{when} {format_percent(value)} of the staff of {area} did not state their ethnicity "
+                f"{ci.format(lo=format_percent(low), hi=format_percent(high))}.").replace("  ", " ")
     elif measure in _SHARE_PHRASE or measure.endswith("_share"):
         counted, happened = _SHARE_PHRASE.get(measure, (unit, f"were in this category ({measure})"))
         who = "" if measure == "stop_search_not_stated_share" or group == "All" else f" of {group_noun(group)}"
