@@ -98,6 +98,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy.linalg import null_space
 
 from eqlib import analysis, areas, metrics, periods
 from eqlib.ethnicity import ETHNIC_MINORITY, POPULATION_GROUPS
@@ -111,7 +112,6 @@ from eqlib.metrics._stats import (
     rate_ratio_score_ci,
     wilson_ci,
 )
-from eqlib.metrics.disclosure import secondary_suppression
 from eqlib.metrics.rates import mark_missing
 
 log = logging.getLogger(__name__)
@@ -119,7 +119,7 @@ log = logging.getLogger(__name__)
 NOT_STATED = "Not stated"
 ALL = "All"
 _STATED = "All who stated a group"  # the synthetic "stated total" cell of the disclosure lines
-EXTRA: tuple[str, ...] = ("characteristic", "breakdown", "block")
+EXTRA: tuple[str, ...] = ("characteristic", "breakdown", "block", "within")
 ALPHA = 0.05
 
 #: template name -> measure id (eqlib.measures)
@@ -217,11 +217,13 @@ def _frame(base: pd.DataFrame, **columns) -> pd.DataFrame:
     return out
 
 
-def _finish(frame: pd.DataFrame, *, characteristic: str, breakdown: str, block: str) -> pd.DataFrame:
+def _finish(frame: pd.DataFrame, *, characteristic: str, breakdown: str, block: str,
+            within: Iterable[str] = ()) -> pd.DataFrame:
     frame = frame.copy()
     frame["characteristic"] = characteristic
     frame["breakdown"] = breakdown
     frame["block"] = block
+    frame["within"] = ";".join(within)
     return finalise(frame, extra=EXTRA)
 
 
@@ -299,8 +301,8 @@ def _distribution(block: pd.DataFrame, measure: str, characteristic: str, *,
                   alpha: float = ALPHA) -> pd.DataFrame:
     """Share of those who stated a group (``<measure>_distribution``) and the not-stated share.
 
-    share_g = 100 x count_g / sum of the stated groups' counts; not stated = 100 x NS / all records.
-    For ethnicity the "All ethnic minority groups" share (Asian, Black, Mixed, Other) is added.
+    share_g = 100 x count_g / sum of the stated groups' counts; not stated = 100 x NS / all records
+    (only where the file has a Not stated row: an absent row is unknown, not zero). For ethnicity the "All ethnic minority groups" share (Asian, Black, Mixed, Other) is added.
     """
     rows = block[["area_code", "area_name", "period", "group", "count", "symbol"]].copy()
     stated = rows.loc[rows["group"] != NOT_STATED]
@@ -316,9 +318,10 @@ def _distribution(block: pd.DataFrame, measure: str, characteristic: str, *,
     shares = shares.assign(measure=f"{measure}_distribution", reference_group="", p_value=np.nan,
                            method=DISTRIBUTION_METHOD.format(characteristic=characteristic.replace("_", " ")))
     ns = rows.loc[rows["group"] == NOT_STATED]
-    ns_count = float(ns["count"].sum(min_count=1)) if len(ns) and ns["count"].notna().all() else (
-        np.nan if len(ns) else 0.0)
-    ns_symbol = str(ns["symbol"].max()) if len(ns) and np.isnan(ns_count) else ""
+    if ns.empty:  # the file gives no Not stated row: its share is unknown, not zero
+        return cv.standard(shares)
+    ns_count = float(ns["count"].sum(min_count=1)) if ns["count"].notna().all() else np.nan
+    ns_symbol = str(ns["symbol"].max()) if np.isnan(ns_count) else ""
     all_total = stated_total + ns_count if np.isfinite(stated_total) else np.nan
     ns_row = rows.iloc[:1][["area_code", "area_name", "period"]].assign(
         group=NOT_STATED, count=ns_count, symbol=ns_symbol, denominator=all_total)
@@ -588,30 +591,37 @@ def _workforce_cells(frame: pd.DataFrame) -> pd.DataFrame:
     return cells
 
 
-def _workforce_scopes(cells: pd.DataFrame, organisation: str) -> list[tuple[str, str, pd.DataFrame]]:
-    """(scope suffix, words, rows) for each workforce the figures cover."""
+Scope = tuple[str, str, pd.DataFrame, tuple[str, ...]]
+
+
+def _workforce_scopes(cells: pd.DataFrame, organisation: str) -> list[Scope]:
+    """(scope suffix, words, rows, parent scopes) for each workforce the figures cover.
+
+    A parent scope's counts are the sum of its children's (worker types add up to the headline,
+    ranks to their worker type, senior ranks to the senior officers): the disclosure control
+    uses these lines.
+    """
     org = cells.loc[cells["organisation"] == organisation]
-    scopes: list[tuple[str, str, pd.DataFrame]] = []
+    scopes: list[Scope] = []
     if org.empty:
         return scopes
     if organisation == "opcc":
-        scopes.append(("", "OPCC staff", org))
+        scopes.append(("", "OPCC staff", org, ()))
         for rank, part in org.loc[org["rank"].str.casefold() != "all"].groupby("rank", sort=True):
-            scopes.append((_slug(rank), f"OPCC staff, {rank}", part))
+            scopes.append((_slug(rank), f"OPCC staff, {rank}", part, ("",)))
         return scopes
     headline = org.loc[org["worker_type"].isin(HEADLINE_WORKER_TYPES)]
-    present = [w for w in HEADLINE_WORKER_TYPES if (headline["worker_type"] == w).any()]
     if len(headline):
-        scopes.append(("", "force workforce: " + ", ".join(WORKER_TYPE_WORDS[w] for w in present), headline))
+        scopes.append(("", "force workforce", headline, ()))
     for wt, part in org.groupby("worker_type", sort=True):
-        scopes.append((wt, WORKER_TYPE_WORDS.get(wt, wt), part))
+        scopes.append((wt, WORKER_TYPE_WORDS.get(wt, wt), part, ("",) if wt in HEADLINE_WORKER_TYPES else ()))
         ranked = part.loc[part["rank"].str.casefold() != "all"]
+        senior = ranked.loc[ranked["rank"].str.casefold().isin(SENIOR_RANKS)] if wt == "officer" else ranked.iloc[0:0]
         for rank, rpart in ranked.groupby("rank", sort=True):
-            scopes.append((_join(wt, _slug(rank)), f"{WORKER_TYPE_WORDS.get(wt, wt)}, {rank}", rpart))
-        if wt == "officer" and len(ranked):
-            senior = ranked.loc[ranked["rank"].str.casefold().isin(SENIOR_RANKS)]
-            if len(senior):
-                scopes.append(("officer_senior", "police officers, Chief Inspector and above", senior))
+            parents = (wt, "officer_senior") if rank.casefold() in SENIOR_RANKS and wt == "officer" else (wt,)
+            scopes.append((_join(wt, _slug(rank)), f"{WORKER_TYPE_WORDS.get(wt, wt)}, {rank}", rpart, parents))
+        if len(senior):
+            scopes.append(("officer_senior", "police officers, Chief Inspector and above", senior, ()))
     return scopes
 
 
@@ -619,7 +629,7 @@ def _workforce(frame: pd.DataFrame, organisation: str, root: Path | None) -> pd.
     base = WORKFORCE if organisation == "force" else OPCC_WORKFORCE
     cells = _workforce_cells(frame)
     out = []
-    for scope, words, rows in _workforce_scopes(cells, organisation):
+    for scope, words, rows, parent_scopes in _workforce_scopes(cells, organisation):
         measure = _join(base, scope)
         for (characteristic, label), part in rows.groupby(["characteristic", "period"], sort=True):
             if organisation == "force" and not scope:  # say which worker types this figure adds up
@@ -630,12 +640,14 @@ def _workforce(frame: pd.DataFrame, organisation: str, root: Path | None) -> pd.
             if characteristic == "ethnicity":
                 pop, census, pop_base = _population(str(label), root)
                 fig = metrics.representation(summed, pop, measure=measure, population_base=pop_base)
-                out.append(_finish(fig, characteristic="ethnicity", breakdown=words, block=measure))
+                out.append(_finish(fig, characteristic="ethnicity", breakdown=words, block=measure,
+                                   within=[_join(base, p) for p in parent_scopes]))
             else:
                 sub = _join(measure, characteristic)
                 dist = _distribution(summed, sub, characteristic)
                 dist["measure"] = dist["measure"].str.replace(f"{sub}_distribution", f"{sub}_share", regex=False)
-                out.append(_finish(dist, characteristic=characteristic, breakdown=words, block=sub))
+                out.append(_finish(dist, characteristic=characteristic, breakdown=words, block=sub,
+                                   within=[_join(base, p, characteristic) for p in parent_scopes]))
     return _concat(out)
 
 
@@ -697,24 +709,29 @@ def local_figures(frames: Mapping[str, pd.DataFrame], *, area_code: str,
     return out
 
 
-def _block_cells(block: pd.DataFrame, threshold: int) -> tuple[list[str], np.ndarray, np.ndarray, list]:
-    """The counts of one block's groups and the totals the block publishes, with their lines."""
+def _block_cells(block: pd.DataFrame) -> tuple[list[str], np.ndarray, np.ndarray, list]:
+    """The cells of one block and its lines: ``(names, values, unknown, lines)``.
+
+    Cells: each group's count, Not stated, and the totals ``_STATED`` (stated groups), ``All``
+    (stated + Not stated) and, for ethnicity, the ethnic minority groups. A total the block does
+    not publish (as a count, or as a denominator) starts as unknown; so does a missing count.
+    """
     rows = block.loc[~block["measure"].str.endswith("_population_share")
                      & ~block["measure"].str.endswith("_change")]
     by_group = rows.groupby("group", sort=False)["count"].first()
     characteristic = str(block["characteristic"].iloc[0])
     groups = [g for g in by_group.index if g not in (ALL, ETHNIC_MINORITY, NOT_STATED)]
     if characteristic == "hate_crime_strand":  # strands overlap: no totals, no lines
-        names = groups
-        values = by_group.reindex(names).to_numpy(dtype=float)
-        return names, values, np.zeros(len(names), dtype=bool), []
+        values = by_group.reindex(groups).to_numpy(dtype=float)
+        return groups, values, np.isnan(values), []
     names = [*groups, NOT_STATED, _STATED, ALL]
     values = by_group.reindex(groups).to_numpy(dtype=float)
     ns = float(by_group.get(NOT_STATED, 0.0))
     stated = float(np.sum(values)) if np.isfinite(values).all() else np.nan
     values = np.concatenate([values, [ns, stated, stated + ns]])
     index = {n: i for i, n in enumerate(names)}
-    lines = [([index[g] for g in groups], index[_STATED]), ([index[_STATED], index[NOT_STATED]], index[ALL])]
+    lines: list = [([index[g] for g in groups], index[_STATED]),
+                   ([index[_STATED], index[NOT_STATED]], index[ALL])]
     if characteristic == "ethnicity":
         minority = [g for g in groups if g in POPULATION_GROUPS and g != "White"]
         if minority and "White" in index:
@@ -723,47 +740,198 @@ def _block_cells(block: pd.DataFrame, threshold: int) -> tuple[list[str], np.nda
             index[ETHNIC_MINORITY] = len(names) - 1
             lines += [([index[g] for g in minority], index[ETHNIC_MINORITY]),
                       ([index["White"], index[ETHNIC_MINORITY]], index[_STATED])]
-    return names, values, np.zeros(len(names), dtype=bool), lines
+    dens = set(block["denominator"].dropna().to_numpy(dtype=float).tolist())
+    published = {
+        _STATED: np.isfinite(values[index[_STATED]]) and values[index[_STATED]] in dens,
+        ALL: (ALL in by_group.index) or (np.isfinite(values[index[ALL]]) and values[index[ALL]] in dens),
+        ETHNIC_MINORITY: ETHNIC_MINORITY in by_group.index,
+    }
+    unknown = np.array([np.isnan(v) or not published.get(n, True) for n, v in zip(names, values, strict=True)])
+    return names, values, unknown, lines
+
+
+def _determined(mask: np.ndarray, lines: list, size: int) -> np.ndarray:
+    """Masked cells whose value the published cells and the lines (sum of components = total) fix."""
+    unknown = np.flatnonzero(mask)
+    if unknown.size == 0 or not lines:
+        return unknown[:0]
+    position = {int(u): j for j, u in enumerate(unknown)}
+    rows = []
+    for components, total in lines:
+        row = np.zeros(unknown.size)
+        for cell, sign in [*((int(c), 1.0) for c in components), (int(total), -1.0)]:
+            if cell in position:
+                row[position[cell]] += sign
+        if row.any():
+            rows.append(row)
+    if not rows:
+        return unknown[:0]
+    basis = null_space(np.vstack(rows))
+    if basis.size == 0:
+        return unknown
+    return unknown[np.all(np.abs(basis) < 1e-9, axis=1)]
+
+
+def _secondary(values: np.ndarray, mask: np.ndarray, confidential: np.ndarray, lines: list,
+               all_of: Mapping[int, int], penalty: np.ndarray) -> np.ndarray:
+    """Extend ``mask`` until no confidential cell can be solved for from the published cells.
+
+    Only the confidential cells (the primary suppressions) must stay unsolvable: a masked cell
+    that is merely unpublished (a total a block does not show) or hidden to protect another may be
+    solvable, since the check runs on the whole system of lines at once. To protect an exposed
+    cell: a hidden Not stated count first hides the total of all records of its block
+    (``all_of``); otherwise the cheapest published cell whose hiding leaves the exposed cell
+    unsolvable is hidden, cheapest by (``penalty``, value) -- penalties keep stated totals and
+    the aggregate workforces (a force's headline, a worker type) published where detail can be
+    hidden instead. Linear recovery only (bounds from non-negativity are not considered), as
+    :mod:`eqlib.metrics.disclosure`.
+    """
+    mask = mask.copy()
+    order = np.nan_to_num(values, nan=np.inf)
+    rank = np.lexsort((np.arange(values.size), order, penalty))
+    for _ in range(values.size + 1):
+        exposed = [int(i) for i in _determined(mask, lines, values.size) if confidential[i]]
+        if not exposed:
+            return mask
+        cell = exposed[0]
+        choice = all_of.get(cell)
+        chosen: list[int] = [choice] if choice is not None and not mask[choice] else []
+        if not chosen:
+            chosen = _cheapest_cover(cell, mask, lines, rank, all_of, values.size)
+        if not chosen:
+            log.warning("local suppression: cell %d cannot be protected further", cell)
+            return mask
+        mask[chosen] = True
+    return mask
+
+
+def _cheapest_cover(cell: int, mask: np.ndarray, lines: list, rank: np.ndarray,
+                    all_of: Mapping[int, int], size: int, pairs_from: int = 30) -> list[int]:
+    """The cheapest cells to hide so that ``cell`` can no longer be solved for.
+
+    Tries, in order of cost: one cell (with its block's total of all records, for a Not stated
+    cell); then two of the ``pairs_from`` cheapest; else the cheapest cell of a line holding
+    ``cell`` (progress towards a cover).
+    """
+    def covers(extra: list[int]) -> bool:
+        trial = mask.copy()
+        trial[extra] = True
+        return cell not in set(_determined(trial, lines, size).tolist())
+
+    open_cells = [int(c) for c in rank if not mask[c]]
+    for candidate in open_cells:
+        extra = [candidate] + ([all_of[candidate]] if candidate in all_of and not mask[all_of[candidate]] else [])
+        if covers(extra):
+            return extra
+    top = open_cells[:pairs_from]
+    for i, first in enumerate(top):
+        for second in top[i + 1:]:
+            if covers([first, second]):
+                return [first, second]
+    member = {int(c) for comps, total in lines if cell in comps or cell == total
+              for c in (*comps, total) if not mask[c]}
+    return [next(c for c in open_cells if c in member)] if member else []
+
+
+def _protect(original: pd.DataFrame, suppressed: pd.DataFrame, threshold: int) -> dict[str, dict[str, float]]:
+    """Cells to hide in one area and period: ``{block: {cell name: value}}``.
+
+    Primary: counts below ``threshold`` (zeros are published) and cells
+    :func:`eqlib.analysis.suppress` hid. Secondary: :func:`_secondary` over every block's lines and the lines between blocks (a workforce = the sum of its worker
+    types, a worker type = the sum of its ranks, senior officers = the sum of the senior ranks).
+    Where Not stated is hidden, the total of all records is hidden with it (rather than a
+    cascade of stated groups).
+    """
+    names: list[tuple[str, str]] = []
+    values: list[float] = []
+    unknown: list[bool] = []
+    primary: list[bool] = []
+    lines: list = []
+    index: dict[tuple[str, str], int] = {}
+    parents: dict[str, list[str]] = {}
+    for block_id, rows in original.groupby("block", sort=True):
+        cell_names, cell_values, cell_unknown, cell_lines = _block_cells(rows)
+        offset = len(names)
+        hid = set(rows.loc[[("suppressed" in c) for c in suppressed.loc[rows.index, "caveats"]], "group"])
+        for name, value, unk in zip(cell_names, cell_values, cell_unknown, strict=True):
+            index[(block_id, name)] = len(names)
+            names.append((block_id, name))
+            values.append(value)
+            unknown.append(bool(unk))
+            primary.append(bool(np.isfinite(value) and 0 < value < threshold) or name in hid)
+        lines += [([offset + c for c in comps], offset + total) for comps, total in cell_lines]
+        within = str(rows["within"].iloc[0]) if "within" in rows.columns else ""
+        for parent in filter(None, within.split(";")):
+            parents.setdefault(parent, []).append(str(block_id))
+    for parent, children in parents.items():
+        for (block_id, name), total in list(index.items()):
+            if block_id != parent:
+                continue
+            comps = [index[(c, name)] for c in children if (c, name) in index]
+            if comps:
+                lines.append((comps, total))
+    value_array = np.asarray(values, dtype=float)
+    confidential = np.asarray(primary, dtype=bool) | np.isnan(value_array)
+    mask = np.asarray(unknown, dtype=bool) | confidential
+    all_of = {i: index[(b, ALL)] for (b, n), i in index.items() if n == NOT_STATED and (b, ALL) in index}
+    has_children = set(parents)
+    cost = {NOT_STATED: 0.0, ALL: 0.0, ETHNIC_MINORITY: 1.0, _STATED: 2.0}
+    penalty = np.array([cost.get(n, 0.0) + (3.0 if b in has_children else 0.0) for b, n in names])
+    mask = _secondary(value_array, mask, confidential, lines, all_of, penalty)
+    hidden: dict[str, dict[str, float]] = {}
+    for (block_id, name), i in index.items():
+        if mask[i] and not unknown[i]:
+            hidden.setdefault(block_id, {})[name] = values[i]
+    # the same total of all records appears in the blocks of each characteristic: hide it in all
+    all_hidden = {(str(original.loc[original["block"] == b, "breakdown"].iloc[0]), v)
+                  for b, cells in hidden.items() for n, v in cells.items() if n == ALL}
+    for (block_id, name), i in index.items():
+        if name == ALL and not unknown[i] and np.isfinite(values[i]):
+            breakdown = str(original.loc[original["block"] == block_id, "breakdown"].iloc[0])
+            if (breakdown, values[i]) in all_hidden:
+                hidden.setdefault(block_id, {})[ALL] = values[i]
+    return hidden
 
 
 def suppress_local(frame: pd.DataFrame, *, threshold: int = analysis.DEFAULT_THRESHOLD) -> pd.DataFrame:
-    """Small-number suppression of a local figure frame (module docstring, "Disclosure control")."""
+    """Small-number suppression of a local figure frame (module docstring, "Disclosure control").
+
+    :func:`eqlib.analysis.suppress` first; then every row computed from a hidden cell is hidden:
+    its count (where it is the cell's), value, interval and p-value; ratios whose reference group is
+    hidden; denominators equal to a hidden total; and denominators from 1 to ``threshold`` - 1.
+    """
     if frame.empty:
         return frame
     original = frame.reset_index(drop=True)
     out = analysis.suppress(original, threshold=threshold).reset_index(drop=True)
+    count0 = original["count"].to_numpy(dtype=float)
+    den0 = original["denominator"].to_numpy(dtype=float)
     hide = np.zeros(len(out), dtype=bool)
     hide_count = np.zeros(len(out), dtype=bool)
     hide_den = np.zeros(len(out), dtype=bool)
-    count0 = original["count"].to_numpy(dtype=float)
-    den0 = original["denominator"].to_numpy(dtype=float)
-    for _, idx in original.groupby(["area_code", "period", "block"], sort=False).groups.items():
-        idx = np.asarray(idx)
-        block = original.loc[idx]
-        names, values, mask, lines = _block_cells(block, threshold)
-        already = set(block.loc[[("suppressed" in c) for c in out.loc[idx, "caveats"]], "group"])
-        mask = np.array([(0 < v < threshold) if np.isfinite(v) else False for v in values]) | np.array(
-            [n in already for n in names])
-        if lines:
-            mask, _ = secondary_suppression(values, mask, lines, names)
-        hidden = {n: v for n, v, m in zip(names, values, mask, strict=True) if m}
-        if not hidden:
-            continue
+    for _, idx in original.groupby(["area_code", "period"], sort=False).groups.items():
+        part = original.loc[idx]
+        hidden = _protect(part, out.loc[idx], threshold)
         for i in idx:
             row = original.loc[i]
-            own = row["group"] in hidden and not str(row["measure"]).endswith("_population_share")
-            if own and (np.isnan(count0[i]) or count0[i] == hidden[row["group"]]
-                        or str(row["measure"]).endswith("_change")):
-                hide[i] = hide_count[i] = True
-            if row["reference_group"] and row["reference_group"] in hidden:
+            cells = hidden.get(str(row["block"]), {})
+            if not cells:
+                continue
+            measure = str(row["measure"])
+            group = str(row["group"])
+            if group in cells and not measure.endswith("_population_share"):
                 hide[i] = True
-            if np.isfinite(den0[i]) and any(n in (_STATED, ALL, ETHNIC_MINORITY) and den0[i] == v
-                                            for n, v in hidden.items()):
+                if np.isnan(count0[i]) or count0[i] == cells[group] or measure.endswith("_change"):
+                    hide_count[i] = True
+            if row["reference_group"] and row["reference_group"] in cells:
+                hide[i] = True
+            totals = [v for n, v in cells.items() if n in (_STATED, ALL, ETHNIC_MINORITY)]
+            if np.isfinite(den0[i]) and any(den0[i] == v for v in totals):
                 hide[i] = hide_den[i] = True
     small_den = np.isfinite(den0) & (den0 > 0) & (den0 < threshold)
     hide |= small_den
     hide_den |= small_den
-    new = hide & (out["symbol"] != "[c]").to_numpy() | hide_count & out["count"].notna().to_numpy() | (
+    new = (hide & (out["symbol"] != "[c]").to_numpy()) | (hide_count & out["count"].notna().to_numpy()) | (
         hide_den & out["denominator"].notna().to_numpy())
     if new.any():
         log.info("local suppression: %d more figures hidden to protect suppressed cells", int(new.sum()))
@@ -772,8 +940,7 @@ def suppress_local(frame: pd.DataFrame, *, threshold: int = analysis.DEFAULT_THR
     out.loc[hide_count, "count"] = np.nan
     out.loc[hide_den, "denominator"] = np.nan
     out.loc[hide, "symbol"] = "[c]"
-    out = cv.add(out, hide, "suppressed")
-    return out
+    return cv.add(out, hide, "suppressed")
 
 
 def compute_local(area: str, year: str | int, local_dir: str | Path, *,
