@@ -83,6 +83,8 @@ def add(frame: pd.DataFrame, mask: pd.Series | np.ndarray | bool, code: str) -> 
     if isinstance(mask, bool):
         mask = np.full(len(out), mask)
     flags = np.asarray(mask, dtype=bool)
+    if not flags.any():
+        return out
     current = list(out["caveats"])
     out["caveats"] = [
         (tuple(c) + (code,) if code not in tuple(c) else tuple(c)) if f else tuple(c)

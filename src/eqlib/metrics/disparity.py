@@ -104,6 +104,10 @@ def disparity(
     frame, flags = rate_inputs(counts, population, include_minority=include_minority,
                                include_all=include_all)
     census = _census_year(frame, census_year)
+    if frame.empty:
+        from eqlib.metrics._frame import empty_figure
+
+        return empty_figure()
     if not (frame["group"] == reference).any():
         from eqlib.errors import DataError
 
