@@ -202,6 +202,9 @@ def test_trend_matches_the_statsmodels_formula(synth):
         assert ours.loc[group, "ci_low"] == pytest.approx(ci[0], rel=1e-6)
         assert ours.loc[group, "ci_high"] == pytest.approx(ci[1], rel=1e-6)
     assert (ours["period"] == "2012-13 to 2016-17").all()
+    black = data.loc[data["group"] == "Black"]
+    assert ours.loc["Black", "count"] == black["count"].sum()
+    assert ours.loc["Black", "denominator"] == black["population"].sum()
 
 
 def test_trend_detects_a_narrowing_disparity():

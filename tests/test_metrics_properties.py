@@ -68,6 +68,16 @@ def test_every_share_interval_contains_its_estimate(data):
     _contains(M.proportions(events, measure="stop_search_arrest_rate"))
 
 
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(pops=pops_st, searches=counts_st, arrest_share=st.floats(0.0, 1.0), staff=counts_st)
+def test_rri_and_representation_intervals_contain_their_estimates(pops, searches, arrest_share, staff):
+    c, p = _frames(searches, pops)
+    arrests = c.assign(count=(c["count"] * arrest_share).round())
+    _contains(M.relative_rate_index([p, c, arrests], stage_names=["population", "search", "arrest"]))
+    workforce = c.assign(count=[float(x) for x in staff], period="2023-03-31")
+    _contains(M.representation(workforce, p))
+
+
 def _recoverable(values: np.ndarray, published: np.ndarray) -> list[tuple[int, int]]:
     """Suppressed cells of a table with a total row and column whose value the published cells and the
     row and column equations determine (solved independently of the suppression code)."""

@@ -81,8 +81,9 @@ def disparity_trend(
     -------
     pandas.DataFrame
         :data:`FIGURE_COLUMNS`: one row per area and non-reference group. period is
-        "<first> to <last>"; count is the group's events over those periods and denominator the
-        number of periods in the model; value = exp(group:year), the factor by which the ratio
+        "<first> to <last>"; count is the group's events over those periods and denominator its
+        population summed over them (person-years of exposure, so disclosure rules on small
+        denominators read it as they read a rate's); value = exp(group:year), the factor by which the ratio
         changes per year; ci_low/ci_high its Wald interval; p_value the test of no change.
     """
     frame, flags = rate_inputs(counts, population, include_minority=include_minority, include_all=False)
@@ -134,9 +135,12 @@ def _fit_area(area_code: str, area_name: str, data: dict[str, np.ndarray], group
     def total(g: str) -> float:
         return float(count[group == g].sum())
 
+    def exposure(g: str) -> float:
+        return float(data["population"][group == g].sum())
+
     def refuse(g: str, code: str, events: float = np.nan) -> dict:
         return dict(area_code=area_code, area_name=area_name, period=label, group=g, count=events,
-                    denominator=float(len(periods)), value=np.nan, ci_low=np.nan, ci_high=np.nan,
+                    denominator=exposure(g), value=np.nan, ci_low=np.nan, ci_high=np.nan,
                     p_value=np.nan, symbol="[x]", caveats=(code,))
 
     if len(periods) < min_periods or n_periods(reference) < min_periods:
@@ -171,7 +175,7 @@ def _fit_area(area_code: str, area_name: str, data: dict[str, np.ndarray], group
             out.append(refuse(g, "model_failed"))
             continue
         out.append(dict(area_code=area_code, area_name=area_name, period=label, group=g, count=total(g),
-                        denominator=float(n_periods(g)), value=float(np.exp(b)),
+                        denominator=exposure(g), value=float(np.exp(b)),
                         ci_low=float(np.exp(b - crit * se)), ci_high=float(np.exp(b + crit * se)),
                         p_value=float(p), symbol="", caveats=()))
     return out
