@@ -318,3 +318,12 @@ def test_partial_and_derived_flags_travel_with_figures():
     pop = pd.DataFrame({"area_code": AREA, "group": ["Black", "White"], "population": [10_000.0, 500_000.0]})
     out = M.disparity(counts, pop)
     assert out["caveats"].map(lambda c: {"partial_period", "derived_count"} <= set(c)).all()
+
+
+@pytest.mark.parametrize("module", ["eqlib.metrics.rates", "eqlib.metrics.disparity", "eqlib.narrative"])
+def test_docstring_examples(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module))
+    assert result.attempted > 0 and result.failed == 0
