@@ -185,9 +185,10 @@ def not_stated_bounds(
     count is U and denominator the group's population. Source: METHODS.md; the bounds are the simple
     worst cases, not a confidence interval.
     """
-    frame, flags = rate_inputs(counts, population, include_minority=include_minority, include_all=False)
+    prepared, flags = prepare_counts(counts)
+    frame, flags = rate_inputs(counts, population, include_minority=include_minority, include_all=False,
+                               prepared=(prepared, flags))
     census = _census_year(frame, census_year)
-    prepared, _ = prepare_counts(counts)
     unknown = prepared.loc[prepared["group"] == NOT_STATED, ["area_code", "period", "count"]].rename(
         columns={"count": "unknown"})
     frame = _with_reference(frame, reference).rename(columns={"population": "denominator"})

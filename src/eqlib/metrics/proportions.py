@@ -100,10 +100,13 @@ def _prepare(events: pd.DataFrame, include_minority: bool) -> tuple[pd.DataFrame
         raise DataError("events: count is larger than its denominator", row=row + 1, column="count",
                         value=events["count"].iloc[row], expected=f"at most {events['denominator'].iloc[row]}")
     counted, flags = prepare_counts(events)
-    dens, _ = prepare_counts(events.drop(columns=["count"]).rename(columns={"denominator": "count"}),
-                             name="denominators")
-    frame = counted.merge(dens[["area_code", "period", "group", "count"]].rename(
-        columns={"count": "population"}), on=["area_code", "period", "group"], how="left")
+    keys = ["area_code", "period", "group"]
+    source = events.assign(**{k: events[k].astype(str) for k in keys})
+    source = source.assign(denominator=pd.to_numeric(source["denominator"]).astype(float))
+    dens = source.groupby(keys, sort=True)["denominator"].sum().rename("population").reset_index()
+    incomplete = source["denominator"].isna().groupby([source[k] for k in keys], sort=True).any().to_numpy()
+    dens.loc[incomplete, "population"] = np.nan
+    frame = counted.merge(dens, on=keys, how="left")
     frame = add_aggregates(frame, minority=include_minority, all_groups=False)
     return frame.rename(columns={"population": "denominator"}), flags
 

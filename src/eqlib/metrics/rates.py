@@ -44,14 +44,16 @@ def rate_inputs(
     *,
     include_minority: bool = True,
     include_all: bool = True,
+    prepared: tuple[pd.DataFrame, pd.DataFrame] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Counts joined to populations, one row per area, period and population group (plus aggregates).
 
     Returns ``(frame, flags)`` where frame has area_code, area_name, period, group, count, population,
     symbol, missing_reason (and census where the population frame gives it); flags is the per
-    area-period frame of :func:`eqlib.metrics._inputs.prepare_counts`.
+    area-period frame of :func:`eqlib.metrics._inputs.prepare_counts` (pass its result as ``prepared``
+    when the caller already has it).
     """
-    prepared, flags = prepare_counts(counts)
+    prepared, flags = prepared if prepared is not None else prepare_counts(counts)
     pop = prepare_population(population)
     with_pop = join_population(prepared, pop)
     rated = with_pop.loc[with_pop["group"].isin(POPULATION_GROUPS)].copy()

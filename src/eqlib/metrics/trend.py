@@ -86,12 +86,13 @@ def disparity_trend(
         denominators read it as they read a rate's); value = exp(group:year), the factor by which the ratio
         changes per year; ci_low/ci_high its Wald interval; p_value the test of no change.
     """
-    frame, flags = rate_inputs(counts, population, include_minority=include_minority, include_all=False)
+    all_areas, flags = prepare_counts(counts)
+    frame, flags = rate_inputs(counts, population, include_minority=include_minority, include_all=False,
+                               prepared=(all_areas, flags))
     frame = frame.loc[frame["count"].notna() & (frame["population"] > 0)].copy()
     frame["year"] = _year_of(frame["period"])
     crit = stats.norm.isf(alpha / 2)
     rows = []
-    all_areas, _ = prepare_counts(counts)
     names = all_areas.drop_duplicates("area_code").set_index("area_code")["area_name"]
     area_groups = all_areas.groupby("area_code", sort=True)["group"].unique()
     data_by_area = {code: idx for code, idx in frame.groupby("area_code", sort=True).indices.items()}
