@@ -480,7 +480,7 @@ def test_rows_for_other_areas_are_set_aside(tmp_path):
     folder = write_folder(tmp_path, {"c.csv": text})
     fig = compute_local("South Wales", "2021-22", folder)["complaints_by_characteristic"].frame
     assert 999 not in set(fig["count"].dropna())
-    assert one(fig, "complaints_by_characteristic_complainants", "All")["count"] == 120
+    assert one(fig, "complaints_by_characteristic_complainants", "Black")["count"] == 20
 
 
 def test_detailed_labels_of_one_broad_group_are_added(tmp_path):
@@ -492,3 +492,46 @@ def test_detailed_labels_of_one_broad_group_are_added(tmp_path):
     folder = write_folder(tmp_path, {"k.csv": text})
     fig = local_figures(load_local_dir(folder, "South Wales"), area_code=SOUTH_WALES)["custody_by_ethnicity"]
     assert one(fig, "custody_by_ethnicity_detentions", "White")["count"] == 940
+
+
+def test_each_group_uses_its_both_sexes_row_or_adds_its_sex_rows(tmp_path):
+    text = WF_HEADER + (
+        "South Wales,force,staff,all,2022-03-31,ethnicity,Black,all,30,\n"
+        "South Wales,force,staff,all,2022-03-31,ethnicity,White,Female,600,\n"
+        "South Wales,force,staff,all,2022-03-31,ethnicity,White,Male,400,\n"
+        "South Wales,force,staff,all,2022-03-31,ethnicity,Asian,all,20,\n"
+        "South Wales,force,staff,all,2022-03-31,ethnicity,Mixed,all,10,\n"
+        "South Wales,force,staff,all,2022-03-31,ethnicity,Other,all,0,\n")
+    folder = write_folder(tmp_path, {"wf.csv": text})
+    fig = local_figures(load_local_dir(folder, "South Wales"), area_code=SOUTH_WALES)["workforce_representation"]
+    white = one(fig, "workforce_representation_staff_workforce_share", "White")
+    assert (white["count"], white["denominator"]) == (1000, 1060)
+
+
+def test_a_left_out_ethnic_group_is_not_available_not_zero(tmp_path):
+    header = "area,period,custody_measure,characteristic,group,count,denominator,notes\n"
+    text = header + ("South Wales,2021-22,detentions,ethnicity,White,900,,\n"
+                     "South Wales,2021-22,detentions,ethnicity,Black,60,,\n")
+    folder = write_folder(tmp_path, {"k.csv": text})
+    fig = local_figures(load_local_dir(folder, "South Wales"), area_code=SOUTH_WALES)["custody_by_ethnicity"]
+    asian = one(fig, "custody_by_ethnicity_detentions", "Asian")
+    assert math.isnan(asian["count"]) and asian["symbol"] == "[x]"
+    # the share of the stated total cannot be known; the Black rate and ratio can
+    assert math.isnan(one(fig, "custody_by_ethnicity_detentions_distribution", "Black")["value"])
+    assert one(fig, "custody_by_ethnicity_detentions_rate_ratio", "Black")["value"] > 0
+
+
+def test_bad_threshold_is_a_usage_error():
+    from eqlib.errors import UsageError
+
+    with pytest.raises(UsageError):
+        compute_local("South Wales", "2021-22", FOLDER, threshold=-1, allow_examples=True)
+
+
+def test_source_text_names_the_template():
+    from eqlib.local_measures import LOCAL_MEASURES, source_text
+
+    assert "HR" in source_text("workforce_representation")
+    assert all(source_text(m) for m in LOCAL_MEASURES)
+    with pytest.raises(KeyError):
+        source_text("stop_search_rate")

@@ -205,6 +205,11 @@ def _sum(frame: pd.DataFrame, keys: list[str], columns: Iterable[str] = ("count"
     else:
         out["symbol"] = ""
     out["symbol"] = np.where(out["count"].isna(), out["symbol"].replace("", "[x]"), "")
+    if "denominator" in columns:
+        dsym = (frame["denominator_symbol"].fillna("") if "denominator_symbol" in frame.columns
+                else pd.Series("", index=frame.index)).where(frame["denominator"].isna(), "")
+        dsym = dsym.groupby([frame[k] for k in keys], sort=True, dropna=False).max().reindex(out.index)
+        out["denominator_symbol"] = np.where(out["denominator"].isna(), dsym.fillna(""), "")
     if "area_name" in frame.columns and "area_name" not in keys:
         out["area_name"] = grouped["area_name"].first()
     return out.reset_index()
@@ -339,7 +344,11 @@ def _shares(block: pd.DataFrame, measure: str, characteristic: str, *,
     Ethnicity uses :func:`eqlib.metrics.proportions` (reference White, ethnic minority aggregate);
     other characteristics the same statistics with the largest stated group as reference.
     """
-    events = block[["area_code", "area_name", "period", "group", "count", "denominator", "symbol"]]
+    events = block[["area_code", "area_name", "period", "group", "count", "denominator", "symbol"]].copy()
+    den_symbol = block["denominator_symbol"] if "denominator_symbol" in block.columns else ""
+    no_den = events["count"].notna() & events["denominator"].isna()
+    # a missing denominator keeps its own symbol ([c] in the file), [x] if it has none
+    events.loc[no_den, "symbol"] = pd.Series(den_symbol, index=events.index)[no_den].replace("", "[x]")
     if characteristic == "ethnicity":
         return metrics.proportions(events, measure=measure, reference="White", alpha=alpha)
     reference = _reference(events, characteristic, "denominator")
@@ -416,7 +425,31 @@ def _blocks(frame: pd.DataFrame, by: list[str]):
         keys = ["area_code", "period", "group"]
         cols = ["count"] + (["denominator"] if "denominator" in part.columns else [])
         summed = _sum(part, keys, cols)
-        yield dict(zip(by, key, strict=True)), summed
+        named = dict(zip(by, key, strict=True))
+        if named.get("characteristic") == "ethnicity":
+            summed = _complete_ethnic_groups(summed, " / ".join(str(v) for v in key))
+        yield named, summed
+
+
+def _complete_ethnic_groups(summed: pd.DataFrame, what: str) -> pd.DataFrame:
+    """Add each broad ethnic group a file leaves out as a missing count ([x]), never as zero.
+
+    Shares of the stated total, the ethnic minority aggregate and the population base all need
+    every group; a group left out makes them unknown (write 0 in the file if there were none).
+    """
+    present = set(summed["group"])
+    absent = [g for g in POPULATION_GROUPS if g not in present]
+    if not absent or summed.empty:
+        return summed
+    log.warning("%s: no row for %s; counted as not available ([x]), not zero", what, ", ".join(absent))
+    first = summed.iloc[0]
+    extra = pd.DataFrame({"area_code": first["area_code"], "period": first["period"], "group": absent,
+                          "count": np.nan, "symbol": "[x]"})
+    for column in summed.columns:
+        if column not in extra.columns:
+            extra[column] = first[column] if column == "area_name" else (
+                np.nan if pd.api.types.is_float_dtype(summed[column]) else "")
+    return pd.concat([summed, extra[summed.columns]], ignore_index=True)
 
 
 def _fill_denominators(frame: pd.DataFrame, template: str) -> pd.DataFrame:
@@ -565,13 +598,13 @@ def _change(frame: pd.DataFrame, measure: str, prev_label: str, alpha: float) ->
 def _workforce_cells(frame: pd.DataFrame) -> pd.DataFrame:
     """One count per organisation, worker type, rank, date, characteristic and group.
 
-    A row with ``sex`` all is used where one exists; otherwise the Female/Male (ethnicity by sex)
-    rows are added up. Sex counts missing for a workforce are taken from that cross-tabulation.
+    For each group, a row with ``sex`` all is used where one exists; otherwise its Female/Male
+    (ethnicity by sex) rows are added up. Sex counts missing for a workforce are taken from that cross-tabulation.
     """
     frame = frame.copy()
     frame["sex"] = frame["sex"].fillna("all").replace("", "all")
     unit = ["area_code", "organisation", "worker_type", "rank", "period", "characteristic"]
-    has_all = frame.groupby(unit, dropna=False)["sex"].transform(lambda s: (s == "all").any())
+    has_all = frame.groupby([*unit, "group"], dropna=False)["sex"].transform(lambda s: (s == "all").any())
     direct = frame.loc[(frame["sex"] == "all") | ~has_all]
     dropped = len(frame) - len(direct)
     if dropped:
@@ -636,6 +669,8 @@ def _workforce(frame: pd.DataFrame, organisation: str, root: Path | None) -> pd.
                 present = [w for w in HEADLINE_WORKER_TYPES if (part["worker_type"] == w).any()]
                 words = "force workforce: " + ", ".join(WORKER_TYPE_WORDS[w] for w in present)
             summed = _sum(part, ["area_code", "period", "group"], ["count"])
+            if characteristic == "ethnicity":
+                summed = _complete_ethnic_groups(summed, f"{measure} {label}")
             summed["area_name"] = areas.get(str(summed["area_code"].iloc[0])).name
             if characteristic == "ethnicity":
                 pop, census, pop_base = _population(str(label), root)
@@ -954,8 +989,12 @@ def compute_local(area: str, year: str | int, local_dir: str | Path, *,
     with :func:`suppress_local` (``threshold`` None skips suppression: for analysts' own exploration,
     never for publication). ``allow_examples`` accepts rows marked EXAMPLE (tests only).
     """
+    from eqlib.errors import UsageError
     from eqlib.sources.local import load_local_dir
 
+    if threshold is not None and (isinstance(threshold, bool) or not isinstance(threshold, (int, np.integer))
+                                  or threshold < 0):
+        raise UsageError(f"suppression threshold must be a whole number of 0 or more (got {threshold!r})")
     area_obj = areas.resolve(area)
     period = periods.parse(year)
     frames = load_local_dir(local_dir, area_obj.code, period, allow_examples=allow_examples)
@@ -970,4 +1009,22 @@ def compute_local(area: str, year: str | int, local_dir: str | Path, *,
     return out
 
 
-__all__ = ["MEASURE_OF_TEMPLATE", "compute_local", "local_figures", "suppress_local"]
+def source_text(measure_id: str) -> str:
+    """The source line of a local measure's table: the template and where such figures come from."""
+    from eqlib.sources.local import TEMPLATES
+
+    names = [t for t, m in MEASURE_OF_TEMPLATE.items() if m == measure_id]
+    if measure_id in (WORKFORCE, OPCC_WORKFORCE):
+        names = ["workforce"]
+    if not names:
+        raise KeyError(f"{measure_id!r} is not a local measure; local measures: {', '.join(LOCAL_MEASURES)}")
+    template = TEMPLATES[names[0]]
+    return f"Local data supplied by the OPCC ({template.title.lower()}): {template.source}"
+
+
+#: every measure id this module computes
+LOCAL_MEASURES: tuple[str, ...] = (WORKFORCE, OPCC_WORKFORCE, *MEASURE_OF_TEMPLATE.values())
+
+
+__all__ = ["LOCAL_MEASURES", "MEASURE_OF_TEMPLATE", "compute_local", "local_figures", "source_text",
+           "suppress_local"]
