@@ -108,3 +108,38 @@ def test_default_report_renders_byte_identically(default_report):
     again = render_mod.render(AREA, YEAR, engine="fallback", root=ROOT)
     assert again.html.read_bytes() == html
     assert again.pdf.read_bytes() == pdf
+
+
+def test_readme_main_command_builds_the_default_report(default_report, capsys):
+    """`eqlib build --area south-wales --year 2021-22`, the README's main command: notebooks (skipped:
+    unchanged since the fixture ran them), report, data tables, national index with the funnel plot."""
+    from eqlib.cli import main
+
+    code = main(["build", "--area", AREA, "--year", YEAR, "--jobs", "1"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    site = paths.site_dir(ROOT) / AREA / YEAR
+    assert f"The report: {site / 'index.html'}" in captured.out
+    assert (site / f"{AREA}-{YEAR}-equality-information.pdf").is_file()
+    tables = site / "tables"
+    assert list(tables.glob("*.csv")) and list(tables.glob("*.ods")), "data tables beside the report"
+    index = (paths.site_dir(ROOT) / YEAR / "index.html").read_text(encoding="utf-8")
+    assert f'href="../{AREA}/{YEAR}/index.html"' in index
+    assert re.search(r'<img [^>]*src="data:image/png;base64,[^"]+" alt="Funnel plot: [^"]+ police force areas', index)
+
+
+def test_national_funnel_names_the_areas_outside_the_limits():
+    from eqlib import periods, sections
+    from eqlib.report.national import FUNNEL_MEASURES, national_funnel
+
+    period = periods.financial_year(2021)
+    fig, caption, alt, text = national_funnel(period, root=ROOT)
+    measure = next(m for m, what in FUNNEL_MEASURES if what in caption.lower() or what in alt)
+    frame = sections.compute_measure(sections.context(AREA, YEAR), measure)
+    shown = frame[frame["value"].notna() & frame["precision"].notna() & frame["area_code"].str.match(r"^[EW]23|^W15")]
+    latest = sorted(p for p in shown["period"].unique() if periods.parse(p).end <= period.end)[-1]
+    data = shown[shown["period"] == latest]
+    assert f"for {len(data)} police force areas" in alt
+    for name in data.loc[data["position"] == "above 99.8%", "area_name"]:
+        assert name in alt
+    assert periods.parse(latest).display in caption

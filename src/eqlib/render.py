@@ -303,18 +303,19 @@ def _render_quarto(quarto: str, folder: Path, site: Path, meta: dict[str, str], 
 
 # ----------------------------------------------------------------------------- national index
 def render_national_index(year: str | int, *, root: Path | str | None = None, funnel_png: Path | None = None,
-                          funnel_alt: str | None = None, funnel_caption: str | None = None) -> Path:
+                          funnel_alt: str | None = None, funnel_caption: str | None = None,
+                          funnel_text: str | None = None) -> Path:
     """``_site/<year>/index.html``: every area's report that exists for the year, and a funnel plot.
 
-    ``funnel_png`` / ``funnel_alt`` give the funnel plot of all areas (from
-    :func:`eqlib.figures.funnel_plot`); without them the page lists the reports only and says so.
+    ``funnel_png`` / ``funnel_alt`` give the funnel plot of all areas (``eqlib build`` draws it with
+    :func:`national_funnel_png`); without them the page lists the reports only and says so.
     """
     from eqlib.report.national import write_national_index
 
     root = Path(root) if root is not None else paths.project_root()
     period = _period(year)
     return write_national_index(period, root=root, funnel_png=funnel_png, funnel_alt=funnel_alt,
-                                funnel_caption=funnel_caption)
+                                funnel_caption=funnel_caption, funnel_text=funnel_text)
 
 
 # ----------------------------------------------------------------------------- CLI
@@ -415,27 +416,28 @@ def build_many(areas: list[str], year: str, *, engine: Engine = "auto", root: Pa
         return [f.result() for f in futures]
 
 
-def _national_funnel(period: periods_mod.Period, root: Path) -> tuple[Path, str, str] | None:
-    """The funnel plot of all areas for the national page, when eqlib provides one.
+def national_funnel_png(period: periods_mod.Period, root: Path) -> tuple[Path, str, str, str] | None:
+    """The national page's funnel plot saved as ``_site/<year>/funnel.png``: (png, alt, caption, text).
 
-    Looks for ``eqlib.sections.national_benchmark(year, root=...)`` returning a
-    :class:`eqlib.sections.Chart`; saves it to ``_site/<year>/funnel.png``. None if there is none.
+    From :func:`eqlib.report.national.national_funnel` (eqlib's benchmark measures for all areas).
+    None, with a warning logged, when no benchmark has figures or they cannot be computed here.
     """
+    from eqlib.errors import EqlibError
+    from eqlib.report.national import national_funnel
+
     try:
-        from eqlib import sections
-    except ImportError:
+        made = national_funnel(period, root=root)
+    except (EqlibError, ImportError, KeyError, ValueError) as exc:
+        log.warning("national funnel plot not drawn: %s", exc)
         return None
-    maker = getattr(sections, "national_benchmark", None)
-    if maker is None:
-        return None
-    chart = maker(period.label, root=root)
-    if chart is None:
+    if made is None:
+        log.warning("national funnel plot not drawn: no benchmark figures for %s or earlier", period.display)
         return None
     from eqlib import figures
 
-    folder = paths.site_dir(root) / period.label
-    png = figures.save(chart.fig, "funnel", folder=folder)
-    return png, chart.alt, chart.caption
+    fig, caption, alt, text = made
+    png = figures.save(fig, "funnel", folder=paths.site_dir(root) / period.label)
+    return png, alt, caption, text
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -460,10 +462,11 @@ def cmd_build(args: argparse.Namespace) -> int:
         if outcome.html:
             print(f"{outcome.area} {outcome.year}: {outcome.html}\n  PDF: {outcome.pdf}\n"
                   f"  tables: {outcome.tables}\n  engine: {outcome.engine_used}")
-    funnel = _national_funnel(period, root)
+    funnel = national_funnel_png(period, root)
     index = render_national_index(period.label, root=root, funnel_png=funnel[0] if funnel else None,
                                   funnel_alt=funnel[1] if funnel else None,
-                                  funnel_caption=funnel[2] if funnel else None)
+                                  funnel_caption=funnel[2] if funnel else None,
+                                  funnel_text=funnel[3] if funnel else None)
     print(f"National index: {index}")
     if len(ran) == 1 and outcomes[0].html:
         print(f"\nThe report: {outcomes[0].html}")
