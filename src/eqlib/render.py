@@ -245,11 +245,15 @@ def render(area: str | areas_mod.Area, year: str | int, *, engine: Engine = "aut
 
 
 def _render_fallback(folder: Path, site: Path, meta: dict[str, str], pdf: str) -> RenderResult:
+    from concurrent.futures import ThreadPoolExecutor
+
     from eqlib.report.fallback import build_document, write_html, write_pdf
 
     doc = build_document(folder, CHAPTERS, {**meta, "pdf-name": pdf})
-    html = write_html(doc, site / "index.html")
-    pdf_path = write_pdf(doc, site / pdf)
+    with ThreadPoolExecutor(max_workers=2) as pool:  # pandoc (HTML) and pandoc + Typst (PDF) side by side
+        html_job = pool.submit(write_html, doc, site / "index.html")
+        pdf_job = pool.submit(write_pdf, doc, site / pdf)
+        html, pdf_path = html_job.result(), pdf_job.result()
     return RenderResult(html=html, pdf=pdf_path, engine_used="fallback", warnings=tuple(doc.warnings))
 
 

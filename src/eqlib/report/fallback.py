@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -80,14 +81,17 @@ def build_document(folder: Path, chapters: Sequence[tuple[str, Role]], meta: dic
         log.warning(message)
         warnings.append(message)
     merged = dict(meta)
-    for stem, role in chapters:
-        source = notebook_to_markdown(folder / f"{stem}.ipynb", media_dir=folder / MEDIA_FOLDER,
-                                      media_prefix=MEDIA_FOLDER)
+    sources = [notebook_to_markdown(folder / f"{stem}.ipynb", media_dir=folder / MEDIA_FOLDER,
+                                    media_prefix=MEDIA_FOLDER) for stem, _ in chapters]
+    # one pandoc process per chapter, a few at a time (each is mostly process start-up)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        chapter_blocks = list(pool.map(parse_markdown, [source.markdown for source in sources]))
+    for (_, role), source, blocks in zip(chapters, sources, chapter_blocks, strict=True):
         warnings.extend(source.warnings)
         for key, value in source.front_matter.items():
             if isinstance(value, (str, int, float)):
                 merged.setdefault(str(key), str(value))
-        parsed.append(Chapter(source=source, role=role, blocks=parse_markdown(source.markdown)))
+        parsed.append(Chapter(source=source, role=role, blocks=blocks))
     _check_image_files(folder, parsed)
     blocks, references = assemble(parsed, warnings)
     return ReportDocument(folder=folder, blocks=blocks, meta=merged, references=references, warnings=warnings)
