@@ -263,6 +263,18 @@ def test_image_without_alt_in_a_notebook_refuses_to_render(tmp_path):
         render_mod.render(AREA, YEAR, engine="fallback", root=tmp_path)
 
 
+def test_pdf_ua_export_is_a_second_check_on_alt_text(rendered, tmp_path):
+    """Even past eqlib's own check, Typst's PDF/UA-1 export refuses an image without alt text."""
+    from eqlib.report.fallback import ReportDocument, write_pdf
+
+    root, facts, result = rendered
+    folder = root / "_build" / AREA / YEAR
+    blocks = parse_markdown("# A\n\n![](figures/rates.png)\n")
+    doc = ReportDocument(folder=folder, blocks=blocks, meta={"title": "T", "lang": "en-GB"})
+    with pytest.raises(RenderError, match="missing alt text"):
+        write_pdf(doc, tmp_path / "x.pdf")
+
+
 def test_metadata_title_and_publisher_override(tmp_path):
     from eqlib import areas, periods
 
