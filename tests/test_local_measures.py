@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 from statsmodels.stats.rates import confint_poisson_2indep
 
@@ -535,3 +537,37 @@ def test_source_text_names_the_template():
     assert all(source_text(m) for m in LOCAL_MEASURES)
     with pytest.raises(KeyError):
         source_text("stop_search_rate")
+
+
+# --------------------------------------------------------------------------------------------
+# the secondary suppression itself, checked with eqlib.metrics.disclosure's own recovery test
+# --------------------------------------------------------------------------------------------
+
+
+def _grid_lines(n_rows: int, n_cols: int) -> list:
+    """Cells of an n_rows x n_cols table, then row totals, column totals and the grand total."""
+    cell = lambda r, c: r * n_cols + c  # noqa: E731
+    row_total = lambda r: n_rows * n_cols + r  # noqa: E731
+    col_total = lambda c: n_rows * n_cols + n_rows + c  # noqa: E731
+    grand = n_rows * n_cols + n_rows + n_cols
+    lines = [([cell(r, c) for c in range(n_cols)], row_total(r)) for r in range(n_rows)]
+    lines += [([cell(r, c) for r in range(n_rows)], col_total(c)) for c in range(n_cols)]
+    lines += [([row_total(r) for r in range(n_rows)], grand)]
+    return lines
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(2, 4), st.integers(2, 5), st.data())
+def test_no_suppressed_cell_can_be_solved_for(n_rows, n_cols, data):
+    from eqlib.local_measures import _secondary
+    from eqlib.metrics.disclosure import _recoverable
+
+    inner = np.array(data.draw(st.lists(st.integers(0, 40), min_size=n_rows * n_cols,
+                                        max_size=n_rows * n_cols)), dtype=float).reshape(n_rows, n_cols)
+    values = np.concatenate([inner.ravel(), inner.sum(axis=1), inner.sum(axis=0), [inner.sum()]])
+    primary = (values > 0) & (values < 5)
+    lines = _grid_lines(n_rows, n_cols)
+    mask = _secondary(values, primary.copy(), primary, lines, {}, np.zeros(values.size))
+    assert mask[primary].all()
+    exposed = set(_recoverable(values, mask, lines).tolist())
+    assert not exposed & set(np.flatnonzero(primary).tolist())

@@ -785,26 +785,70 @@ def _block_cells(block: pd.DataFrame) -> tuple[list[str], np.ndarray, np.ndarray
     return names, values, unknown, lines
 
 
-def _determined(mask: np.ndarray, lines: list, size: int) -> np.ndarray:
-    """Masked cells whose value the published cells and the lines (sum of components = total) fix."""
-    unknown = np.flatnonzero(mask)
-    if unknown.size == 0 or not lines:
-        return unknown[:0]
-    position = {int(u): j for j, u in enumerate(unknown)}
-    rows = []
-    for components, total in lines:
-        row = np.zeros(unknown.size)
-        for cell, sign in [*((int(c), 1.0) for c in components), (int(total), -1.0)]:
-            if cell in position:
-                row[position[cell]] += sign
-        if row.any():
-            rows.append(row)
-    if not rows:
-        return unknown[:0]
-    basis = null_space(np.vstack(rows))
-    if basis.size == 0:
-        return unknown
-    return unknown[np.all(np.abs(basis) < 1e-9, axis=1)]
+class _Lines:
+    """Lines (sum of components = total) over a flat vector of cells, with linear recovery checks.
+
+    Masked cells form connected parts (two masked cells are connected when a line holds both);
+    each part is solved on its own, so the checks stay small however many blocks there are.
+    """
+
+    def __init__(self, lines: list, size: int):
+        self.lines = [([int(c) for c in comps], int(total)) for comps, total in lines]
+        self.size = size
+        self.of_cell: list[list[int]] = [[] for _ in range(size)]
+        for j, (comps, total) in enumerate(self.lines):
+            for cell in {*comps, total}:
+                self.of_cell[cell].append(j)
+
+    def part(self, cell: int, mask: np.ndarray) -> tuple[list[int], list[int]]:
+        """The masked cells connected to ``cell`` and the lines that hold any of them."""
+        cells, line_ids, todo = {cell}, set(), [cell]
+        while todo:
+            current = todo.pop()
+            for j in self.of_cell[current]:
+                if j in line_ids:
+                    continue
+                line_ids.add(j)
+                comps, total = self.lines[j]
+                for other in (*comps, total):
+                    if mask[other] and other not in cells:
+                        cells.add(other)
+                        todo.append(other)
+        return sorted(cells), sorted(line_ids)
+
+    def solved(self, cells: list[int], line_ids: list[int]) -> set[int]:
+        """Which of ``cells`` (the unknowns of one part) the lines ``line_ids`` determine."""
+        if not line_ids:
+            return set()
+        position = {c: k for k, c in enumerate(cells)}
+        matrix = np.zeros((len(line_ids), len(cells)))
+        for r, j in enumerate(line_ids):
+            comps, total = self.lines[j]
+            for c in comps:
+                if c in position:
+                    matrix[r, position[c]] += 1.0
+            if total in position:
+                matrix[r, position[total]] -= 1.0
+        basis = null_space(matrix)
+        if basis.size == 0:
+            return set(cells)
+        return {cells[k] for k in np.flatnonzero(np.all(np.abs(basis) < 1e-9, axis=1))}
+
+    def determined(self, mask: np.ndarray) -> list[int]:
+        """Every masked cell whose value the published cells and the lines fix (sorted)."""
+        out: set[int] = set()
+        seen: set[int] = set()
+        for cell in np.flatnonzero(mask):
+            if int(cell) in seen:
+                continue
+            cells, line_ids = self.part(int(cell), mask)
+            seen.update(cells)
+            out |= self.solved(cells, line_ids)
+        return sorted(out)
+
+    def is_solved(self, cell: int, mask: np.ndarray) -> bool:
+        cells, line_ids = self.part(cell, mask)
+        return cell in self.solved(cells, line_ids)
 
 
 def _secondary(values: np.ndarray, mask: np.ndarray, confidential: np.ndarray, lines: list,
@@ -822,17 +866,18 @@ def _secondary(values: np.ndarray, mask: np.ndarray, confidential: np.ndarray, l
     :mod:`eqlib.metrics.disclosure`.
     """
     mask = mask.copy()
+    system = _Lines(lines, values.size)
     order = np.nan_to_num(values, nan=np.inf)
     rank = np.lexsort((np.arange(values.size), order, penalty))
     for _ in range(values.size + 1):
-        exposed = [int(i) for i in _determined(mask, lines, values.size) if confidential[i]]
+        exposed = [c for c in system.determined(mask) if confidential[c]]
         if not exposed:
             return mask
         cell = exposed[0]
         choice = all_of.get(cell)
         chosen: list[int] = [choice] if choice is not None and not mask[choice] else []
         if not chosen:
-            chosen = _cheapest_cover(cell, mask, lines, rank, all_of, values.size)
+            chosen = _cheapest_cover(cell, mask, system, rank, all_of)
         if not chosen:
             log.warning("local suppression: cell %d cannot be protected further", cell)
             return mask
@@ -840,20 +885,24 @@ def _secondary(values: np.ndarray, mask: np.ndarray, confidential: np.ndarray, l
     return mask
 
 
-def _cheapest_cover(cell: int, mask: np.ndarray, lines: list, rank: np.ndarray,
-                    all_of: Mapping[int, int], size: int, pairs_from: int = 30) -> list[int]:
+def _cheapest_cover(cell: int, mask: np.ndarray, system: _Lines, rank: np.ndarray,
+                    all_of: Mapping[int, int], pairs_from: int = 30) -> list[int]:
     """The cheapest cells to hide so that ``cell`` can no longer be solved for.
 
-    Tries, in order of cost: one cell (with its block's total of all records, for a Not stated
-    cell); then two of the ``pairs_from`` cheapest; else the cheapest cell of a line holding
-    ``cell`` (progress towards a cover).
+    Only published cells of the lines that hold ``cell``'s connected part can change that. Tries,
+    in order of cost: one cell (with its block's total of all records, for a Not stated cell);
+    then two of the ``pairs_from`` cheapest; else the cheapest cell of a line holding ``cell``
+    (progress towards a cover).
     """
+    _, line_ids = system.part(cell, mask)
+    near = {c for j in line_ids for c in (*system.lines[j][0], system.lines[j][1]) if not mask[c]}
+    open_cells = [int(c) for c in rank if int(c) in near]
+
     def covers(extra: list[int]) -> bool:
         trial = mask.copy()
         trial[extra] = True
-        return cell not in set(_determined(trial, lines, size).tolist())
+        return not system.is_solved(cell, trial)
 
-    open_cells = [int(c) for c in rank if not mask[c]]
     for candidate in open_cells:
         extra = [candidate] + ([all_of[candidate]] if candidate in all_of and not mask[all_of[candidate]] else [])
         if covers(extra):
@@ -863,8 +912,7 @@ def _cheapest_cover(cell: int, mask: np.ndarray, lines: list, rank: np.ndarray,
         for second in top[i + 1:]:
             if covers([first, second]):
                 return [first, second]
-    member = {int(c) for comps, total in lines if cell in comps or cell == total
-              for c in (*comps, total) if not mask[c]}
+    member = {c for j in system.of_cell[cell] for c in (*system.lines[j][0], system.lines[j][1]) if not mask[c]}
     return [next(c for c in open_cells if c in member)] if member else []
 
 
