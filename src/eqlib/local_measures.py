@@ -22,7 +22,11 @@ ethnicity figures, the ones the Home Office and the APCC framework ask for, carr
 id); ``<m>`` is the template's ``*_measure`` value or tactic; ``<b>`` is a slug of the service or
 survey name, given only when the files hold more than one service (survey). Every frame also has
 the columns ``characteristic``, ``breakdown`` (worker type and rank, service, survey or tactic, in
-words) and ``block`` (the sub-measure whose counts the row is computed from).
+words), ``block`` (the sub-measure whose counts the row is computed from) and ``within`` (the
+blocks whose counts this block's add up to, ``;``-separated: a rank's worker type, a worker type's
+headline). The published tables keep only the figure columns, so the measure id alone names each
+figure. :func:`compute_local` selects one period per measure (the report year, else the latest
+earlier one): a sub-measure with figures only for an older period is not shown for that year.
 
 ===============================  =================================================================
 template -> measure id           sub-measures (suffix: statistic)
