@@ -571,3 +571,17 @@ def test_no_suppressed_cell_can_be_solved_for(n_rows, n_cols, data):
     assert mask[primary].all()
     exposed = set(_recoverable(values, mask, lines).tolist())
     assert not exposed & set(np.flatnonzero(primary).tolist())
+
+
+def test_hate_crime_change_compares_like_with_like(tmp_path):
+    header = "area,period,strand,hate_measure,count,notes\n"
+    text = header + ("South Wales,2021-12,race,crimes,100,\n"
+                     "South Wales,2022-01,race,crimes,120,\n"
+                     "South Wales,2020,race,crimes,1000,\n"
+                     "South Wales,2021,race,crimes,900,\n")
+    folder = write_folder(tmp_path, {"h.csv": text})
+    fig = local_figures(load_local_dir(folder, "South Wales"), area_code=SOUTH_WALES)["hate_crime_by_strand"]
+    change = fig.loc[fig["measure"] == "hate_crime_by_strand_change"].set_index("period")
+    assert change.loc["2022-01", "value"] == pytest.approx(20.0)  # on December 2021
+    assert change.loc["2021", "value"] == pytest.approx(-10.0)  # on calendar year 2020
+    assert set(change.index) == {"2022-01", "2021"}
