@@ -282,7 +282,13 @@ def test_metadata_title_and_publisher_override(tmp_path):
     assert meta["title"] == "Equality information 2021/22: South Wales"
     assert meta["lang"] == "en-GB"
     assert meta["period"] == "1 April 2021 to 31 March 2022"
+    assert meta["publisher"] == "Office of the Police and Crime Commissioner for South Wales"
     (tmp_path / "params").mkdir()
+    (tmp_path / "params" / "defaults.yml").write_text('publisher: "Office of the PCC for {area}"\n')
+    meta = render_mod.report_metadata(areas.resolve("gwent"), periods.financial_year(2021), root=tmp_path)
+    assert meta["publisher"] == "Office of the PCC for Gwent"
+    meta = render_mod.report_metadata(areas.resolve("city-of-london"), periods.financial_year(2021), root=tmp_path)
+    assert meta["publisher"] == "City of London Police Authority"
     (tmp_path / "params" / "metropolitan-2021-22.yml").write_text(
         "area: metropolitan\nyear: 2021-22\npublisher: MOPAC test\n")
     meta = render_mod.report_metadata(areas.resolve("metropolitan"), periods.financial_year(2021), root=tmp_path)
@@ -421,7 +427,7 @@ def test_quarto_path_plumbing_with_a_stand_in_quarto(tmp_path, monkeypatch):
     assert f"render {folder} --to html" in calls and f"render {folder} --to typst" in calls
     config = yaml.safe_load((folder / "_quarto.yml").read_text())
     assert config["book"]["title"] == "Equality information 2021/22: South Wales"
-    assert config["book"]["author"] == "Police and Crime Commissioner for South Wales"
+    assert config["book"]["author"] == "Office of the Police and Crime Commissioner for South Wales"
     assert (folder / "index.ipynb").read_bytes() == (folder / "00_overview.ipynb").read_bytes()
     assert result.html.read_text() == "<html lang=en-GB>quarto</html>\n"
     assert result.pdf.read_bytes().startswith(b"%PDF-1.7 quarto")

@@ -148,13 +148,27 @@ def _params(area: areas_mod.Area, period: periods_mod.Period, root: Path) -> dic
     return read_params(resolve_params_file(area, period, None, root))
 
 
+def _publisher(area: areas_mod.Area, period: periods_mod.Period, root: Path, params: dict) -> str:
+    """Who publishes the report: the area-year params file's ``publisher``, else the known publisher
+    where it is not a PCC (mayors, police authorities), else ``params/defaults.yml``'s (``{area}``
+    replaced by the area's name), else the Office of the PCC."""
+    given = params.get("publisher")
+    own_file = (paths.params_dir(root) / f"{area.slug}-{period.label}.yml").is_file()
+    if given and own_file:
+        return str(given).replace("{area}", area.name)
+    if area.slug in _PUBLISHERS:
+        return _PUBLISHERS[area.slug]
+    if given:
+        return str(given).replace("{area}", area.name)
+    return f"Office of the Police and Crime Commissioner for {area.name}"
+
+
 def report_metadata(area: areas_mod.Area, period: periods_mod.Period, *, root: Path | None = None,
                     params: dict | None = None) -> dict[str, str]:
     """Title page metadata for an area and year (strings only; deterministic: no 'today')."""
     root = root or paths.project_root()
     params = _params(area, period, root) if params is None else params
-    publisher = str(params.get("publisher") or _PUBLISHERS.get(area.slug)
-                    or f"Police and Crime Commissioner for {area.name}")
+    publisher = _publisher(area, period, root, params)
     meta = {
         "title": f"Equality information {period.display}: {area.name}",
         "pagetitle": f"Equality information {period.display}: {area.name}",
