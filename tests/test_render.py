@@ -289,6 +289,10 @@ def test_metadata_title_and_publisher_override(tmp_path):
     assert meta["publisher"] == "Office of the PCC for Gwent"
     meta = render_mod.report_metadata(areas.resolve("city-of-london"), periods.financial_year(2021), root=tmp_path)
     assert meta["publisher"] == "City of London Police Authority"
+    meta = render_mod.report_metadata(areas.resolve("west-yorkshire"), periods.financial_year(2021), root=tmp_path)
+    assert meta["publisher"] == "Mayor of West Yorkshire"
+    meta = render_mod.report_metadata(areas.resolve("west-yorkshire"), periods.financial_year(2019), root=tmp_path)
+    assert meta["publisher"] == "Office of the PCC for West Yorkshire"  # before the mayor took on policing
     (tmp_path / "params" / "metropolitan-2021-22.yml").write_text(
         "area: metropolitan\nyear: 2021-22\npublisher: MOPAC test\n")
     meta = render_mod.report_metadata(areas.resolve("metropolitan"), periods.financial_year(2021), root=tmp_path)

@@ -81,13 +81,17 @@ OGL = ("Contains public sector information licensed under the Open Government Li
        "Figures are computed from official statistics by eqlib; counts under the suppression "
        "threshold are not shown.")
 
-#: Who publishes the equality information where it is not a Police and Crime Commissioner.
-#: Any area can set ``publisher:`` in its params file instead.
-_PUBLISHERS = {
-    "metropolitan": "Mayor's Office for Policing and Crime",
-    "greater-manchester": "Mayor of Greater Manchester",
-    "city-of-london": "City of London Police Authority",
-    "british-transport-police": "British Transport Police Authority",
+#: Who publishes the equality information where it is not a Police and Crime Commissioner, and the
+#: first financial year (starting April of) it applies to. Any area can set ``publisher:`` in its
+#: params file instead.
+_PUBLISHERS: dict[str, tuple[str, int]] = {
+    "metropolitan": ("Mayor's Office for Policing and Crime", 2012),
+    "greater-manchester": ("Mayor of Greater Manchester", 2017),
+    "west-yorkshire": ("Mayor of West Yorkshire", 2021),
+    "north-yorkshire": ("Mayor of York and North Yorkshire", 2024),
+    "essex": ("Office of the Police, Fire and Crime Commissioner for Essex", 2017),
+    "city-of-london": ("City of London Police Authority", 2000),
+    "british-transport-police": ("British Transport Police Authority", 2004),
 }
 
 __all__ = ["CHAPTERS", "RenderResult", "RenderError", "render", "render_national_index", "cmd_render",
@@ -156,8 +160,8 @@ def _publisher(area: areas_mod.Area, period: periods_mod.Period, root: Path, par
     own_file = (paths.params_dir(root) / f"{area.slug}-{period.label}.yml").is_file()
     if given and own_file:
         return str(given).replace("{area}", area.name)
-    if area.slug in _PUBLISHERS:
-        return _PUBLISHERS[area.slug]
+    if area.slug in _PUBLISHERS and period.start.year >= _PUBLISHERS[area.slug][1]:
+        return _PUBLISHERS[area.slug][0]
     if given:
         return str(given).replace("{area}", area.name)
     return f"Office of the Police and Crime Commissioner for {area.name}"
