@@ -58,6 +58,8 @@ KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "langua
 TMP_DIR = ".tmp"
 FAILED_DIR = ".failed"
 INPUTS_FILE = ".inputs.json"
+#: how kernels are shared: one per worker process (fastest), one per area-year, or one per notebook
+KERNEL_MODES = ("worker", "area", "notebook")
 
 __all__ = [
     "Job", "Result", "Summary", "normalise_year", "resolve_params_file", "read_params",
@@ -265,6 +267,7 @@ class Job:
     threshold: int
     force: bool = False
     notebooks: tuple[str, ...] = ()
+    kernel: str = "area"  # "worker": one kernel per worker process; "area": per area-year; "notebook": fresh
 
     @property
     def output_dir(self) -> Path:
@@ -353,8 +356,11 @@ def plan(
     threshold: int | None = None,
     force: bool = False,
     notebooks: Sequence[str] | None = None,
+    kernel: str = "area",
 ) -> list[Job]:
     """Validate every parameter and return the jobs; raises :class:`UsageError` before any work."""
+    if kernel not in KERNEL_MODES:
+        raise UsageError(f"--kernel {kernel!r}: expected one of {', '.join(KERNEL_MODES)}")
     root = Path(root).resolve() if root is not None else paths.project_root()
     threshold = check_threshold(threshold)
     period = normalise_year(year)
@@ -375,7 +381,7 @@ def plan(
         if job_threshold is None:
             job_threshold = params.get("threshold", params.get("suppression_threshold", DEFAULT_THRESHOLD))
         jobs.append(Job(area.slug, area.name, area.code, period.label, str(root),
-                        str(pfile) if pfile else None, int(job_threshold), force, names))
+                        str(pfile) if pfile else None, int(job_threshold), force, names, kernel))
     if not jobs:
         raise UsageError("no areas given: use --area (repeatable) or --all")
     return jobs
@@ -481,7 +487,81 @@ def _peak_mb() -> tuple[float, float]:
     return self_kb / divisor, child_kb / divisor
 
 
-def _execute_notebook(src: Path, out: Path, parameters: dict[str, Any], cwd: Path, log_file: Path) -> None:
+class _SharedKernel:
+    """One Python kernel for all the notebooks of an area-year.
+
+    Starting a kernel and importing pandas, scipy.stats, statsmodels and matplotlib costs several
+    seconds; the seven notebooks of an area-year share one kernel instead, and before each notebook
+    its namespace is cleared (``%reset -f``), its working directory set to the output folder and its
+    execution counter reset, so each notebook runs as it would in a fresh kernel (imported modules
+    stay loaded; nbval checks every notebook in a kernel of its own). A kernel that died is replaced.
+    """
+
+    def __init__(self, cwd: Path):
+        from jupyter_client.manager import KernelManager
+
+        self.cwd = cwd
+        self.km = KernelManager(kernel_name=KERNEL_NAME)
+        self.km.start_kernel(cwd=str(cwd))
+
+    def prepare(self, cwd: Path) -> None:
+        if not self.km.is_alive():
+            self.km.start_kernel(cwd=str(cwd))
+        kc = self.km.client()
+        kc.start_channels()
+        try:
+            kc.wait_for_ready(timeout=120)
+            code = ("get_ipython().run_line_magic('reset', '-f')\n"
+                    f"import os as _os; _os.chdir({str(cwd)!r}); del _os\n"
+                    "get_ipython().execution_count = 1\n")
+            reply = kc.execute_interactive(code, store_history=False, timeout=120)
+            if reply["content"]["status"] != "ok":
+                raise RuntimeError(f"could not reset the kernel: {reply['content'].get('evalue')}")
+        finally:
+            kc.stop_channels()
+
+    def peak_mb(self) -> float:
+        """The kernel's peak resident memory so far (Linux ``VmHWM``), in MB; 0 where unknown."""
+        process = getattr(getattr(self.km, "provisioner", None), "process", None)
+        pid = getattr(process, "pid", None)
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+        except (OSError, ValueError, TypeError):
+            pass
+        return 0.0
+
+    def close(self) -> None:
+        if self.km.has_kernel:
+            self.km.shutdown_kernel(now=False)
+
+
+#: the kernel each worker process reuses across its area-years (kernel="worker"); closed at process exit
+_WORKER_KERNELS: dict[int, _SharedKernel] = {}
+
+
+def _worker_kernel(cwd: Path) -> _SharedKernel:
+    """This process's reusable kernel: imports are paid once per worker, not once per area."""
+    import multiprocessing.util
+
+    kernel = _WORKER_KERNELS.get(os.getpid())
+    if kernel is None or not kernel.km.is_alive():
+        kernel = _SharedKernel(cwd)
+        _WORKER_KERNELS[os.getpid()] = kernel
+        multiprocessing.util.Finalize(kernel, kernel.close, exitpriority=10)
+    return kernel
+
+
+def close_worker_kernel() -> None:
+    """Shut down this process's reusable kernel (run_many calls it when it ran jobs in-process)."""
+    kernel = _WORKER_KERNELS.pop(os.getpid(), None)
+    if kernel is not None:
+        kernel.close()
+
+
+def _execute_notebook(src: Path, out: Path, parameters: dict[str, Any], cwd: Path, log_file: Path,
+                      kernel: _SharedKernel | None = None) -> None:
     """papermill one notebook, its cell outputs and timings logged to ``log_file``."""
     import papermill as pm
 
@@ -491,11 +571,15 @@ def _execute_notebook(src: Path, out: Path, parameters: dict[str, Any], cwd: Pat
     old_level = pm_logger.level
     pm_logger.addHandler(handler)
     pm_logger.setLevel(logging.INFO)
+    extra: dict[str, Any] = {}
+    if kernel is not None:
+        kernel.prepare(cwd)
+        extra["km"] = kernel.km
     try:
         pm.execute_notebook(
             str(src), str(out), parameters=parameters, kernel_name=KERNEL_NAME, cwd=str(cwd),
             progress_bar=False, log_output=True, request_save_on_cell_execute=False,
-            start_timeout=120, execution_timeout=900,
+            start_timeout=120, execution_timeout=900, **extra,
         )
     finally:
         pm_logger.removeHandler(handler)
@@ -538,24 +622,16 @@ def run_job(job: Job) -> Result:
             "threshold": job.threshold,
         }
         errors = []
-        for name in job.notebooks:
-            t0 = time.perf_counter()
-            src = paths.notebooks_dir(root) / f"{name}.ipynb"
-            out = tmp / f"{name}.ipynb"
-            log_file = tmp / "logs" / f"{name}.log"
-            try:
-                _execute_notebook(src, out, parameters, tmp, log_file)
-                postprocess_notebook(out)
-                result.notebooks.append(name)
-            except Exception as exc:  # noqa: BLE001 - one notebook's failure is recorded, not raised
-                message = _describe_error(exc)
-                errors.append(f"{name}: {message}")
-                result.failed_notebooks.append(name)
-                with log_file.open("a", encoding="utf-8") as fh:
-                    fh.write(f"\nFAILED {name}: {message}\n{traceback.format_exc()}\n")
-            result.timings[name] = round(time.perf_counter() - t0, 3)
-            with (tmp / "logs" / f"{name}.log").open("a", encoding="utf-8") as fh:
-                fh.write(f"{name}: {result.timings[name]:.2f} s\n")
+        kernel = (_worker_kernel(tmp) if job.kernel == "worker" else
+                  _SharedKernel(tmp) if job.kernel == "area" else None)
+        try:
+            _run_notebooks(job, root, tmp, parameters, kernel, result, errors)
+        finally:
+            if kernel is not None:
+                result.peak_kernel_mb = round(kernel.peak_mb(), 1)
+            if kernel is not None and (job.kernel == "area" or errors):
+                kernel.close()  # a kernel that saw a failure is not reused
+                _WORKER_KERNELS.pop(os.getpid(), None)
         if errors:
             result.error = "; ".join(errors)
             failed_dest = build / FAILED_DIR / job.area_slug / job.year
@@ -576,8 +652,49 @@ def run_job(job: Job) -> Result:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
         result.seconds = round(time.perf_counter() - start, 2)
-        result.peak_worker_mb, result.peak_kernel_mb = (round(v, 1) for v in _peak_mb())
+        worker_mb, children_mb = _peak_mb()
+        result.peak_worker_mb = round(worker_mb, 1)
+        result.peak_kernel_mb = max(result.peak_kernel_mb, round(children_mb, 1))
     return result
+
+
+def _warm(root: Path) -> None:
+    """Compute every measure for all areas once, before the workers start (they then read it from disk).
+
+    A failure here is logged, not raised: each notebook that needs the measure then fails with the
+    error in its own log, and the other areas carry on.
+    """
+    from eqlib import sections
+
+    t0 = time.perf_counter()
+    try:
+        sections.warm_cache(root)
+    except Exception:  # noqa: BLE001 - reported per notebook instead
+        log.warning("computing the figures for every area failed; each notebook will report it", exc_info=True)
+    log.info("figures for every area ready in %.1f s", time.perf_counter() - t0)
+
+
+def _run_notebooks(job: Job, root: Path, tmp: Path, parameters: dict[str, Any], kernel: _SharedKernel | None,
+                   result: Result, errors: list[str]) -> None:
+    """Execute each notebook of the job into ``tmp``; a failure is recorded and the next notebook runs."""
+    for name in job.notebooks:
+        t0 = time.perf_counter()
+        src = paths.notebooks_dir(root) / f"{name}.ipynb"
+        out = tmp / f"{name}.ipynb"
+        log_file = tmp / "logs" / f"{name}.log"
+        try:
+            _execute_notebook(src, out, parameters, tmp, log_file, kernel)
+            postprocess_notebook(out)
+            result.notebooks.append(name)
+        except Exception as exc:  # noqa: BLE001 - one notebook's failure is recorded, not raised
+            message = _describe_error(exc)
+            errors.append(f"{name}: {message}")
+            result.failed_notebooks.append(name)
+            with log_file.open("a", encoding="utf-8") as fh:
+                fh.write(f"\nFAILED {name}: {message}\n{traceback.format_exc()}\n")
+        result.timings[name] = round(time.perf_counter() - t0, 3)
+        with log_file.open("a", encoding="utf-8") as fh:
+            fh.write(f"{name}: {result.timings[name]:.2f} s\n")
 
 
 def _describe_error(exc: BaseException) -> str:
@@ -598,6 +715,7 @@ def run_one(
     threshold: int | None = None,
     force: bool = False,
     notebooks: Sequence[str] | None = None,
+    kernel: str = "area",
 ) -> Result:
     """Execute every notebook for one area and year into ``_build/<slug>/<year>/``.
 
@@ -605,7 +723,7 @@ def run_one(
     result rather than an exception.
     """
     (job,) = plan([area], year, root=root, params_file=params_file, threshold=threshold, force=force,
-                  notebooks=notebooks)
+                  notebooks=notebooks, kernel=kernel)
     return run_job(job)
 
 
@@ -620,14 +738,23 @@ def run_many(
     root: Path | str | None = None,
     notebooks: Sequence[str] | None = None,
     progress: bool = True,
+    kernel: str = "worker",
 ) -> Summary:
-    """Execute the notebooks for many areas and one year in parallel (one worker per area-year)."""
+    """Execute the notebooks for many areas and one year in parallel (one worker per area-year).
+
+    ``kernel="worker"`` (the default) lets each worker process reuse one kernel across its
+    area-years (namespace cleared before every notebook); ``"area"`` starts one per area-year and
+    ``"notebook"`` a fresh kernel for every notebook, as plain papermill does.
+    """
     planned = plan(areas, year, root=root, params_file=params_file, threshold=threshold, force=force,
-                   notebooks=notebooks)
+                   notebooks=notebooks, kernel=kernel)
     if jobs is not None and jobs < 1:
         raise UsageError(f"--jobs {jobs}: expected 1 or more")
     workers = min(jobs or os.cpu_count() or 1, len(planned))
     start = time.perf_counter()
+    pending = [job for job in planned if job.force or not _up_to_date(job, inputs_digest(job))]
+    if pending:
+        _warm(Path(planned[0].root))
     results: list[Result] = []
     from tqdm import tqdm
 
@@ -635,10 +762,13 @@ def run_many(
                file=sys.stderr, dynamic_ncols=True)
     try:
         if workers == 1:
-            for job in planned:
-                bar.set_postfix_str(job.area_slug)
-                results.append(run_job(job))
-                bar.update(1)
+            try:
+                for job in planned:
+                    bar.set_postfix_str(job.area_slug)
+                    results.append(run_job(job))
+                    bar.update(1)
+            finally:
+                close_worker_kernel()
         else:
             import multiprocessing
 
@@ -668,7 +798,8 @@ def cmd_run(args: Any) -> int:
     else:
         names = list(args.area or [])
     summary = run_many(names, args.year, jobs=getattr(args, "jobs", None), force=getattr(args, "force", False),
-                       threshold=getattr(args, "threshold", None), params_file=getattr(args, "params", None))
+                       threshold=getattr(args, "threshold", None), params_file=getattr(args, "params", None),
+                       kernel=getattr(args, "kernel", None) or "worker")
     print(summary.table())
     for r in summary.failed:
         print(f"\n{r.area} {r.year} failed: {r.error}\n  logs and executed notebooks: {r.output}/logs/",

@@ -231,6 +231,7 @@ def interval_chart(
     log_scale: bool = False,
     digits: int | None = None,
     chart_type: str = "Dot chart with 95% confidence intervals",
+    colour_column: str | None = None,
 ) -> tuple[Figure, str]:
     """Point and interval per group (rates, ratios, proportions), groups down the side.
 
@@ -251,7 +252,7 @@ def interval_chart(
     parts = []
     for i, row in data.iterrows():
         y = ypos[i]
-        colour = group_colour(row[group], i)
+        colour = group_colour(row[colour_column] if colour_column else row[group], i)
         val = row[value]
         symbol = str(row.get("symbol", "") or "")
         if pd.isna(val):
@@ -413,10 +414,11 @@ def funnel_plot(
     position = "is not shown (no value)"
     if not mine.empty:
         row = mine.iloc[0]
-        up95 = float(np.interp(row[x], lim["x"], lim["upper_95"]))
-        lo95 = float(np.interp(row[x], lim["x"], lim["lower_95"]))
-        up998 = float(np.interp(row[x], lim["x"], lim["upper_998"]))
-        lo998 = float(np.interp(row[x], lim["x"], lim["lower_998"]))
+        names = ("upper_95", "lower_95", "upper_998", "lower_998")
+        if all(n in mine.columns and pd.notna(row[n]) for n in names):  # the metrics' own limits for the area
+            up95, lo95, up998, lo998 = (float(row[n]) for n in names)
+        else:
+            up95, lo95, up998, lo998 = (float(np.interp(row[x], lim["x"], lim[n])) for n in names)
         if row[y] > up998:
             where = "above the 99.8% limit"
         elif row[y] > up95:
@@ -594,6 +596,15 @@ def _cell(value: Any, symbol: str = "") -> str:
     return str(value).replace("|", "\\|").replace("\n", " ")
 
 
+_FORMATTED = re.compile(r"^(-?[\d,]+(\.\d+)?( to -?[\d,]+(\.\d+)?)?|\[[cxzu]\])$")
+
+
+def _formatted_numbers(column: pd.Series) -> bool:
+    """True for a column of numbers already formatted as text ("1,234", "2.9 to 3.5", "[c]"): right-aligned."""
+    values = column.dropna().astype(str)
+    return bool(len(values)) and bool(values.map(lambda v: bool(_FORMATTED.match(v))).all())
+
+
 def table_markdown(
     frame: pd.DataFrame,
     caption: str,
@@ -613,7 +624,7 @@ def table_markdown(
         raise ValueError(f"table {label!r} is empty: say there is no data in prose instead")
     symbols = symbols or {}
     columns = [c for c in frame.columns if c not in set(symbols.values()) and c != "symbol"]
-    numeric = [pd.api.types.is_numeric_dtype(frame[c]) for c in columns]
+    numeric = [pd.api.types.is_numeric_dtype(frame[c]) or _formatted_numbers(frame[c]) for c in columns]
     if align is None:
         align = ["right" if isnum else "left" for isnum in numeric]
     header = "| " + " | ".join(str(c).replace("|", "\\|") for c in columns) + " |"
@@ -621,11 +632,11 @@ def table_markdown(
     rows = []
     for _, row in frame.iterrows():
         cells = []
-        for c, isnum in zip(columns, numeric, strict=True):
+        for c in columns:
             symbol = ""
             if c in symbols:
                 symbol = str(row[symbols[c]] or "")
-            elif "symbol" in frame.columns and isnum and pd.isna(row[c]):
+            elif "symbol" in frame.columns and pd.api.types.is_numeric_dtype(frame[c]) and pd.isna(row[c]):
                 symbol = str(row["symbol"] or "")
             cells.append(_cell(row[c], symbol))
         rows.append("| " + " | ".join(cells) + " |")

@@ -25,6 +25,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from eqlib import __version__, measures, paths
@@ -111,6 +112,7 @@ def context(
     params_file: str | Path | None = None,
     data_dir: str | Path | None = None,
     threshold: int | None = 5,
+    root: str | Path | None = None,
 ) -> Context:
     """Resolve a notebook's parameters into a :class:`Context` (the same checks as ``eqlib run``).
 
@@ -123,7 +125,7 @@ def context(
         data_path = Path(data_dir).resolve()
         root = data_path.parent
     else:
-        root = paths.project_root()
+        root = Path(root).resolve() if root is not None else paths.project_root()
         data_path = paths.data_dir(root)
     resolved_area = batch.resolve_area(area)
     period = batch.normalise_year(year)
@@ -402,34 +404,212 @@ def _local_status(ctx: Context, dataset_id: str) -> Selection:
     return select_period(ctx, dataset_id, frame)
 
 
+#: measures an analyst supplies through a local file (template name in data/templates)
+LOCAL_TEMPLATES: dict[str, str] = {
+    "workforce_representation": "workforce",
+    "opcc_workforce_representation": "workforce",
+    "complaints_by_characteristic": "complaints",
+    "victims_services_by_characteristic": "victims_services",
+    "satisfaction_by_characteristic": "satisfaction",
+    "custody_by_ethnicity": "custody",
+    "independent_custody_visits": "custody_visits",
+    "use_of_force_local": "use_of_force",
+    "hate_crime_by_strand": "hate_crime",
+}
+
+
 @dataclass(frozen=True)
 class MeasureStatus:
+    """One measure for the area and year: its published (suppressed) figures and the period they are for."""
+
     measure: str
     title: str
-    selections: tuple[Selection, ...]
+    status: str  # "current", "latest" (an earlier period), "none"
+    label: str  # "2021/22", "latest available: 2019/20", "no data"
+    frame: pd.DataFrame
+    source: str = ""
+    reason: str = ""  # why there is no data
+    selections: tuple[Selection, ...] = ()
 
     @property
     def available(self) -> bool:
-        return any(s.available for s in self.selections)
-
-    @property
-    def best(self) -> Selection | None:
-        """The selection to use: current before earlier, in the measure's dataset order."""
-        for status in ("current", "earlier"):
-            for s in self.selections:
-                if s.status == status:
-                    return s
-        return None
+        return self.status in ("current", "latest") and not self.frame.empty
 
 
 _POPULATION_DATASETS = {"population_census2021", "population_census2011", "population_census2011_pfa"}
 
 
+def _measure_title(measure_id: str) -> str:
+    try:
+        return measures.get_measure(measure_id).title
+    except KeyError:
+        return {"arrest_benchmark": "Arrest disparity compared with all force areas (funnel plot)"}.get(
+            measure_id, measure_id.replace("_", " "))
+
+
+def _dataset_selections(ctx: Context, measure_id: str) -> tuple[Selection, ...]:
+    try:
+        datasets = measures.get_measure(measure_id).datasets
+    except KeyError:
+        return ()
+    return tuple(dataset_status(ctx, d) for d in datasets if d not in _POPULATION_DATASETS)
+
+
 def measure_status(ctx: Context, measure_id: str) -> MeasureStatus:
-    """Which of a measure's datasets have data for the area and year (populations aside)."""
-    m = measures.get_measure(measure_id)
-    selections = tuple(dataset_status(ctx, d) for d in m.datasets if d not in _POPULATION_DATASETS)
-    return MeasureStatus(measure_id, m.title, selections)
+    """The figures of a measure for the area and year (:mod:`eqlib.analysis`, suppressed), or why none.
+
+    National data first; a measure an analyst supplies locally (``local_data_dir`` in the params file)
+    comes from their file.
+    """
+    key = f"_m:{measure_id}"
+    if key in ctx._frames:
+        return ctx._frames[key]
+    from eqlib import analysis
+
+    title = _measure_title(measure_id)
+    result = None
+    if measure_id in analysis.MEASURE_FUNCTIONS:
+        every_area = compute_measure(ctx, measure_id)
+        sel = analysis.select(every_area, ctx.area.code, ctx.period, measure=measure_id)
+        if sel.status != "none" and not sel.frame.empty:
+            published = analysis.suppress(sel.frame, threshold=ctx.threshold)
+            result = MeasureStatus(measure_id, title, sel.status, sel.label, published,
+                                   analysis.MEASURE_FUNCTIONS[measure_id][1])
+    if result is None and measure_id in LOCAL_TEMPLATES:
+        result = _local_measure(ctx, measure_id, title)
+    if result is None:
+        selections = _dataset_selections(ctx, measure_id)
+        empty = pd.DataFrame(columns=["area_code", "period", "measure", "group", "value"])
+        result = MeasureStatus(measure_id, title, "none", "no data", empty, reason=_why_none(ctx, selections),
+                               selections=selections)
+    ctx._frames[key] = result
+    return result
+
+
+def _inputs_key(root: Path) -> str:
+    """What every area's figures depend on: eqlib's source and the raw data files (path, size, mtime)."""
+    import hashlib
+
+    from eqlib import batch
+
+    h = hashlib.sha256(batch._package_digest().encode())
+    raw = paths.raw_dir(root)
+    for path in sorted(raw.rglob("*")):
+        if path.is_file():
+            st = path.stat()
+            h.update(f"{path.relative_to(raw)}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()[:20]
+
+
+def compute_measure(ctx: Context, measure_id: str) -> pd.DataFrame:
+    """A measure's figures for every area and period (:func:`eqlib.analysis.compute_measure`), shared on disk.
+
+    The figures for all 43 areas are the same whichever area a notebook reports on, so they are
+    computed once and kept in ``<cache>/figures/<key>/<measure>.pkl``, where ``key`` hashes eqlib's
+    source and the raw data files: every notebook kernel of a batch then reads them in milliseconds.
+    Writes are atomic (a temporary file, then :func:`os.replace`). The files are a private cache of
+    unsuppressed figures, like the parquet cache of the raw data, and never published.
+    """
+    import os
+    import pickle
+
+    from eqlib import analysis
+
+    mem = f"_all:{measure_id}"
+    if mem in ctx._frames:
+        return ctx._frames[mem]
+    if "_inputs_key" not in ctx._frames:
+        ctx._frames["_inputs_key"] = _inputs_key(ctx.root)
+    folder = paths.cache_dir(ctx.root) / "figures" / ctx._frames["_inputs_key"]
+    path = folder / f"{measure_id}.pkl"
+    frame = None
+    if path.is_file():
+        try:
+            frame = pd.read_pickle(path)
+        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError):
+            frame = None  # a damaged cache file is recomputed
+    if frame is None:
+        with _capture_data_notes(ctx):
+            frame = analysis.compute_measure(measure_id, root=ctx.root)
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder / f".{measure_id}.{os.getpid()}.tmp"
+        frame.to_pickle(tmp)
+        os.replace(tmp, path)
+    ctx._frames[mem] = frame
+    return frame
+
+
+def warm_cache(root: Path | None = None) -> list[str]:
+    """Compute every measure once for all areas (``eqlib run`` does this before starting its workers)."""
+    from eqlib import analysis
+
+    ctx = context(root=root)
+    return [m for m in analysis.MEASURE_FUNCTIONS if len(compute_measure(ctx, m)) >= 0]
+
+
+def _why_none(ctx: Context, selections: Sequence[Selection]) -> str:
+    reasons = []
+    for s in selections:
+        title = _dataset_title(s.dataset)
+        if s.status == "no-loader":
+            reasons.append(f"{title}: not yet readable by eqlib")
+        elif s.status in ("current", "earlier"):
+            reasons.append(f"{title}: has {s.label} but too little to compute the figure")
+        else:
+            reasons.append(f"{title}: {s.note or 'no data'}")
+    return "; ".join(reasons) if reasons else "no dataset provides it"
+
+
+def _local_frames(ctx: Context) -> dict[str, pd.DataFrame]:
+    """The analyst's own files for the area (``local_data_dir`` in the params file), by template."""
+    if "_local" in ctx._frames:
+        return ctx._frames["_local"]
+    folder = getattr(framework_params(ctx), "local_data_dir", None)
+    frames: dict[str, pd.DataFrame] = {}
+    if folder is not None:
+        from eqlib.sources.local import load_local_dir
+
+        frames = load_local_dir(folder, ctx.area.code, ctx.period)
+    ctx._frames["_local"] = frames
+    return frames
+
+
+def _local_measure(ctx: Context, measure_id: str, title: str) -> MeasureStatus | None:
+    template = LOCAL_TEMPLATES[measure_id]
+    frame = _local_frames(ctx).get(template)
+    if frame is None or frame.empty:
+        return None
+    if measure_id == "opcc_workforce_representation" and "organisation" in frame.columns:
+        frame = frame[frame["organisation"].astype(str).str.lower().str.contains("opcc|commissioner")]
+    elif measure_id == "workforce_representation" and "organisation" in frame.columns:
+        frame = frame[~frame["organisation"].astype(str).str.lower().str.contains("opcc|commissioner")]
+    if frame.empty:
+        return None
+    sel = _select_period(ctx, f"local:{template}", frame, ctx.area.code)
+    if not sel.available or sel.frame is None:
+        return None
+    from eqlib import analysis
+    from eqlib.metrics._frame import FIGURE_COLUMNS
+
+    rows = sel.frame
+    label_parts = [c for c in ("characteristic", "measure", "rank", "worker_type", "service", "tactic")
+                   if c in rows.columns and rows[c].nunique() > 1]
+    group = rows["group"].astype(str)
+    for c in label_parts:
+        group = rows[c].astype(str) + ": " + group
+    figure = pd.DataFrame({
+        "area_code": rows["area_code"], "area_name": rows["area_name"], "period": rows["period"],
+        "measure": measure_id, "group": group, "reference_group": "", "count": rows["count"].astype(float),
+        "denominator": rows["denominator"].astype(float) if "denominator" in rows.columns else float("nan"),
+        "value": rows["count"].astype(float), "ci_low": float("nan"), "ci_high": float("nan"),
+        "p_value": float("nan"), "method": "count from the analyst's local file",
+        "symbol": rows["symbol"].fillna("") if "symbol" in rows.columns else "",
+        "caveats": [()] * len(rows),
+    })[list(FIGURE_COLUMNS)]
+    published = analysis.suppress(figure.reset_index(drop=True), threshold=ctx.threshold)
+    status = "current" if sel.status == "current" else "latest"
+    return MeasureStatus(measure_id, title, status, sel.label, published,
+                         f"the analyst's own {template.replace('_', ' ')} file")
 
 
 # --------------------------------------------------------------------------- prose helpers
@@ -442,18 +622,12 @@ def _lower_first(text: str) -> str:
 
 
 def _no_data_sentence(ctx: Context, status: MeasureStatus) -> str:
-    reasons = []
-    for s in status.selections:
-        title = _dataset_title(s.dataset)
-        if s.status == "no-loader":
-            reasons.append(f"{title}: not yet readable by eqlib")
-        elif s.status == "later-only":
-            reasons.append(f"{title}: {s.note}")
-        else:
-            reasons.append(f"{title}: {s.note or 'no data'}")
-    why = "; ".join(reasons) if reasons else "no dataset provides it"
+    local = ""
+    if status.measure in LOCAL_TEMPLATES:
+        local = (f" An analyst can add it from the force's or OPCC's own records with the "
+                 f"`{LOCAL_TEMPLATES[status.measure]}.csv` template in `data/templates/`.")
     return (f"**No data.** {_sentence_case(status.title)} cannot be shown for {ctx.name} for "
-            f"{ctx.year_display} or any earlier year ({why}).")
+            f"{ctx.year_display} or any earlier year ({status.reason or 'no dataset provides it'}).{local}")
 
 
 # --------------------------------------------------------------------------- builders: shared
@@ -480,25 +654,22 @@ def _framework_section_name(section: int) -> str | None:
 
 
 def section_data_status(ctx: Context, notebook: str) -> list[Block]:
-    """A table: every measure this section shows, the data it uses and the period ("latest available")."""
+    """A table: every measure this section shows, the data behind it and the period ("latest available")."""
     rows = []
     for measure_id in SECTION_MEASURES.get(notebook, ()):
         st = measure_status(ctx, measure_id)
-        best = st.best
-        rows.append({
-            "Measure": _sentence_case(st.title),
-            "Data used": _dataset_title(best.dataset) if best else "none",
-            "Period": (best.label + (f" ({best.note})" if best.note else "")) if best else "no data",
-        })
+        rows.append({"Measure": _sentence_case(st.title), "Data": st.source if st.available else "none",
+                     "Period shown": st.label})
     if not rows:
         return []
-    frame = pd.DataFrame(rows)
-    gaps = sum(r["Period"] == "no data" for r in rows)
-    text = (f"Of the {len(rows)} measures this section reports, {len(rows) - gaps} have data for "
-            f"{ctx.name}" + (f" and {gaps} have none (listed as evidence gaps below)." if gaps else "."))
+    gaps = sum(r["Period shown"] == "no data" for r in rows)
+    earlier = sum(r["Period shown"].startswith("latest available") for r in rows)
+    text = (f"Of the {len(rows)} measures this section reports, {len(rows) - gaps} have data for {ctx.name}"
+            + (f" ({earlier} only for an earlier year, labelled \"latest available\")" if earlier else "")
+            + (f" and {gaps} have none (listed as evidence gaps below)." if gaps else "."))
     return [Markdown(text),
-            Table(frame, f"Measures in this section, the data behind them and the period shown, {ctx.name} "
-                         f"{ctx.year_display}", f"{notebook.split('_', 1)[1]}-data")]
+            Table(pd.DataFrame(rows), f"Measures in this section, the data behind them and the period shown, "
+                                      f"{ctx.name} {ctx.year_display}", f"{notebook.split('_', 1)[1]}-data")]
 
 
 def evidence_gaps(ctx: Context, notebook: str) -> list[Block]:
@@ -510,13 +681,16 @@ def evidence_gaps(ctx: Context, notebook: str) -> list[Block]:
     criteria = _criteria_by_measure()
     rows = []
     for g in gaps:
-        needs = [s.dataset.removeprefix("local:") + (" (your own file)" if s.dataset.startswith("local:") else "")
-                 for s in g.selections]
+        try:
+            needs = [d.removeprefix("local:") + (" (your own file)" if d.startswith("local:") else "")
+                     for d in measures.get_measure(g.measure).datasets if d not in _POPULATION_DATASETS]
+        except KeyError:
+            needs = []
         rows.append({"Measure": _sentence_case(g.title),
                      "Framework criteria it would evidence": ", ".join(criteria.get(g.measure, ())) or "none mapped",
-                     "Data needed": ", ".join(needs)})
+                     "Data needed": ", ".join(needs) or "not specified"})
     text = (f"{len(gaps)} measure(s) this section asks for have no data for {ctx.name}. An analyst can supply "
-            "local figures through the templates in `data/templates/` (see `eqlib data validate`).")
+            "local figures through the templates in `data/templates/` (check a file with `eqlib data validate`).")
     return [Markdown(text), Table(pd.DataFrame(rows), f"Evidence gaps: measures with no data for {ctx.name}, "
                                   f"{ctx.year_display}", f"{notebook.split('_', 1)[1]}-gaps")]
 
@@ -589,7 +763,7 @@ _BUILDERS: dict[str, MeasureBuilder] = {}
 
 
 def builder(*measure_ids: str) -> Callable[[MeasureBuilder], MeasureBuilder]:
-    """Register the function that shows a measure's figures (called only when data exist)."""
+    """Register a special way of showing a measure (the default is :func:`show_measure`)."""
 
     def wrap(func: MeasureBuilder) -> MeasureBuilder:
         for m in measure_ids:
@@ -600,31 +774,246 @@ def builder(*measure_ids: str) -> Callable[[MeasureBuilder], MeasureBuilder]:
 
 
 def measure_blocks(ctx: Context, measure_ids: Sequence[str]) -> list[Block]:
-    """Show each measure where data exist; say plainly where they do not.
-
-    Measures sharing a builder are shown once. A measure with data but no builder yet says which
-    data exist, so nothing is hidden.
-    """
+    """Show each measure where data exist (chart, table, sentences); say plainly where they do not."""
     blocks: list[Block] = []
-    done: set[Callable] = set()
     for measure_id in measure_ids:
         st = measure_status(ctx, measure_id)
         if not st.available:
             blocks.append(Markdown(_no_data_sentence(ctx, st)))
             continue
-        func = _BUILDERS.get(measure_id)
-        if func is not None:
-            if func in done:
-                continue
-            done.add(func)
-            blocks.extend(func(ctx, st))
-            continue
-        best = st.best
-        assert best is not None
-        blocks.append(Markdown(
-            f"{_sentence_case(st.title)}: data exist for {ctx.name} ({_dataset_title(best.dataset)}, "
-            f"{best.label}) and will be shown here once eqlib computes this measure."))
+        blocks.extend(_BUILDERS.get(measure_id, show_measure)(ctx, st))
     return blocks
+
+
+_UNITS = {"per 1,000": "per 1,000", "ratio": "ratio", "%": "%", "count": "count", "index": "index"}
+_NOT_RATE_GROUPS = {"Not stated", "All"}
+
+
+def _unit(measure_id: str) -> str:
+    try:
+        return measures.get_measure(measure_id).unit
+    except KeyError:
+        return "ratio" if measure_id.endswith(("_benchmark", "_disparity")) else "count"
+
+
+def _label(measure_id: str) -> str:
+    return measure_id.replace("_", "-")
+
+
+def _period_words(st: MeasureStatus) -> str:
+    return st.label if st.status == "current" else st.label.replace("latest available: ", "")
+
+
+def _caveat_text(frame: pd.DataFrame) -> str:
+    from eqlib.metrics import caveats as cv
+
+    codes: set[str] = set()
+    for value in frame.get("caveats", pd.Series(dtype=object)):
+        if isinstance(value, (tuple, list, set, frozenset)):
+            codes.update(str(v) for v in value)
+    codes.discard("suppressed")
+    texts = []
+    for code in sorted(codes):
+        try:
+            texts.append(cv.text(code))
+        except KeyError:
+            texts.append(code.replace("_", " "))
+    return " ".join(texts)
+
+
+def _latest_note(ctx: Context, st: MeasureStatus) -> str:
+    if st.status == "current":
+        return ""
+    return f" There are no figures for {ctx.year_display}; this is the {st.label}."
+
+
+#: companion figures a metric returns beside its main one: measure-id suffix -> (what it is, unit)
+COMPANIONS: dict[str, tuple[str, str]] = {
+    "_ratio": ("ratio to the reference group", "ratio"),
+    "_bounds_not_stated_bounds": ("the ratio if every search with ethnicity not stated were in the group "
+                                  "(upper) or in the White group (lower)", "bounds"),
+    "_bounds": ("not-stated bounds", "bounds"),
+    "_headcount_gap": ("headcount gap to proportional representation", "count"),
+    "_population_share": ("share of the population (per cent)", "%"),
+    "_workforce_share": ("share of the workforce (per cent)", "%"),
+    "_not_stated_share": ("share with ethnicity not stated (per cent)", "%"),
+}
+
+
+def _sentence(row: dict[str, Any]) -> str:
+    """:func:`eqlib.narrative.sentence` for a figure; a ratio of zero (no events in the group) is said plainly,
+    since "X times as likely" has no meaning there."""
+    from eqlib import narrative
+
+    value = row.get("value")
+    if value is not None and pd.notna(value) and float(value) <= 0 and row.get("reference_group"):
+        when = analysis_period_words(str(row.get("period", "")))
+        return (f"In {when} no {_lower_first(_measure_title(str(row.get('measure', ''))))} figure was recorded "
+                f"for the {row.get('group')} group in {row.get('area_name')}, so no ratio to "
+                f"{row.get('reference_group')} can be given.")
+    return narrative.sentence(row, with_caveats=False)
+
+
+def analysis_period_words(label: str) -> str:
+    from eqlib import analysis
+
+    try:
+        return analysis.display_period(label)
+    except Exception:  # noqa: BLE001 - a label that does not parse is shown as it is
+        return label
+
+
+def figure_table(frame: pd.DataFrame, unit: str) -> pd.DataFrame:
+    """A figure frame as a display table: group, stage, count, denominator, value, 95% interval.
+
+    A suppressed figure ([c]) shows its symbol for the count and the value, never the number.
+    """
+    out = pd.DataFrame({"Group": frame["group"].astype(str).values})
+    if "stage" in frame.columns and frame["stage"].notna().any():
+        out.insert(0, "Stage", frame["stage"].astype(str).values)
+    symbols = frame["symbol"].fillna("").astype(str).values if "symbol" in frame.columns else [""] * len(frame)
+    if "count" in frame.columns and frame["count"].notna().any():
+        out["Count"] = [sym if sym == "[c]" or (pd.isna(v) and sym) else fg.fmt_number(v, digits=0)
+                        for v, sym in zip(frame["count"], symbols, strict=True)]
+    if "denominator" in frame.columns and frame["denominator"].notna().any():
+        out["Denominator"] = [fg.fmt_number(v, digits=0) if pd.notna(v) else "[x]" for v in frame["denominator"]]
+    heading = {"per 1,000": "Rate per 1,000", "ratio": "Ratio", "%": "Per cent", "index": "Index",
+               "count": "Value", "bounds": "Ratio"}.get(unit, "Value")
+    if unit != "count" or "Count" not in out.columns or not np.allclose(
+            frame["value"].fillna(-1).to_numpy(dtype=float), frame["count"].fillna(-1).to_numpy(dtype=float)):
+        out[heading] = [fg.fmt_number(v, digits=None if unit != "count" else 0, symbol=sym if pd.isna(v) else "")
+                        for v, sym in zip(frame["value"], symbols, strict=True)]
+    if "ci_low" in frame.columns and frame["ci_low"].notna().any():
+        name = "Lower to upper bound" if unit == "bounds" else "95% CI"
+        out[name] = [f"{fg.fmt_number(lo)} to {fg.fmt_number(hi)}" if pd.notna(lo) and pd.notna(hi) else
+                     (sym or "[x]") for lo, hi, sym in zip(frame["ci_low"], frame["ci_high"], symbols, strict=True)]
+    return out
+
+
+def _measure_tables(ctx: Context, st: MeasureStatus, unit: str, period: str) -> list[Block]:
+    """One table per figure in the frame: the measure itself, then its companions (ratios, bounds, shares)."""
+    blocks: list[Block] = []
+    for measure_id, sub in st.frame.groupby("measure", sort=False):
+        if measure_id == st.measure:
+            what, sub_unit, label = _sentence_case(st.title), unit, _label(st.measure)
+        else:
+            suffix = str(measure_id)[len(st.measure):] if str(measure_id).startswith(st.measure) else str(measure_id)
+            name, sub_unit = COMPANIONS.get(suffix, (suffix.strip("_").replace("_", " "), "ratio"))
+            what, label = f"{_sentence_case(st.title)}: {name}", _label(st.measure) + _label(suffix)
+        blocks.append(Table(figure_table(sub.reset_index(drop=True), sub_unit),
+                            f"{what}, {ctx.name}, {period}. Source: {st.source}", label))
+    return blocks
+
+
+def show_measure(ctx: Context, st: MeasureStatus) -> list[Block]:
+    """The default display: a sentence per key figure, a chart with intervals where it fits, a table."""
+
+    unit = _unit(st.measure)
+    frame = st.frame
+    main = frame[frame["measure"] == st.measure].reset_index(drop=True)
+    if main.empty:
+        main = frame
+    period = _period_words(st)
+    blocks: list[Block] = [Markdown(f"**{_sentence_case(st.title)}**, {ctx.name}, {st.label}."
+                                    f"{_latest_note(ctx, st)}")]
+    if st.measure.endswith(("_disparity", "_not_stated_share")) or unit == "ratio":
+        rows = main[main["group"] != main.get("reference_group", "")]
+        sentences = [_sentence(r) for r in rows.to_dict("records")
+                     if pd.notna(r.get("value"))]
+        if sentences:
+            blocks.append(Markdown("\n".join(f"- {t}" for t in sentences)))
+    chart = None
+    plot = main[~main["group"].isin(_NOT_RATE_GROUPS)] if unit == "per 1,000" else main
+    if "stage" in plot.columns and plot["stage"].notna().any():
+        plot = None  # indices across stages: the table says it better
+    if plot is not None and len(plot) and plot["value"].notna().any() and plot["group"].is_unique:
+        measure_words = _lower_first(st.title)
+        if unit == "ratio":
+            fig, alt = fg.ratio_chart(plot, measure=measure_words, area_name=ctx.name, period_label=period)
+        elif unit in ("per 1,000", "%"):
+            fig, alt = fg.interval_chart(plot, measure=measure_words, unit=unit, area_name=ctx.name,
+                                         period_label=period)
+        elif unit == "count":
+            fig, alt = fg.bar_chart(plot, category="group", value="value", measure=measure_words,
+                                    area_name=ctx.name, period_label=period, digits=0)
+        else:
+            fig = None
+        if fig is not None:
+            chart = Chart(fig, _label(st.measure), f"{_sentence_case(st.title)}, {ctx.name}, {period}", alt)
+    if chart is not None:
+        blocks.append(chart)
+    blocks.extend(_measure_tables(ctx, st, unit, period))
+    caveats = _caveat_text(frame)
+    if caveats:
+        blocks.append(Markdown(f"*Notes:* {caveats}"))
+    return blocks
+
+
+@builder("stop_search_trend")
+def _show_trend(ctx: Context, st: MeasureStatus) -> list[Block]:
+    """The disparity over every year of data for the area, with the fitted change per year."""
+    from eqlib import analysis
+
+    ratios = compute_measure(ctx, "stop_search_disparity")
+    ratios = ratios[(ratios["area_code"] == ctx.area.code)
+                    & (ratios["period"].map(analysis.period_end) <= pd.Timestamp(ctx.period.end))]
+    ratios = analysis.suppress(ratios.reset_index(drop=True), threshold=ctx.threshold)
+    ratios = ratios[ratios["group"] != "All ethnic minority groups"]
+    blocks: list[Block] = [Markdown(f"**{_sentence_case(st.title)}**, {ctx.name}, {st.label}.")]
+    if ratios["period"].nunique() >= 2:
+        fig, alt = fg.trend_chart(ratios, measure="stop and search disparity ratio to White", area_name=ctx.name,
+                                  unit="Ratio to White (1 = same rate)")
+        blocks.append(Chart(fig, "stop-search-disparity-trend", f"Stop and search disparity ratio to White by "
+                                                                f"year, {ctx.name}", alt))
+
+    sentences = [_sentence(r) for r in st.frame.to_dict("records")
+                 if pd.notna(r.get("value"))]
+    if sentences:
+        blocks.append(Markdown("\n".join(f"- {t}" for t in sentences)))
+    else:
+        blocks.append(Markdown("The change per year could not be estimated reliably for any group "
+                               "(see the table's symbols)."))
+    blocks.append(Table(figure_table(st.frame, "ratio"), f"Change in the stop and search disparity per year "
+                                                         f"(factor), {ctx.name}, {st.label}", "stop-search-trend"))
+    return blocks
+
+
+def _funnel_blocks(ctx: Context, st: MeasureStatus, what: str) -> list[Block]:
+    from eqlib import analysis
+    from eqlib.metrics.benchmark import funnel_curve
+
+    allf = compute_measure(ctx, st.measure)
+    period = st.frame["period"].iloc[0]
+    allf = allf[(allf["period"] == period) & allf["value"].notna() & allf["precision"].notna()]
+    mine = allf[allf["area_code"] == ctx.area.code]
+    if allf.empty or mine.empty:
+        return [Markdown(f"{_sentence_case(what)}: not enough data to compare {ctx.name} with other areas.")]
+    target = float(allf["target"].iloc[0])
+    tau2 = float(allf["tau2"].iloc[0]) if "tau2" in allf.columns and pd.notna(allf["tau2"].iloc[0]) else 0.0
+    grid = np.geomspace(max(allf["precision"].min() * 0.8, 1e-3), allf["precision"].max() * 1.25, 120)
+    limits = funnel_curve(target, grid, kind="ratio", tau2=tau2).rename(columns={"precision": "x"})
+    plot = allf.drop(columns=["denominator"]).rename(columns={"precision": "denominator"})
+    label = analysis.display_period(period)
+    fig, alt = fg.funnel_plot(plot, limits, measure=what, highlight=ctx.area.code, period_label=label,
+                              x_label="Precision of the ratio (1 / variance of its log)")
+    row = mine.iloc[0]
+    text = (f"In {label}, the {what} in {ctx.name} was {fg.fmt_number(row['value'])} against "
+            f"{fg.fmt_number(target)} for all force areas together: {row.get('position', '')} the funnel's "
+            f"limits (95% and 99.8%, widened for overdispersion between areas).{_latest_note(ctx, st)}")
+    caveats = _caveat_text(mine)
+    return [Markdown(text + (f" *Notes:* {caveats}" if caveats else "")),
+            Chart(fig, _label(st.measure), f"{_sentence_case(what)} in every police force area, {label}, with "
+                                           f"{ctx.name} highlighted", alt)]
+
+
+@builder("stop_search_benchmark")
+def _show_ss_benchmark(ctx: Context, st: MeasureStatus) -> list[Block]:
+    return _funnel_blocks(ctx, st, "Black/White stop and search disparity ratio")
+
+
+@builder("arrest_benchmark")
+def _show_arrest_benchmark(ctx: Context, st: MeasureStatus) -> list[Block]:
+    return _funnel_blocks(ctx, st, "Black/White arrest disparity ratio")
 
 
 # --------------------------------------------------------------------------- builders: data and methods
@@ -751,7 +1140,8 @@ def coverage_summary(ctx: Context) -> list[Block]:
 
 # --------------------------------------------------------------------------- builders: overview
 def key_figures(ctx: Context) -> list[Block]:
-    """The area's key figures as sentences: population, then each headline measure that has data."""
+    """The area's key figures as sentences: population, then the headline disparities."""
+
     blocks: list[Block] = []
     pop = population_profile(ctx)
     if pop and isinstance(pop[0], Markdown):
@@ -759,30 +1149,59 @@ def key_figures(ctx: Context) -> list[Block]:
     sentences = []
     for measure_id in _HEADLINE_MEASURES:
         st = measure_status(ctx, measure_id)
-        func = _SENTENCES.get(measure_id)
-        if st.available and func is not None:
-            sentences.extend(func(ctx, st))
+        if not st.available:
+            continue
+        rows = st.frame[(st.frame["measure"] == measure_id) & st.frame["group"].isin(_HEADLINE_GROUPS)]
+        for row in rows.to_dict("records"):
+            if pd.notna(row.get("value")):
+                sentences.append(_sentence(row)
+                                 + ("" if st.status == "current" else f" ({st.label})"))
     if sentences:
         blocks.append(Markdown("\n".join(f"- {s}" for s in sentences)))
+    else:
+        blocks.append(Markdown(f"No disparity figures are available for {ctx.name} for {ctx.year_display} or "
+                               "any earlier year."))
     blocks.extend(coverage_summary(ctx))
     return blocks
 
 
-#: the measures whose sentence the overview gives, in order
-_HEADLINE_MEASURES = ("stop_search_disparity", "stop_search_arrest_rate", "arrest_disparity",
-                      "use_of_force_disparity", "workforce_representation", "chief_officer_representation")
-#: measure id -> function giving its headline sentences (registered by the measure builders)
-_SENTENCES: dict[str, Callable[[Context, MeasureStatus], list[str]]] = {}
+#: the measures whose sentences the overview gives, in order, and for which groups
+_HEADLINE_MEASURES = ("stop_search_disparity", "arrest_disparity", "use_of_force_disparity")
+_HEADLINE_GROUPS = ("Black", "All ethnic minority groups")
+_MEASURE_SHORT = {"stop_search_disparity": "Stop and search", "arrest_disparity": "Arrest",
+                  "use_of_force_disparity": "Use of force"}
 
 
 def main_disparities(ctx: Context) -> list[Block]:
-    """The overview's chart of the main disparities (ratios to White with 95% intervals)."""
-    return measure_blocks(ctx, ["stop_search_disparity", "arrest_disparity", "use_of_force_disparity"])
+    """The overview's chart of the main disparities: ratios to White with 95% intervals, by power."""
+    frames = []
+    for measure_id in _HEADLINE_MEASURES:
+        st = measure_status(ctx, measure_id)
+        if not st.available:
+            continue
+        rows = st.frame[(st.frame["measure"] == measure_id)
+                        & (st.frame["group"] != "All ethnic minority groups")].copy()
+        rows["colour_group"] = rows["group"]
+        rows["group"] = f"{_MEASURE_SHORT[measure_id]} ({_period_words(st)}): " + rows["group"].astype(str)
+        frames.append(rows)
+    if not frames:
+        return [Markdown(f"No disparity ratios can be computed for {ctx.name} for {ctx.year_display} or any "
+                         "earlier year.")]
+    data = pd.concat(frames, ignore_index=True)
+    fig, alt = fg.ratio_chart(data, measure="disparity ratio to White by ethnic group and power",
+                              area_name=ctx.name, colour_column="colour_group")
+    return [Chart(fig, "main-disparities", f"Disparity ratios to White with 95% confidence intervals, "
+                                           f"{ctx.name}, latest year of each source", alt)]
 
 
 def benchmark(ctx: Context) -> list[Block]:
-    """The area against all force areas (funnel plot)."""
-    return measure_blocks(ctx, ["stop_search_benchmark"])
+    """The area against all force areas (funnel plot): stop and search where it exists, else arrests."""
+    for measure_id in ("stop_search_benchmark", "arrest_benchmark"):
+        st = measure_status(ctx, measure_id)
+        if st.available:
+            return measure_blocks(ctx, [measure_id])
+    return [Markdown(f"No figures compare {ctx.name} with other force areas for {ctx.year_display} or any "
+                     "earlier year.")]
 
 
 # --------------------------------------------------------------------------- builders: framework
@@ -850,36 +1269,18 @@ def maturity_grid(ctx: Context) -> list[Block]:
 
 
 def area_figures(ctx: Context) -> pd.DataFrame:
-    """Every figure computed for the area and year, in the metrics' figure frame (FIGURE_COLUMNS).
-
-    From :mod:`eqlib.analysis` when it is available, else from the measure builders that exist here;
-    an empty frame with the right columns when nothing is computed.
-    """
+    """Every figure published for the area and year (each measure's selected period, suppressed)."""
     if "_figures" in ctx._frames:
         return ctx._frames["_figures"]
+    from eqlib import analysis
     from eqlib.metrics._frame import FIGURE_COLUMNS
 
-    frames = []
-    try:
-        from eqlib import analysis  # type: ignore[attr-defined]
-    except ImportError:
-        analysis = None
-    func = getattr(analysis, "compute", None) or getattr(analysis, "figures", None) if analysis else None
-    if func is not None:
-        frames.append(func(ctx.area.code, ctx.year, root=ctx.root))
-    else:
-        for computer in _FIGURE_COMPUTERS:
-            frame = computer(ctx)
-            if frame is not None and len(frame):
-                frames.append(frame)
+    frames = [measure_status(ctx, m).frame for m in analysis.MEASURE_FUNCTIONS]
+    frames = [f for f in frames if len(f)]
     result = (pd.concat(frames, ignore_index=True) if frames
               else pd.DataFrame({c: pd.Series(dtype=object) for c in FIGURE_COLUMNS}))
     ctx._frames["_figures"] = result
     return result
-
-
-#: functions computing figure frames for the area (used until eqlib.analysis provides them all)
-_FIGURE_COMPUTERS: list[Callable[[Context], pd.DataFrame | None]] = []
 
 
 def latest_values(ctx: Context) -> pd.DataFrame:
@@ -962,11 +1363,16 @@ def holding_to_account(ctx: Context) -> list[Block]:
     if not figures["measure"].astype(str).str.endswith("_disparity").any():
         return [Markdown(f"No disparity figures are available for {ctx.name} for {ctx.year_display}, so no "
                          "question for the Chief Constable can be drawn from the data.")]
-    frame = func(figures, area_name=ctx.name)
+    usable = figures[~(figures["measure"].astype(str).str.endswith("_disparity")
+                       & (pd.to_numeric(figures["value"], errors="coerce") <= 0))]
+    frame = func(usable, area_name=ctx.name)
     if frame is None or len(frame) == 0:
         return [Markdown(f"No disparity in the data for {ctx.name} is both statistically significant and "
                          "not narrowing, so no question is raised from the data.")]
-    return [Markdown("\n".join(f"- {q}" for q in frame["question"]))]
+    lines = [f"- {row['evidence']} **Question for the Chief Constable:** {row['question']}"
+             for row in frame.to_dict("records")]
+    return [Markdown(f"{len(lines)} disparit{'y is' if len(lines) == 1 else 'ies are'} statistically significant "
+                     f"and not narrowing in the data for {ctx.name}:\n\n" + "\n".join(lines))]
 
 
 def year_on_year(ctx: Context) -> list[Block]:
