@@ -72,6 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--force", action="store_true", help="re-run even if inputs are unchanged")
     run.add_argument("--threshold", type=int, default=None, help="small-number suppression threshold")
     run.add_argument("--params", default=None, help="params YAML (default: params/<area>-<year>.yml)")
+    run.add_argument("--kernel", choices=("worker", "area", "notebook"), default="worker",
+                     help="share a kernel per worker (fastest), per area-year, or use a fresh one per notebook")
 
     render = sub.add_parser("render", help="render executed notebooks to HTML and PDF in _site/")
     _add_area_year(render, allow_all=True)
