@@ -134,3 +134,16 @@ def test_tables_cli_writes_csv_and_ods(tmp_path: Path):
 def test_tables_cli_unknown_area_exits_2(tmp_path: Path, capsys):
     assert main(["tables", "--area", "Sth Wales", "--year", "2021-22", "--out", str(tmp_path)]) == 2
     assert "Closest matches" in capsys.readouterr().err
+
+
+def test_local_files_join_the_national_figures():
+    from eqlib import local_measures
+
+    folder = Path(__file__).parent / "data" / "local" / "south-wales-2021-22"
+    national = analysis.compute("south-wales", "2021-22", measures=["stop_search_rate"])
+    assert "workforce_representation" not in national.selections
+    local = local_measures.compute_local("south-wales", "2021-22", folder, allow_examples=True)
+    assert not local["workforce_representation"].frame.empty
+    # example rows are refused unless explicitly allowed: a published report never carries them
+    with pytest.raises(Exception, match="(?i)example"):
+        analysis.compute("south-wales", "2021-22", measures=["stop_search_rate"], local_dir=folder)

@@ -522,6 +522,14 @@ class AreaResult:
     threshold: int
     selections: dict[str, Selection] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+    local: set[str] = field(default_factory=set)  # measures computed from the analyst's local files
+
+    def source(self, measure_id: str) -> str:
+        if measure_id in self.local:
+            from eqlib import local_measures
+
+            return local_measures.source_text(measure_id)
+        return MEASURE_FUNCTIONS[measure_id][1]
 
     @property
     def stem(self) -> str:
@@ -542,7 +550,7 @@ class AreaResult:
             if sel.status == "latest":
                 notes.insert(0, f"No figures for {self.period.display}: {sel.label}.")
             out.append(Table(measure_id, f"{title}: {self.area.name}, {display_period(sel.period)}",
-                             sel.frame, tuple(notes), MEASURE_FUNCTIONS[measure_id][1]))
+                             sel.frame, tuple(notes), self.source(measure_id)))
         return out
 
     @property
@@ -555,7 +563,7 @@ class AreaResult:
             publisher=f"Office of the Police and Crime Commissioner for {self.area.name}"
             if self.area.territorial else "eqlib",
             threshold=self.threshold,
-            sources=tuple(sorted({MEASURE_FUNCTIONS[m][1] for m in self.selections
+            sources=tuple(sorted({self.source(m) for m in self.selections
                                   if not self.selections[m].frame.empty})),
             extra_notes=tuple(f"{m}: not computed ({why})" for m, why in self.errors.items()),
         )
@@ -572,8 +580,10 @@ def _caveat_codes(frame: pd.DataFrame) -> set[str]:
 
 
 def compute(area: str, year: str | int, *, threshold: int = DEFAULT_THRESHOLD,
-            root: Path | None = None, measures: list[str] | None = None) -> AreaResult:
-    """Every measure for one area and year, selected and suppressed."""
+            root: Path | None = None, measures: list[str] | None = None,
+            local_dir: str | Path | None = None) -> AreaResult:
+    """Every measure for one area and year, selected and suppressed; with ``local_dir``, also the
+    measures from the analyst's own files (which replace a national figure of the same measure)."""
     if threshold is None or threshold < 0 or (isinstance(threshold, float) and math.isnan(threshold)):
         from eqlib.errors import UsageError
 
@@ -584,11 +594,22 @@ def compute(area: str, year: str | int, *, threshold: int = DEFAULT_THRESHOLD,
     for measure_id in measures or list(MEASURE_FUNCTIONS):
         result.selections[measure_id] = figures_for(measure_id, area_obj.code, period.label, root=root,
                                                     threshold=threshold)
+    if local_dir is not None:
+        from eqlib import local_measures
+
+        for measure_id, sel in local_measures.compute_local(area_obj.code, period.label, local_dir,
+                                                            threshold=threshold, root=root).items():
+            if (measures is None or measure_id in measures) and not sel.frame.empty:
+                result.selections[measure_id] = sel
+                result.local.add(measure_id)
     return result
 
 
-def compute_for_cli(area: str, year: str | int, *, threshold: int | None = None) -> AreaResult:
-    """:func:`compute` with the CLI's checks: unknown area or year -> UsageError (exit 2)."""
+def compute_for_cli(area: str, year: str | int, *, threshold: int | None = None,
+                    local_dir: str | Path | None = None) -> AreaResult:
+    """:func:`compute` with the CLI's checks: unknown area or year -> UsageError (exit 2).
+
+    ``local_dir`` defaults to the ``local_data_dir`` of the area-year's params file, if any."""
     from eqlib.errors import UsageError
 
     try:
@@ -601,4 +622,12 @@ def compute_for_cli(area: str, year: str | int, *, threshold: int | None = None)
         raise UsageError(str(exc)) from None
     if period.kind == "calendar_year" and len(str(year)) == 4:
         period = periods.financial_year(int(year))
-    return compute(area_obj.code, period.label, threshold=DEFAULT_THRESHOLD if threshold is None else threshold)
+    if local_dir is None or threshold is None:
+        from eqlib.framework import params as fw_params
+
+        params = fw_params.params_for(area_obj.slug, period.label)
+        if params is not None:
+            local_dir = local_dir if local_dir is not None else params.local_data_dir
+            threshold = threshold if threshold is not None else params.suppression_threshold
+    return compute(area_obj.code, period.label, threshold=DEFAULT_THRESHOLD if threshold is None else threshold,
+                   local_dir=local_dir)
