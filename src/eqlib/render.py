@@ -314,9 +314,9 @@ def _render_quarto(quarto: str, folder: Path, site: Path, meta: dict[str, str], 
     shutil.rmtree(out, ignore_errors=True)
     _run([quarto, "render", str(folder), "--to", "html"], cwd=folder)
     _run([quarto, "render", str(folder), "--to", "typst"], cwd=folder)
-    for page in sorted(out.glob("*.html")):
-        shutil.copyfile(page, site / page.name)
     pdfs = sorted(out.glob("*.pdf"))
+    # the book's pages and anything they need (site_libs/ if Quarto could not embed it)
+    shutil.copytree(out, site, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.pdf", "*.typ"))
     if not pdfs:
         raise RenderError(f"quarto wrote no PDF into {out}")
     shutil.copyfile(pdfs[0], site / pdf)
