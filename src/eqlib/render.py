@@ -94,8 +94,9 @@ _PUBLISHERS: dict[str, tuple[str, int]] = {
     "british-transport-police": ("British Transport Police Authority", 2004),
 }
 
-__all__ = ["CHAPTERS", "RenderResult", "RenderError", "render", "render_national_index", "cmd_render",
-           "cmd_build", "pdf_name", "report_metadata", "quarto_path"]
+__all__ = ["CHAPTERS", "RenderResult", "RenderError", "BuildOutcome", "render", "build_one", "build_many",
+           "render_national_index", "national_funnel_png", "cmd_render", "cmd_build", "pdf_name",
+           "report_metadata", "quarto_config", "quarto_path"]
 
 
 @dataclass(frozen=True)
