@@ -424,11 +424,77 @@ MEASURE_FUNCTIONS: dict[str, tuple[MeasureFunc, str]] = {
 }
 
 
+@lru_cache(maxsize=4)
+def inputs_key(root_key: str = "") -> str:
+    """A key for everything a measure depends on: the cache keys of every registered dataset (the
+    sha256 of their raw files and loader code) and the source of every eqlib module.
+
+    Computed once per process; the measures' disk cache is keyed by it, so a changed raw file or a
+    changed line of code recomputes the measures, and nothing else does.
+    """
+    import hashlib
+
+    import eqlib
+    from eqlib.sources import datasets
+
+    root = Path(root_key) if root_key else None
+    from eqlib import paths
+
+    hashes = store.FileHashes(paths.cache_dir(root))
+    raw = paths.raw_dir(root)
+    digest = hashlib.sha256(f"eqlib {eqlib.__version__}".encode())
+    for dataset in datasets().values():
+        try:
+            key, _files = store.dataset_key(dataset, raw, hashes)
+        except Exception as exc:  # noqa: BLE001 - a dataset whose files are missing: its error is the key
+            key = f"unavailable: {exc}"
+        digest.update(f"{dataset.id}={key}\n".encode())
+    hashes.save()
+    package = Path(eqlib.__file__).parent
+    for source in sorted(package.rglob("*.py")):
+        digest.update(source.relative_to(package).as_posix().encode())
+        digest.update(source.read_bytes())
+    return digest.hexdigest()
+
+
+def _measure_cache_path(measure_id: str, root: Path | None) -> Path:
+    from eqlib import paths
+
+    return paths.cache_dir(root) / "measures" / measure_id / f"{inputs_key(str(root or ''))[:32]}.parquet"
+
+
+def _from_parquet(frame: pd.DataFrame) -> pd.DataFrame:
+    frame["caveats"] = [tuple(v) if v is not None else () for v in frame["caveats"]]
+    return frame
+
+
 @lru_cache(maxsize=64)
 def _compute_cached(measure_id: str, root_key: str) -> pd.DataFrame:
+    root = Path(root_key) if root_key else None
+    target = _measure_cache_path(measure_id, root)
+    if target.is_file():
+        try:
+            return _from_parquet(store._read_parquet(target))
+        except Exception as exc:  # noqa: BLE001 - an unreadable cache file is rebuilt
+            log.warning("%s: unreadable (%s); recomputing", target, exc)
     func, _ = MEASURE_FUNCTIONS[measure_id]
-    frame = func(Path(root_key) if root_key else None)
-    return frame.reset_index(drop=True)
+    frame = func(root).reset_index(drop=True)
+    stored = frame.assign(caveats=[list(v) if isinstance(v, (tuple, list)) else [] for v in frame["caveats"]])
+    try:
+        store._write_parquet(stored, target, {"measure": measure_id})
+        for stale in target.parent.glob("*.parquet"):
+            if stale != target:
+                stale.unlink(missing_ok=True)
+        return _from_parquet(store._read_parquet(target))
+    except PermissionError as exc:  # a read-only install works uncached
+        log.warning("%s: cannot write the measures cache (%s)", measure_id, exc)
+        return frame
+
+
+def warm(root: Path | None = None) -> dict[str, int]:
+    """Compute (or confirm) every measure's disk cache once, e.g. before a batch of notebooks, so
+    that each notebook kernel only reads parquet. Returns rows per measure."""
+    return {m: len(compute_measure(m, root=root)) for m in MEASURE_FUNCTIONS}
 
 
 def compute_measure(measure_id: str, *, root: Path | None = None) -> pd.DataFrame:
