@@ -380,3 +380,50 @@ def test_coverage_months_reads_the_project_data():
     assert len(cov) == 192
     assert cov.groupby("area_code").size().to_dict() == {
         MET: 12, COL: 36, "W15000001": 36, GWENT: 36, "W15000003": 36, "W15000004": 36}
+
+
+def test_counts_and_coverage_reuse_the_cached_records_and_follow_file_changes(tmp_path, monkeypatch):
+    """In a project, the counts and coverage datasets read the records' cache (the files are parsed
+    once), still reconcile with the records, and are rebuilt when a police.uk file changes."""
+    from eqlib import store
+
+    monkeypatch.delenv("EQLIB_CACHE", raising=False)
+    root = tmp_path / "project"
+    raw = root / "data" / "raw"
+    folder = raw / "policeuk-stop-search-wales-4forces-2019-2022"
+    files = {folder / p.name: p for p in sorted((DATA / "good").glob("*.csv"))}
+    april = DATA / "good" / "2021-04-south-wales-stop-and-search.csv"
+    files[raw / "policeuk-stop-search-metropolitan-2018" / "2018-01-metropolitan-stop-and-search.csv"] = april
+    files[raw / "policeuk-stop-search-city-of-london" / "2018-01-city-of-london-stop-and-search.csv"] = april
+    for target, source in files.items():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(source.read_bytes())
+    expected_rows = {t.name: _independent_row_count(t) for t in files}
+    parsed: list[str] = []
+    real_read_raw = pu._read_raw
+    monkeypatch.setattr(pu, "_read_raw", lambda path: parsed.append(path.name) or real_read_raw(path))
+
+    counts = store.load("stop_search_policeuk", root=root)
+    coverage = store.load("stop_search_policeuk_coverage", root=root)
+    records = store.load("stop_search_policeuk_records", root=root)
+    assert sorted(parsed) == sorted(expected_rows)  # each file parsed once, for all three datasets
+    assert list((root / ".eqlib-cache" / "stop_search_policeuk_records").glob("*.parquet"))
+    assert counts["count"].sum() == len(records) == sum(expected_rows.values())
+    per_file = records.groupby("source_file").size()
+    present = coverage[coverage["status"] == "present"].set_index("source_file")["count"]
+    assert present.to_dict() == {name: float(n) for name, n in per_file.items()}
+    assert present.to_dict() == {name: float(n) for name, n in expected_rows.items()}
+    old_keys = {d: sorted(p.name for p in (root / ".eqlib-cache" / d).glob("*.parquet"))
+                for d in ("stop_search_policeuk", "stop_search_policeuk_coverage")}
+
+    # one more record in one file: counts and coverage get new keys and see it
+    changed = folder / "2021-05-south-wales-stop-and-search.csv"
+    lines = changed.read_text(encoding="utf-8").splitlines()
+    changed.write_text("\n".join([*lines, lines[1]]) + "\n", encoding="utf-8")
+    counts2 = store.load("stop_search_policeuk", root=root)
+    coverage2 = store.load("stop_search_policeuk_coverage", root=root)
+    assert counts2["count"].sum() == sum(expected_rows.values()) + 1
+    assert coverage2.set_index("source_file").loc[changed.name, "count"] == len(lines)
+    for dataset, keys in old_keys.items():
+        new = sorted(p.name for p in (root / ".eqlib-cache" / dataset).glob("*.parquet"))
+        assert len(new) == 1 and new != keys

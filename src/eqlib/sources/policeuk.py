@@ -455,8 +455,35 @@ def count_records(records: pd.DataFrame, *, dataset: str = "stop_search_policeuk
     "vehicle-only searches flagged (vehicle_only) and excluded from rates by aggregate().",
 )
 def load_counts(raw_dir: Path) -> pd.DataFrame:
-    """Tidy counts per force and month from every police.uk file (see :func:`count_records`)."""
-    return count_records(load_records(raw_dir))
+    """Tidy counts per force and month from every police.uk file (see :func:`count_records`).
+
+    The records come from the cached ``stop_search_policeuk_records`` dataset when ``raw_dir`` is
+    a project's ``data/raw`` (see :func:`records_for`), so the 191 files are parsed once for all
+    three police.uk datasets.
+    """
+    return count_records(records_for(raw_dir))
+
+
+def records_for(raw_dir: Path) -> pd.DataFrame:
+    """The records of every police.uk file under ``raw_dir``, parsed once.
+
+    When ``raw_dir`` is a project's ``data/raw`` folder, this is
+    ``eqlib.store.load("stop_search_policeuk_records", root=<project>)``: the records' parquet
+    cache, built first if it is missing or stale. The counts and coverage datasets read the same
+    files (:data:`FILE_GLOBS`) with the same loader module, so their cache keys change whenever
+    the records' key does (a changed police.uk file or a changed line of this module). For any
+    other folder (test fixtures, ``load_uncached`` on a copy) the files are parsed directly.
+    """
+    raw_dir = Path(raw_dir)
+    root = raw_dir.parent.parent
+    from eqlib import paths
+
+    if raw_dir.name == "raw" and raw_dir.parent.name == "data" and \
+            paths.raw_dir(root).resolve() == raw_dir.resolve():
+        from eqlib import store
+
+        return store.load("stop_search_policeuk_records", root=root)
+    return load_records(raw_dir)
 
 
 # --------------------------------------------------------------------------------------------
@@ -475,9 +502,14 @@ def _month_range(first: str, last: str) -> list[periods.Period]:
 
 def coverage_from_files(files: list[Path], *, dataset: str = "stop_search_policeuk_coverage",
                         expected_spans: dict[str, tuple[str, str]] | None = None,
-                        known_missing: dict[tuple[str, str], str] | None = None) -> pd.DataFrame:
-    """One row per expected force-month: ``count`` = data rows in the file (counted with the
-    csv module), or NaN with symbol ``[x]`` and a ``status`` saying why where there is no file.
+                        known_missing: dict[tuple[str, str], str] | None = None,
+                        rows_per_file: dict[str, int] | None = None) -> pd.DataFrame:
+    """One row per expected force-month: ``count`` = data rows in the file, or NaN with symbol
+    ``[x]`` and a ``status`` saying why where there is no file.
+
+    ``rows_per_file`` gives the data rows of each file by file name (the records per
+    ``source_file``, as :func:`load_coverage` passes them); a file it does not name has none.
+    Without it, each file's rows are counted with the csv module.
 
     Expected months per force are :data:`EXPECTED_SPANS` (or, for a force not listed, the span
     from its first to its last file). A month inside the span with no file is ``missing``;
@@ -489,7 +521,8 @@ def coverage_from_files(files: list[Path], *, dataset: str = "stop_search_police
     by_slug: dict[str, list[str]] = {}
     for path in files:
         period, slug = parse_file_name(path)
-        present[(slug, period.label)] = (path, _data_row_count(path))
+        n = _data_row_count(path) if rows_per_file is None else int(rows_per_file.get(path.name, 0))
+        present[(slug, period.label)] = (path, n)
         by_slug.setdefault(slug, []).append(period.label)
     rows = []
     for slug, labels in sorted(by_slug.items()):
@@ -528,8 +561,24 @@ def _data_row_count(path: Path) -> int:
     files=FILE_GLOBS,
 )
 def load_coverage(raw_dir: Path) -> pd.DataFrame:
-    """Coverage of the police.uk files: one row per expected force and month."""
-    return coverage_from_files(month_files(raw_dir))
+    """Coverage of the police.uk files: one row per expected force and month.
+
+    The rows per file are the records per ``source_file`` (:func:`records_for`: the cached
+    records, parsed once); every record is counted in exactly one present month (checked).
+    """
+    files = month_files(raw_dir)
+    records = records_for(raw_dir)
+    per_file = records.groupby("source_file", sort=True).size()
+    names = {path.name for path in files}
+    stray = sorted(set(per_file.index) - names)
+    if stray:
+        raise AssertionError(f"records from files outside the coverage: {stray[:5]}")
+    coverage = coverage_from_files(files, rows_per_file={str(k): int(v) for k, v in per_file.items()})
+    counted = float(coverage["count"].sum())
+    log_rows("stop_search_policeuk_coverage", rows_in=len(records), rows_out=len(coverage),
+             records_in=float(len(records)), records_out=counted)
+    assert counted == len(records), "coverage does not reconcile with records"
+    return coverage
 
 
 def coverage_months(raw_dir: Path | None = None) -> pd.DataFrame:
