@@ -61,7 +61,7 @@ SECTION_MEASURES: dict[str, tuple[str, ...]] = {
         "hate_crime_by_strand",
     ),
     "02_leadership": (
-        "stop_search_s60_share", "arrest_rate", "arrest_disparity", "rri_stop_arrest",
+        "stop_search_s60_share", "arrest_rate", "arrest_disparity", "rri_stop_arrest", "arrest_benchmark",
     ),
     "03_services": (
         "stop_search_arrest_rate", "stop_search_no_further_action", "stop_search_outcome_linked",
@@ -486,13 +486,24 @@ def measure_status(ctx: Context, measure_id: str) -> MeasureStatus:
     return result
 
 
+#: the parts of eqlib that determine the figures (not how they are shown): a change to any re-computes them
+_FIGURE_SOURCES = ("analysis.py", "measures.py", "store.py", "areas.py", "ethnicity.py", "periods.py",
+                   "schemas.py", "errors.py", "metrics", "sources")
+
+
 def _inputs_key(root: Path) -> str:
-    """What every area's figures depend on: eqlib's source and the raw data files (path, size, mtime)."""
+    """What every area's figures depend on: eqlib's version, the source of the modules that compute them
+    (:data:`_FIGURE_SOURCES`) and the raw data files (path, size, modification time)."""
     import hashlib
 
-    from eqlib import batch
-
-    h = hashlib.sha256(batch._package_digest().encode())
+    package = Path(__file__).resolve().parent
+    h = hashlib.sha256(__version__.encode())
+    for name in _FIGURE_SOURCES:
+        target = package / name
+        for path in sorted(target.rglob("*.py") if target.is_dir() else [target]):
+            if path.is_file():
+                h.update(str(path.relative_to(package)).encode())
+                h.update(path.read_bytes())
     raw = paths.raw_dir(root)
     for path in sorted(raw.rglob("*")):
         if path.is_file():
@@ -1028,46 +1039,45 @@ def parameters_summary(ctx: Context) -> list[Block]:
     return [Markdown(text)]
 
 
-def _manifest_entries(ctx: Context) -> list[dict[str, Any]]:
+def _manifest(ctx: Context) -> dict[str, Any]:
     import yaml
 
     path = ctx.data_dir / "manifest.yml"
     if not path.is_file():
-        return []
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    entries = data.get("files") or data.get("sources") or []
-    out = []
-    if isinstance(entries, dict):
-        entries = [{"path": k, **(v or {})} for k, v in entries.items()]
-    for entry in entries:
-        if isinstance(entry, dict):
-            out.append(entry)
-    return out
+        return {}
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
 
 
 def data_sources(ctx: Context) -> list[Block]:
-    """Every source the report uses: publisher, title, period, licence and checksum (from the manifest)."""
-    entries = _manifest_entries(ctx)
-    if not entries:
+    """Every source the report uses (publisher, title, period, licence) and every data file's checksum."""
+    manifest = _manifest(ctx)
+    sources = manifest.get("sources") or {}
+    if not sources:
         return [Markdown("The data manifest (`data/manifest.yml`) is missing, so sources and checksums cannot be "
                          "listed; run `eqlib data check`.")]
-    rows = []
-    for e in entries:
-        rows.append({
-            "File": str(e.get("path") or e.get("file") or ""),
-            "Publisher": str(e.get("publisher", "")),
-            "Title": str(e.get("title", "")),
-            "Period": str(e.get("period", "")),
-            "Licence": str(e.get("licence", e.get("license", ""))),
-            "sha256 (first 12)": str(e.get("sha256", ""))[:12],
-        })
-    frame = pd.DataFrame(rows).sort_values("File").reset_index(drop=True)
-    attributions = sorted({str(e.get("attribution")) for e in entries if e.get("attribution")})
-    text = (f"The report uses {len(frame)} data files, each recorded in `data/manifest.yml` with its checksum. ")
-    if attributions:
-        text += " ".join(attributions)
-    return [Markdown(text), Table(frame, "Data files used, with publisher, period, licence and checksum",
-                                  "data-files")]
+    rows, files = [], []
+    n_files = 0
+    for name, entry in sorted(sources.items()):
+        entry = entry or {}
+        rows.append({"Source": name, "Publisher": str(entry.get("publisher", "")),
+                     "Title": str(entry.get("title", "")), "Period": str(entry.get("period", "")),
+                     "Licence": str(entry.get("licence", ""))})
+        data_files = [f for f in entry.get("files") or [] if isinstance(f, dict) and f.get("kind", "data") == "data"]
+        n_files += len(data_files)
+        if len(data_files) <= 5:
+            files.extend({"File": str(f.get("path", "")), "sha256 (first 16 characters)": str(f.get("sha256", ""))[:16]}
+                         for f in data_files)
+        else:
+            files.append({"File": f"{name}/ ({len(data_files)} files)",
+                          "sha256 (first 16 characters)": "one per file in data/manifest.yml"})
+    attributions = sorted({str(v) for v in (manifest.get("attribution") or {}).values()})
+    text = (f"The report draws on {len(rows)} sources ({n_files} data files), each file recorded in "
+            "`data/manifest.yml` with its SHA-256 checksum (`eqlib data check` verifies them). "
+            + " ".join(attributions))
+    return [Markdown(text),
+            Table(pd.DataFrame(rows), "Data sources: publisher, title, period and licence", "data-sources"),
+            Table(pd.DataFrame(files), "Data files and their checksums (full values in data/manifest.yml)",
+                  "data-files")]
 
 
 def methods(ctx: Context) -> list[Block]:
