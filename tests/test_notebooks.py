@@ -177,3 +177,34 @@ def test_small_numbers_are_suppressed_and_the_threshold_parameter_is_honoured() 
     assert suppressed["Count"] == "[c]" and suppressed["Per cent"] == "[c]"
     shown = s60_black(0)
     assert shown["Count"] == f"{count:,.0f}"
+
+
+def test_an_analysts_local_files_fill_the_evidence_gaps(tmp_path: Path) -> None:
+    """With ``local_data_dir`` in the params file, the workforce and services measures are shown."""
+    from eqlib import sections
+
+    local = tmp_path / "local"
+    local.mkdir()
+    for src in (ROOT / "tests" / "data" / "local" / "south-wales-2021-22").glob("*.csv"):
+        # the test files are marked EXAMPLE, which eqlib refuses in a report; make them "own" figures
+        (local / src.name).write_text(src.read_text(encoding="utf-8").replace(
+            "EXAMPLE synthetic test figure (invented; not real data)", "synthetic"), encoding="utf-8")
+    params = tmp_path / "south-wales-2021-22.yml"
+    params.write_text((ROOT / "params" / "south-wales-2021-22.yml").read_text(encoding="utf-8").replace(
+        "local_data_dir: null", f"local_data_dir: {local}"), encoding="utf-8")
+    (tmp_path / "defaults.yml").write_text((ROOT / "params" / "defaults.yml").read_text(encoding="utf-8"),
+                                          encoding="utf-8")
+    without = sections.context("south-wales", "2021-22")
+    with_local = sections.context("south-wales", "2021-22", params_file=params)
+    for measure in ("workforce_representation", "complaints_by_characteristic", "custody_by_ethnicity"):
+        assert not sections.measure_status(without, measure).available
+        status = sections.measure_status(with_local, measure)
+        assert status.available and (status.label == "2021/22" or status.label.startswith("as at")), status.label
+        assert status.source.startswith("Local data supplied by the OPCC")
+    text = sections.render_text(sections.measure_blocks(with_local, ["workforce_representation"]))
+    assert "times their share of the population" in text
+    assert "A ratio of 1 means a share of the workforce equal to the group's share of the population" in text
+    gaps_before = sections.render_text(sections.evidence_gaps(without, "04_workforce"))
+    gaps_after = sections.render_text(sections.evidence_gaps(with_local, "04_workforce"))
+    assert "Force workforce by ethnicity against the local population" in gaps_before
+    assert "Force workforce by ethnicity against the local population" not in gaps_after

@@ -286,6 +286,7 @@ def ratio_chart(
     *,
     measure: str = "disparity ratio to White",
     reference_group: str = "White",
+    reference_text: str | None = None,
     **kwargs: Any,
 ) -> tuple[Figure, str]:
     """Disparity ratios with intervals on a log scale, a dashed line at 1 (parity with the reference).
@@ -294,7 +295,8 @@ def ratio_chart(
     """
     fig, alt = interval_chart(frame, measure=measure, unit="", reference_line=1.0, log_scale=True,
                               **kwargs)
-    alt += f" A ratio of 1 means the same rate as {reference_group} people; the x axis is logarithmic."
+    meaning = reference_text or f"the same rate as {reference_group} people"
+    alt += f" A ratio of 1 means {meaning}; the x axis is logarithmic."
     return fig, alt
 
 

@@ -571,56 +571,29 @@ def _why_none(ctx: Context, selections: Sequence[Selection]) -> str:
     return "; ".join(reasons) if reasons else "no dataset provides it"
 
 
-def _local_frames(ctx: Context) -> dict[str, pd.DataFrame]:
-    """The analyst's own files for the area (``local_data_dir`` in the params file), by template."""
+def _local_selections(ctx: Context) -> dict[str, Any]:
+    """The measures from the analyst's own files (``local_data_dir`` in the params file), computed by
+    :func:`eqlib.local_measures.compute_local`: selected for the year and suppressed."""
     if "_local" in ctx._frames:
         return ctx._frames["_local"]
     folder = getattr(framework_params(ctx), "local_data_dir", None)
-    frames: dict[str, pd.DataFrame] = {}
+    selections: dict[str, Any] = {}
     if folder is not None:
-        from eqlib.sources.local import load_local_dir
+        from eqlib.local_measures import compute_local
 
-        frames = load_local_dir(folder, ctx.area.code, ctx.period)
-    ctx._frames["_local"] = frames
-    return frames
+        with _capture_data_notes(ctx):
+            selections = compute_local(ctx.area.code, ctx.year, folder, threshold=ctx.threshold, root=ctx.root)
+    ctx._frames["_local"] = selections
+    return selections
 
 
 def _local_measure(ctx: Context, measure_id: str, title: str) -> MeasureStatus | None:
-    template = LOCAL_TEMPLATES[measure_id]
-    frame = _local_frames(ctx).get(template)
-    if frame is None or frame.empty:
+    sel = _local_selections(ctx).get(measure_id)
+    if sel is None or sel.status == "none" or sel.frame.empty:
         return None
-    if measure_id == "opcc_workforce_representation" and "organisation" in frame.columns:
-        frame = frame[frame["organisation"].astype(str).str.lower().str.contains("opcc|commissioner")]
-    elif measure_id == "workforce_representation" and "organisation" in frame.columns:
-        frame = frame[~frame["organisation"].astype(str).str.lower().str.contains("opcc|commissioner")]
-    if frame.empty:
-        return None
-    sel = _select_period(ctx, f"local:{template}", frame, ctx.area.code)
-    if not sel.available or sel.frame is None:
-        return None
-    from eqlib import analysis
-    from eqlib.metrics._frame import FIGURE_COLUMNS
+    from eqlib.local_measures import source_text
 
-    rows = sel.frame
-    label_parts = [c for c in ("characteristic", "measure", "rank", "worker_type", "service", "tactic")
-                   if c in rows.columns and rows[c].nunique() > 1]
-    group = rows["group"].astype(str)
-    for c in label_parts:
-        group = rows[c].astype(str) + ": " + group
-    figure = pd.DataFrame({
-        "area_code": rows["area_code"], "area_name": rows["area_name"], "period": rows["period"],
-        "measure": measure_id, "group": group, "reference_group": "", "count": rows["count"].astype(float),
-        "denominator": rows["denominator"].astype(float) if "denominator" in rows.columns else float("nan"),
-        "value": rows["count"].astype(float), "ci_low": float("nan"), "ci_high": float("nan"),
-        "p_value": float("nan"), "method": "count from the analyst's local file",
-        "symbol": rows["symbol"].fillna("") if "symbol" in rows.columns else "",
-        "caveats": [()] * len(rows),
-    })[list(FIGURE_COLUMNS)]
-    published = analysis.suppress(figure.reset_index(drop=True), threshold=ctx.threshold)
-    status = "current" if sel.status == "current" else "latest"
-    return MeasureStatus(measure_id, title, status, sel.label, published,
-                         f"the analyst's own {template.replace('_', ' ')} file")
+    return MeasureStatus(measure_id, title, sel.status, sel.label, sel.frame, source_text(measure_id))
 
 
 # --------------------------------------------------------------------------- prose helpers
@@ -851,6 +824,11 @@ COMPANIONS: dict[str, tuple[str, str]] = {
 }
 
 
+def _reference_of(frame: pd.DataFrame) -> str:
+    refs = [r for r in frame.get("reference_group", pd.Series(dtype=object)).dropna().astype(str).unique() if r]
+    return refs[0] if len(refs) == 1 else "White"
+
+
 def _sentence(row: dict[str, Any]) -> str:
     """:func:`eqlib.narrative.sentence` for a figure; a ratio of zero (no events in the group) is said plainly,
     since "X times as likely" has no meaning there."""
@@ -940,7 +918,11 @@ def show_measure(ctx: Context, st: MeasureStatus) -> list[Block]:
     if plot is not None and len(plot) and plot["value"].notna().any() and plot["group"].is_unique:
         measure_words = _lower_first(st.title)
         if unit == "ratio":
-            fig, alt = fg.ratio_chart(plot, measure=measure_words, area_name=ctx.name, period_label=period)
+            representation = "representation" in st.measure
+            fig, alt = fg.ratio_chart(
+                plot, measure=measure_words, area_name=ctx.name, period_label=period,
+                reference_text="a share of the workforce equal to the group's share of the population"
+                if representation else f"the same rate as {_reference_of(plot)} people")
         elif unit in ("per 1,000", "%"):
             fig, alt = fg.interval_chart(plot, measure=measure_words, unit=unit, area_name=ctx.name,
                                          period_label=period)
