@@ -115,34 +115,68 @@ def finalise(frame: pd.DataFrame, *, extra: Sequence[str] = ()) -> pd.DataFrame:
     AssertionError
         If a metric produced ``inf``, or ``NaN`` without a symbol and caveat (a bug, not bad data).
     """
-    out = frame.copy()
+    out = frame.copy(deep=False)  # copy-on-write: nothing below changes ``frame``
     for column in FIGURE_COLUMNS:
         if column not in out.columns:
             out[column] = np.nan if column in _FLOAT_COLUMNS else ""
     for column in _FLOAT_COLUMNS:
-        out[column] = pd.to_numeric(out[column], errors="coerce").astype(float)
+        if out[column].dtype != np.float64:
+            out[column] = pd.to_numeric(out[column], errors="coerce").astype(float)
     for column in ("area_code", "area_name", "period", "measure", "group", "reference_group", "method",
                    "symbol"):
-        out[column] = out[column].fillna("").astype(str).astype(object)
-    out["caveats"] = [tuple(c) if isinstance(c, (tuple, list)) else (() if not c else (str(c),))
+        out[column] = _as_text(out[column])
+    out["caveats"] = [c if type(c) is tuple else  # noqa: E721 - exact type: a subclass is converted
+                      tuple(c) if isinstance(c, (tuple, list)) else (() if not c else (str(c),))
                       for c in out["caveats"]]
-    values = out[["value", "ci_low", "ci_high"]].to_numpy(dtype=float)
+    values = np.column_stack([out[c].to_numpy(dtype=float) for c in ("value", "ci_low", "ci_high")])
     if np.isinf(values).any():
         raise AssertionError("a metric produced inf; it must give a symbol and a reason instead")
-    unexplained = np.isnan(values).any(axis=1) & (out["symbol"] == "").to_numpy()
+    nan_rows = np.isnan(values).any(axis=1)
+    unexplained = nan_rows & (out["symbol"].to_numpy(dtype=object) == "")
     if unexplained.any():
         raise AssertionError(
             "a metric produced NaN without a GSS symbol:\n" + out.loc[unexplained].head().to_string())
-    no_reason = np.isnan(values).any(axis=1) & np.array([len(c) == 0 for c in out["caveats"]], dtype=bool)
+    no_reason = np.zeros(len(out), dtype=bool)
+    caveat_list = out["caveats"].tolist()
+    for i in np.flatnonzero(nan_rows):
+        no_reason[i] = len(caveat_list[i]) == 0
     if no_reason.any():
         raise AssertionError(
             "a metric produced NaN without a caveat giving the reason:\n" + out.loc[no_reason].head().to_string())
     columns = list(FIGURE_COLUMNS) + [c for c in extra if c in out.columns]
     out = out[columns]
     sort = [c for c in ("area_code", "period", "measure", "stage") if c in out.columns]
-    out["_group_order"] = out["group"].map(_GROUP_ORDER).fillna(len(_GROUP_ORDER)).astype(int)
-    out = out.sort_values([*sort, "_group_order", "group"], kind="stable").drop(columns="_group_order")
-    return out.reset_index(drop=True)
+    order = _stable_order(out, sort)
+    return out.take(order).reset_index(drop=True)
+
+
+def _as_text(column: pd.Series) -> pd.Series:
+    """``column.fillna("").astype(str).astype(object)``, without the two conversions when every
+    value is already a ``str``."""
+    values = column.to_numpy(dtype=object, copy=True)
+    missing = pd.isna(values)
+    if missing.any():
+        values[missing] = ""
+    if all(type(v) is str for v in values):  # noqa: E721 - exact type: str subclasses are converted
+        return pd.Series(values, index=column.index, dtype=object)
+    return column.fillna("").astype(str).astype(object)
+
+
+def _stable_order(out: pd.DataFrame, sort: list[str]) -> np.ndarray:
+    """Row order of ``out.sort_values([*sort, group order, "group"], kind="stable")`` (the sort
+    columns hold strings), by ``np.lexsort`` on sorted codes."""
+    keys = []
+    for column in sort:
+        values = out[column]
+        if values.isna().any() or not all(type(v) is str for v in values.to_numpy(dtype=object)):  # noqa: E721
+            frame = out[sort + ["group"]].assign(
+                _group_order=out["group"].map(_GROUP_ORDER).fillna(len(_GROUP_ORDER)).astype(int))
+            return frame.sort_values([*sort, "_group_order", "group"], kind="stable").index.to_numpy()
+        keys.append(pd.factorize(values, sort=True)[0])
+    group_codes, group_names = pd.factorize(out["group"], sort=True)
+    rank = np.array([_GROUP_ORDER.get(g, len(_GROUP_ORDER)) for g in group_names], dtype=np.int64)
+    keys += [rank[group_codes] if len(group_names) else group_codes, group_codes]
+    return np.lexsort(keys[::-1]) if len(out) else np.arange(0)
 
 
 #: conventional order of groups in outputs (the order of GOV.UK Ethnicity facts and figures tables)

@@ -18,7 +18,7 @@ import pandas as pd
 
 from eqlib.errors import DataError
 from eqlib.ethnicity import BROAD_GROUPS, ETHNIC_MINORITY, POPULATION_GROUPS
-from eqlib.metrics._frame import check_non_negative, require_columns, with_area_names
+from eqlib.metrics._frame import area_name_of, check_non_negative, require_columns
 
 log = logging.getLogger(__name__)
 
@@ -45,75 +45,153 @@ def prepare_counts(counts: pd.DataFrame, *, name: str = "counts", value: str = "
     """
     require_columns(counts, ("area_code", "period", "group", value), name=name)
     check_non_negative(counts, value, name=name)
-    frame = counts.copy()
-    frame[value] = pd.to_numeric(frame[value]).astype(float)
-    frame["period"] = frame["period"].astype(str)
-    frame["area_code"] = frame["area_code"].astype(str)
-    frame["group"] = frame["group"].astype(str)
+    # columns as arrays (the frame itself is not copied)
+    raw = pd.to_numeric(counts[value]).astype(float).to_numpy()
+    area_code = counts["area_code"].astype(str)
+    period = counts["period"].astype(str)
+    group = counts["group"].astype(str)
+    keep = None
     if groups is not None:
-        unknown = ~frame["group"].isin(groups)
+        unknown = ~group.isin(groups)
         if unknown.any():
             row = int(np.flatnonzero(unknown.to_numpy())[0])
             raise DataError(f"{name}: unknown group", row=row + 1, column="group",
-                            value=frame["group"].iloc[row], expected=f"one of {list(groups)}")
-        totals = frame["group"].isin(TOTAL_LABELS)
+                            value=group.iloc[row], expected=f"one of {list(groups)}")
+        totals = group.isin(TOTAL_LABELS).to_numpy()
         if totals.any():
             log.info("%s: %d total rows set aside (totals are recomputed from the groups)", name, totals.sum())
-            frame = frame.loc[~totals]
-    if "symbol" not in frame.columns:
-        frame["symbol"] = ""
-    frame["symbol"] = frame["symbol"].fillna("").astype(str)
-    bad = frame[value].isna() & (frame["symbol"] == "")
+            keep = ~totals
+    symbols = (counts["symbol"].fillna("").astype(str).to_numpy(dtype=object) if "symbol" in counts.columns
+               else np.full(len(counts), "", dtype=object))
+    names_in = counts["area_name"].to_numpy(dtype=object) if "area_name" in counts.columns else None
+    flag_in = {c: (counts[c].fillna(False).astype(bool).to_numpy() if c in counts.columns
+                   else np.zeros(len(counts), dtype=bool)) for c in ("derived", "partial")}
+    if "dataset" in counts.columns:
+        dataset_code, dataset_names = pd.factorize(counts["dataset"].astype(str))
+        is_policeuk = np.array([str(d).startswith("stop_search_policeuk") for d in dataset_names], dtype=bool)
+        flag_in["police_uk"] = is_policeuk[dataset_code] if len(dataset_names) else np.zeros(len(counts), bool)
+    else:
+        flag_in["police_uk"] = np.zeros(len(counts), dtype=bool)
+    if keep is not None:
+        raw, symbols = raw[keep], symbols[keep]
+        area_code, period, group = area_code[keep], period[keep], group[keep]
+        names_in = names_in[keep] if names_in is not None else None
+        flag_in = {c: v[keep] for c, v in flag_in.items()}
+    bad = np.isnan(raw) & (symbols == "")
     if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0])
+        row = int(np.flatnonzero(bad)[0])
         raise DataError(f"{name}: missing {value} without a GSS symbol giving the reason", row=row + 1,
                         column=value, expected="a number, or a symbol [c] [x] [z] [u]")
-    frame = with_area_names(frame)
-    for column in ("derived", "partial"):
-        if column not in frame.columns:
-            frame[column] = False
-        frame[column] = frame[column].fillna(False).astype(bool)
-    if "dataset" in frame.columns:
-        frame["police_uk"] = frame["dataset"].astype(str).str.startswith("stop_search_policeuk")
+
+    # Aggregate to area x period x group on integer keys (the same groups, order and sums as
+    # ``frame.groupby(keys, sort=True)``; see :func:`_group_sum`).
+    a_code, areas = pd.factorize(area_code, sort=True)
+    p_code, periods = pd.factorize(period, sort=True)
+    g_code, groups_found = pd.factorize(group, sort=True)
+    n_p, n_g = len(periods), len(groups_found)
+    key = (a_code.astype(np.int64) * n_p + p_code) * n_g + g_code
+    cells, first, cell_of = np.unique(key, return_index=True, return_inverse=True)
+    cell_of = cell_of.reshape(-1)
+    n_cells = len(cells)
+    count = _group_sum(raw, cell_of, n_cells)
+    missing = np.bincount(cell_of, weights=np.isnan(raw), minlength=n_cells) > 0
+    count[missing] = np.nan
+    symbol = np.full(n_cells, "", dtype=object)
+    if missing.any():
+        for row in np.flatnonzero(np.isnan(raw)):
+            cell = cell_of[row]
+            symbol[cell] = max(symbol[cell], symbols[row])
+        symbol[missing & (symbol == "")] = "[x]"
+    cell_area, cell_period, cell_group = cells // (n_p * n_g), (cells // n_g) % n_p, cells % n_g
+    # the area name of each cell: its first row's, or the name of the area code (with_area_names)
+    area_names = np.array([area_name_of(c) for c in areas], dtype=object)
+    if names_in is None:
+        names = area_names[cell_area]
     else:
-        frame["police_uk"] = False
+        names = names_in[first]
+        absent = pd.isna(names) | (names.astype(str) == "")
+        names[absent] = area_names[cell_area[absent]]
 
-    keys = ["area_code", "period", "group"]
-    grouped = frame.groupby(keys, sort=True, observed=True)
-    out = grouped.agg(area_name=("area_name", "first"), count=(value, "sum")).reset_index()
-    out["symbol"] = ""
-    if frame[value].isna().any():
-        symbols = frame.loc[frame[value].isna()].groupby(keys, sort=True)["symbol"].max()
-        out = out.merge(symbols.rename("_symbol").reset_index(), on=keys, how="left")
-        out["symbol"] = out["_symbol"].fillna("")
-        out = out.drop(columns="_symbol")
-    any_missing = frame[value].isna().groupby([frame[k] for k in keys], sort=True).any().to_numpy()
-    out.loc[any_missing, "count"] = np.nan
-    out.loc[out["count"].notna(), "symbol"] = ""
-    out.loc[out["count"].isna() & (out["symbol"] == ""), "symbol"] = "[x]"
-    out["missing_reason"] = np.where(out["count"].isna(), "missing_count", "")
+    # complete the grid: every group the area reports (in order of first appearance), in every
+    # period it reports; a group absent in a period is missing ([x], group_missing_in_period)
+    pair = cell_area * n_g + cell_group
+    pairs, pair_first = np.unique(pair, return_index=True)
+    order = np.lexsort((pair_first, pairs // n_g))  # by area, then first appearance
+    pair_area, pair_group = (pairs // n_g)[order], (pairs % n_g)[order]
+    area_start = np.searchsorted(pair_area, np.arange(len(areas)))
+    area_size = np.bincount(pair_area, minlength=len(areas))
+    ap = cell_area * n_p + cell_period
+    ap_cells, ap_first = np.unique(ap, return_index=True)
+    sizes = area_size[ap_cells // n_p]
+    grid_ap = np.repeat(ap_cells, sizes)
+    offsets = np.arange(len(grid_ap)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    grid_group = pair_group[np.repeat(area_start[ap_cells // n_p], sizes) + offsets]
+    grid_key = grid_ap * n_g + grid_group
+    position = np.searchsorted(cells, grid_key)
+    found = (position < n_cells) & (cells[np.minimum(position, max(n_cells - 1, 0))] == grid_key) \
+        if n_cells else np.zeros(len(grid_key), dtype=bool)
+    position = np.where(found, position, 0)
+    grid_count = np.where(found, count[position] if n_cells else np.nan, np.nan)
+    grid_symbol = np.where(found, symbol[position] if n_cells else "", "[x]").astype(object)
+    reason = np.where(np.isnan(grid_count), "missing_count", "").astype(object)
+    reason[~found] = "group_missing_in_period"
+    if (~found).any():
+        log.info("%s: %d group-period rows missing in the input; marked [x]", name, int((~found).sum()))
+    ap_index = np.searchsorted(ap_cells, grid_ap)
+    out = pd.DataFrame({
+        "area_code": areas.array.take(grid_ap // n_p),
+        "period": periods.array.take(grid_ap % n_p),
+        "area_name": names[ap_first][ap_index],
+        "group": groups_found.array.take(grid_group),
+        "count": grid_count,
+        "symbol": grid_symbol,
+        "missing_reason": reason,
+    })
 
-    # complete the grid: every group the area reports, in every period it reports
-    present = out[["area_code", "group"]].drop_duplicates()
-    periods = out[["area_code", "period", "area_name"]].drop_duplicates(["area_code", "period"])
-    grid = periods.merge(present, on="area_code")
-    out = grid.merge(out.drop(columns="area_name"), on=["area_code", "period", "group"], how="left")
-    gap = out["count"].isna() & out["symbol"].isna()
-    if gap.any():
-        log.info("%s: %d group-period rows missing in the input; marked [x]", name, int(gap.sum()))
-    out.loc[gap, "symbol"] = "[x]"
-    out.loc[gap, "missing_reason"] = "group_missing_in_period"
+    # flags per area and period (every area-period has at least one grid row)
+    n_ap = len(ap_cells)
+    row_ap = np.searchsorted(ap_cells, a_code.astype(np.int64) * n_p + p_code)
+    flag_values = {c: np.bincount(row_ap, weights=flag_in[c], minlength=n_ap) > 0
+                   for c in ("derived", "partial", "police_uk")}
+    total = _group_sum(grid_count, ap_index, n_ap, min_count=1)
+    ns_code = np.flatnonzero(groups_found == NOT_STATED)
+    ns = np.full(n_ap, np.nan)
+    if ns_code.size:
+        is_ns = grid_group == ns_code[0]
+        ns[ap_index[is_ns]] = grid_count[is_ns]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(total > 0, np.nan_to_num(ns, nan=0.0) / total, 0.0)
+    flags = pd.DataFrame({
+        "area_code": areas.array.take(ap_cells // n_p),
+        "period": periods.array.take(ap_cells % n_p),
+        **flag_values,
+        "not_stated_share": share,
+    })
+    if not len(raw):  # no rows to infer the string columns' dtype from
+        out = out.astype({c: "str" for c in ("area_code", "period", "area_name", "group", "symbol",
+                                             "missing_reason")})
+        flags = flags.astype({"area_code": "str", "period": "str"})
+    return out, flags
 
-    by_period = frame.groupby(["area_code", "period"], sort=True)
-    flags = by_period.agg(derived=("derived", "any"), partial=("partial", "any"),
-                          police_uk=("police_uk", "any")).reset_index()
-    totals = out.groupby(["area_code", "period"])["count"].sum(min_count=1).rename("total")
-    stated_ns = out.loc[out["group"] == NOT_STATED].set_index(["area_code", "period"])["count"].rename("ns")
-    shares = pd.concat([totals, stated_ns], axis=1).reset_index()
-    shares["not_stated_share"] = np.where(shares["total"] > 0, shares["ns"].fillna(0) / shares["total"], 0.0)
-    flags = flags.merge(shares[["area_code", "period", "not_stated_share"]], on=["area_code", "period"],
-                        how="left")
-    return out.reset_index(drop=True), flags
+
+def _group_sum(values: np.ndarray, codes: np.ndarray, n_groups: int, *, min_count: int = 0) -> np.ndarray:
+    """Sum of ``values`` by integer ``codes`` (NaN skipped), exactly as pandas' groupby ``sum``.
+
+    When every value is a whole number and the total is below 2**53 every partial sum is exact,
+    so a plain ``np.bincount`` gives pandas' (compensated) sum bit for bit; otherwise the sum is
+    pandas' own ``Series.groupby(codes).sum()`` over the rows in the same order.
+    """
+    values = np.asarray(values, dtype=float)
+    present = ~np.isnan(values)
+    clean = np.where(present, values, 0.0)
+    if np.all(clean == np.rint(clean)) and np.abs(clean).sum() < 2.0 ** 53:
+        out = np.bincount(codes, weights=clean, minlength=n_groups).astype(float)
+    else:
+        out = (pd.Series(values).groupby(codes, sort=True).sum()
+               .reindex(range(n_groups), fill_value=0.0).to_numpy(dtype=float, copy=True))
+    if min_count:
+        out[np.bincount(codes, weights=present, minlength=n_groups) < min_count] = np.nan
+    return out
 
 
 def population_frame(loaded: pd.DataFrame, *, name: str = "population") -> pd.DataFrame:
@@ -183,31 +261,74 @@ def add_aggregates(frame: pd.DataFrame, *, minority: bool, all_groups: bool,
     """
     parts = [frame]
     keys = ["area_code", "area_name", "period"]
+    group = frame["group"].to_numpy(dtype=object)
     if minority:
         members = [g for g in components if g != "White"]
-        sub = frame.loc[frame["group"].isin(members)]
+        sub = frame.loc[np.isin(group, members)]
         parts.append(_aggregate(sub, keys, ETHNIC_MINORITY))
     if all_groups:
-        sub = frame.loc[frame["group"].isin((*components, NOT_STATED))]
+        sub = frame.loc[np.isin(group, (*components, NOT_STATED))]
         agg = _aggregate(sub, keys, "All")
-        pops = frame.loc[frame["group"].isin(components)].groupby(["area_code", "period"])["population"]
-        agg = agg.drop(columns="population").merge(
-            pops.sum(min_count=1).rename("population").reset_index(), on=["area_code", "period"], how="left")
+        components_only = frame.loc[np.isin(group, components)]
+        codes, first, n = _key_codes(components_only, ["area_code", "period"])
+        pops = _group_sum(components_only["population"].to_numpy(dtype=float), codes, n, min_count=1)
+        pop_of = dict(zip(zip(components_only["area_code"].to_numpy(dtype=object)[first],
+                              components_only["period"].to_numpy(dtype=object)[first], strict=True),
+                          pops.tolist(), strict=True))
+        agg = agg.drop(columns="population")
+        agg["population"] = np.array(
+            [pop_of.get(k, np.nan) for k in zip(agg["area_code"], agg["period"], strict=True)], dtype=float)
         parts.append(agg)
     return pd.concat(parts, ignore_index=True)
+
+
+def _key_codes(frame: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, np.ndarray, int]:
+    """Integer codes of the distinct ``keys`` of ``frame`` in order of first appearance (as
+    ``groupby(keys, sort=False)``), the row of each key's first appearance and the number of keys.
+    Rows with a missing key get code -1 (groupby leaves them out)."""
+    combined = np.zeros(len(frame), dtype=np.int64)
+    null = np.zeros(len(frame), dtype=bool)
+    for key in keys:
+        codes, uniques = pd.factorize(frame[key], sort=False)
+        null |= codes < 0
+        combined = combined * (len(uniques) + 1) + codes
+    cells, first, inverse = np.unique(np.where(null, -1, combined), return_index=True, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    valid = np.ones(len(cells), dtype=bool)
+    if null.any():  # -1 (a row with a missing key) sorts first: not a key
+        valid[0] = False
+    order = np.flatnonzero(valid)[np.argsort(first[valid], kind="stable")]
+    rank = np.full(len(cells), -1, dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank[inverse], first[order], len(order)
 
 
 def _aggregate(sub: pd.DataFrame, keys: list[str], label: str) -> pd.DataFrame:
     if sub.empty:
         return sub.iloc[0:0]
     columns = ["count"] + (["population"] if "population" in sub.columns else [])
-    grouped = sub.groupby(keys, sort=False)
-    agg = grouped[columns].sum().reset_index()
-    missing = sub[columns].isna().groupby([sub[k] for k in keys], sort=False).any().reset_index(drop=True)
+    codes, first, n = _key_codes(sub, keys)
+    use = codes >= 0
+    agg = pd.DataFrame({k: sub[k].iloc[first].reset_index(drop=True) for k in keys})
     for column in columns:
-        agg.loc[missing[column].to_numpy(), column] = np.nan
+        values = sub[column].to_numpy(dtype=float)[use]
+        total = _group_sum(values, codes[use], n)
+        total[np.bincount(codes[use], weights=np.isnan(values), minlength=n) > 0] = np.nan
+        agg[column] = total
     if "census" in sub.columns:
-        agg = agg.merge(grouped["census"].first().reset_index(), on=keys, how="left")
+        census = sub["census"]
+        known = census.notna().to_numpy() & use
+        rows = np.flatnonzero(known)
+        first_known = np.full(n, -1, dtype=np.int64)
+        # the first row of each key with a census (rows are in order, so the last write per key
+        # from the reversed rows is the first)
+        first_known[codes[rows][::-1]] = rows[::-1]
+        if (first_known >= 0).all():
+            agg["census"] = census.iloc[first_known].reset_index(drop=True)
+        else:
+            values = census.to_numpy(dtype=float)[np.maximum(first_known, 0)]
+            values[first_known < 0] = np.nan
+            agg["census"] = values
     agg["group"] = label
     agg["symbol"] = np.where(agg["count"].isna(), "[x]", "")
     agg["missing_reason"] = np.where(agg["count"].isna(), "missing_count", "")

@@ -77,7 +77,7 @@ def add(frame: pd.DataFrame, mask: pd.Series | np.ndarray | bool, code: str) -> 
     Returns a new frame; ``frame`` is not changed.
     """
     text(code)  # validates the code
-    out = frame.copy()
+    out = frame.copy(deep=False)  # copy-on-write: changes to ``out`` never reach ``frame``
     if "caveats" not in out.columns:
         out["caveats"] = [() for _ in range(len(out))]
     if isinstance(mask, bool):
@@ -85,11 +85,13 @@ def add(frame: pd.DataFrame, mask: pd.Series | np.ndarray | bool, code: str) -> 
     flags = np.asarray(mask, dtype=bool)
     if not flags.any():
         return out
-    current = list(out["caveats"])
-    out["caveats"] = [
-        (tuple(c) + (code,) if code not in tuple(c) else tuple(c)) if f else tuple(c)
-        for c, f in zip(current, flags, strict=True)
-    ]
+    if len(flags) != len(out):
+        raise ValueError(f"caveats.add: mask of length {len(flags)} for {len(out)} rows")
+    current = [c if type(c) is tuple else tuple(c) for c in out["caveats"]]  # noqa: E721
+    for i in np.flatnonzero(flags).tolist():
+        if code not in current[i]:
+            current[i] = current[i] + (code,)
+    out["caveats"] = current
     return out
 
 
@@ -121,7 +123,7 @@ def standard(
     out = figure
     counts = pd.to_numeric(out["count"], errors="coerce")
     out = add(out, (counts < small_count).to_numpy(), "small_count")
-    out = add(out, map_codes(out["area_code"], is_small_population).to_numpy(dtype=bool), "small_population")
+    out = add(out, _small_population(out["area_code"]), "small_population")
     measure_ids = out["measure"].astype(str) if measure is None else pd.Series([measure] * len(out))
     force = measure_ids.str.startswith("use_of_force").to_numpy()
     out = add(out, force, "perceived_ethnicity")
@@ -129,15 +131,34 @@ def standard(
     if census_year is not None and census_year < 2021:
         out = add(out, _period_starts(out["period"]) >= pd.Timestamp("2021-04-01"), "old_census_denominator")
     if flags is not None and len(flags):
-        keyed = out[["area_code", "period"]].merge(flags, on=["area_code", "period"], how="left")
+        # each figure's row of ``flags`` (by area_code and period; -1 where it has none)
+        row_of = {key: i for i, key in enumerate(zip(flags["area_code"].tolist(), flags["period"].tolist(),
+                                                     strict=True))}
+        if len(row_of) != len(flags):
+            raise ValueError("caveats.standard: flags has more than one row for an area and period")
+        position = np.array([row_of.get(key, -1) for key in zip(out["area_code"].tolist(),
+                                                                 out["period"].tolist(), strict=True)],
+                            dtype=np.int64)
+        found = position >= 0
+        take = np.where(found, position, 0)
         for column, code in (("derived", "derived_count"), ("partial", "partial_period"),
                              ("police_uk", "police_uk_not_official")):
-            if column in keyed.columns:
-                out = add(out, keyed[column].fillna(False).astype(bool).to_numpy(), code)
-        if "not_stated_share" in keyed.columns:
-            share = pd.to_numeric(keyed["not_stated_share"], errors="coerce").fillna(0).to_numpy()
-            out = add(out, share > NOT_STATED_HIGH, "not_stated_high")
+            if column in flags.columns:
+                values = flags[column].fillna(False).astype(bool).to_numpy()
+                out = add(out, found & values[take] if len(values) else found, code)
+        if "not_stated_share" in flags.columns:
+            share = pd.to_numeric(flags["not_stated_share"], errors="coerce").fillna(0).to_numpy()
+            out = add(out, found & (share[take] > NOT_STATED_HIGH), "not_stated_high")
     return out
+
+
+def _small_population(codes: pd.Series) -> np.ndarray:
+    """``Area.small_population`` of each row's area code (looked up once per code)."""
+    index, uniques = pd.factorize(codes)
+    if (index < 0).any():  # a missing code: as map_codes does
+        return map_codes(codes, is_small_population).to_numpy(dtype=bool)
+    small = np.array([is_small_population(code) for code in uniques], dtype=bool)
+    return small[index] if len(uniques) else np.zeros(len(codes), dtype=bool)
 
 
 def _period_starts(periods: Iterable[str]) -> pd.Series:
