@@ -502,11 +502,14 @@ class _SharedKernel:
 
         self.cwd = cwd
         self.km = KernelManager(kernel_name=KERNEL_NAME)
-        self.km.start_kernel(cwd=str(cwd))
+        self.km.start_kernel(cwd=str(cwd), extra_arguments=self.ARGUMENTS)
+
+    #: no history database: resetting the execution counter must not collide with earlier entries
+    ARGUMENTS = ["--HistoryManager.enabled=False"]
 
     def prepare(self, cwd: Path) -> None:
         if not self.km.is_alive():
-            self.km.start_kernel(cwd=str(cwd))
+            self.km.start_kernel(cwd=str(cwd), extra_arguments=self.ARGUMENTS)
         kc = self.km.client()
         kc.start_channels()
         try:
@@ -568,9 +571,10 @@ def _execute_notebook(src: Path, out: Path, parameters: dict[str, Any], cwd: Pat
     handler = logging.FileHandler(log_file, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     pm_logger = logging.getLogger("papermill")
-    old_level = pm_logger.level
+    old_level, old_propagate = pm_logger.level, pm_logger.propagate
     pm_logger.addHandler(handler)
     pm_logger.setLevel(logging.INFO)
+    pm_logger.propagate = False  # cell output goes to the notebook's log, not the console
     extra: dict[str, Any] = {}
     if kernel is not None:
         kernel.prepare(cwd)
@@ -584,6 +588,7 @@ def _execute_notebook(src: Path, out: Path, parameters: dict[str, Any], cwd: Pat
     finally:
         pm_logger.removeHandler(handler)
         pm_logger.setLevel(old_level)
+        pm_logger.propagate = old_propagate
         handler.close()
 
 
@@ -599,13 +604,17 @@ def _replace_dir(src: Path, dest: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def run_job(job: Job) -> Result:
-    """Execute every notebook of one area-year (in this process); never raises for a notebook failure."""
+def run_job(job: Job, digest: dict[str, Any] | None = None) -> Result:
+    """Execute every notebook of one area-year (in this process); never raises for a notebook failure.
+
+    ``digest`` is the job's :func:`inputs_digest` taken when the batch was planned (computed here if
+    not given), so a file edited while a batch runs is caught by the next run, not half-way through.
+    """
     start = time.perf_counter()
     result = Result(job.area_slug, job.area_name, job.year, "failed", output=str(job.output_dir))
     tmp: Path | None = None
     try:
-        digest = inputs_digest(job)
+        digest = digest or inputs_digest(job)
         if not job.force and _up_to_date(job, digest):
             result.status = "skipped"
             result.notebooks = list(job.notebooks)
@@ -752,7 +761,8 @@ def run_many(
         raise UsageError(f"--jobs {jobs}: expected 1 or more")
     workers = min(jobs or os.cpu_count() or 1, len(planned))
     start = time.perf_counter()
-    pending = [job for job in planned if job.force or not _up_to_date(job, inputs_digest(job))]
+    digests = {job.area_slug: inputs_digest(job) for job in planned}
+    pending = [job for job in planned if job.force or not _up_to_date(job, digests[job.area_slug])]
     if pending:
         _warm(Path(planned[0].root))
     results: list[Result] = []
@@ -765,7 +775,7 @@ def run_many(
             try:
                 for job in planned:
                     bar.set_postfix_str(job.area_slug)
-                    results.append(run_job(job))
+                    results.append(run_job(job, digests[job.area_slug]))
                     bar.update(1)
             finally:
                 close_worker_kernel()
@@ -774,7 +784,7 @@ def run_many(
 
             context = multiprocessing.get_context("spawn")
             with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-                futures = {pool.submit(run_job, job): job for job in planned}
+                futures = {pool.submit(run_job, job, digests[job.area_slug]): job for job in planned}
                 for future in as_completed(futures):
                     job = futures[future]
                     try:
