@@ -157,9 +157,14 @@ def _as_text(column: pd.Series) -> pd.Series:
     missing = pd.isna(values)
     if missing.any():
         values[missing] = ""
-    if all(type(v) is str for v in values):  # noqa: E721 - exact type: str subclasses are converted
+    if isinstance(column.dtype, pd.StringDtype) or _all_str(values):
         return pd.Series(values, index=column.index, dtype=object)
     return column.fillna("").astype(str).astype(object)
+
+
+def _all_str(values: np.ndarray) -> bool:
+    """Whether every value of an object array is a ``str`` (none missing)."""
+    return pd.api.types.infer_dtype(values, skipna=False) in ("string", "empty")
 
 
 def _stable_order(out: pd.DataFrame, sort: list[str]) -> np.ndarray:
@@ -168,7 +173,7 @@ def _stable_order(out: pd.DataFrame, sort: list[str]) -> np.ndarray:
     keys = []
     for column in sort:
         values = out[column]
-        if values.isna().any() or not all(type(v) is str for v in values.to_numpy(dtype=object)):  # noqa: E721
+        if column == "stage" and not _all_str(values.to_numpy(dtype=object)):
             frame = out[sort + ["group"]].assign(
                 _group_order=out["group"].map(_GROUP_ORDER).fillna(len(_GROUP_ORDER)).astype(int))
             return frame.sort_values([*sort, "_group_order", "group"], kind="stable").index.to_numpy()
@@ -194,3 +199,4 @@ def to_csv_ready(figure: pd.DataFrame) -> pd.DataFrame:
     out = figure.copy()
     out["caveats"] = out["caveats"].map(caveats_to_text)
     return out
+

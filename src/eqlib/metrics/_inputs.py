@@ -309,12 +309,12 @@ def _aggregate(sub: pd.DataFrame, keys: list[str], label: str) -> pd.DataFrame:
     columns = ["count"] + (["population"] if "population" in sub.columns else [])
     codes, first, n = _key_codes(sub, keys)
     use = codes >= 0
-    agg = pd.DataFrame({k: sub[k].iloc[first].reset_index(drop=True) for k in keys})
+    data: dict[str, object] = {k: sub[k].array.take(first) for k in keys}
     for column in columns:
         values = sub[column].to_numpy(dtype=float)[use]
         total = _group_sum(values, codes[use], n)
         total[np.bincount(codes[use], weights=np.isnan(values), minlength=n) > 0] = np.nan
-        agg[column] = total
+        data[column] = total
     if "census" in sub.columns:
         census = sub["census"]
         known = census.notna().to_numpy() & use
@@ -324,15 +324,16 @@ def _aggregate(sub: pd.DataFrame, keys: list[str], label: str) -> pd.DataFrame:
         # from the reversed rows is the first)
         first_known[codes[rows][::-1]] = rows[::-1]
         if (first_known >= 0).all():
-            agg["census"] = census.iloc[first_known].reset_index(drop=True)
+            data["census"] = census.array.take(first_known)
         else:
             values = census.to_numpy(dtype=float)[np.maximum(first_known, 0)]
             values[first_known < 0] = np.nan
-            agg["census"] = values
-    agg["group"] = label
-    agg["symbol"] = np.where(agg["count"].isna(), "[x]", "")
-    agg["missing_reason"] = np.where(agg["count"].isna(), "missing_count", "")
-    return agg
+            data["census"] = values
+    missing = np.isnan(data["count"])
+    data["group"] = np.full(n, label, dtype=object)
+    data["symbol"] = np.where(missing, "[x]", "")
+    data["missing_reason"] = np.where(missing, "missing_count", "")
+    return pd.DataFrame(data)
 
 
 def by_financial_year(
