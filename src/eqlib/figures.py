@@ -272,13 +272,32 @@ def interval_chart(
     if reference_line is not None:
         ax.axvline(reference_line, color=TEXT, linewidth=1, linestyle="--")
     if log_scale:
-        ax.set_xscale("log")
-        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+        _log_ticks(ax, data, value, low if has_ci else value, high if has_ci else value, reference_line)
     ax.set_xlabel(f"{measure[0].upper()}{measure[1:]}" + (f" ({unit})" if unit and unit not in measure else ""))
     if not parts:
         parts.append("no values to show")
     alt = f"{chart_type}: {measure}{_where(area_name, period_label)}. " + "; ".join(parts) + "."
     return fig, alt
+
+
+_NICE_RATIOS = (0.05, 0.1, 0.2, 0.25, 0.5, 1, 2, 3, 4, 5, 8, 10, 20, 50, 100)
+
+
+def _log_ticks(ax, data: pd.DataFrame, value: str, low: str, high: str, reference: float | None) -> None:
+    """A log x axis labelled with plain numbers (0.5, 1, 2, 4), not powers of ten."""
+    ax.set_xscale("log")
+    values = pd.concat([data[c] for c in (value, low, high) if c in data.columns]).dropna()
+    values = values[values > 0]
+    lo = float(values.min()) if len(values) else 0.5
+    hi = float(values.max()) if len(values) else 2.0
+    if reference is not None:
+        lo, hi = min(lo, reference), max(hi, reference)
+    ticks = [t for t in _NICE_RATIOS if lo / 1.5 <= t <= hi * 1.5]
+    if len(ticks) > 8:
+        ticks = ticks[::2] if 1 not in ticks[1::2] else ticks[1::2]
+    ax.set_xlim(lo / 1.25, hi * 1.25)
+    ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
+    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
 
 
 def ratio_chart(
@@ -332,12 +351,10 @@ def trend_chart(
         valid = sub.dropna(subset=[value])
         if not valid.empty:
             first, last = valid.iloc[0], valid.iloc[-1]
-            ax.annotate(str(name), (pos[str(last[x])], last[value]), xytext=(6, 0),
-                        textcoords="offset points", va="center", fontsize=8.5, color=TEXT)
             parts.append(f"{name} from {fmt_number(first[value], digits=digits)} in {_display(first[x])} "
                          f"to {fmt_number(last[value], digits=digits)} in {_display(last[x])}")
     ax.set_xticks(range(len(periods)), [_display(p) for p in periods])
-    ax.set_xlim(-0.3, len(periods) - 0.4 + 0.6)
+    ax.set_xlim(-0.3, len(periods) - 0.7)
     ax.set_ylabel(unit or measure)
     if len(periods) > 6:
         for label in ax.get_xticklabels():

@@ -948,7 +948,7 @@ def _show_trend(ctx: Context, st: MeasureStatus) -> list[Block]:
     from eqlib import analysis
 
     ratios = compute_measure(ctx, "stop_search_disparity")
-    ratios = ratios[(ratios["area_code"] == ctx.area.code)
+    ratios = ratios[(ratios["area_code"] == ctx.area.code) & (ratios["measure"] == "stop_search_disparity")
                     & (ratios["period"].map(analysis.period_end) <= pd.Timestamp(ctx.period.end))]
     ratios = analysis.suppress(ratios.reset_index(drop=True), threshold=ctx.threshold)
     ratios = ratios[ratios["group"] != "All ethnic minority groups"]
