@@ -83,8 +83,12 @@ def check_non_negative(frame: pd.DataFrame, column: str, *, name: str) -> None:
 
 def map_codes(codes: pd.Series, function) -> pd.Series:
     """Apply a function of an area code once per distinct code (fast on long frames)."""
-    lookup = {code: function(code) for code in pd.unique(codes)}
-    return codes.map(lookup)
+    index, uniques = pd.factorize(codes)
+    if (index < 0).any() or not len(uniques):  # missing codes (or none): as Series.map does
+        lookup = {code: function(code) for code in pd.unique(codes)}
+        return codes.map(lookup)
+    values = pd.Series([function(code) for code in uniques])
+    return pd.Series(values.array.take(index), index=codes.index, name=codes.name)
 
 
 def with_area_names(frame: pd.DataFrame) -> pd.DataFrame:

@@ -66,11 +66,11 @@ def disagreement(
     stated = table.loc[(table["self_group"] != NOT_STATED) & (table["officer_group"] != NOT_STATED)].copy()
     stated["differs"] = np.where(stated["self_group"] != stated["officer_group"], stated["count"], 0.0)
     keys = ["area_code", "area_name", "period"]
-    by_group = stated.groupby([*keys, "self_group"], sort=True).agg(
-        count=("differs", "sum"), denominator=("count", "sum")).reset_index().rename(
+    sums = stated[[*keys, "self_group", "differs", "count"]].rename(
+        columns={"count": "denominator", "differs": "count"})
+    by_group = sums.groupby([*keys, "self_group"], sort=True)[["count", "denominator"]].sum().reset_index().rename(
         columns={"self_group": "group"})
-    overall = stated.groupby(keys, sort=True).agg(count=("differs", "sum"),
-                                                  denominator=("count", "sum")).reset_index()
+    overall = sums.groupby(keys, sort=True)[["count", "denominator"]].sum().reset_index()
     overall["group"] = "All"
     frame = pd.concat([by_group, overall], ignore_index=True)
     frame["symbol"] = ""

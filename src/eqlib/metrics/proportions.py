@@ -30,7 +30,7 @@ import pandas as pd
 from eqlib.errors import DataError
 from eqlib.metrics import caveats as cv
 from eqlib.metrics._frame import check_non_negative, finalise, require_columns
-from eqlib.metrics._inputs import add_aggregates, prepare_counts
+from eqlib.metrics._inputs import _group_sum, add_aggregates, prepare_counts
 from eqlib.metrics._stats import (
     proportion_ratio_pvalue,
     proportion_ratio_score_ci,
@@ -100,13 +100,25 @@ def _prepare(events: pd.DataFrame, include_minority: bool) -> tuple[pd.DataFrame
         raise DataError("events: count is larger than its denominator", row=row + 1, column="count",
                         value=events["count"].iloc[row], expected=f"at most {events['denominator'].iloc[row]}")
     counted, flags = prepare_counts(events)
+    # records per area, period and group (missing if any is missing), joined to the counted grid
     keys = ["area_code", "period", "group"]
-    source = events.assign(**{k: events[k].astype(str) for k in keys})
-    source = source.assign(denominator=pd.to_numeric(source["denominator"]).astype(float))
-    dens = source.groupby(keys, sort=True)["denominator"].sum().rename("population").reset_index()
-    incomplete = source["denominator"].isna().groupby([source[k] for k in keys], sort=True).any().to_numpy()
-    dens.loc[incomplete, "population"] = np.nan
-    frame = counted.merge(dens, on=keys, how="left")
+    denominator = pd.to_numeric(events["denominator"]).astype(float).to_numpy()
+    key_of_row = np.zeros(len(events), dtype=np.int64)
+    key_of_cell = np.zeros(len(counted), dtype=np.int64)
+    for k in keys:
+        codes, uniques = pd.factorize(events[k].astype(str))
+        key_of_row = key_of_row * (len(uniques) + 1) + codes
+        key_of_cell = key_of_cell * (len(uniques) + 1) + pd.Index(uniques).get_indexer(counted[k])
+    cells, row_cell = np.unique(key_of_row, return_inverse=True)
+    row_cell = row_cell.reshape(-1)
+    dens = _group_sum(denominator, row_cell, len(cells))
+    dens[np.bincount(row_cell, weights=np.isnan(denominator), minlength=len(cells)) > 0] = np.nan
+    position = np.searchsorted(cells, key_of_cell)
+    found = (position < len(cells)) & (cells[np.minimum(position, max(len(cells) - 1, 0))] == key_of_cell) \
+        if len(cells) else np.zeros(len(counted), dtype=bool)
+    found &= (key_of_cell >= 0)
+    frame = counted.assign(population=np.where(found, dens[np.where(found, position, 0)] if len(cells) else np.nan,
+                                               np.nan))
     frame = add_aggregates(frame, minority=include_minority, all_groups=False)
     return frame.rename(columns={"population": "denominator"}), flags
 
