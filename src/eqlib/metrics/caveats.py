@@ -95,6 +95,32 @@ def add(frame: pd.DataFrame, mask: pd.Series | np.ndarray | bool, code: str) -> 
     return out
 
 
+def add_all(frame: pd.DataFrame, pairs: Iterable[tuple[pd.Series | np.ndarray | bool, str]]) -> pd.DataFrame:
+    """:func:`add` for several ``(mask, code)`` pairs in one pass: the same result as applying
+    ``add`` for each pair in order. Returns a new frame; ``frame`` is not changed."""
+    out = frame.copy(deep=False)
+    if "caveats" not in out.columns:
+        out["caveats"] = [() for _ in range(len(out))]
+    todo = []
+    for mask, code in pairs:
+        text(code)  # validates the code
+        flags = np.full(len(out), mask) if isinstance(mask, bool) else np.asarray(mask, dtype=bool)
+        if not flags.any():
+            continue
+        if len(flags) != len(out):
+            raise ValueError(f"caveats.add: mask of length {len(flags)} for {len(out)} rows")
+        todo.append((flags, code))
+    if not todo:
+        return out
+    current = [c if type(c) is tuple else tuple(c) for c in out["caveats"]]  # noqa: E721
+    for flags, code in todo:
+        for i in np.flatnonzero(flags).tolist():
+            if code not in current[i]:
+                current[i] = current[i] + (code,)
+    out["caveats"] = current
+    return out
+
+
 def codes_of(frame: pd.DataFrame) -> list[str]:
     """Every distinct caveat code used in a figure frame, in :data:`CAVEATS` order."""
     used = {c for codes in frame["caveats"] for c in codes}
@@ -121,15 +147,21 @@ def standard(
       ``partial_period``, ``police_uk_not_official`` and ``not_stated_high`` (> 10%).
     """
     out = figure
+    pairs: list[tuple[np.ndarray, str]] = []
     counts = pd.to_numeric(out["count"], errors="coerce")
-    out = add(out, (counts < small_count).to_numpy(), "small_count")
-    out = add(out, _small_population(out["area_code"]), "small_population")
-    measure_ids = out["measure"].astype(str) if measure is None else pd.Series([measure] * len(out))
-    force = measure_ids.str.startswith("use_of_force").to_numpy()
-    out = add(out, force, "perceived_ethnicity")
-    out = add(out, force, "incident_not_person")
+    pairs.append(((counts < small_count).to_numpy(), "small_count"))
+    pairs.append((_small_population(out["area_code"]), "small_population"))
+    if measure is None:
+        measures, measure_index = pd.factorize(out["measure"].astype(str))
+        force_of = np.array([m.startswith("use_of_force") for m in measure_index], dtype=bool)
+        force = force_of[measures] if len(measure_index) else np.zeros(len(out), dtype=bool)
+    else:
+        force = np.full(len(out), str(measure).startswith("use_of_force"))
+    pairs.append((force, "perceived_ethnicity"))
+    pairs.append((force, "incident_not_person"))
     if census_year is not None and census_year < 2021:
-        out = add(out, _period_starts(out["period"]) >= pd.Timestamp("2021-04-01"), "old_census_denominator")
+        pairs.append(((_period_starts(out["period"]) >= pd.Timestamp("2021-04-01")).to_numpy(),
+                      "old_census_denominator"))
     if flags is not None and len(flags):
         # each figure's row of ``flags`` (by area_code and period; -1 where it has none)
         row_of = {key: i for i, key in enumerate(zip(flags["area_code"].tolist(), flags["period"].tolist(),
@@ -145,11 +177,11 @@ def standard(
                              ("police_uk", "police_uk_not_official")):
             if column in flags.columns:
                 values = flags[column].fillna(False).astype(bool).to_numpy()
-                out = add(out, found & values[take] if len(values) else found, code)
+                pairs.append((found & values[take] if len(values) else found, code))
         if "not_stated_share" in flags.columns:
             share = pd.to_numeric(flags["not_stated_share"], errors="coerce").fillna(0).to_numpy()
-            out = add(out, found & (share[take] > NOT_STATED_HIGH), "not_stated_high")
-    return out
+            pairs.append((found & (share[take] > NOT_STATED_HIGH), "not_stated_high"))
+    return add_all(out, pairs)
 
 
 def _small_population(codes: pd.Series) -> np.ndarray:

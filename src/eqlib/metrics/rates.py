@@ -78,25 +78,32 @@ def mark_missing(frame: pd.DataFrame, *, denominator: str = "denominator") -> tu
     the input's symbol ([x] if none) and ``missing_count``/``group_missing_in_period``; missing
     denominator: [x] and ``missing_denominator``; zero denominator: [z] and ``zero_denominator``.
     """
-    out = frame.copy()
+    out = frame.copy(deep=False)
     if "caveats" not in out.columns:
         out["caveats"] = [() for _ in range(len(out))]
     if "symbol" not in out.columns:
         out["symbol"] = ""
-    out["symbol"] = out["symbol"].fillna("").astype(str)
+    symbol_column = out["symbol"].fillna("").astype(str)
     count_missing = out["count"].isna().to_numpy()
     reason = out["missing_reason"].fillna("").to_numpy() if "missing_reason" in out.columns else None
-    for code in ("missing_count", "group_missing_in_period"):
-        mask = count_missing & ((reason == code) if reason is not None else code == "missing_count")
-        out = cv.add(out, mask, code)
-    out.loc[count_missing & (out["symbol"] == "").to_numpy(), "symbol"] = "[x]"
     den = out[denominator].to_numpy(dtype=float)
     no_den = ~count_missing & np.isnan(den)
     zero_den = ~count_missing & (den == 0)
-    out = cv.add(out, no_den, "missing_denominator")
-    out = cv.add(out, zero_den, "zero_denominator")
-    out.loc[no_den, "symbol"] = "[x]"
-    out.loc[zero_den, "symbol"] = "[z]"
+    out = cv.add_all(out, [
+        *((count_missing & ((reason == code) if reason is not None else code == "missing_count"), code)
+          for code in ("missing_count", "group_missing_in_period")),
+        (no_den, "missing_denominator"),
+        (zero_den, "zero_denominator"),
+    ])
+    symbol = symbol_column.to_numpy(dtype=object)
+    blank_missing = count_missing & (symbol == "")
+    if blank_missing.any() or no_den.any() or zero_den.any():
+        symbol = symbol.copy()
+        symbol[blank_missing] = "[x]"
+        symbol[no_den] = "[x]"
+        symbol[zero_den] = "[z]"
+        symbol_column = pd.Series(symbol, index=out.index, dtype=symbol_column.dtype)
+    out["symbol"] = symbol_column
     ok = ~count_missing & ~no_den & ~zero_den
     return out, ok
 
