@@ -210,3 +210,29 @@ def test_an_analysts_local_files_fill_the_evidence_gaps(tmp_path: Path) -> None:
     gaps_after = sections.render_text(sections.evidence_gaps(with_local, "04_workforce"))
     assert "Force workforce by ethnicity against the local population" in gaps_before
     assert "Force workforce by ethnicity against the local population" not in gaps_after
+
+
+def test_figure_and_table_labels_are_unique_across_the_report(no_display, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cross-reference ids (#fig-..., #tbl-...) must not repeat between the notebooks of one report."""
+    import re as _re
+
+    from eqlib import figures
+
+    shown: list[str] = []
+    monkeypatch.setattr(figures, "_display_markdown", shown.append)
+    monkeypatch.chdir(tmp_path)
+    for path in sorted(NOTEBOOK_DIR.glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        namespace = dict(PARAMETERS)
+        for cell in nb.cells:
+            if cell.cell_type == "code" and "parameters" not in cell.metadata.get("tags", []):
+                exec(cell.source, namespace)  # noqa: S102 - the project's own notebooks
+    labels = _re.findall(r"\{#((?:fig|tbl)-[a-z0-9-]+)", "\n".join(shown))
+    assert len(labels) > 20
+    repeated = sorted({label for label in labels if labels.count(label) > 1})
+    assert not repeated, repeated
+    # every chart shown was written next to the working directory
+    for label in labels:
+        if label.startswith("fig-"):
+            assert (tmp_path / "figures" / f"{label[4:]}.png").is_file()

@@ -1186,12 +1186,25 @@ def main_disparities(ctx: Context) -> list[Block]:
                                            f"{ctx.name}, latest year of each source", alt)]
 
 
+def relabel(blocks: list[Block], prefix: str) -> list[Block]:
+    """The same blocks with ``prefix-`` on every chart and table label (the overview repeats figures that a
+    section also shows; cross-reference ids must be unique in the report)."""
+    out: list[Block] = []
+    for block in blocks:
+        if isinstance(block, Chart):
+            block = Chart(block.fig, f"{prefix}-{block.label}", block.caption, block.alt)
+        elif isinstance(block, Table):
+            block = Table(block.frame, block.caption, f"{prefix}-{block.label}", block.options)
+        out.append(block)
+    return out
+
+
 def benchmark(ctx: Context) -> list[Block]:
     """The area against all force areas (funnel plot): stop and search where it exists, else arrests."""
     for measure_id in ("stop_search_benchmark", "arrest_benchmark"):
         st = measure_status(ctx, measure_id)
         if st.available:
-            return measure_blocks(ctx, [measure_id])
+            return relabel(measure_blocks(ctx, [measure_id]), "overview")
     return [Markdown(f"No figures compare {ctx.name} with other force areas for {ctx.year_display} or any "
                      "earlier year.")]
 
@@ -1232,8 +1245,9 @@ def _example_warning(ctx: Context) -> list[Block]:
     return []
 
 
-def maturity_grid(ctx: Context) -> list[Block]:
-    """The self-assessment: the maturity grid chart (16 themes x 3 levels, by section) and its table."""
+def maturity_grid(ctx: Context, *, brief: bool = False) -> list[Block]:
+    """The self-assessment: the maturity grid chart (16 themes x 3 levels, by section) and its table
+    (``brief``: the overview's chart alone, with labels of its own)."""
     from eqlib.framework import load_framework
     from eqlib.framework import summaries as fw_summaries
 
@@ -1253,9 +1267,12 @@ def maturity_grid(ctx: Context) -> list[Block]:
             + (f": {summary}" if summary else "") + ".")
     fig, alt = fw_summaries.maturity_chart(assessment, framework=framework, area_name=ctx.name,
                                            year=ctx.year_display)
-    return [*_example_warning(ctx), Markdown(text),
-            Chart(fig, "maturity-grid", f"Maturity grid: descriptors met in each theme and level of the APCC "
-                                        f"Equality Framework, {ctx.name} {ctx.year_display}", alt),
+    chart = Chart(fig, "overview-maturity-grid" if brief else "maturity-grid",
+                  f"Maturity grid: descriptors met in each theme and level of the APCC Equality Framework, "
+                  f"{ctx.name} {ctx.year_display}", alt)
+    if brief:
+        return [*_example_warning(ctx), Markdown(text), chart]
+    return [*_example_warning(ctx), Markdown(text), chart,
             Table(table, f"Self-assessment against the APCC Equality Framework, {ctx.name} {ctx.year_display}",
                   "maturity-grid")]
 
