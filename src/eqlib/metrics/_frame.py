@@ -157,10 +157,13 @@ def finalise(frame: pd.DataFrame, *, extra: Sequence[str] = ()) -> pd.DataFrame:
 def _as_text(column: pd.Series) -> pd.Series:
     """``column.fillna("").astype(str).astype(object)``, without the two conversions when every
     value is already a ``str``."""
-    values = column.to_numpy(dtype=object, copy=True)
+    values = column.to_numpy(dtype=object)
     missing = pd.isna(values)
     if missing.any():
+        values = values.copy()
         values[missing] = ""
+    elif column.dtype == object and _all_str(values):
+        return column  # already text: the conversions would change nothing
     if isinstance(column.dtype, pd.StringDtype) or _all_str(values):
         return pd.Series(values, index=column.index, dtype=object)
     return column.fillna("").astype(str).astype(object)

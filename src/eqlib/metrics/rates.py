@@ -57,6 +57,8 @@ def rate_inputs(
     pop = prepare_population(population)
     with_pop = join_population(prepared, pop)
     rated = with_pop.loc[with_pop["group"].isin(POPULATION_GROUPS)].copy()
+    if not include_all:  # Not stated rows only count towards "All"
+        return add_aggregates(rated, minority=include_minority, all_groups=False).reset_index(drop=True), flags
     rated = add_aggregates(pd.concat([rated, with_pop.loc[with_pop["group"] == NOT_STATED]]),
                            minority=include_minority, all_groups=include_all)
     rated = rated.loc[rated["group"] != NOT_STATED].reset_index(drop=True)

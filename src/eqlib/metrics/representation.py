@@ -64,7 +64,8 @@ def representation(
     groups = frame.loc[frame["group"].isin(POPULATION_GROUPS)]
     frame = add_aggregates(groups, minority=include_minority, all_groups=False)
     keys = ["area_code", "period"]
-    base = groups.groupby(keys).agg(stated=("count", "sum"), total_population=("population", "sum")).reset_index()
+    base = groups.groupby(keys)[["count", "population"]].sum().reset_index().rename(
+        columns={"count": "stated", "population": "total_population"})
     incomplete = groups["count"].isna().groupby([groups[k] for k in keys]).any().to_numpy()
     base.loc[incomplete, "stated"] = np.nan
     frame = frame.merge(base, on=keys, how="left").merge(not_stated, on=keys, how="left")

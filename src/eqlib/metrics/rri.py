@@ -121,9 +121,15 @@ def relative_rate_index(
         prev_keys = ["area_code", "period", "group"]
     out = finalise(pd.concat(parts, ignore_index=True), extra=("stage",))
     order = {name: i for i, name in enumerate(stage_names)}
-    out = out.assign(_order=out["stage"].map(order)).sort_values(
-        ["area_code", "period", "_order"], kind="stable").drop(columns="_order")
-    return out.reset_index(drop=True)
+    stage_order = out["stage"].map(order)
+    if stage_order.isna().any():  # pragma: no cover - every stage is named
+        out = out.assign(_order=stage_order).sort_values(
+            ["area_code", "period", "_order"], kind="stable").drop(columns="_order")
+        return out.reset_index(drop=True)
+    # a stable sort by area, period and stage order (finalise left area_code and period as str)
+    keys = [stage_order.to_numpy(dtype=np.int64), pd.factorize(out["period"], sort=True)[0],
+            pd.factorize(out["area_code"], sort=True)[0]]
+    return out.take(np.lexsort(keys)).reset_index(drop=True)
 
 
 def _stage(frame: pd.DataFrame, name: str, poisson: bool, measure: str, reference: str, alpha: float,

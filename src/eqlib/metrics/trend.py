@@ -93,7 +93,8 @@ def disparity_trend(
     frame["year"] = _year_of(frame["period"])
     crit = stats.norm.isf(alpha / 2)
     rows = []
-    names = all_areas.drop_duplicates("area_code").set_index("area_code")["area_name"]
+    names = dict(zip(*(all_areas.drop_duplicates("area_code")[c].tolist() for c in ("area_code", "area_name")),
+                     strict=True))
     area_groups = all_areas.groupby("area_code", sort=True)["group"].unique()
     data_by_area = {code: idx for code, idx in frame.groupby("area_code", sort=True).indices.items()}
     arrays = {c: frame[c].to_numpy() for c in ("group", "period")}
@@ -116,9 +117,9 @@ def disparity_trend(
     out = cv.standard(out, small_count=0)
     # flags of any period in the span travel with the trend
     if len(flags):
-        span = flags.groupby("area_code").agg(derived=("derived", "any"), partial=("partial", "any"),
-                                              police_uk=("police_uk", "any"),
-                                              not_stated_share=("not_stated_share", "max")).reset_index()
+        by_area = flags.groupby("area_code")
+        span = by_area[["derived", "partial", "police_uk"]].any().join(
+            by_area[["not_stated_share"]].max()).reset_index()
         out = cv.standard(out.assign(_p=out["period"]).assign(period="*"), small_count=0,
                           flags=span.assign(period="*")).assign(period=lambda f: f["_p"]).drop(columns="_p")
     return finalise(out)
@@ -130,14 +131,24 @@ def _fit_area(area_code: str, area_name: str, data: dict[str, np.ndarray], group
     label = f"{periods[0]} to {periods[-1]}" if periods else ""
     group, count = data["group"], data["count"]
 
+    # per group (computed once): periods with data, events and exposure
+    stats_of: dict[str, tuple[int, float, float]] = {}
+
+    def group_stats(g: str) -> tuple[int, float, float]:
+        if g not in stats_of:
+            rows = group == g
+            stats_of[g] = (len(set(data["period"][rows])), float(count[rows].sum()),
+                           float(data["population"][rows].sum()))
+        return stats_of[g]
+
     def n_periods(g: str) -> int:
-        return len(set(data["period"][group == g]))
+        return group_stats(g)[0]
 
     def total(g: str) -> float:
-        return float(count[group == g].sum())
+        return group_stats(g)[1]
 
     def exposure(g: str) -> float:
-        return float(data["population"][group == g].sum())
+        return group_stats(g)[2]
 
     def refuse(g: str, code: str, events: float = np.nan) -> dict:
         return dict(area_code=area_code, area_name=area_name, period=label, group=g, count=events,
