@@ -661,7 +661,8 @@ def evidence_gaps(ctx: Context, notebook: str) -> list[Block]:
     gaps = [measure_status(ctx, m) for m in SECTION_MEASURES.get(notebook, ())]
     gaps = [g for g in gaps if not g.available]
     if not gaps:
-        return [Markdown(f"Every measure this section reports has data for {ctx.name}: no evidence gaps.")]
+        return [Markdown(f"Every measure this section reports has data for {ctx.name}."),
+                *_section_criteria_gaps(ctx, notebook)]
     criteria = _criteria_by_measure()
     rows = []
     for g in gaps:
@@ -676,7 +677,30 @@ def evidence_gaps(ctx: Context, notebook: str) -> list[Block]:
     text = (f"{len(gaps)} measure(s) this section asks for have no data for {ctx.name}. An analyst can supply "
             "local figures through the templates in `data/templates/` (check a file with `eqlib data validate`).")
     return [Markdown(text), Table(pd.DataFrame(rows), f"Evidence gaps: measures with no data for {ctx.name}, "
-                                  f"{ctx.year_display}", f"{notebook.split('_', 1)[1]}-gaps")]
+                                  f"{ctx.year_display}", f"{notebook.split('_', 1)[1]}-gaps"),
+            *_section_criteria_gaps(ctx, notebook)]
+
+
+def _section_criteria_gaps(ctx: Context, notebook: str) -> list[Block]:
+    """The framework criteria of this section that need data the area lacks (:mod:`eqlib.framework.evidence`)."""
+    section = NOTEBOOKS[notebook][1]
+    if section is None:
+        return []
+    from eqlib.framework.evidence import evidence_gaps as fw_gaps
+
+    gaps = fw_gaps(_available_measures(ctx))
+    gaps = gaps[gaps["section"] == section]
+    if gaps.empty:
+        return [Markdown("Every framework criterion in this section that needs data is supported by the data.")]
+    table = pd.DataFrame({"Criterion": gaps["criterion"].values,
+                          "Theme": (gaps["theme"].astype(str) + ". " + gaps["theme_name"]).values,
+                          "Status": gaps["status"].values,
+                          "Missing measures": gaps["missing_titles"].values})
+    n = len(gaps)
+    return [Markdown(f"{n} framework {'criterion' if n == 1 else 'criteria'} in this section "
+                     f"{'needs' if n == 1 else 'need'} data that {ctx.name} does not have (in full or in part):"),
+            Table(table, f"Framework criteria in this section not (fully) supported by the data, {ctx.name} "
+                         f"{ctx.year_display}", f"{notebook.split('_', 1)[1]}-criteria-gaps")]
 
 
 def _criteria_by_measure() -> dict[str, tuple[str, ...]]:
