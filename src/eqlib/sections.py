@@ -797,11 +797,18 @@ _UNITS = {"per 1,000": "per 1,000", "ratio": "ratio", "%": "%", "count": "count"
 _NOT_RATE_GROUPS = {"Not stated", "All"}
 
 
-def _unit(measure_id: str) -> str:
+def _unit(measure_id: str, frame: pd.DataFrame | None = None) -> str:
+    """The measure's unit from the registry; a "count" measure the analysis turned into a rate (e.g. Taser
+    uses per 1,000 people, with a Poisson interval) is shown as the rate it is."""
     try:
-        return measures.get_measure(measure_id).unit
+        unit = measures.get_measure(measure_id).unit
     except KeyError:
-        return "ratio" if measure_id.endswith(("_benchmark", "_disparity")) else "count"
+        unit = "ratio" if measure_id.endswith(("_benchmark", "_disparity")) else "count"
+    if unit == "count" and frame is not None and len(frame) and "method" in frame.columns:
+        method = " ".join(frame["method"].dropna().astype(str).unique()).lower()
+        if "poisson" in method or "per 1,000" in method:
+            return "per 1,000"
+    return unit
 
 
 def _label(measure_id: str) -> str:
@@ -832,7 +839,7 @@ def _caveat_text(frame: pd.DataFrame) -> str:
 def _latest_note(ctx: Context, st: MeasureStatus) -> str:
     if st.status == "current":
         return ""
-    return f" There are no figures for {ctx.year_display}; this is the {st.label}."
+    return f" There are no figures for {ctx.year_display}."
 
 
 #: companion figures a metric returns beside its main one: measure-id suffix -> (what it is, unit)
@@ -921,8 +928,8 @@ def _measure_tables(ctx: Context, st: MeasureStatus, unit: str, period: str) -> 
 def show_measure(ctx: Context, st: MeasureStatus) -> list[Block]:
     """The default display: a sentence per key figure, a chart with intervals where it fits, a table."""
 
-    unit = _unit(st.measure)
     frame = st.frame
+    unit = _unit(st.measure, frame[frame["measure"] == st.measure])
     main = frame[frame["measure"] == st.measure].reset_index(drop=True)
     if main.empty:
         main = frame
