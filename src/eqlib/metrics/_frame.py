@@ -129,9 +129,12 @@ def finalise(frame: pd.DataFrame, *, extra: Sequence[str] = ()) -> pd.DataFrame:
     for column in ("area_code", "area_name", "period", "measure", "group", "reference_group", "method",
                    "symbol"):
         out[column] = _as_text(out[column])
-    out["caveats"] = [c if type(c) is tuple else  # noqa: E721 - exact type: a subclass is converted
-                      tuple(c) if isinstance(c, (tuple, list)) else (() if not c else (str(c),))
-                      for c in out["caveats"]]
+    caveat_list = out["caveats"].tolist()
+    if out["caveats"].dtype != object or not all(type(c) is tuple for c in caveat_list):  # noqa: E721
+        out["caveats"] = [c if type(c) is tuple else  # noqa: E721 - exact type: a subclass is converted
+                          tuple(c) if isinstance(c, (tuple, list)) else (() if not c else (str(c),))
+                          for c in caveat_list]
+        caveat_list = out["caveats"].tolist()
     values = np.column_stack([out[c].to_numpy(dtype=float) for c in ("value", "ci_low", "ci_high")])
     if np.isinf(values).any():
         raise AssertionError("a metric produced inf; it must give a symbol and a reason instead")
@@ -141,7 +144,6 @@ def finalise(frame: pd.DataFrame, *, extra: Sequence[str] = ()) -> pd.DataFrame:
         raise AssertionError(
             "a metric produced NaN without a GSS symbol:\n" + out.loc[unexplained].head().to_string())
     no_reason = np.zeros(len(out), dtype=bool)
-    caveat_list = out["caveats"].tolist()
     for i in np.flatnonzero(nan_rows):
         no_reason[i] = len(caveat_list[i]) == 0
     if no_reason.any():
@@ -151,14 +153,16 @@ def finalise(frame: pd.DataFrame, *, extra: Sequence[str] = ()) -> pd.DataFrame:
     out = out[columns]
     sort = [c for c in ("area_code", "period", "measure", "stage") if c in out.columns]
     order = _stable_order(out, sort)
-    return out.take(order).reset_index(drop=True)
+    if len(order) > 1 and not (order[1:] > order[:-1]).all():
+        out = out.take(order)
+    return out.reset_index(drop=True)
 
 
 def _as_text(column: pd.Series) -> pd.Series:
     """``column.fillna("").astype(str).astype(object)``, without the two conversions when every
     value is already a ``str``."""
     values = column.to_numpy(dtype=object)
-    missing = pd.isna(values)
+    missing = column.isna().to_numpy()
     if missing.any():
         values = values.copy()
         values[missing] = ""
