@@ -64,7 +64,8 @@ def require_columns(frame: pd.DataFrame, columns: Iterable[str], *, name: str) -
 
 def check_non_negative(frame: pd.DataFrame, column: str, *, name: str) -> None:
     """Raise :class:`DataError` for the first negative value, naming the row and column."""
-    values = pd.to_numeric(frame[column], errors="coerce")
+    is_float = frame[column].dtype == np.float64  # every value a number (NaN: missing, not text)
+    values = frame[column] if is_float else pd.to_numeric(frame[column], errors="coerce")
     bad = np.flatnonzero((values < 0).to_numpy())
     if bad.size:
         row = int(bad[0])
@@ -72,6 +73,8 @@ def check_non_negative(frame: pd.DataFrame, column: str, *, name: str) -> None:
             f"{name}: negative {column}", row=row + 1, column=column, value=frame[column].iloc[row],
             expected="a count or population of 0 or more",
         )
+    if is_float:
+        return
     not_numeric = np.flatnonzero((values.isna() & frame[column].notna()).to_numpy())
     if not_numeric.size:
         row = int(not_numeric[0])

@@ -236,9 +236,14 @@ def prepare_population(population: pd.DataFrame, *, name: str = "population") ->
     keys = ["area_code", "group"] + (["period"] if "period" in frame.columns else [])
     if "period" in frame.columns:
         frame["period"] = frame["period"].astype(str)
-    duplicated = frame.duplicated(keys, keep=False)
+    combined = np.zeros(len(frame), dtype=np.int64)
+    for key in keys:  # frame.duplicated(keys, keep=False) on integer codes (missing keys alike)
+        codes, uniques = pd.factorize(frame[key])
+        combined = combined * (len(uniques) + 1) + (codes + 1)
+    _, key_of_row, times = np.unique(combined, return_inverse=True, return_counts=True)
+    duplicated = times[key_of_row.reshape(-1)] > 1
     if duplicated.any():
-        row = int(np.flatnonzero(duplicated.to_numpy())[0])
+        row = int(np.flatnonzero(duplicated)[0])
         raise DataError(f"{name}: more than one population for the same {'/'.join(keys)}", row=row + 1,
                         column="population", value=tuple(frame.iloc[row][keys]),
                         expected="one row per area, group (and period)")
