@@ -141,3 +141,15 @@ def test_representation_sentences_from_the_metric():
     assert by[("workforce_representation_not_stated_share", "Not stated")].startswith(
         "At 31 March 2023 2% of the staff of South Wales did not state their ethnicity")
     assert "represented in the workforce of South Wales at 0.3 times" in by[("workforce_representation", "Black")]
+
+
+def test_zero_ratio_has_a_sentence_not_a_division_by_zero():
+    from eqlib import narrative
+
+    row = dict(area_code="W15000003", area_name="South Wales", period="2021-22",
+               measure="stop_search_disparity", group="Black", reference_group="White", count=0.0,
+               denominator=100.0, value=0.0, ci_low=0.0, ci_high=2.5, p_value=0.3, symbol="", caveats=())
+    text = narrative.sentence(row)
+    assert "no Black people were recorded" in text and "ratio to White people is 0" in text
+    text = narrative.sentence({**row, "measure": "rri_stop_arrest", "stage": "arrest"})
+    assert "index is 0" in text

@@ -209,7 +209,10 @@ def sentence(row: Mapping | pd.Series, *, not_stated_share: float | None = None,
         stage = str(row["stage"])
         index = format_ratio(value)
         interval = ci.format(lo=format_ratio(low), hi=format_ratio(high))
-        if value >= 1 or index == "1.0":
+        if value == 0:
+            reading = (f"no {group_noun(group)} reached this stage from the one before, so the index is 0 "
+                       f"and its inverse cannot be given")
+        elif value >= 1 or index == "1.0":
             reading = (f"{group_noun(group)} were {index} times as likely as {group_noun(reference)} to reach this "
                        f"stage from the one before")
         else:
@@ -225,6 +228,11 @@ def sentence(row: Mapping | pd.Series, *, not_stated_share: float | None = None,
             text = (f"{when} {group_noun(group)} were about as likely as {group_noun(reference)} {phrase} in "
                     f"{area} (ratio {format_ratio(value)}, "
                     f"{ci.format(lo=format_ratio(low), hi=format_ratio(high))[1:-1]}).")
+        elif value == 0:
+            # no events in the group: a ratio of 0 has no "times as likely" reading
+            text = (f"{when} no {group_noun(group)} were recorded {phrase} in {area}, so the ratio to "
+                    f"{group_noun(reference)} is 0 "
+                    f"{ci.format(lo=format_ratio(low), hi=format_ratio(high))}.")
         elif value >= 1:
             text = (f"{when} {group_noun(group)} were {format_ratio(value)} times "
                     f"{ci.format(lo=format_ratio(low), hi=format_ratio(high))} as likely as "

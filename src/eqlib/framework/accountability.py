@@ -212,7 +212,8 @@ def accountability_questions(disparities: pd.DataFrame, trends: pd.DataFrame | N
     out = pd.DataFrame(rows, columns=OUTPUT_COLUMNS)
     if out.empty:
         return out
-    out["_dist"] = out["value"].map(lambda v: abs(math.log(v)))
+    # distance from parity on the log scale; a ratio of 0 (no events in the group) is furthest of all
+    out["_dist"] = out["value"].map(lambda v: abs(math.log(v)) if v > 0 else math.inf)
     return out.sort_values(["area_code", "_dist"], ascending=[True, False]).drop(columns="_dist").reset_index(
         drop=True)
 
