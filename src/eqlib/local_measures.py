@@ -114,9 +114,8 @@ from eqlib.metrics._stats import (
     rate_ratio_exact_ci,
     rate_ratio_pvalue,
     rate_ratio_score_ci,
-    wilson_ci,
 )
-from eqlib.metrics.rates import mark_missing
+from eqlib.metrics.rates import share_with_wilson
 
 log = logging.getLogger(__name__)
 
@@ -296,13 +295,7 @@ def _wilson_rows(base: pd.DataFrame, alpha: float) -> pd.DataFrame:
     frame = base.copy()
     if "missing_reason" not in frame.columns:
         frame["missing_reason"] = np.where(frame["count"].isna(), "missing_count", "")
-    frame, ok = mark_missing(frame)
-    count = frame["count"].to_numpy(dtype=float)
-    den = frame["denominator"].to_numpy(dtype=float)
-    low, high = wilson_ci(np.where(ok, count, 0), np.where(ok, den, 1), alpha)
-    frame["value"] = np.where(ok, 100 * count / np.where(ok, den, 1), np.nan)
-    frame["ci_low"] = np.where(ok, 100 * low, np.nan)
-    frame["ci_high"] = np.where(ok, 100 * high, np.nan)
+    frame, _ = share_with_wilson(frame, alpha=alpha)
     return frame
 
 

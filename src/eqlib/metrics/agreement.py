@@ -21,8 +21,7 @@ import pandas as pd
 from eqlib.metrics import caveats as cv
 from eqlib.metrics._frame import check_non_negative, finalise, require_columns, with_area_names
 from eqlib.metrics._inputs import NOT_STATED
-from eqlib.metrics._stats import wilson_ci
-from eqlib.metrics.rates import mark_missing
+from eqlib.metrics.rates import share_with_wilson
 
 METHOD = "share of records whose officer-defined group differs; Wilson score (statsmodels proportion_confint wilson)"
 
@@ -74,13 +73,7 @@ def disagreement(
     overall["group"] = "All"
     frame = pd.concat([by_group, overall], ignore_index=True)
     frame["symbol"] = ""
-    frame, ok = mark_missing(frame)
-    count = frame["count"].to_numpy(dtype=float)
-    den = frame["denominator"].to_numpy(dtype=float)
-    low, high = wilson_ci(np.where(ok, count, 0), np.where(ok, den, 1), alpha)
-    frame["value"] = np.where(ok, 100 * count / np.where(ok, den, 1), np.nan)
-    frame["ci_low"] = np.where(ok, 100 * low, np.nan)
-    frame["ci_high"] = np.where(ok, 100 * high, np.nan)
+    frame, _ = share_with_wilson(frame, alpha=alpha)
     frame["p_value"] = np.nan
     frame["measure"] = measure
     frame["reference_group"] = ""

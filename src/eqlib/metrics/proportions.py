@@ -35,9 +35,8 @@ from eqlib.metrics._stats import (
     proportion_ratio_pvalue,
     proportion_ratio_score_ci,
     risk_ratio_katz_ci,
-    wilson_ci,
 )
-from eqlib.metrics.rates import mark_missing
+from eqlib.metrics.rates import share_with_wilson
 
 log = logging.getLogger(__name__)
 
@@ -155,13 +154,9 @@ def proportions(
         :data:`FIGURE_COLUMNS`; share rows have p_value = test of p_g = p_r (NaN for the reference).
     """
     frame, flags = _prepare(events, include_minority)
-    frame, ok = mark_missing(frame)
+    frame, ok = share_with_wilson(frame, alpha=alpha)
     count = frame["count"].to_numpy(dtype=float)
     den = frame["denominator"].to_numpy(dtype=float)
-    low, high = wilson_ci(np.where(ok, count, 0), np.where(ok, den, 1), alpha)
-    frame["value"] = np.where(ok, 100 * count / np.where(ok, den, 1), np.nan)
-    frame["ci_low"] = np.where(ok, 100 * low, np.nan)
-    frame["ci_high"] = np.where(ok, 100 * high, np.nan)
     frame["measure"] = measure
     frame["method"] = SHARE_METHOD
 

@@ -110,6 +110,23 @@ def mark_missing(frame: pd.DataFrame, *, denominator: str = "denominator") -> tu
     return out, ok
 
 
+def share_with_wilson(frame: pd.DataFrame, *, alpha: float = 0.05) -> tuple[pd.DataFrame, np.ndarray]:
+    """Percentage share count / denominator with a Wilson score interval, for every row at once.
+
+    Rows whose count or denominator is missing or zero get a GSS symbol and a reason
+    (:func:`mark_missing`) and NaN values. Interval:
+    ``statsmodels.stats.proportion.proportion_confint(method="wilson")``.
+    """
+    frame, ok = mark_missing(frame)
+    count = frame["count"].to_numpy(dtype=float)
+    den = frame["denominator"].to_numpy(dtype=float)
+    low, high = wilson_ci(np.where(ok, count, 0), np.where(ok, den, 1), alpha)
+    frame["value"] = np.where(ok, 100 * count / np.where(ok, den, 1), np.nan)
+    frame["ci_low"] = np.where(ok, 100 * low, np.nan)
+    frame["ci_high"] = np.where(ok, 100 * high, np.nan)
+    return frame, ok
+
+
 def rates(
     counts: pd.DataFrame,
     population: pd.DataFrame,
@@ -194,13 +211,7 @@ def not_stated_share(
     frame["symbol"] = frame["symbol"].fillna("")
     frame["count"] = frame["count"].where(frame["count"].notna() | (frame["symbol"] != ""), 0.0)
     frame["missing_reason"] = np.where(frame["count"].isna(), "missing_count", "")
-    frame, ok = mark_missing(frame)
-    count = frame["count"].to_numpy(dtype=float)
-    den = frame["denominator"].to_numpy(dtype=float)
-    low, high = wilson_ci(np.where(ok, count, 0), np.where(ok, den, 1), alpha)
-    frame["value"] = np.where(ok, 100 * count / np.where(ok, den, 1), np.nan)
-    frame["ci_low"] = np.where(ok, 100 * low, np.nan)
-    frame["ci_high"] = np.where(ok, 100 * high, np.nan)
+    frame, _ = share_with_wilson(frame, alpha=alpha)
     frame["p_value"] = np.nan
     frame["group"] = NOT_STATED
     frame["measure"] = measure
