@@ -147,3 +147,15 @@ def test_local_files_join_the_national_figures():
     # example rows are refused unless explicitly allowed: a published report never carries them
     with pytest.raises(Exception, match="(?i)example"):
         analysis.compute("south-wales", "2021-22", measures=["stop_search_rate"], local_dir=folder)
+
+
+def test_england_and_wales_2019_20_reproduces_ethnicity_facts_and_figures():
+    """EFF 2019/20 (excluding Greater Manchester): Black 54.1, White 6.1 per 1,000; ratio 8.9."""
+    rates = analysis.figures_for("stop_search_rate", "england-and-wales", "2019-20").frame.set_index("group")
+    assert round(rates.loc["Black", "value"], 2) == 54.11
+    assert round(rates.loc["White", "value"], 2) == 6.11
+    assert round(rates.loc["All", "value"], 2) == 10.56
+    ratio = analysis.figures_for("stop_search_disparity", "england-and-wales", "2019-20").frame
+    black = ratio[(ratio["measure"] == "stop_search_disparity") & (ratio["group"] == "Black")].iloc[0]
+    assert round(black["value"], 1) == 8.9
+    assert black["ci_low"] < black["value"] < black["ci_high"]

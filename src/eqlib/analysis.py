@@ -157,10 +157,35 @@ def _policeuk_caveats(frame: pd.DataFrame) -> pd.DataFrame:
     return _with_caveat(frame, "police_uk_not_official")
 
 
+@lru_cache(maxsize=2)
+def _eff_national(root_key: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """England and Wales searches by broad group with their own published Census 2011 denominators
+    (Ethnicity facts and figures, excluding Greater Manchester as published): (counts, population)."""
+    root = Path(root_key) if root_key else None
+    eff = _load("stop_search_eff_national", root)
+    broad = eff.loc[eff["level"] == "broad"]
+    counts = broad.loc[broad["count"].notna() | (broad["symbol"] != "")]
+    counts = counts.loc[counts["period"].isin(counts.loc[counts["count"].notna(), "period"])]
+    counts = counts.assign(area_name="England and Wales (excluding Greater Manchester)")
+    pop = broad.loc[broad["denominator"].notna() & (broad["group"] != "Not stated"),
+                    ["area_code", "period", "group", "denominator"]].rename(columns={"denominator": "population"})
+    pop = pop.assign(census=2011)
+    return counts[["area_code", "area_name", "period", "group", "count", "symbol"]].reset_index(drop=True), pop
+
+
+def _eff_national_figures(root: Path | None, func, measure: str) -> pd.DataFrame:
+    counts, pop = _eff_national(str(root or ""))
+    if counts.empty:
+        return _empty()
+    return func(counts, pop, measure=measure, census_year=2011)
+
+
 def _stop_search_rates(root: Path | None) -> pd.DataFrame:
     counts = _ss(root, "group")
     pop = _population(list(counts["period"].unique()), root)
-    return _policeuk_caveats(_by_census(metrics.rates, counts, pop, measure="stop_search_rate"))
+    forces = _policeuk_caveats(_by_census(metrics.rates, counts, pop, measure="stop_search_rate"))
+    national = _eff_national_figures(root, metrics.rates, "stop_search_rate")
+    return pd.concat([forces, national], ignore_index=True)
 
 
 def _stop_search_disparity(root: Path | None) -> pd.DataFrame:
@@ -168,7 +193,9 @@ def _stop_search_disparity(root: Path | None) -> pd.DataFrame:
     pop = _population(list(counts["period"].unique()), root)
     ratios = _by_census(metrics.disparity, counts, pop, measure="stop_search_disparity")
     bounds = _by_census(metrics.not_stated_bounds, counts, pop, measure="stop_search_disparity_bounds")
-    return _policeuk_caveats(pd.concat([ratios, bounds], ignore_index=True))
+    forces = _policeuk_caveats(pd.concat([ratios, bounds], ignore_index=True))
+    national = _eff_national_figures(root, metrics.disparity, "stop_search_disparity")
+    return pd.concat([forces, national], ignore_index=True)
 
 
 def _stop_search_not_stated(root: Path | None) -> pd.DataFrame:
