@@ -159,3 +159,11 @@ def test_england_and_wales_2019_20_reproduces_ethnicity_facts_and_figures():
     black = ratio[(ratio["measure"] == "stop_search_disparity") & (ratio["group"] == "Black")].iloc[0]
     assert round(black["value"], 1) == 8.9
     assert black["ci_low"] < black["value"] < black["ci_high"]
+
+
+@pytest.mark.parametrize("measure", ["workforce_totals", "deaths_following_contact", "stop_search_rate",
+                                     "arrest_rate", "use_of_force_rate"])
+def test_one_figure_per_area_period_group(measure):
+    frame = analysis.compute_measure(measure)
+    keys = ["area_code", "period", "measure", "group", "reference_group"]
+    assert not frame.duplicated(keys).any()

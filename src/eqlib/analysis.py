@@ -356,6 +356,7 @@ def _chief_officers(root):
 
 def _workforce_totals(root):
     wf = _load("workforce_totals_ho", root)
+    wf = wf.loc[wf["unit"] == "FTE"]  # one figure per worker type: full-time equivalent, as published first
     latest_release = wf.groupby(["area_code", "period", "group"])["release"].transform("max")
     wf = wf.loc[wf["release"] == latest_release]
     return _count_figures(wf, measure="workforce_totals",
@@ -403,6 +404,7 @@ def _rri_prosecution(root):
 # --------------------------------------------------------------------------- other
 def _deaths(root):
     deaths = _load("iopc_deaths", root)
+    deaths = deaths.loc[deaths["measure"] == "fatalities"]  # people who died, not incidents
     latest = deaths.groupby(["area_code", "period", "group"])["edition"].transform("max")
     deaths = deaths.loc[deaths["edition"] == latest]
     return _count_figures(deaths, measure="deaths_following_contact",
