@@ -20,7 +20,7 @@ into Other or Not stated.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache
 from typing import Literal
 
 import pandas as pd
@@ -176,7 +176,7 @@ def _norm(label: str) -> str:
     return re.sub(r"\s+", " ", str(label).strip()).casefold()
 
 
-@lru_cache(maxsize=None)
+@cache
 def _lookup(classification: str | None) -> dict[str, str]:
     tables = [_TABLES[classification]] if classification else list(_TABLES.values())
     out: dict[str, str] = {}
