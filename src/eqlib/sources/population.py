@@ -247,6 +247,18 @@ def read_census2021_la(raw_dir: Path) -> pd.DataFrame:
     return out[["la_code", "la_name", "category_code", "source_label", "group", "count"]]
 
 
+def _force_area_population(la: pd.DataFrame, lookup: pd.DataFrame, *, file: Path, day, census: str,
+                           dataset: str) -> pd.DataFrame:
+    """Local-authority rows summed to force areas and England and Wales, reconciled and validated."""
+    agg = _aggregate(la, lookup, file=file, keys=("category_code", "source_label", "group"))
+    out = _with_period(agg, day, census)
+    out = out.sort_values(["area_code", "category_code"], kind="stable")
+    ew = out[out["area_code"] == areas.ENGLAND_AND_WALES_CODE]["count"].sum()
+    log_rows(dataset, rows_in=len(la), rows_out=len(out),
+             records_in=float(la["count"].sum()), records_out=float(ew))
+    return finalise(out, dataset=dataset)
+
+
 def read_lad21_lookup(raw_dir: Path) -> pd.DataFrame:
     """LAD 2021 -> police force area (deduplicated from the LAD -> CSP -> PFA lookup)."""
     path = raw_dir / LOOKUP21_FILE
@@ -261,15 +273,9 @@ def read_lad21_lookup(raw_dir: Path) -> pd.DataFrame:
 )
 def load_census2021(raw_dir: Path) -> pd.DataFrame:
     """Census 2021 population by force area (and England and Wales) and detailed ethnic category."""
-    la = read_census2021_la(raw_dir)
-    lookup = read_lad21_lookup(raw_dir)
-    agg = _aggregate(la, lookup, file=raw_dir / C21_FILE, keys=("category_code", "source_label", "group"))
-    out = _with_period(agg, CENSUS2021_DAY, CENSUS2021)
-    out = out.sort_values(["area_code", "category_code"], kind="stable")
-    ew = out[out["area_code"] == areas.ENGLAND_AND_WALES_CODE]["count"].sum()
-    log_rows("population_census2021", rows_in=len(la), rows_out=len(out),
-             records_in=float(la["count"].sum()), records_out=float(ew))
-    return finalise(out, dataset="population_census2021")
+    return _force_area_population(read_census2021_la(raw_dir), read_lad21_lookup(raw_dir),
+                                   file=raw_dir / C21_FILE, day=CENSUS2021_DAY, census=CENSUS2021,
+                                   dataset="population_census2021")
 
 
 # --------------------------------------------------------------------------- Census 2011
@@ -356,15 +362,9 @@ def read_lad16_lookup(raw_dir: Path) -> pd.DataFrame:
 )
 def load_census2011(raw_dir: Path) -> pd.DataFrame:
     """Census 2011 population by force area (and England and Wales) and detailed ethnic category."""
-    la = read_census2011_la(raw_dir)
-    lookup = read_lad16_lookup(raw_dir)
-    agg = _aggregate(la, lookup, file=raw_dir / C11_FILE, keys=("category_code", "source_label", "group"))
-    out = _with_period(agg, CENSUS2011_DAY, CENSUS2011)
-    out = out.sort_values(["area_code", "category_code"], kind="stable")
-    ew = out[out["area_code"] == areas.ENGLAND_AND_WALES_CODE]["count"].sum()
-    log_rows("population_census2011", rows_in=len(la), rows_out=len(out),
-             records_in=float(la["count"].sum()), records_out=float(ew))
-    return finalise(out, dataset="population_census2011")
+    return _force_area_population(read_census2011_la(raw_dir), read_lad16_lookup(raw_dir),
+                                   file=raw_dir / C11_FILE, day=CENSUS2011_DAY, census=CENSUS2011,
+                                   dataset="population_census2011")
 
 
 def read_census2011_workbook(raw_dir: Path) -> pd.DataFrame:
