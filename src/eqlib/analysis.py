@@ -357,8 +357,6 @@ def _chief_officers(root):
 def _workforce_totals(root):
     wf = _load("workforce_totals_ho", root)
     wf = wf.loc[wf["unit"] == "FTE"]  # one figure per worker type: full-time equivalent, as published first
-    latest_release = wf.groupby(["area_code", "period", "group"])["release"].transform("max")
-    wf = wf.loc[wf["release"] == latest_release]
     return _count_figures(wf, measure="workforce_totals",
                           method="Home Office police workforce tables, full-time equivalent")
 
@@ -405,8 +403,6 @@ def _rri_prosecution(root):
 def _deaths(root):
     deaths = _load("iopc_deaths", root)
     deaths = deaths.loc[deaths["measure"] == "fatalities"]  # people who died, not incidents
-    latest = deaths.groupby(["area_code", "period", "group"])["edition"].transform("max")
-    deaths = deaths.loc[deaths["edition"] == latest]
     return _count_figures(deaths, measure="deaths_following_contact",
                           method="IOPC deaths during or following police contact (count)")
 

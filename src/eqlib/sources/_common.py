@@ -104,6 +104,20 @@ def log_rows(dataset: str, *, rows_in: int, rows_out: int, dropped: dict[str, in
         )
 
 
+def latest_edition(frame: pd.DataFrame, *, key: list[str], edition: str, dataset: str,
+                   reason: str, reconcile: bool = True) -> pd.DataFrame:
+    """Keep, for each ``key``, the row of the latest ``edition`` (a later release revises an earlier
+    one); log the superseded rows as set aside, and reconcile records in with kept + superseded."""
+    frame = frame.sort_values([*key, edition], kind="stable")
+    latest = ~frame.duplicated(key, keep="last")
+    out = frame[latest].reset_index(drop=True)
+    superseded = frame[~latest]
+    log_rows(dataset, rows_in=len(frame), rows_out=len(out), dropped={reason: len(superseded)},
+             records_in=float(frame["count"].sum()) if reconcile else None,
+             records_out=float(out["count"].sum() + superseded["count"].sum()) if reconcile else None)
+    return out
+
+
 def read_csv_text(path: Path) -> str:
     """Read a CSV's text: UTF-8 (with or without BOM), else cp1252, with the encoding logged."""
     data = path.read_bytes()

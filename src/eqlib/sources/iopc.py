@@ -41,7 +41,7 @@ from eqlib import areas, periods
 from eqlib.errors import DataError
 from eqlib.ethnicity import add_broad_group
 from eqlib.sources import register
-from eqlib.sources._common import finalise, log_rows, parse_count
+from eqlib.sources._common import finalise, latest_edition, parse_count
 from eqlib.sources.ods import (
     check_unique,
     clean_label,
@@ -212,14 +212,8 @@ def load_deaths(raw_dir: Path) -> pd.DataFrame:
         raise DataError("no IOPC workbook found", file=str(Path(raw_dir) / FILES[0]),
                         expected="Time_series_tables_YYYY-YY.ods")
     frame = pd.concat([read_deaths_by_force(f) for f in files], ignore_index=True)
-    key = ["area_code", "period", "category", "measure"]
-    frame = frame.sort_values([*key, "edition"], kind="stable")
-    latest = ~frame.duplicated(key, keep="last")
-    out = frame[latest].reset_index(drop=True)
-    log_rows("iopc_deaths", rows_in=len(frame), rows_out=len(out),
-             dropped={"rows for a year a later workbook revises": int((~latest).sum())},
-             records_in=float(frame["count"].sum()),
-             records_out=float(out["count"].sum() + frame.loc[~latest, "count"].sum()))
+    out = latest_edition(frame, key=["area_code", "period", "category", "measure"], edition="edition",
+                         dataset="iopc_deaths", reason="rows for a year a later workbook revises")
     out["note"] = NOTE
     return finalise(out, dataset="iopc_deaths")
 
@@ -269,10 +263,7 @@ def load_deaths_by_ethnicity(raw_dir: Path) -> pd.DataFrame:
         raise DataError("no IOPC workbook found", file=str(Path(raw_dir) / FILES[0]),
                         expected="Time_series_tables_YYYY-YY.ods")
     frame = pd.concat([read_deaths_by_ethnicity(f) for f in files], ignore_index=True)
-    key = ["period", "category", "group"]
-    frame = frame.sort_values([*key, "edition"], kind="stable")
-    latest = ~frame.duplicated(key, keep="last")
-    out = frame[latest].reset_index(drop=True)
-    log_rows("iopc_deaths_ethnicity", rows_in=len(frame), rows_out=len(out),
-             dropped={"rows for a year a later workbook revises": int((~latest).sum())})
+    out = latest_edition(frame, key=["period", "category", "group"], edition="edition",
+                         dataset="iopc_deaths_ethnicity", reason="rows for a year a later workbook revises",
+                         reconcile=False)
     return finalise(out, dataset="iopc_deaths_ethnicity")

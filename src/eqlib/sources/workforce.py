@@ -45,7 +45,7 @@ from eqlib import areas, periods
 from eqlib.errors import DataError
 from eqlib.ethnicity import add_broad_group
 from eqlib.sources import register
-from eqlib.sources._common import finalise, log_rows, parse_count, read_csv_text
+from eqlib.sources._common import finalise, latest_edition, log_rows, parse_count, read_csv_text
 from eqlib.sources.ods import (
     check_unique,
     clean_label,
@@ -210,15 +210,8 @@ def load_workforce_totals(raw_dir: Path) -> pd.DataFrame:
         raise DataError("no workforce workbook found", file=str(Path(raw_dir) / TOTALS_FILES[0]),
                         expected="the Home Office police workforce tables (.ods)")
     frame = pd.concat([read_workforce(f) for f in files], ignore_index=True)
-    key = ["area_code", "period", "worker_type", "unit"]
-    frame = frame.sort_values([*key, "release"], kind="stable")
-    latest = ~frame.duplicated(key, keep="last")
-    out = frame[latest].reset_index(drop=True)
-    superseded = frame[~latest]
-    log_rows("workforce_totals_ho", rows_in=len(frame), rows_out=len(out),
-             dropped={"rows for an as-at date a later release revises": len(superseded)},
-             records_in=float(frame["count"].sum()),
-             records_out=float(out["count"].sum() + superseded["count"].sum()))
+    out = latest_edition(frame, key=["area_code", "period", "worker_type", "unit"], edition="release",
+                         dataset="workforce_totals_ho", reason="rows for an as-at date a later release revises")
     return finalise(out, dataset="workforce_totals_ho")
 
 
