@@ -69,17 +69,13 @@ def _population(period_labels: list[str], root: Path | None) -> pd.DataFrame:
 
     frames = []
     for label in sorted(set(period_labels)):
-        pop = population_for(_period_for_population(label), root=root).copy()
+        pop = population_for(periods.parse(label), root=root).copy()
         pop["period"] = label
         pop["census"] = pop["census"].map(_census_year)
         frames.append(pop)
     if not frames:
         return pd.DataFrame(columns=["area_code", "area_name", "group", "population", "census", "period"])
     return pd.concat(frames, ignore_index=True)
-
-
-def _period_for_population(label: str) -> periods.Period:
-    return periods.parse(label)
 
 
 def _by_census(func, counts: pd.DataFrame, pop: pd.DataFrame, **kwargs) -> pd.DataFrame:
@@ -342,11 +338,11 @@ def _chief_officers(root):
     by_group = (chiefs.groupby(["area_code", "area_name", "period", "group"], as_index=False)
                 .agg(count=("count", "sum")))
     by_group = by_group.loc[by_group["area_code"].isin([a.code for a in areas.all_areas()])]
+    from eqlib.sources.population import population_for
+
     frames = []
     for label, part in by_group.groupby("period"):
         census = "Census 2021" if str(label) >= "2021-03-21" else "Census 2011"
-        from eqlib.sources.population import population_for
-
         pop = population_for(periods.parse(str(label)), census=census, root=root)
         frames.append(metrics.representation(
             part, pop, measure="chief_officer_representation",
@@ -667,7 +663,7 @@ def _caveat_codes(frame: pd.DataFrame) -> set[str]:
             codes.update(str(v) for v in value)
         elif isinstance(value, str) and value:
             codes.update(v.strip() for v in value.split(";") if v.strip())
-    return {c for c in codes if c in cv.CAVEATS} if hasattr(cv, "CAVEATS") else codes
+    return {c for c in codes if c in cv.CAVEATS}
 
 
 def compute(area: str, year: str | int, *, threshold: int = DEFAULT_THRESHOLD,
