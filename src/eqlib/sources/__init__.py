@@ -46,6 +46,7 @@ _SOURCE_MODULES = (
     "eqlib.sources.population",
     "eqlib.sources.policeuk",
     "eqlib.sources.eff_stop_search",
+    "eqlib.sources.ho_stop_search",
     "eqlib.sources.home_office",
     "eqlib.sources.workforce",
     "eqlib.sources.cjs",
