@@ -126,3 +126,40 @@ def test_secondary_suppression_never_reveals_a_suppressed_cell(cells, threshold)
     # the audit lists every suppressed cell once
     assert len(audit) == int((~shown).sum())
     assert set(audit["stage"]) <= {"primary", "secondary"}
+
+
+@SETTINGS
+@given(white=st.lists(st.integers(50, 20_000), min_size=3, max_size=6), multiple=st.integers(1, 5),
+       pops=st.lists(st.integers(1_000, 3_000_000), min_size=2, max_size=2))
+def test_trend_with_the_same_ratio_every_year_reports_no_clear_change(white, multiple, pops):
+    """Issue 9: counts whose ratio is the same every year (the volume may swing) show no significant
+    change in the disparity, whatever the (single) population base of the model."""
+    from eqlib import narrative
+
+    rows = []
+    for i, w in enumerate(white):
+        period = f"{2015 + i}-{(2016 + i) % 100:02d}"
+        rows += [(AREA, period, "White", float(w)), (AREA, period, "Black", float(w * multiple))]
+    counts = pd.DataFrame(rows, columns=["area_code", "period", "group", "count"])
+    population = pd.DataFrame({"area_code": AREA, "group": ["Black", "White"],
+                               "population": [float(p) for p in pops], "census": "Census 2021"})
+    row = M.disparity_trend(counts, population, include_minority=False,
+                            population_base="Census 2021").iloc[0]
+    assert abs(row["value"] - 1) < 1e-6
+    assert row["ci_low"] <= 1 <= row["ci_high"] and not row["p_value"] < 0.05
+    assert row["dispersion"] >= 1 and "population base: Census 2021" in row["method"]
+    assert "no clear change" in narrative.sentence(row.to_dict())
+
+
+def test_trend_refuses_two_censuses_in_one_model():
+    import pytest
+
+    from eqlib.errors import DataError
+
+    counts = pd.DataFrame([(AREA, f"{y}-{(y + 1) % 100:02d}", g, 100.0) for y in (2019, 2020, 2021)
+                           for g in ("Black", "White")], columns=["area_code", "period", "group", "count"])
+    population = pd.DataFrame({"area_code": AREA, "group": ["Black", "White"] * 2, "population": 1e5,
+                               "census": ["Census 2011"] * 2 + ["Census 2021"] * 2,
+                               "period": ["2019-20"] * 2 + ["2021-22"] * 2})
+    with pytest.raises(DataError, match="one population base"):
+        M.disparity_trend(counts, population)

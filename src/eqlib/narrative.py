@@ -195,8 +195,8 @@ def sentence(row: Mapping | pd.Series, *, not_stated_share: float | None = None,
         if not (math.isnan(low) or math.isnan(high)) and low <= 1 <= high:
             pct = lambda v: f"{round_half_up((v - 1) * 100, 1):+.1f}%"  # noqa: E731
             text = (f"{when} the disparity between {group_noun(group)} and {group_noun(reference)} in {area} "
-                    f"changed by {pct(value)} a year (95% CI {pct(low)} to {pct(high)}): the data are "
-                    f"consistent with no change.")
+                    f"changed by {pct(value)} a year (95% CI {pct(low)} to {pct(high)}): no clear change "
+                    f"(the interval includes no change).")
         elif value > 1:
             text = (f"{when} the disparity between {group_noun(group)} and {group_noun(reference)} in {area} "
                     f"grew by {format_percent((value - 1) * 100)} a year (95% CI {format_percent((low - 1) * 100)} "

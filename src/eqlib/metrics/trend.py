@@ -1,9 +1,27 @@
-"""Is a disparity narrowing? The change in the disparity ratio per year from a Poisson GLM.
+"""Is a disparity narrowing? The change in the disparity ratio per year from a quasi-Poisson GLM.
 
 Model (METHODS.md), per area, fitted with statsmodels (``statsmodels.api.GLM``, Poisson family, log
 link)::
 
-    count ~ C(group, Treatment(reference)) * year + offset(log(population))
+    count ~ C(group, Treatment(reference)) + C(period) + C(group, Treatment(reference)):year
+            + offset(log(population))
+
+``C(period)`` absorbs the change in the volume of searches common to every group from one year to
+the next (a pandemic year, a change of policy), so that the group:year slope measures only the
+change in the disparity and the residual variation is the departure of the ratios from a steady
+trend. Overdispersion: counts of searches vary between years more than a Poisson model allows (one
+operation, one policy change), so the standard errors are scaled quasi-Poisson fashion by the
+dispersion phi = Pearson chi-square / residual degrees of freedom (McCullagh and Nelder 1989, 4.5;
+statsmodels ``GLM.fit(scale="X2")``), never below 1 (an underdispersed fit is not given narrower
+intervals than Poisson). The dispersion is reported with every figure (``dispersion`` column and
+the method text).
+
+One population base: the offset must use the same population (the same census) for every year of
+one model, or a change of census would show as a change in the disparity. A population frame with
+a ``census`` column holding more than one census is refused (:class:`eqlib.errors.DataError`);
+``population_base`` names the base in the method text.
+
+Reading: "no clear change" when the 95% interval of the yearly factor includes 1.
 
 ``year`` is the start of each period in years (2019-20 -> 2019.0, so a step of one financial year is
 1). The coefficient of ``group[g]:year`` is the change in log(rate_g / rate_reference) per year;
@@ -11,10 +29,10 @@ exp(coefficient) is the factor by which the disparity ratio changes each year (0
 a year; 1: no change), with a Wald 95% interval exp(b +- 1.96 se) and p-value.
 
 The design matrix is built directly with the columns the formula would make (intercept, group
-dummies, year, group dummies x year); the tests check the estimates against
+dummies, period dummies, group dummies x year); the tests check the estimates against
 ``statsmodels.formula.api.glm`` with that formula. The "All ethnic minority groups" aggregate is added
-to the same model as one more group: each group has its own intercept and slope, so the
-log-likelihood separates by group and the other groups' estimates are unchanged by it.
+in a model of its own with the reference group (it repeats the individual groups' counts, and the
+period effects are shared within a model).
 
 Refusal: with fewer than ``min_periods`` (default 3) periods with data for an area, or when the model
 cannot be estimated (e.g. every count of a group is zero), the function does not raise: it returns a
@@ -37,8 +55,9 @@ from eqlib.metrics._inputs import prepare_counts
 from eqlib.metrics.rates import rate_inputs
 from eqlib.periods import parse
 
-METHOD = ("Poisson GLM count ~ C(group) * year + offset(log(population)) (statsmodels GLM); "
-          "exp(group:year coefficient) = change in the disparity ratio per year, Wald interval")
+METHOD = ("quasi-Poisson GLM count ~ C(group) + C(period) + C(group):year + offset(log(population)) "
+          "(statsmodels GLM, scale = Pearson chi2 / df, at least 1); exp(group:year coefficient) = change "
+          "in the disparity ratio per year, Wald interval")
 MIN_PERIODS = 3
 
 
@@ -66,6 +85,7 @@ def disparity_trend(
     include_minority: bool = True,
     alpha: float = 0.05,
     min_periods: int = MIN_PERIODS,
+    population_base: str = "",
 ) -> pd.DataFrame:
     """Change per year in each group's disparity ratio to ``reference``, for every area.
 
@@ -75,7 +95,10 @@ def disparity_trend(
         area_code, period, group, count for several periods.
     population
         area_code, group, population, and ``period`` where the population changes between periods
-        (e.g. Census 2011 before 2021-22, Census 2021 from it).
+        (mid-year estimates). One census for every period: a ``census`` column with two censuses
+        raises :class:`DataError`.
+    population_base
+        The population's name for the method text ("Census 2021 usual residents, every year").
 
     Returns
     -------
@@ -84,8 +107,15 @@ def disparity_trend(
         "<first> to <last>"; count is the group's events over those periods and denominator its
         population summed over them (person-years of exposure, so disclosure rules on small
         denominators read it as they read a rate's); value = exp(group:year), the factor by which the ratio
-        changes per year; ci_low/ci_high its Wald interval; p_value the test of no change.
+        changes per year; ci_low/ci_high its Wald interval (quasi-Poisson); p_value the test of no
+        change; and an extra column ``dispersion`` (phi used, at least 1; the estimate is in the method).
     """
+    if "census" in population.columns and population["census"].nunique() > 1:
+        from eqlib.errors import DataError
+
+        raise DataError("a trend needs one population base for every year",
+                        column="census", value=sorted(map(str, population["census"].unique())),
+                        expected="the same census for every period of the trend")
     all_areas, flags = prepare_counts(counts)
     frame, flags = rate_inputs(counts, population, include_minority=include_minority, include_all=False,
                                prepared=(all_areas, flags))
@@ -113,7 +143,9 @@ def disparity_trend(
         return empty_figure()
     out["measure"] = measure
     out["reference_group"] = reference
-    out["method"] = METHOD
+    base = f"; population base: {population_base}" if population_base else ""
+    out["method"] = [f"{METHOD}; dispersion {est:.2f}{base}" if np.isfinite(est) else f"{METHOD}{base}"
+                     for est in out["dispersion_estimate"]]
     out = cv.standard(out, small_count=0)
     # flags of any period in the span travel with the trend
     if len(flags):
@@ -122,7 +154,7 @@ def disparity_trend(
             by_area[["not_stated_share"]].max()).reset_index()
         out = cv.standard(out.assign(_p=out["period"]).assign(period="*"), small_count=0,
                           flags=span.assign(period="*")).assign(period=lambda f: f["_p"]).drop(columns="_p")
-    return finalise(out)
+    return finalise(out, extra=("dispersion",))
 
 
 def _fit_area(area_code: str, area_name: str, data: dict[str, np.ndarray], groups: list[str], reference: str,
@@ -153,7 +185,8 @@ def _fit_area(area_code: str, area_name: str, data: dict[str, np.ndarray], group
     def refuse(g: str, code: str, events: float = np.nan) -> dict:
         return dict(area_code=area_code, area_name=area_name, period=label, group=g, count=events,
                     denominator=exposure(g), value=np.nan, ci_low=np.nan, ci_high=np.nan,
-                    p_value=np.nan, symbol="[x]", caveats=(code,))
+                    p_value=np.nan, symbol="[x]", caveats=(code,), dispersion=np.nan,
+                    dispersion_estimate=np.nan)
 
     if len(periods) < min_periods or n_periods(reference) < min_periods:
         return [refuse(g, "too_few_periods") for g in groups]
@@ -165,23 +198,50 @@ def _fit_area(area_code: str, area_name: str, data: dict[str, np.ndarray], group
         return out + [refuse(g, "model_failed") for g in usable]
     if not usable:
         return out
+    # the aggregate of the minority groups is fitted in a model of its own (with the reference), since
+    # it repeats the individual groups' counts and the year effects are shared within a model
+    sets = [[g for g in usable if g != MINORITY], [g for g in usable if g == MINORITY]]
+    for model_groups in (s for s in sets if s):
+        out += _fit_model(area_code, area_name, label, data, model_groups, reference, crit, refuse, total,
+                          exposure)
+    return out
+
+
+MINORITY = "All ethnic minority groups"
+
+
+def _fit_model(area_code, area_name, label, data, usable, reference, crit, refuse, total, exposure) -> list[dict]:
+    """One quasi-Poisson fit: intercept, group dummies, a factor for each period (the common change in
+    volume from year to year), and a slope for each non-reference group (its change in log ratio per year)."""
+    group, count = data["group"], data["count"]
     rows = np.isin(group, [reference, *usable])
     g_model = group[rows]
+    period = data["period"][rows]
     year = data["year"][rows]
     year = year - year.mean()  # centring leaves the group:year coefficients unchanged
     dummies = [(g_model == g).astype(float) for g in usable]
-    design = np.column_stack([np.ones(rows.sum()), *dummies, year, *(d * year for d in dummies)])
+    levels = sorted(set(period))
+    period_dummies = [(period == p).astype(float) for p in levels[1:]]
+    design = np.column_stack([np.ones(rows.sum()), *dummies, *period_dummies, *(d * year for d in dummies)])
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            result = sm.GLM(count[rows], design, family=sm.families.Poisson(),
-                            offset=np.log(data["population"][rows])).fit()
+            model = sm.GLM(count[rows], design, family=sm.families.Poisson(),
+                           offset=np.log(data["population"][rows]))
+            result = model.fit(scale=1.0)
+            # the scale statsmodels' fit(scale="X2") uses, computed from the Poisson fit (the same point
+            # estimates; "X2" itself fails on a perfect fit, where the chi-square is 0)
+            estimate = (float(result.pearson_chi2 / result.df_resid) if result.df_resid > 0 else np.nan)
+            if estimate > 1:  # overdispersed: quasi-Poisson standard errors; else Poisson's
+                result = model.fit(scale=estimate)
+            phi = float(result.scale)
         params, bse, pvalues = np.asarray(result.params), np.asarray(result.bse), np.asarray(result.pvalues)
     except Exception:  # noqa: BLE001 - a failed fit becomes an explicit [x] row
-        return out + [refuse(g, "model_failed") for g in usable]
+        return [refuse(g, "model_failed") for g in usable]
     k = len(usable)
+    out = []
     for i, g in enumerate(usable):
-        j = 2 + k + i
+        j = 1 + k + len(period_dummies) + i
         b, se, p = params[j], bse[j], pvalues[j]
         if not (np.isfinite(b) and np.isfinite(se)) or se > 50:
             out.append(refuse(g, "model_failed"))
@@ -189,5 +249,6 @@ def _fit_area(area_code: str, area_name: str, data: dict[str, np.ndarray], group
         out.append(dict(area_code=area_code, area_name=area_name, period=label, group=g, count=total(g),
                         denominator=exposure(g), value=float(np.exp(b)),
                         ci_low=float(np.exp(b - crit * se)), ci_high=float(np.exp(b + crit * se)),
-                        p_value=float(p), symbol="", caveats=()))
+                        p_value=float(p), symbol="", caveats=(), dispersion=phi,
+                        dispersion_estimate=estimate))
     return out
