@@ -58,7 +58,12 @@ def test_south_wales_disparity_equals_independent_count():
     expected = (searches["Black"] / pop["Black"]) / (searches["White"] / pop["White"])
     selection = analysis.figures_for("stop_search_disparity", "south-wales", "2021-22")
     assert selection.status == "current" and selection.period == "2021-22"
-    frame = selection.frame
+    # issue 9: the report shows the Home Office figure for 2021/22; the police.uk figure stays computed
+    assert set(selection.frame["source_rank"]) == {analysis.RANK_OFFICIAL_COUNTS}
+    every = analysis.compute_measure("stop_search_disparity")
+    frame = every[(every["area_code"] == SOUTH_WALES) & (every["period"] == "2021-22")
+                  & (every["source_rank"] == analysis.RANK_POLICEUK)]
+    assert set(frame["source"]) == {analysis.POLICEUK_SOURCE} and "not official statistics" in analysis.POLICEUK_SOURCE
     black = frame[(frame["measure"] == "stop_search_disparity") & (frame["group"] == "Black")].iloc[0]
     assert black["value"] == pytest.approx(expected, rel=1e-9)
     assert black["count"] == searches["Black"]
@@ -68,7 +73,8 @@ def test_south_wales_disparity_equals_independent_count():
 
 def test_rates_use_census_2011_before_april_2021():
     frame = analysis.compute_measure("stop_search_rate")
-    sw = frame[(frame["area_code"] == SOUTH_WALES) & (frame["group"] == "White")].set_index("period")
+    sw = frame[(frame["area_code"] == SOUTH_WALES) & (frame["group"] == "White")
+               & (frame["source_rank"] == analysis.RANK_POLICEUK)].set_index("period")  # issue 9: one source
     assert {"2019-20", "2020-21", "2021-22"} <= set(sw.index)
     # the denominator changes with the census: Census 2011 for 2019-20 and 2020-21, 2021 from 2021-22
     assert sw.loc["2019-20", "denominator"] == sw.loc["2020-21", "denominator"]
@@ -165,5 +171,5 @@ def test_england_and_wales_2019_20_reproduces_ethnicity_facts_and_figures():
                                      "arrest_rate", "use_of_force_rate"])
 def test_one_figure_per_area_period_group(measure):
     frame = analysis.compute_measure(measure)
-    keys = ["area_code", "period", "measure", "group", "reference_group"]
+    keys = ["area_code", "period", "measure", "group", "reference_group", "source"]  # issue 9: per source
     assert not frame.duplicated(keys).any()

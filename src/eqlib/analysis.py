@@ -150,7 +150,25 @@ def _ss(root: Path | None, *by: str) -> pd.DataFrame:
 
 
 def _policeuk_caveats(frame: pd.DataFrame) -> pd.DataFrame:
-    return _with_caveat(frame, "police_uk_not_official")
+    return _tag(_with_caveat(frame, "police_uk_not_official"), POLICEUK_SOURCE, RANK_POLICEUK)
+
+
+# --------------------------------------------------------------------------- sources of a figure
+#: source_rank of a figure: which source a report shows first for a measure, area and period (see select)
+RANK_PUBLISHED = 0  # the official publisher's own figure for the period (EFF published rates)
+RANK_OFFICIAL_COUNTS = 1  # computed by eqlib from official counts (Home Office tables, EFF counts)
+RANK_DERIVED = 2  # computed from counts derived from published rates x populations
+RANK_POLICEUK = 3  # police.uk records: not official statistics
+POLICEUK_SOURCE = "police.uk stop and search records (police.uk, not official statistics); ONS Census"
+HO_SOURCE = ("Home Office, Police powers and procedures: stop and search open data (year ending March 2025), "
+             "searches by force and self-defined ethnicity; ONS Census")
+EFF_PUBLISHED_SOURCE = "GOV.UK Ethnicity facts and figures, stop and search 2022/23 (published rates)"
+EFF_NATIONAL_SOURCE = "GOV.UK Ethnicity facts and figures, stop and search by ethnicity (national series)"
+
+
+def _tag(frame: pd.DataFrame, source: str, rank: int) -> pd.DataFrame:
+    """Record each figure's source (shown with it) and its rank in the rule of :func:`select`."""
+    return frame.assign(source=source, source_rank=rank)
 
 
 @lru_cache(maxsize=2)
@@ -176,12 +194,60 @@ def _eff_national_figures(root: Path | None, func, measure: str) -> pd.DataFrame
     return func(counts, pop, measure=measure, census_year=2011)
 
 
+@lru_cache(maxsize=2)
+def _ho_counts(root_key: str) -> pd.DataFrame:
+    """Home Office searches by force area, financial year and five broad groups (2020/21-2024/25), and
+    England and Wales as the sum of the 43 force areas (British Transport Police and not stated excluded)."""
+    root = Path(root_key) if root_key else None
+    ho = _load("stop_search_ho_by_force", root)
+    keep = ["area_code", "area_name", "period", "group", "count", "symbol"]
+    forces = ho[keep]
+    national = (forces.groupby(["period", "group"], as_index=False)["count"].sum()
+                .assign(area_code=areas.ENGLAND_AND_WALES_CODE, area_name="England and Wales", symbol=""))
+    return pd.concat([forces, national[keep]], ignore_index=True)
+
+
+def _ho(root: Path | None) -> pd.DataFrame:
+    return _ho_counts(str(root or ""))
+
+
+def _eff_published_rates(root: Path | None) -> pd.DataFrame:
+    """The 2022/23 Ethnicity facts and figures rates as published (value = the published rate, rounded as
+    published): by force area (interval from the count derived from the rate and Census 2021, flagged),
+    and England and Wales from the published numbers of searches (including BTP, as published)."""
+    eff = _load("stop_search_eff_by_area", root)
+    groups = ["Asian", "Black", "Mixed", "White", "Other"]
+    by_area = eff.loc[(eff["table"] == "by_area") & (eff["area_code"] != areas.ENGLAND_AND_WALES_CODE)
+                      & eff["group"].isin(groups)]
+    pop = _population(list(by_area["period"].unique()), root)
+    derived = metrics.derive_counts(by_area, pop)
+    forces = _with_caveat(metrics.rates(derived, pop, measure="stop_search_rate", include_all=False),
+                          "derived_count")
+    national = eff.loc[(eff["table"] == "by_ethnicity") & (eff["level"] != "detailed")
+                       & eff["group"].isin([*groups, "All"])]
+    nat = metrics.rates(national.loc[national["group"] != "All"], pop, measure="stop_search_rate",
+                        include_all=False)
+    out = pd.concat([forces, nat], ignore_index=True)
+    published = pd.concat([by_area, national])[["area_code", "period", "group", "rate"]]
+    out = out.merge(published, on=["area_code", "period", "group"], how="left")
+    has = out["rate"].notna() & out["value"].notna()
+    out.loc[has, "value"] = out.loc[has, "rate"]
+    out["method"] = out["method"].astype(str).where(
+        ~has, out["method"].astype(str) + "; value: the rate as published by Ethnicity facts and figures")
+    return _tag(out.drop(columns="rate"), EFF_PUBLISHED_SOURCE, RANK_PUBLISHED)
+
+
 def _stop_search_rates(root: Path | None) -> pd.DataFrame:
     counts = _ss(root, "group")
     pop = _population(list(counts["period"].unique()), root)
     forces = _policeuk_caveats(_by_census(metrics.rates, counts, pop, measure="stop_search_rate"))
-    national = _eff_national_figures(root, metrics.rates, "stop_search_rate")
-    return pd.concat([forces, national], ignore_index=True)
+    national = _tag(_eff_national_figures(root, metrics.rates, "stop_search_rate"), EFF_NATIONAL_SOURCE,
+                    RANK_OFFICIAL_COUNTS)
+    ho = _ho(root)
+    ho_pop = _population(list(ho["period"].unique()), root)
+    official = _tag(_by_census(metrics.rates, ho, ho_pop, measure="stop_search_rate", include_all=False),
+                    HO_SOURCE, RANK_OFFICIAL_COUNTS)
+    return pd.concat([forces, national, official, _eff_published_rates(root)], ignore_index=True)
 
 
 def _stop_search_disparity(root: Path | None) -> pd.DataFrame:
@@ -190,8 +256,13 @@ def _stop_search_disparity(root: Path | None) -> pd.DataFrame:
     ratios = _by_census(metrics.disparity, counts, pop, measure="stop_search_disparity")
     bounds = _by_census(metrics.not_stated_bounds, counts, pop, measure="stop_search_disparity_bounds")
     forces = _policeuk_caveats(pd.concat([ratios, bounds], ignore_index=True))
-    national = _eff_national_figures(root, metrics.disparity, "stop_search_disparity")
-    return pd.concat([forces, national], ignore_index=True)
+    national = _tag(_eff_national_figures(root, metrics.disparity, "stop_search_disparity"),
+                    EFF_NATIONAL_SOURCE, RANK_OFFICIAL_COUNTS)
+    ho = _ho(root)
+    ho_pop = _population(list(ho["period"].unique()), root)
+    official = _tag(_by_census(metrics.disparity, ho, ho_pop, measure="stop_search_disparity"),
+                    HO_SOURCE, RANK_OFFICIAL_COUNTS)
+    return pd.concat([forces, national, official], ignore_index=True)
 
 
 def _stop_search_not_stated(root: Path | None) -> pd.DataFrame:
@@ -242,10 +313,29 @@ def _stop_search_rri(root):
 
 
 def _stop_search_trend(root):
+    """The change in the disparity per year: Home Office counts 2020/21 to each later year (at least three
+    years), Census 2021 populations for every year of a model; police.uk where no Home Office trend exists."""
+    from eqlib.sources.population import population_for
+
     counts = _ss(root, "group")
     counts = counts.loc[counts["period"].str.contains("-")]  # financial years only
-    pop = _population(list(counts["period"].unique()), root)
-    return _policeuk_caveats(metrics.disparity_trend(counts, pop, measure="stop_search_trend"))
+    frames = []
+    for _code, part in counts.groupby("area_code"):
+        # one population base per model: the census of the model's latest year, for every year
+        last = max(part["period"], key=lambda label: periods.parse(label).start)
+        pop = population_for(periods.parse(last), root=root)
+        census = str(pop["census"].iloc[0])
+        frames.append(_policeuk_caveats(metrics.disparity_trend(
+            part, pop, measure="stop_search_trend", population_base=f"{census} usual residents, every year")))
+    ho = _ho(root)
+    pop21 = population_for("2021-22", census=2021, root=root)
+    years = sorted(ho["period"].unique())
+    for end in years[2:]:
+        window = ho.loc[ho["period"].isin(years[: years.index(end) + 1])]
+        frames.append(_tag(metrics.disparity_trend(
+            window, pop21, measure="stop_search_trend",
+            population_base="Census 2021 usual residents, every year"), HO_SOURCE, RANK_OFFICIAL_COUNTS))
+    return pd.concat(frames, ignore_index=True)
 
 
 @lru_cache(maxsize=2)
@@ -266,7 +356,21 @@ def _stop_search_benchmark(root):
     ratios = ratios.loc[ratios["group"] == "Black"]
     funnel = metrics.funnel_limits(metrics.ratio_funnel_inputs(ratios, rates), kind="ratio",
                                    overdispersion=True, measure="stop_search_benchmark")
-    return _with_caveat(funnel, "derived_count")
+    derived_funnel = _tag(_with_caveat(funnel, "derived_count"), EFF_PUBLISHED_SOURCE, RANK_DERIVED)
+    ho = _ho(root)
+    ho = ho.loc[ho["area_code"] != areas.ENGLAND_AND_WALES_CODE]
+    ho_pop = _population(list(ho["period"].unique()), root)
+    frames = [derived_funnel]
+    for census, labels in ho_pop.groupby("census")["period"]:
+        part, part_pop = ho.loc[ho["period"].isin(set(labels))], ho_pop.loc[ho_pop["period"].isin(set(labels))]
+        h_rates = metrics.rates(part, part_pop, measure="stop_search_rate", include_all=False,
+                                census_year=int(census))
+        h_ratios = metrics.disparity(part, part_pop, measure="stop_search_disparity", census_year=int(census))
+        h_ratios = h_ratios.loc[h_ratios["group"] == "Black"]
+        frames.append(_tag(metrics.funnel_limits(metrics.ratio_funnel_inputs(h_ratios, h_rates), kind="ratio",
+                                                 overdispersion=True, measure="stop_search_benchmark"),
+                           HO_SOURCE, RANK_OFFICIAL_COUNTS))
+    return pd.concat(frames, ignore_index=True)
 
 
 # --------------------------------------------------------------------------- arrests
@@ -418,8 +522,8 @@ MeasureFunc = Callable[[Path | None], pd.DataFrame]
 
 #: measure id -> (function, source text for the tables)
 MEASURE_FUNCTIONS: dict[str, tuple[MeasureFunc, str]] = {
-    "stop_search_rate": (_stop_search_rates, "police.uk stop and search records; ONS Census"),
-    "stop_search_disparity": (_stop_search_disparity, "police.uk stop and search records; ONS Census"),
+    "stop_search_rate": (_stop_search_rates, HO_SOURCE),
+    "stop_search_disparity": (_stop_search_disparity, HO_SOURCE),
     "stop_search_not_stated_share": (_stop_search_not_stated, "police.uk stop and search records"),
     "stop_search_arrest_rate": (_stop_search_arrest, "police.uk stop and search records"),
     "stop_search_no_further_action": (_stop_search_nfa, "police.uk stop and search records"),
@@ -427,9 +531,8 @@ MEASURE_FUNCTIONS: dict[str, tuple[MeasureFunc, str]] = {
     "stop_search_s60_share": (_stop_search_s60, "police.uk stop and search records"),
     "stop_search_ethnicity_agreement": (_stop_search_agreement, "police.uk stop and search records"),
     "rri_stop_arrest": (_stop_search_rri, "police.uk stop and search records; ONS Census"),
-    "stop_search_trend": (_stop_search_trend, "police.uk stop and search records; ONS Census"),
-    "stop_search_benchmark": (_stop_search_benchmark,
-                              "GOV.UK Ethnicity facts and figures, stop and search 2022/23; ONS Census 2021"),
+    "stop_search_trend": (_stop_search_trend, HO_SOURCE),
+    "stop_search_benchmark": (_stop_search_benchmark, HO_SOURCE),
     "arrest_rate": (_arrest_rate, "Home Office, Police powers and procedures: arrests (table A_08); ONS Census 2011"),
     "arrest_disparity": (_arrest_disparity, "Home Office, Police powers and procedures: arrests; ONS Census 2011"),
     "arrest_benchmark": (_arrest_benchmark, "Home Office, Police powers and procedures: arrests; ONS Census 2011"),
@@ -498,8 +601,13 @@ def _compute_cached(measure_id: str, root_key: str) -> pd.DataFrame:
             return _from_parquet(store._read_parquet(target))
         except Exception as exc:  # noqa: BLE001 - an unreadable cache file is rebuilt
             log.warning("%s: unreadable (%s); recomputing", target, exc)
-    func, _ = MEASURE_FUNCTIONS[measure_id]
+    func, source = MEASURE_FUNCTIONS[measure_id]
     frame = func(root).reset_index(drop=True)
+    if "source" not in frame.columns:
+        frame = _tag(frame, source, RANK_OFFICIAL_COUNTS)
+    else:  # rows of a measure not tagged by their function: the measure's source
+        frame["source"] = frame["source"].fillna(source).astype(str)
+        frame["source_rank"] = frame["source_rank"].fillna(RANK_OFFICIAL_COUNTS).astype(int)
     stored = frame.assign(caveats=[list(v) if isinstance(v, (tuple, list)) else [] for v in frame["caveats"]])
     try:
         store._write_parquet(stored, target, {"measure": measure_id})
@@ -548,6 +656,8 @@ class Selection:
         if self.period is None:
             return "no data"
         shown = display_period(self.period)
+        if periods.parse(self.period.split(" to ")[-1]).kind == "calendar_year":
+            shown = f"calendar year {shown}"  # never read as a financial year
         return shown if self.status == "current" else f"latest available: {shown}"
 
 
@@ -558,23 +668,40 @@ def display_period(label: str) -> str:
 
 
 def select(figures: pd.DataFrame, area_code: str, period: periods.Period, *, measure: str = "") -> Selection:
-    """The rows of ``area_code`` for ``period``; else for the latest period ending before it ends."""
+    """Which figure a report for ``period`` shows: THE rule (README "Which figure a report shows").
+
+    1. Figures for exactly the requested period (a financial year's label; a trend ending in it) come
+       first, and among them the official publisher's own figure (``source_rank`` 0: e.g. Ethnicity facts
+       and figures' published rates), then figures computed from official counts (1: Home Office tables),
+       then from counts derived from published rates (2), then police.uk records (3: labelled
+       "police.uk, not official statistics"). A source whose figures for the period are all missing
+       (e.g. "N/A" in the publisher's table) gives way to the next.
+    2. A calendar year is never the figure of a financial year: it matches no financial-year label.
+    3. Only when no source has the period: the latest period ending on or before its end, labelled
+       "latest available", the best-ranked source for that period.
+    """
     rows = figures.loc[figures["area_code"] == area_code]
     if rows.empty:
         return Selection(measure, rows, None, period.label, "none")
-    ends = {label: period_end(label) for label in rows["period"].unique()}
-    target_end = pd.Timestamp(period.end)
-    exact = [label for label in ends if label.split(" to ")[-1] == period.label]
-    if exact:
-        chosen = exact[0]
+    ranks = rows["source_rank"] if "source_rank" in rows.columns else pd.Series(0, index=rows.index)
+    has_value = rows["value"].notna() if "value" in rows.columns else pd.Series(True, index=rows.index)
+    candidates = pd.DataFrame({"period": rows["period"].astype(str), "rank": ranks.fillna(9).astype(int),
+                               "value": has_value})
+    usable = candidates.groupby(["period", "rank"])["value"].any().reset_index()
+    usable = usable.loc[usable["value"]] if usable["value"].any() else usable
+    usable = usable.assign(end=usable["period"].map(period_end),
+                           exact=usable["period"].map(lambda label: label.split(" to ")[-1] == period.label))
+    if usable["exact"].any():
+        chosen = usable.loc[usable["exact"]].sort_values(["rank", "period"]).iloc[0]
         status = "current"
     else:
-        earlier = [label for label, end in ends.items() if end <= target_end]
-        if not earlier:
+        earlier = usable.loc[usable["end"] <= pd.Timestamp(period.end)]
+        if earlier.empty:
             return Selection(measure, rows.iloc[0:0], None, period.label, "none")
-        chosen = max(earlier, key=lambda label: (ends[label], label))
-        status = "current" if ends[chosen] >= pd.Timestamp(period.start) else "latest"
-    return Selection(measure, rows.loc[rows["period"] == chosen].reset_index(drop=True), chosen,
+        chosen = earlier.sort_values(["end", "rank", "period"], ascending=[False, True, True]).iloc[0]
+        status = "latest"
+    keep = (candidates["period"] == chosen["period"]) & (candidates["rank"] == chosen["rank"])
+    return Selection(measure, rows.loc[keep.to_numpy()].reset_index(drop=True), str(chosen["period"]),
                      period.label, status)
 
 
@@ -616,6 +743,9 @@ class AreaResult:
             from eqlib import local_measures
 
             return local_measures.source_text(measure_id)
+        sel = self.selections.get(measure_id)
+        if sel is not None:
+            return selection_source(sel.frame, MEASURE_FUNCTIONS[measure_id][1])
         return MEASURE_FUNCTIONS[measure_id][1]
 
     @property
@@ -654,6 +784,15 @@ class AreaResult:
                                   if not self.selections[m].frame.empty})),
             extra_notes=tuple(f"{m}: not computed ({why})" for m, why in self.errors.items()),
         )
+
+
+def selection_source(frame: pd.DataFrame, default: str = "") -> str:
+    """The source of the figures a selection shows (one source per selection, see :func:`select`)."""
+    if "source" in frame.columns and len(frame):
+        names = [str(v) for v in frame["source"].dropna().unique() if str(v)]
+        if names:
+            return "; ".join(names)
+    return default
 
 
 def _caveat_codes(frame: pd.DataFrame) -> set[str]:

@@ -22,9 +22,9 @@ class Measure:
 
 MEASURES: tuple[Measure, ...] = (
     Measure("stop_search_rate", "Stop and search rate per 1,000 people, by ethnic group", "per 1,000",
-            ("stop_search_policeuk", "stop_search_eff_by_area", "population_census2021")),
+            ("stop_search_ho_by_force", "stop_search_policeuk", "stop_search_eff_by_area", "population_census2021")),
     Measure("stop_search_disparity", "Stop and search disparity ratio to White", "ratio",
-            ("stop_search_policeuk", "stop_search_eff_by_area", "population_census2021")),
+            ("stop_search_ho_by_force", "stop_search_policeuk", "stop_search_eff_by_area", "population_census2021")),
     Measure("stop_search_not_stated_share", "Share of searches with ethnicity not stated", "%",
             ("stop_search_policeuk",)),
     Measure("stop_search_arrest_rate", "Share of searches leading to arrest, by ethnic group", "%",
@@ -38,9 +38,9 @@ MEASURES: tuple[Measure, ...] = (
     Measure("stop_search_ethnicity_agreement", "Self-defined vs officer-defined ethnicity: disagreement",
             "%", ("stop_search_policeuk",)),
     Measure("stop_search_trend", "Change in the stop and search disparity per year", "ratio",
-            ("stop_search_policeuk", "stop_search_eff_national")),
+            ("stop_search_ho_by_force", "stop_search_policeuk", "stop_search_eff_national")),
     Measure("stop_search_benchmark", "Stop and search rates compared with all force areas (funnel plot)",
-            "per 1,000", ("stop_search_eff_by_area",)),
+            "per 1,000", ("stop_search_ho_by_force", "stop_search_eff_by_area")),
     Measure("arrest_rate", "Arrests per 1,000 people, by ethnic group", "per 1,000",
             ("arrests_ho", "population_census2011")),
     Measure("arrest_disparity", "Arrest disparity ratio to White", "ratio", ("arrests_ho",)),

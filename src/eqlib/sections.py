@@ -474,7 +474,7 @@ def measure_status(ctx: Context, measure_id: str) -> MeasureStatus:
         if sel.status != "none" and not sel.frame.empty:
             published = analysis.suppress(sel.frame, threshold=ctx.threshold)
             result = MeasureStatus(measure_id, title, sel.status, sel.label, published,
-                                   analysis.MEASURE_FUNCTIONS[measure_id][1])
+                                   analysis.selection_source(sel.frame, analysis.MEASURE_FUNCTIONS[measure_id][1]))
     if result is None and measure_id in LOCAL_TEMPLATES:
         result = _local_measure(ctx, measure_id, title)
     if result is None:
@@ -871,7 +871,15 @@ def _sentence(row: dict[str, Any]) -> str:
         return (f"In {when} no {_lower_first(_measure_title(str(row.get('measure', ''))))} figure was recorded "
                 f"for the {row.get('group')} group in {row.get('area_name')}, so no ratio to "
                 f"{row.get('reference_group')} can be given.")
-    return narrative.sentence(row, with_caveats=False)
+    return narrative.sentence(row, with_caveats=False) + _source_words(row)
+
+
+def _source_words(row: dict[str, Any]) -> str:
+    """Every headline sentence names its source and period (issue 9): " (Source: ..., 2022/23.)"."""
+    source = str(row.get("source", "") or "")
+    if not source or source == "nan":
+        return ""
+    return f" (Source: {source}; {analysis_period_words(str(row.get('period', '')))}.)"
 
 
 def analysis_period_words(label: str) -> str:
@@ -981,6 +989,9 @@ def _show_trend(ctx: Context, st: MeasureStatus) -> list[Block]:
     ratios = compute_measure(ctx, "stop_search_disparity")
     ratios = ratios[(ratios["area_code"] == ctx.area.code) & (ratios["measure"] == "stop_search_disparity")
                     & (ratios["period"].map(analysis.period_end) <= pd.Timestamp(ctx.period.end))]
+    if "source" in ratios.columns and "source" in st.frame.columns and len(st.frame):
+        same = ratios[ratios["source"] == st.frame["source"].iloc[0]]  # the trend's own source's ratios
+        ratios = same if same["period"].nunique() >= 2 else ratios
     ratios = analysis.suppress(ratios.reset_index(drop=True), threshold=ctx.threshold)
     ratios = ratios[ratios["group"] != "All ethnic minority groups"]
     blocks: list[Block] = [Markdown(f"**{_sentence_case(st.title)}**, {ctx.name}, {st.label}.")]
@@ -1009,6 +1020,8 @@ def _funnel_blocks(ctx: Context, st: MeasureStatus, what: str) -> list[Block]:
     allf = compute_measure(ctx, st.measure)
     period = st.frame["period"].iloc[0]
     allf = allf[(allf["period"] == period) & allf["value"].notna() & allf["precision"].notna()]
+    if "source" in allf.columns and "source" in st.frame.columns:  # one source in one funnel
+        allf = allf[allf["source"] == st.frame["source"].iloc[0]]
     mine = allf[allf["area_code"] == ctx.area.code]
     if allf.empty or mine.empty:
         return [Markdown(f"{_sentence_case(what)}: not enough data to compare {ctx.name} with other areas.")]

@@ -26,7 +26,7 @@ TABLE_COLUMNS: tuple[str, ...] = (
     "denominator", "value", "ci_low", "ci_high", "symbol", "caveats",
 )
 #: kept after the required columns: the test's p-value and the method that computed the interval
-EXTRA_COLUMNS: tuple[str, ...] = ("p_value", "method")
+EXTRA_COLUMNS: tuple[str, ...] = ("p_value", "method", "source")
 
 OGL_ATTRIBUTION = (
     "Contains public sector information licensed under the Open Government Licence v3.0 "
@@ -69,7 +69,7 @@ def tidy_table(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for column in (*TABLE_COLUMNS, *EXTRA_COLUMNS):
         if column not in out:
-            out[column] = "" if column in ("symbol", "caveats", "method", "reference_group") else math.nan
+            out[column] = "" if column in ("symbol", "caveats", "method", "reference_group", "source") else math.nan
     out["caveats"] = out["caveats"].map(_caveat_text)
     out["symbol"] = out["symbol"].fillna("").astype(str)
     out = out[[*TABLE_COLUMNS, *EXTRA_COLUMNS]]
