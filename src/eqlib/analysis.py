@@ -19,7 +19,13 @@ outcomes, agreement, RRI, trend)   2019/20-2021/22; City of London 2018/19-2019/
                                    before. Financial years with at least 11 of 12 months are used
                                    (flagged partial); a complete calendar year where no financial
                                    year is complete.
-stop_search_benchmark              EFF 2022/23 published rates by force x Census 2021 populations
+stop_search_rate, _disparity,      Home Office stop and search open data by force and self-defined
+_trend, _benchmark (official)      ethnicity, 2020/21-2024/25, all 43 areas and England and Wales (sum);
+                                   EFF 2022/23 published rates; EFF national 2006/07-2019/20. Trend:
+                                   quasi-Poisson, Census 2021 for every year. Which source a report
+                                   shows: :func:`select` (official first; police.uk only where the
+                                   official tables lack the measure or the year).
+stop_search_benchmark              also EFF 2022/23 published rates by force x Census 2021 populations
                                    (derived counts, flagged), funnel of the Black/White ratio.
 arrest_*                           Home Office arrests by force and self-defined ethnicity
                                    (2017/18, 2018/19), Census 2011 populations; arrest_benchmark is
