@@ -29,6 +29,7 @@ use_of_force_*, taser              Home Office use of force Table 16 (2018/19, 2
 chief_officer_representation       Home Office workforce open data: chief officers as at 31 March.
 conviction_ratio, rri_prosecution  EFF (MoJ) prosecutions and convictions by force, 2009-2017.
 workforce_totals, deaths, hate     Home Office workforce; IOPC; Metropolitan Police hate crime.
+workforce_women_representation     Home Office workforce open data table (sex x rank), 31 March 2007-2023.
 =================================  ================================================================
 """
 
@@ -351,10 +352,79 @@ def _chief_officers(root):
 
 
 def _workforce_totals(root):
-    wf = _load("workforce_totals_ho", root)
-    wf = wf.loc[wf["unit"] == "FTE"]  # one figure per worker type: full-time equivalent, as published first
-    return _count_figures(wf, measure="workforce_totals",
-                          method="Home Office police workforce tables, full-time equivalent")
+    """Workforce by area, date and worker type: ``workforce_totals`` (FTE: officers, staff, designated
+    officers, PCSOs) and ``workforce_totals_headcount`` (headcount, also special constables and police
+    support volunteers, who are counted by headcount only). Sources: the September workforce tables (as at
+    30 September and 31 March 2014-2019) and the workforce open data table (31 March 2007-2023); where
+    both give an area, date, worker type and unit, the newest edition wins (the Home Office revises)."""
+    from eqlib.sources._common import latest_edition
+    from eqlib.sources.workforce_open_data import totals_by_worker_type
+
+    old = _load("workforce_totals_ho", root)
+    old = old[["area_code", "area_name", "period", "worker_type", "unit", "count", "symbol", "release"]]
+    old = old.assign(source="Home Office police workforce tables (September release)")
+    new = totals_by_worker_type(_load("workforce_open_data_ho", root))
+    new = new.assign(source="Home Office police workforce open data table (July 2023)", symbol="")
+    keep = ["area_code", "area_name", "period", "worker_type", "release", "source", "symbol"]
+    fte = new.loc[new["fte"].notna(), keep + ["fte"]].rename(columns={"fte": "count"}).assign(unit="FTE")
+    heads = new[keep + ["headcount"]].rename(columns={"headcount": "count"}).assign(unit="headcount")
+    both = pd.concat([old, fte, heads], ignore_index=True)
+    both = latest_edition(both, key=["area_code", "period", "worker_type", "unit"], edition="release",
+                          dataset="workforce_totals", reason="figures a later edition revises")
+    both["group"] = both["worker_type"]
+    frames = []
+    for unit, measure, words in (("FTE", "workforce_totals", "full-time equivalent"),
+                                 ("headcount", "workforce_totals_headcount", "headcount")):
+        part = both.loc[both["unit"] == unit]
+        for source, rows in part.groupby("source", sort=True):
+            frames.append(_count_figures(rows, measure=measure, method=f"{source}, {words}"))
+    return pd.concat(frames, ignore_index=True) if frames else _empty()
+
+
+def _women_groups(od: pd.DataFrame) -> pd.DataFrame:
+    """Headcount by area, date, sex and workforce group (officers by rank and all ranks; staff, PCSOs,
+    special constables, designated officers, police support volunteers), with the 43 forces summed as
+    England and Wales."""
+    keys = ["area_code", "area_name", "period", "sex"]
+    officers = od.loc[od["worker_type"] == "Police officers"]
+    by_rank = officers.assign(group="Police officers: " + officers["rank"].str.lower())
+    all_ranks = officers.assign(group="Police officers: all ranks")
+    others = od.loc[od["worker_type"] != "Police officers"]
+    others = others.assign(group=others["worker_type"])
+    parts = pd.concat([by_rank, all_ranks, others], ignore_index=True)
+    counts = parts.groupby([*keys, "group"], as_index=False, sort=True)["count"].sum()
+    territorial = {a.code for a in areas.all_areas()}
+    national = (counts.loc[counts["area_code"].isin(territorial)]
+                .groupby(["period", "sex", "group"], as_index=False, sort=True)["count"].sum()
+                .assign(area_code=areas.ENGLAND_AND_WALES_CODE, area_name="England and Wales"))
+    return pd.concat([counts, national[counts.columns]], ignore_index=True)
+
+
+def _women_representation(root):
+    """Measure ``workforce_women_representation``: women's share of each workforce group by area (43
+    forces, England and Wales = the 43 summed, BTP) as at 31 March 2007-2023, from the Home Office workforce
+    open data table (headcount), via :func:`eqlib.metrics.sex_representation.women_representation`.
+
+    Frame (:data:`eqlib.metrics.FIGURE_COLUMNS`), one row per area_code, period (``2023-03-31``), measure
+    and group:
+
+    - ``group``: "Police officers: constable", "... sergeant", "... inspector", "... chief inspector",
+      "... superintendent", "... chief superintendent", "... chief officer", "Police officers: all ranks",
+      "Police staff", "PCSOs", "Special constables", "Designated officers", "Police support volunteers";
+    - ``workforce_women_representation``: value = women as % of those recorded female or male, Wilson 95%
+      interval (ci_low, ci_high), count = women, denominator = women + men;
+    - ``workforce_women_representation_ratio`` and ``..._population_share``: against the area's population
+      share of women (Census 2021 from 31 March 2021, else 2011). No census file with sex ships with eqlib,
+      so these are NaN with ``[x]`` and the caveat ``population_by_sex_unavailable``;
+    - ``workforce_women_representation_not_recorded_share``: % of the headcount whose sex is not stated,
+      prefer not to say or prefer to self-describe (from 2021), count and denominator as for a share.
+
+    As at 31 March 2021 rows carry ``sex_recording_2021`` (note F of the table)."""
+    from eqlib.metrics.sex_representation import women_representation
+
+    counts = _women_groups(_load("workforce_open_data_ho", root))
+    frame = women_representation(counts, None, measure="workforce_women_representation")
+    return _with_caveat(frame, "sex_recording_2021", (frame["period"] == "2021-03-31").to_numpy())
 
 
 # --------------------------------------------------------------------------- courts
@@ -437,7 +507,10 @@ MEASURE_FUNCTIONS: dict[str, tuple[MeasureFunc, str]] = {
     "use_of_force_disparity": (_use_of_force_disparity, "Home Office, Police use of force statistics"),
     "taser_by_ethnicity": (_taser, "Home Office, Police use of force statistics (CED)"),
     "chief_officer_representation": (_chief_officers, "Home Office police workforce open data; ONS Census"),
-    "workforce_totals": (_workforce_totals, "Home Office, Police workforce, England and Wales"),
+    "workforce_totals": (_workforce_totals, "Home Office, Police workforce, England and Wales; workforce open "
+                                            "data table (31 March 2007-2023)"),
+    "workforce_women_representation": (_women_representation,
+                                       "Home Office, Police workforce open data table (31 March 2007-2023)"),
     "conviction_ratio": (_conviction_ratio, "GOV.UK Ethnicity facts and figures (Ministry of Justice)"),
     "rri_prosecution_conviction": (_rri_prosecution, "GOV.UK Ethnicity facts and figures (Ministry of Justice)"),
     "deaths_following_contact": (_deaths, "IOPC, Deaths during or following police contact"),

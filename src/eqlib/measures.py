@@ -55,7 +55,11 @@ MEASURES: tuple[Measure, ...] = (
     Measure("rri_prosecution_conviction", "Relative rate index: prosecution to conviction", "index",
             ("cjs_prosecutions_convictions",)),
     Measure("workforce_totals", "Police workforce by force (officers, staff, PCSOs, specials)", "count",
-            ("workforce_totals_ho",)),
+            ("workforce_totals_ho", "workforce_open_data_ho")),
+    Measure("workforce_women_representation", "Women in the police workforce, by rank and worker type", "%",
+            ("workforce_open_data_ho",),
+            "Women's share of officers by rank, staff, PCSOs and special constables (headcount, Wilson "
+            "interval); the population comparison is not available (no census by sex ships)."),
     Measure("chief_officer_representation", "Chief officers by ethnicity against the local population",
             "ratio", ("workforce_chief_officers",)),
     Measure("workforce_representation", "Force workforce by ethnicity against the local population", "ratio",
