@@ -278,20 +278,66 @@ def _arrest_counts(root_key: str) -> pd.DataFrame:
     return arrests.loc[arrests["table"] == "A_08"].reset_index(drop=True)
 
 
+def arrest_population(counts: pd.DataFrame, root: Path | None = None) -> pd.DataFrame:
+    """Denominators that match the Home Office arrest tables (A_04, A_08).
+
+    - 2001 classification: the tables' "Asian (or Asian British)" excludes Chinese and "Chinese or Other"
+      includes it, so the census category Chinese is moved from Asian to Other
+      (:func:`eqlib.sources.population.chinese_as_other`);
+    - national counts exclude the forces that did not supply data (Lancashire in 2017/18 and 2018/19: its
+      A_08 counts are ``..``), so the England and Wales population of each period is the sum of the forces
+      whose counts that period are all present.
+
+    Census 2021 from April 2021, Census 2011 before (as the Home Office does). Returns area_code,
+    area_name, group, population, census (year), period, and ``excluded`` (names of the forces left out of
+    the national population, '' for a force row)."""
+    from eqlib.sources.population import population_2001_classification
+
+    territorial = {a.code: a for a in areas.all_areas()}
+    frames = []
+    for label in sorted(set(counts["period"])):
+        pop = population_2001_classification(periods.parse(label), root=root)
+        pop = pop.loc[pop["area_code"] != areas.ENGLAND_AND_WALES_CODE].copy()
+        rows = counts.loc[(counts["period"] == label) & counts["area_code"].isin(territorial)]
+        missing = rows.loc[rows["count"].isna(), "area_code"].unique()
+        supplied = set(rows["area_code"]) - set(missing)
+        national = (pop.loc[pop["area_code"].isin(supplied)]
+                    .groupby(["group", "census"], as_index=False, sort=False)["population"].sum())
+        excluded = sorted(territorial[c].name for c in set(territorial) - supplied)
+        national = national.assign(area_code=areas.ENGLAND_AND_WALES_CODE,
+                                   area_name="England and Wales" + (f" excluding {', '.join(excluded)}"
+                                                                    if excluded else ""),
+                                   excluded=", ".join(excluded))
+        pop = pd.concat([pop.assign(excluded=""), national[pop.columns.tolist() + ["excluded"]]],
+                        ignore_index=True)
+        pop["period"] = label
+        pop["census"] = pop["census"].map(_census_year)
+        frames.append(pop)
+    return pd.concat(frames, ignore_index=True)
+
+
 def _arrest_inputs(root):
     counts = _arrest_counts(str(root or ""))
-    pop = _population(list(counts["period"].unique()), root)
+    pop = arrest_population(counts, root)
     return counts, pop
+
+
+def _arrest_caveats(frame: pd.DataFrame, pop: pd.DataFrame) -> pd.DataFrame:
+    out = _with_caveat(frame, "arrest_classification_2001")
+    excluded = set(pop.loc[(pop["area_code"] == areas.ENGLAND_AND_WALES_CODE) & (pop["excluded"] != ""),
+                           "period"])
+    mask = (out["area_code"] == areas.ENGLAND_AND_WALES_CODE) & out["period"].isin(excluded)
+    return _with_caveat(out, "forces_excluded_national", mask.to_numpy())
 
 
 def _arrest_rate(root):
     counts, pop = _arrest_inputs(root)
-    return metrics.rates(counts, pop, measure="arrest_rate")
+    return _arrest_caveats(metrics.rates(counts, pop, measure="arrest_rate"), pop)
 
 
 def _arrest_disparity(root):
     counts, pop = _arrest_inputs(root)
-    return metrics.disparity(counts, pop, measure="arrest_disparity")
+    return _arrest_caveats(metrics.disparity(counts, pop, measure="arrest_disparity"), pop)
 
 
 def _arrest_benchmark(root):
