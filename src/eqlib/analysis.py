@@ -25,7 +25,9 @@ arrest_*                           Home Office arrests by force and self-defined
                                    (2017/18, 2018/19), Census 2011 populations; arrest_benchmark is
                                    the funnel of the Black/White ratio across forces.
 use_of_force_*, taser              Home Office use of force Table 16 (2018/19, 2019/20), tactic uses
-                                   by officer-perceived ethnicity, Census 2011 populations.
+                                   by officer-perceived ethnicity, Census 2011 populations (tactic
+                                   uses: not people or incidents); use_of_force_incidents: Table 12
+                                   incidents by force 2017/18-2019/20 (no ethnicity).
 chief_officer_representation       Home Office workforce open data: chief officers as at 31 March.
 conviction_ratio, rri_prosecution  EFF (MoJ) prosecutions and convictions by force, 2009-2017.
 workforce_totals, deaths, hate     Home Office workforce; IOPC; Metropolitan Police hate crime.
@@ -352,13 +354,30 @@ def _arrest_benchmark(root):
 
 # --------------------------------------------------------------------------- use of force
 def _use_of_force_counts(root, tactic: str) -> pd.DataFrame:
+    """Table_16 tactic uses by force and perceived ethnicity for one tactic, every edition: matched on
+    ``tactic_group`` (2019/20 writes Taser ``CED of which``, 2018/19 ``CED``)."""
     uof = _load("use_of_force_ho", root)
-    rows = uof.loc[(uof["table"] == "Table_16") & (uof["tactic"] == tactic)]
+    rows = uof.loc[(uof["table"] == "Table_16") & (uof["tactic_group"] == tactic)]
     return rows.reset_index(drop=True)
 
 
 def _uof_caveats(frame: pd.DataFrame) -> pd.DataFrame:
-    return _with_caveat(_with_caveat(frame, "perceived_ethnicity"), "incident_not_person")
+    """Table_16 counts are tactic uses (not people, not incidents, not independent): that caveat, not
+    the incidents one the generic use-of-force caveats give."""
+    out = _with_caveat(_with_caveat(frame, "perceived_ethnicity"), "tactic_uses_not_people")
+    if len(out):
+        out["caveats"] = [tuple(c for c in codes if c != "incident_not_person") for codes in out["caveats"]]
+    return out
+
+
+def _use_of_force_incidents(root):
+    """Use of force incidents by force (Table_12: an incident, not a person or a tactic use; no
+    ethnicity), every edition."""
+    uof = _load("use_of_force_ho", root)
+    rows = uof.loc[(uof["table"] == "Table_12") & (uof["measure"] == "incidents")]
+    frame = _count_figures(rows, measure="use_of_force_incidents",
+                           method="Home Office police use of force statistics, Table 12: incidents (count)")
+    return _with_caveat(frame, "incident_not_person")
 
 
 def _use_of_force_rate(root):
@@ -552,6 +571,7 @@ MEASURE_FUNCTIONS: dict[str, tuple[MeasureFunc, str]] = {
     "use_of_force_rate": (_use_of_force_rate, "Home Office, Police use of force statistics (Table 16)"),
     "use_of_force_disparity": (_use_of_force_disparity, "Home Office, Police use of force statistics"),
     "taser_by_ethnicity": (_taser, "Home Office, Police use of force statistics (CED)"),
+    "use_of_force_incidents": (_use_of_force_incidents, "Home Office, Police use of force statistics (Table 12)"),
     "chief_officer_representation": (_chief_officers, "Home Office police workforce open data; ONS Census"),
     "workforce_totals": (_workforce_totals, "Home Office, Police workforce, England and Wales; workforce open "
                                             "data table (31 March 2007-2023)"),
