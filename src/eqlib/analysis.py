@@ -31,10 +31,13 @@ arrest_*                           Home Office arrests by force and self-defined
                                    (2017/18, 2018/19), Census 2011 populations; arrest_benchmark is
                                    the funnel of the Black/White ratio across forces.
 use_of_force_*, taser              Home Office use of force Table 16 (2018/19, 2019/20), tactic uses
-                                   by officer-perceived ethnicity, Census 2011 populations.
+                                   by officer-perceived ethnicity, Census 2011 populations (tactic
+                                   uses: not people or incidents); use_of_force_incidents: Table 12
+                                   incidents by force 2017/18-2019/20 (no ethnicity).
 chief_officer_representation       Home Office workforce open data: chief officers as at 31 March.
 conviction_ratio, rri_prosecution  EFF (MoJ) prosecutions and convictions by force, 2009-2017.
 workforce_totals, deaths, hate     Home Office workforce; IOPC; Metropolitan Police hate crime.
+workforce_women_representation     Home Office workforce open data table (sex x rank), 31 March 2007-2023.
 =================================  ================================================================
 """
 
@@ -387,20 +390,66 @@ def _arrest_counts(root_key: str) -> pd.DataFrame:
     return arrests.loc[arrests["table"] == "A_08"].reset_index(drop=True)
 
 
+def arrest_population(counts: pd.DataFrame, root: Path | None = None) -> pd.DataFrame:
+    """Denominators that match the Home Office arrest tables (A_04, A_08).
+
+    - 2001 classification: the tables' "Asian (or Asian British)" excludes Chinese and "Chinese or Other"
+      includes it, so the census category Chinese is moved from Asian to Other
+      (:func:`eqlib.sources.population.chinese_as_other`);
+    - national counts exclude the forces that did not supply data (Lancashire in 2017/18 and 2018/19: its
+      A_08 counts are ``..``), so the England and Wales population of each period is the sum of the forces
+      whose counts that period are all present.
+
+    Census 2021 from April 2021, Census 2011 before (as the Home Office does). Returns area_code,
+    area_name, group, population, census (year), period, and ``excluded`` (names of the forces left out of
+    the national population, '' for a force row)."""
+    from eqlib.sources.population import population_2001_classification
+
+    territorial = {a.code: a for a in areas.all_areas()}
+    frames = []
+    for label in sorted(set(counts["period"])):
+        pop = population_2001_classification(periods.parse(label), root=root)
+        pop = pop.loc[pop["area_code"] != areas.ENGLAND_AND_WALES_CODE].copy()
+        rows = counts.loc[(counts["period"] == label) & counts["area_code"].isin(territorial)]
+        missing = rows.loc[rows["count"].isna(), "area_code"].unique()
+        supplied = set(rows["area_code"]) - set(missing)
+        national = (pop.loc[pop["area_code"].isin(supplied)]
+                    .groupby(["group", "census"], as_index=False, sort=False)["population"].sum())
+        excluded = sorted(territorial[c].name for c in set(territorial) - supplied)
+        national = national.assign(area_code=areas.ENGLAND_AND_WALES_CODE,
+                                   area_name="England and Wales" + (f" excluding {', '.join(excluded)}"
+                                                                    if excluded else ""),
+                                   excluded=", ".join(excluded))
+        pop = pd.concat([pop.assign(excluded=""), national[pop.columns.tolist() + ["excluded"]]],
+                        ignore_index=True)
+        pop["period"] = label
+        pop["census"] = pop["census"].map(_census_year)
+        frames.append(pop)
+    return pd.concat(frames, ignore_index=True)
+
+
 def _arrest_inputs(root):
     counts = _arrest_counts(str(root or ""))
-    pop = _population(list(counts["period"].unique()), root)
+    pop = arrest_population(counts, root)
     return counts, pop
+
+
+def _arrest_caveats(frame: pd.DataFrame, pop: pd.DataFrame) -> pd.DataFrame:
+    out = _with_caveat(frame, "arrest_classification_2001")
+    excluded = set(pop.loc[(pop["area_code"] == areas.ENGLAND_AND_WALES_CODE) & (pop["excluded"] != ""),
+                           "period"])
+    mask = (out["area_code"] == areas.ENGLAND_AND_WALES_CODE) & out["period"].isin(excluded)
+    return _with_caveat(out, "forces_excluded_national", mask.to_numpy())
 
 
 def _arrest_rate(root):
     counts, pop = _arrest_inputs(root)
-    return metrics.rates(counts, pop, measure="arrest_rate")
+    return _arrest_caveats(metrics.rates(counts, pop, measure="arrest_rate"), pop)
 
 
 def _arrest_disparity(root):
     counts, pop = _arrest_inputs(root)
-    return metrics.disparity(counts, pop, measure="arrest_disparity")
+    return _arrest_caveats(metrics.disparity(counts, pop, measure="arrest_disparity"), pop)
 
 
 def _arrest_benchmark(root):
@@ -415,13 +464,30 @@ def _arrest_benchmark(root):
 
 # --------------------------------------------------------------------------- use of force
 def _use_of_force_counts(root, tactic: str) -> pd.DataFrame:
+    """Table_16 tactic uses by force and perceived ethnicity for one tactic, every edition: matched on
+    ``tactic_group`` (2019/20 writes Taser ``CED of which``, 2018/19 ``CED``)."""
     uof = _load("use_of_force_ho", root)
-    rows = uof.loc[(uof["table"] == "Table_16") & (uof["tactic"] == tactic)]
+    rows = uof.loc[(uof["table"] == "Table_16") & (uof["tactic_group"] == tactic)]
     return rows.reset_index(drop=True)
 
 
 def _uof_caveats(frame: pd.DataFrame) -> pd.DataFrame:
-    return _with_caveat(_with_caveat(frame, "perceived_ethnicity"), "incident_not_person")
+    """Table_16 counts are tactic uses (not people, not incidents, not independent): that caveat, not
+    the incidents one the generic use-of-force caveats give."""
+    out = _with_caveat(_with_caveat(frame, "perceived_ethnicity"), "tactic_uses_not_people")
+    if len(out):
+        out["caveats"] = [tuple(c for c in codes if c != "incident_not_person") for codes in out["caveats"]]
+    return out
+
+
+def _use_of_force_incidents(root):
+    """Use of force incidents by force (Table_12: an incident, not a person or a tactic use; no
+    ethnicity), every edition."""
+    uof = _load("use_of_force_ho", root)
+    rows = uof.loc[(uof["table"] == "Table_12") & (uof["measure"] == "incidents")]
+    frame = _count_figures(rows, measure="use_of_force_incidents",
+                           method="Home Office police use of force statistics, Table 12: incidents (count)")
+    return _with_caveat(frame, "incident_not_person")
 
 
 def _use_of_force_rate(root):
@@ -461,10 +527,79 @@ def _chief_officers(root):
 
 
 def _workforce_totals(root):
-    wf = _load("workforce_totals_ho", root)
-    wf = wf.loc[wf["unit"] == "FTE"]  # one figure per worker type: full-time equivalent, as published first
-    return _count_figures(wf, measure="workforce_totals",
-                          method="Home Office police workforce tables, full-time equivalent")
+    """Workforce by area, date and worker type: ``workforce_totals`` (FTE: officers, staff, designated
+    officers, PCSOs) and ``workforce_totals_headcount`` (headcount, also special constables and police
+    support volunteers, who are counted by headcount only). Sources: the September workforce tables (as at
+    30 September and 31 March 2014-2019) and the workforce open data table (31 March 2007-2023); where
+    both give an area, date, worker type and unit, the newest edition wins (the Home Office revises)."""
+    from eqlib.sources._common import latest_edition
+    from eqlib.sources.workforce_open_data import totals_by_worker_type
+
+    old = _load("workforce_totals_ho", root)
+    old = old[["area_code", "area_name", "period", "worker_type", "unit", "count", "symbol", "release"]]
+    old = old.assign(source="Home Office police workforce tables (September release)")
+    new = totals_by_worker_type(_load("workforce_open_data_ho", root))
+    new = new.assign(source="Home Office police workforce open data table (July 2023)", symbol="")
+    keep = ["area_code", "area_name", "period", "worker_type", "release", "source", "symbol"]
+    fte = new.loc[new["fte"].notna(), keep + ["fte"]].rename(columns={"fte": "count"}).assign(unit="FTE")
+    heads = new[keep + ["headcount"]].rename(columns={"headcount": "count"}).assign(unit="headcount")
+    both = pd.concat([old, fte, heads], ignore_index=True)
+    both = latest_edition(both, key=["area_code", "period", "worker_type", "unit"], edition="release",
+                          dataset="workforce_totals", reason="figures a later edition revises")
+    both["group"] = both["worker_type"]
+    frames = []
+    for unit, measure, words in (("FTE", "workforce_totals", "full-time equivalent"),
+                                 ("headcount", "workforce_totals_headcount", "headcount")):
+        part = both.loc[both["unit"] == unit]
+        for source, rows in part.groupby("source", sort=True):
+            frames.append(_count_figures(rows, measure=measure, method=f"{source}, {words}"))
+    return pd.concat(frames, ignore_index=True) if frames else _empty()
+
+
+def _women_groups(od: pd.DataFrame) -> pd.DataFrame:
+    """Headcount by area, date, sex and workforce group (officers by rank and all ranks; staff, PCSOs,
+    special constables, designated officers, police support volunteers), with the 43 forces summed as
+    England and Wales."""
+    keys = ["area_code", "area_name", "period", "sex"]
+    officers = od.loc[od["worker_type"] == "Police officers"]
+    by_rank = officers.assign(group="Police officers: " + officers["rank"].str.lower())
+    all_ranks = officers.assign(group="Police officers: all ranks")
+    others = od.loc[od["worker_type"] != "Police officers"]
+    others = others.assign(group=others["worker_type"])
+    parts = pd.concat([by_rank, all_ranks, others], ignore_index=True)
+    counts = parts.groupby([*keys, "group"], as_index=False, sort=True)["count"].sum()
+    territorial = {a.code for a in areas.all_areas()}
+    national = (counts.loc[counts["area_code"].isin(territorial)]
+                .groupby(["period", "sex", "group"], as_index=False, sort=True)["count"].sum()
+                .assign(area_code=areas.ENGLAND_AND_WALES_CODE, area_name="England and Wales"))
+    return pd.concat([counts, national[counts.columns]], ignore_index=True)
+
+
+def _women_representation(root):
+    """Measure ``workforce_women_representation``: women's share of each workforce group by area (43
+    forces, England and Wales = the 43 summed, BTP) as at 31 March 2007-2023, from the Home Office workforce
+    open data table (headcount), via :func:`eqlib.metrics.sex_representation.women_representation`.
+
+    Frame (:data:`eqlib.metrics.FIGURE_COLUMNS`), one row per area_code, period (``2023-03-31``), measure
+    and group:
+
+    - ``group``: "Police officers: constable", "... sergeant", "... inspector", "... chief inspector",
+      "... superintendent", "... chief superintendent", "... chief officer", "Police officers: all ranks",
+      "Police staff", "PCSOs", "Special constables", "Designated officers", "Police support volunteers";
+    - ``workforce_women_representation``: value = women as % of those recorded female or male, Wilson 95%
+      interval (ci_low, ci_high), count = women, denominator = women + men;
+    - ``workforce_women_representation_ratio`` and ``..._population_share``: against the area's population
+      share of women (Census 2021 from 31 March 2021, else 2011). No census file with sex ships with eqlib,
+      so these are NaN with ``[x]`` and the caveat ``population_by_sex_unavailable``;
+    - ``workforce_women_representation_not_recorded_share``: % of the headcount whose sex is not stated,
+      prefer not to say or prefer to self-describe (from 2021), count and denominator as for a share.
+
+    As at 31 March 2021 rows carry ``sex_recording_2021`` (note F of the table)."""
+    from eqlib.metrics.sex_representation import women_representation
+
+    counts = _women_groups(_load("workforce_open_data_ho", root))
+    frame = women_representation(counts, None, measure="workforce_women_representation")
+    return _with_caveat(frame, "sex_recording_2021", (frame["period"] == "2021-03-31").to_numpy())
 
 
 # --------------------------------------------------------------------------- courts
@@ -545,8 +680,12 @@ MEASURE_FUNCTIONS: dict[str, tuple[MeasureFunc, str]] = {
     "use_of_force_rate": (_use_of_force_rate, "Home Office, Police use of force statistics (Table 16)"),
     "use_of_force_disparity": (_use_of_force_disparity, "Home Office, Police use of force statistics"),
     "taser_by_ethnicity": (_taser, "Home Office, Police use of force statistics (CED)"),
+    "use_of_force_incidents": (_use_of_force_incidents, "Home Office, Police use of force statistics (Table 12)"),
     "chief_officer_representation": (_chief_officers, "Home Office police workforce open data; ONS Census"),
-    "workforce_totals": (_workforce_totals, "Home Office, Police workforce, England and Wales"),
+    "workforce_totals": (_workforce_totals, "Home Office, Police workforce, England and Wales; workforce open "
+                                            "data table (31 March 2007-2023)"),
+    "workforce_women_representation": (_women_representation,
+                                       "Home Office, Police workforce open data table (31 March 2007-2023)"),
     "conviction_ratio": (_conviction_ratio, "GOV.UK Ethnicity facts and figures (Ministry of Justice)"),
     "rri_prosecution_conviction": (_rri_prosecution, "GOV.UK Ethnicity facts and figures (Ministry of Justice)"),
     "deaths_following_contact": (_deaths, "IOPC, Deaths during or following police contact"),

@@ -36,6 +36,29 @@ CAVEATS: dict[str, str] = {
     "incident_not_person": "Counts are incidents, not people: one person can be counted more than once.",
     "police_uk_not_official": "Counts come from police.uk open data, which are not official statistics and "
                               "can differ from Home Office figures.",
+    "tactic_uses_not_people": "Counts are tactic uses, not people or incidents: one incident can involve "
+                              "several tactics and one person several incidents. Tactic uses are not "
+                              "independent events, so an interval that treats them as independent counts is "
+                              "too narrow.",
+    "mixed_officer_defined_structural": "Officer-defined ethnicity has no Mixed category, so everyone who "
+                                        "self-defines as Mixed is recorded by the officer as another group: "
+                                        "this disagreement is built into the categories, not a finding about "
+                                        "officers.",
+    "hate_strands_overlap": "One offence can be flagged with more than one hate crime strand, so the strands "
+                            "overlap and must not be added together.",
+    "published_nationally": "This count is already published nationally by its source, so it is not "
+                            "suppressed (suppression protects small local counts).",
+    "arrest_classification_2001": "The Home Office arrest tables use the 2001 ethnic classification: Asian "
+                                  "excludes Chinese and Other includes Chinese; the populations are grouped "
+                                  "the same way.",
+    "forces_excluded_national": "Forces that did not supply data (Lancashire in 2017/18 and 2018/19) are left "
+                                "out of the national count and of its population, as the Home Office does.",
+    "population_by_sex_unavailable": "No census table of residents by sex ships with eqlib (the census files "
+                                     "here are by ethnic group only), so women's share of the workforce "
+                                     "cannot be compared with their share of the area's population.",
+    "sex_recording_2021": "In 2021 forces implemented the Police Workforce Data Standards and many records "
+                          "had an unknown sex (gender was used where sex was not known); women's shares are "
+                          "over those recorded as female or male.",
     # reasons for a missing value (with a GSS symbol)
     "missing_count": "The count is not available.",
     "missing_denominator": "There is no population or total to divide by.",

@@ -49,6 +49,7 @@ _SOURCE_MODULES = (
     "eqlib.sources.ho_stop_search",
     "eqlib.sources.home_office",
     "eqlib.sources.workforce",
+    "eqlib.sources.workforce_open_data",
     "eqlib.sources.cjs",
     "eqlib.sources.iopc",
     "eqlib.sources.hate_crime",

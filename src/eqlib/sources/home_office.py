@@ -30,7 +30,9 @@ Datasets
       (all groups, including Not reported and, in 2018/19, Chinese and Don't know).
       ``tactic_type`` is the "Type of force" and ``tactic`` the tactic; the rows marked
       ``*Total ...`` and "..., of which" are the publisher's subtotals and are kept (flag
-      ``subtotal``): do not add tactics together.
+      ``subtotal``): do not add tactics together. ``tactic_group`` is the tactic without the
+      edition's "of which" wording (2019/20 labels Taser ``CED of which``, 2018/19 ``CED``): select
+      tactics by ``tactic_group`` so that no year is lost to a label change.
     - Table_12: use of force incidents by force (``measure = "incidents"``, no ethnicity:
       ``group = "All"``).
     - Table_13: conducted energy device (CED, "Taser") use by type and force
@@ -291,6 +293,13 @@ def _workbook_year(path: Path) -> periods.Period:
                     expected="a Contents sheet titled '... 1 April YYYY to 31 March YYYY'")
 
 
+def tactic_group(tactic: str) -> str:
+    """The tactic a Table_16 label names, whatever the edition's wording: the 2019/20 workbook labels
+    Taser ``CED of which`` (2018/19: ``CED``) and other headings ``Baton, of which``; the ``of which``
+    (a heading over its breakdown) is dropped, so ``CED of which`` -> ``CED``."""
+    return re.sub(r",?\s*of which$", "", clean_label(tactic), flags=re.I).strip()
+
+
 def _read_table16(path: Path, year: periods.Period) -> tuple[pd.DataFrame, int, int]:
     sheet = "Table_16"
     rows = read_sheet(path, sheet)
@@ -326,6 +335,7 @@ def _read_table16(path: Path, year: periods.Period) -> tuple[pd.DataFrame, int, 
                             "source_label": label, "count": count, "symbol": symbol,
                             "denominator": total, "measure": "tactic_uses", "unit": UNIT_TACTIC,
                             "tactic_type": tactic_type, "tactic": tactic,
+                            "tactic_group": tactic_group(tactic),
                             "subtotal": tactic.startswith("*") or "of which" in tactic,
                             "table": sheet})
     return pd.DataFrame.from_records(records), rows_in, set_aside

@@ -554,3 +554,28 @@ def exclude_areas(pop: pd.DataFrame, codes: Iterable[str]) -> pd.DataFrame:
     names = " and ".join(areas.get(c).name for c in codes)
     out.insert(1, "area_name", f"England and Wales excluding {names}")
     return out[["area_code", "area_name", "group", "population", "census"]]
+
+
+def chinese_as_other(frame: pd.DataFrame) -> pd.DataFrame:
+    """A detailed census frame regrouped to the 2001 classification some Home Office tables use (pure).
+
+    The arrest tables (Police powers and procedures) group "Chinese or Other" together and their "Asian
+    (or Asian British)" excludes Chinese: the census category Chinese (Census 2011 "Asian/Asian British:
+    Chinese", Census 2021 "Asian, Asian British or Asian Welsh: Chinese") moves from Asian to Other, so
+    the denominators match the counts. Every other category keeps its broad group.
+    """
+    chinese = frame["source_label"].astype(str).str.strip().str.endswith(": Chinese")
+    if not chinese.any():
+        raise ValueError("chinese_as_other: no Chinese category in the population frame")
+    out = frame.copy()
+    out.loc[chinese, "group"] = "Other"
+    return out
+
+
+def population_2001_classification(period: periods.Period | str, *, census: str | int | None = None,
+                                   root: Path | None = None) -> pd.DataFrame:
+    """:func:`population_for`, with Chinese counted in Other, not Asian (:func:`chinese_as_other`)."""
+    from eqlib import store
+
+    chosen = _normalise_census(census) if census is not None else census_for(period)
+    return broad_populations(chinese_as_other(store.load(_DATASET[chosen], root=root)))
