@@ -973,7 +973,20 @@ def compute(area: str, year: str | int, *, threshold: int = DEFAULT_THRESHOLD,
             if (measures is None or measure_id in measures) and not sel.frame.empty:
                 result.selections[measure_id] = sel
                 result.local.add(measure_id)
+    if threshold:
+        _protect_publication(result)
     return result
+
+
+def _protect_publication(result: AreaResult) -> None:
+    """Disclosure control across every table of the area-year (:func:`eqlib.metrics.publication.protect`):
+    a cell hidden in one table is hidden in all, and no line of any table reveals it."""
+    from eqlib.metrics import publication
+
+    protected = publication.protect(result, threshold=result.threshold)
+    for measure_id, frame in protected.items():
+        sel = result.selections[measure_id]
+        result.selections[measure_id] = Selection(sel.measure, frame, sel.period, sel.requested, sel.status)
 
 
 def compute_for_cli(area: str, year: str | int, *, threshold: int | None = None,

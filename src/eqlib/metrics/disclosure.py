@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from scipy.linalg import null_space
 
-from eqlib.ethnicity import ETHNIC_MINORITY
+from eqlib.ethnicity import ETHNIC_MINORITY, POPULATION_GROUPS
 from eqlib.metrics import caveats as cv
 
 DEFAULT_THRESHOLD = 5
@@ -70,25 +70,35 @@ def _recoverable(values: np.ndarray, mask: np.ndarray, lines: Sequence[Line]) ->
 
 
 def secondary_suppression(values: np.ndarray, mask: np.ndarray, lines: Sequence[Line],
-                          labels: Sequence[str] | None = None) -> tuple[np.ndarray, list[tuple[int, str]]]:
+                          labels: Sequence[str] | None = None, *, fixed: np.ndarray | None = None,
+                          min_hidden_sum: float | None = None) -> tuple[np.ndarray, list[tuple[int, str]]]:
     """Extend ``mask`` (primary suppression) so no suppressed value can be recovered from the lines.
 
     ``values`` is a flat array of cells, ``lines`` a list of (component indices, total index or None).
+    ``fixed`` marks cells that are known and cannot be hidden (a group with no records, which a
+    reader reads as 0). With ``min_hidden_sum``, the hidden components of a line whose total is
+    published must add up to at least that much (else their sum, total minus the published
+    components, is itself a small number): the smallest non-zero published component is hidden
+    until they do, then the total.
     Returns the new mask and a list of (index, reason) for each secondary suppression.
     """
     values = np.asarray(values, dtype=float)
     mask = np.asarray(mask, dtype=bool).copy()
+    fixed = np.zeros(values.size, dtype=bool) if fixed is None else np.asarray(fixed, dtype=bool)
     name = (lambda i: labels[i]) if labels is not None else (lambda i: f"cell {i}")
     audit: list[tuple[int, str]] = []
 
     def protect(line: Line, because: int) -> bool:
         components, total = line
-        candidates = [int(c) for c in components if not mask[c]]
-        if not candidates and total is not None and not mask[total]:
+        candidates = [int(c) for c in components if not mask[c] and not fixed[c]]
+        if not candidates and total is not None and not mask[total] and not fixed[total]:
             candidates = [int(total)]
         if not candidates:
             return False
-        chosen = min(candidates, key=lambda i: (np.nan_to_num(values[i], nan=np.inf), i))
+        if min_hidden_sum is None:
+            chosen = min(candidates, key=lambda i: (np.nan_to_num(values[i], nan=np.inf), i))
+        else:  # a zero adds nothing to the hidden sum: the smallest non-zero component first
+            chosen = min(candidates, key=lambda i: (values[i] == 0, np.nan_to_num(values[i], nan=np.inf), i))
         mask[chosen] = True
         audit.append((chosen, f"secondary: the total {name(total) if total is not None else ''} would reveal "
                               f"{name(because)}"))
@@ -103,6 +113,11 @@ def secondary_suppression(values: np.ndarray, mask: np.ndarray, lines: Sequence[
             hidden = [int(c) for c in components if mask[c]]
             if len(hidden) == 1:
                 changed |= protect(line, hidden[0])
+            elif (hidden and min_hidden_sum is not None
+                  and np.nansum(values[hidden]) < min_hidden_sum and protect(line, hidden[0])):
+                audit[-1] = (audit[-1][0], f"secondary: the hidden cells of {name(total)} would add up to "
+                                           f"{np.nansum(values[hidden]):g}")
+                changed = True
         if changed:
             continue
         exposed = _recoverable(values, mask, lines)
@@ -116,7 +131,8 @@ def secondary_suppression(values: np.ndarray, mask: np.ndarray, lines: Sequence[
                     break
         if not changed:  # nothing left to suppress in any line of this cell: hide the totals too
             for line in lines:
-                if line[1] is not None and not mask[line[1]] and (cell in [int(c) for c in line[0]]):
+                if (line[1] is not None and not mask[line[1]] and not fixed[line[1]]
+                        and (cell in [int(c) for c in line[0]])):
                     mask[line[1]] = True
                     audit.append((int(line[1]), f"secondary: total hidden to protect {name(cell)}"))
                     changed = True
@@ -218,26 +234,69 @@ def suppress_figures(
                 selector &= (out[k] == key[k]).to_numpy()
             idx = np.flatnonzero(selector)
             groups = list(out.loc[idx, "group"])
+            # a broad ethnic group with no records is often left out of a frame: a reader takes it as
+            # 0, so it stays in the line as a published zero that cannot be hidden
+            absent = [g for components, total in lines if total in groups
+                      and any(g2 in groups for g2 in components)
+                      for g in components if g not in groups and g in POPULATION_GROUPS]
+            absent = list(dict.fromkeys(absent))
+            cells = groups + absent
             local_lines: list[Line] = []
             for components, total in lines:
-                if total in groups and all(g in groups for g in components):
-                    local_lines.append(([groups.index(g) for g in components], groups.index(total)))
+                if total in groups and all(g in cells for g in components) and any(g in groups for g in components):
+                    local_lines.append(([cells.index(g) for g in components], cells.index(total)))
             if not local_lines:
                 continue
-            new_mask, secondary = secondary_suppression(count[idx], mask[idx], local_lines, groups)
+            values = np.concatenate([count[idx], np.zeros(len(absent))])
+            start = np.concatenate([mask[idx], np.zeros(len(absent), dtype=bool)])
+            fixed = np.concatenate([np.zeros(len(idx), dtype=bool), np.ones(len(absent), dtype=bool)])
+            new_mask, secondary = secondary_suppression(values, start, local_lines, cells, fixed=fixed,
+                                                        min_hidden_sum=max(threshold, 1))
             for j, why in secondary:
                 audit_rows.append(_audit(out, idx[j], "secondary", why))
-            mask[idx] = new_mask
-    hide = mask | small_den
+            mask[idx] = new_mask[: len(idx)]
+    hide = mask | small_den | _computed_from_hidden(out, mask)
+    # a denominator from 1 to threshold - 1 is itself a small count (the total of a share): hidden
+    tiny_den = np.isfinite(den) & (den > 0) & (den < threshold)
+    for i in np.flatnonzero(tiny_den & ~hide):
+        audit_rows.append(_audit(out, i, "primary", f"primary: denominator {den[i]:g} below {threshold}"))
+    hide |= tiny_den
+    out.loc[tiny_den, "denominator"] = np.nan
     out.loc[mask, "count"] = np.nan
     for column in ("value", "ci_low", "ci_high", "p_value"):
         out.loc[hide, column] = np.nan
     out.loc[hide, "symbol"] = SUPPRESSED
-    out = cv.add(out, mask, "suppressed")
+    out = cv.add(out, hide & ~small_den | mask, "suppressed")
     out = cv.add(out, small_den, "small_denominator")
     audit = pd.DataFrame(audit_rows, columns=["area_code", "period", "measure", "group", "count", "stage",
                                               "reason"])
     return out, audit
+
+
+BOUNDS_METHOD = "not-stated sensitivity bounds"
+
+
+def _computed_from_hidden(frame: pd.DataFrame, mask: np.ndarray) -> np.ndarray:
+    """Rows whose figures are computed from a hidden count of the same area and period: a ratio (or a
+    p-value) whose reference group is hidden, and the not-stated bounds of a hidden group (the bounds
+    row repeats the group's ratio, and each bound inverts to the group's count)."""
+    out = np.zeros(len(frame), dtype=bool)
+    if not mask.any():
+        return out
+    keys = [k for k in ("area_code", "period") if k in frame.columns]
+    method = frame["method"].astype(str) if "method" in frame.columns else pd.Series("", index=frame.index)
+    bounds = method.str.startswith(BOUNDS_METHOD).to_numpy()
+    reference = frame["reference_group"].fillna("").astype(str).to_numpy() if "reference_group" in frame \
+        else np.full(len(frame), "")
+    group = frame["group"].astype(str).to_numpy()
+    for _, idx in frame.groupby(keys, sort=False).indices.items() if keys else [(None, np.arange(len(frame)))]:
+        hidden = {group[i] for i in idx if mask[i] and not bounds[i]}
+        if not hidden:
+            continue
+        for i in idx:
+            if (reference[i] and reference[i] in hidden) or (bounds[i] and group[i] in hidden):
+                out[i] = True
+    return out & ~mask
 
 
 def _audit(frame: pd.DataFrame, i: int, stage: str, reason: str) -> dict:
