@@ -382,6 +382,81 @@ def _stop_search_benchmark(root):
     return pd.concat(frames, ignore_index=True)
 
 
+# --------------------------------------------------------------------------- stop and search: sex, age, strip search
+def _stop_search_by_sex(root):
+    """Searches of people by sex (police.uk ``Gender``): shares and ratios of shares to Female
+    (:func:`eqlib.metrics.characteristics.characteristic_shares`; no population denominator)."""
+    from eqlib.metrics import characteristics as ch
+
+    return ch.characteristic_shares(_ss(root, "gender"), column="gender", categories=ch.SEX_GROUPS,
+                                    reference="Female", measure="stop_search_by_sex")
+
+
+def _stop_search_by_age(root):
+    """Searches of people by age range (police.uk ``Age range``): shares and ratios of shares to
+    "over 34" (no population denominator)."""
+    from eqlib.metrics import characteristics as ch
+
+    return ch.characteristic_shares(_ss(root, "age_range"), column="age_range", categories=ch.AGE_GROUPS,
+                                    reference="over 34", measure="stop_search_by_age")
+
+
+STRIP_SEARCH_COLUMN = "strip_search"
+
+
+def policeuk_monthly_by(records: pd.DataFrame, column: str, name: str) -> pd.DataFrame:
+    """police.uk records -> counts per force, month, self-defined group, vehicle_only and one record column
+    (a boolean shown as ``Yes``/``No``/``Not recorded``), in the shape of ``stop_search_policeuk``
+    (so that :func:`eqlib.sources.policeuk.aggregate` rolls it up). The counts add up to the records."""
+    values = records[column]
+    if str(values.dtype) in ("boolean", "bool"):
+        flag = values.astype("boolean")
+        values = flag.map({True: "Yes", False: "No"}).astype(object).where(flag.notna(), "Not recorded")
+    frame = records.assign(group=records["self_group"], **{name: values.astype(str)})
+    keys = ["area_code", "area_name", "month", "period_start", "period_end", "group", "vehicle_only", name]
+    counts = frame.groupby(keys, sort=True, observed=True).size().rename("count").reset_index()
+    counts = counts.rename(columns={"month": "period"})
+    counts["count"] = counts["count"].astype(float)
+    counts["source_label"] = ""
+    counts["symbol"] = ""
+    counts["dataset"] = "stop_search_policeuk"
+    if counts["count"].sum() != len(records):
+        raise AssertionError(f"police.uk counts by {column} do not reconcile with the records")
+    return counts
+
+
+def policeuk_years(counts: pd.DataFrame, coverage: pd.DataFrame, by: tuple[str, ...]) -> pd.DataFrame:
+    """Monthly police.uk counts -> the reporting periods :func:`_stop_search_counts` uses: financial years
+    with at least :data:`MIN_MONTHS_FOR_YEAR` months, else a complete calendar year."""
+    from eqlib.sources import policeuk
+
+    fy = policeuk.aggregate(counts, by=list(by), period="financial_year", coverage=coverage)
+    fy = fy.loc[fy["months_present"] >= MIN_MONTHS_FOR_YEAR]
+    cy = policeuk.aggregate(counts, by=list(by), period="calendar_year", coverage=coverage)
+    cy = cy.loc[(cy["months_present"] == cy["months_expected"]) & ~cy["area_code"].isin(set(fy["area_code"]))]
+    return pd.concat([fy, cy], ignore_index=True).reset_index(drop=True)
+
+
+@lru_cache(maxsize=2)
+def _strip_search_counts(root_key: str) -> pd.DataFrame:
+    root = Path(root_key) if root_key else None
+    records = _load("stop_search_policeuk_records", root)
+    coverage = _load("stop_search_policeuk_coverage", root)
+    monthly = policeuk_monthly_by(records, "removal_more_than_outer", STRIP_SEARCH_COLUMN)
+    return policeuk_years(monthly, coverage, ("group", STRIP_SEARCH_COLUMN))
+
+
+def _stop_search_strip_search(root):
+    """Share of searches of people with removal of more than just outer clothing (police.uk field), by
+    self-defined ethnic group, of the searches where the field was recorded; ratio to White (score
+    interval), as the other outcome shares (:func:`eqlib.metrics.proportions`)."""
+    frame = _strip_search_counts(str(root or ""))
+    events = metrics.outcome_counts(frame, column=STRIP_SEARCH_COLUMN, events={"Yes"}, exclude={"Not recorded"})
+    out = metrics.proportions(events, measure="stop_search_strip_search")
+    unrecorded = out["count"].isna().to_numpy() & np.array(["missing_count" in c for c in out["caveats"]])
+    return _policeuk_caveats(_with_caveat(out, "characteristic_not_recorded", unrecorded))
+
+
 # --------------------------------------------------------------------------- arrests
 @lru_cache(maxsize=2)
 def _arrest_counts(root_key: str) -> pd.DataFrame:
@@ -674,6 +749,9 @@ MEASURE_FUNCTIONS: dict[str, tuple[MeasureFunc, str]] = {
     "rri_stop_arrest": (_stop_search_rri, "police.uk stop and search records; ONS Census"),
     "stop_search_trend": (_stop_search_trend, HO_SOURCE),
     "stop_search_benchmark": (_stop_search_benchmark, HO_SOURCE),
+    "stop_search_by_sex": (_stop_search_by_sex, "police.uk stop and search records"),
+    "stop_search_by_age": (_stop_search_by_age, "police.uk stop and search records"),
+    "stop_search_strip_search": (_stop_search_strip_search, "police.uk stop and search records"),
     "arrest_rate": (_arrest_rate, "Home Office, Police powers and procedures: arrests (table A_08); ONS Census 2011"),
     "arrest_disparity": (_arrest_disparity, "Home Office, Police powers and procedures: arrests; ONS Census 2011"),
     "arrest_benchmark": (_arrest_benchmark, "Home Office, Police powers and procedures: arrests; ONS Census 2011"),
@@ -870,7 +948,9 @@ def suppress(frame: pd.DataFrame, *, threshold: int = DEFAULT_THRESHOLD) -> pd.D
     if frame.empty:
         return frame
     published, _audit = metrics.suppress_figures(frame, threshold=threshold)
-    return published
+    from eqlib.metrics.characteristics import hide_suppressed_ratios
+
+    return hide_suppressed_ratios(published)
 
 
 # --------------------------------------------------------------------------- all figures for an area

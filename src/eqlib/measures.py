@@ -41,6 +41,12 @@ MEASURES: tuple[Measure, ...] = (
             ("stop_search_ho_by_force", "stop_search_policeuk", "stop_search_eff_national")),
     Measure("stop_search_benchmark", "Stop and search rates compared with all force areas (funnel plot)",
             "per 1,000", ("stop_search_ho_by_force", "stop_search_eff_by_area")),
+    Measure("stop_search_by_sex", "Searches of people by sex (share of searches)", "%",
+            ("stop_search_policeuk",), "No population by sex is shipped: shares and ratios of shares."),
+    Measure("stop_search_by_age", "Searches of people by age group (share of searches)", "%",
+            ("stop_search_policeuk",), "No population by age is shipped: shares and ratios of shares."),
+    Measure("stop_search_strip_search", "Share of searches with removal of more than outer clothing, by "
+            "ethnic group", "%", ("stop_search_policeuk",)),
     Measure("arrest_rate", "Arrests per 1,000 people, by ethnic group", "per 1,000",
             ("arrests_ho", "population_census2011")),
     Measure("arrest_disparity", "Arrest disparity ratio to White", "ratio", ("arrests_ho",)),

@@ -58,6 +58,7 @@ SECTION_MEASURES: dict[str, tuple[str, ...]] = {
     "01_communities": (
         "stop_search_rate", "stop_search_disparity", "stop_search_not_stated_share",
         "stop_search_ethnicity_agreement", "stop_search_trend", "stop_search_benchmark",
+        "stop_search_by_sex", "stop_search_by_age", "stop_search_strip_search",
         "hate_crime_by_strand",
     ),
     "02_leadership": (
@@ -1454,3 +1455,7 @@ def year_on_year(ctx: Context) -> list[Block]:
     })
     return [Markdown(text), Table(shown, f"Self-assessed level by theme, {previous.display} and "
                                          f"{ctx.year_display}, {ctx.name}", "year-on-year")]
+
+
+# searches by sex and age group, strip search, protected characteristics: registers their builders
+from eqlib.characteristics_report import protected_characteristics  # noqa: E402

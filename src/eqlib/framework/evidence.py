@@ -115,3 +115,61 @@ def criteria_for_measure(measure: str) -> tuple[str, ...]:
     get_measure(measure)
     emap = evidence_map()
     return tuple(sorted(emap.loc[emap["measure"] == measure, "criterion"], key=_id_key))
+
+
+#: The nine protected characteristics of the Equality Act 2010 (section 4), in the Act's order, and the
+#: measures (ids in eqlib.measures.MEASURES) that give figures for each from national data. A measure id
+#: not (yet) in the registry is ignored. Hate crime by strand (Metropolitan Police only) covers the
+#: strands the MPS records: race, religion, sexual orientation, disability and transgender identity.
+PROTECTED_CHARACTERISTICS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Age", ("stop_search_by_age",)),
+    ("Disability", ("hate_crime_by_strand",)),
+    ("Gender reassignment (gender identity)", ("hate_crime_by_strand",)),
+    ("Marriage and civil partnership", ()),
+    ("Pregnancy and maternity", ()),
+    ("Race (ethnicity)", (
+        "stop_search_rate", "stop_search_disparity", "stop_search_strip_search", "stop_search_arrest_rate",
+        "arrest_rate", "arrest_disparity", "use_of_force_rate", "use_of_force_disparity", "conviction_ratio",
+        "chief_officer_representation", "workforce_representation", "hate_crime_by_strand")),
+    ("Religion or belief", ("hate_crime_by_strand",)),
+    ("Sex", ("stop_search_by_sex", "workforce_women_representation")),
+    ("Sexual orientation", ("hate_crime_by_strand",)),
+)
+
+CHARACTERISTIC_COLUMNS = ["characteristic", "measures", "available", "status"]
+
+
+def characteristic_coverage(available_measures: Iterable[str], *,
+                            local: dict[str, Iterable[str]] | None = None) -> pd.DataFrame:
+    """Which of the nine protected characteristics (Equality Act 2010, s.4) the area's data give figures for.
+
+    Parameters
+    ----------
+    available_measures
+        Measure ids with figures for the area and year (as for :func:`evidence_status`).
+    local
+        Optional: characteristic (as named in :data:`PROTECTED_CHARACTERISTICS`) -> measure ids from the
+        OPCC's own files that break figures down by it.
+
+    Returns
+    -------
+    DataFrame with :data:`CHARACTERISTIC_COLUMNS`, one row per characteristic in the Act's order:
+    ``measures`` (the measures that could evidence it), ``available`` (those with figures), ``status``
+    ``"data"`` or ``"gap"`` (no figures at all: an evidence gap, listed rather than left out).
+    """
+    available = _check_available(available_measures)
+    known = set(measure_ids())
+    extra = {k: set(v) for k, v in (local or {}).items()}
+    rows = []
+    for name, ids in PROTECTED_CHARACTERISTICS:
+        candidates = [m for m in ids if m in known]
+        have = [m for m in candidates if m in available] + sorted(extra.get(name, set()) - set(candidates))
+        rows.append({"characteristic": name, "measures": "; ".join(candidates), "available": "; ".join(have),
+                     "status": "data" if have else "gap"})
+    return pd.DataFrame(rows, columns=CHARACTERISTIC_COLUMNS)
+
+
+def characteristic_gaps(available_measures: Iterable[str], **kwargs) -> tuple[str, ...]:
+    """The protected characteristics with no figures for the area (see :func:`characteristic_coverage`)."""
+    coverage = characteristic_coverage(available_measures, **kwargs)
+    return tuple(coverage.loc[coverage["status"] == "gap", "characteristic"])

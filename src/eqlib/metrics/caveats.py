@@ -72,12 +72,21 @@ CAVEATS: dict[str, str] = {
     "small_denominator": "The rate is not shown because its denominator is under 100.",
     "group_missing_in_period": "This group has no record for this period in the source data.",
     "interval_undefined": "The interval cannot be calculated by the chosen method (a zero count).",
+    # protected characteristics other than ethnicity (eqlib.metrics.characteristics)
+    "no_population_denominator": "No resident population by age or sex for force areas is shipped with eqlib, "
+                                 "so these are shares of searches, not rates per head of population; a ratio "
+                                 "compares numbers of searches, not the likelihood of being searched.",
+    "not_recorded_high": "More than 10% of searches did not record this characteristic, so the shares are of "
+                         "the searches that did and may not describe all searches.",
+    "characteristic_not_recorded": "The force did not record this in any of its police.uk search records for "
+                                   "the period, so no figure can be given.",
 }
 
 #: codes that explain a missing value
 REASONS: tuple[str, ...] = (
     "missing_count", "missing_denominator", "zero_denominator", "zero_reference", "too_few_periods",
     "model_failed", "suppressed", "small_denominator", "group_missing_in_period", "interval_undefined",
+    "characteristic_not_recorded",
 )
 
 

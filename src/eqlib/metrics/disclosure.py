@@ -38,6 +38,9 @@ FIGURE_LINES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("Asian", "Black", "Mixed", "Other"), ETHNIC_MINORITY),
     (("Asian", "Black", "Mixed", "White", "Other", "Not stated"), "All"),
     (("White", ETHNIC_MINORITY, "Not stated"), "All"),
+    # searches by sex and by age group (eqlib.metrics.characteristics): the categories, Not recorded, All
+    (("Male", "Female", "Other", "Not recorded"), "All"),
+    (("under 10", "10-17", "18-24", "25-34", "over 34", "Not recorded"), "All"),
 )
 
 Line = tuple[Sequence[int], int | None]
