@@ -58,6 +58,7 @@ from eqlib import __version__, paths
 from eqlib import areas as areas_mod
 from eqlib import periods as periods_mod
 from eqlib.errors import UsageError
+from eqlib.report import escape
 from eqlib.report.document import Role
 from eqlib.report.notebook import RenderError
 
@@ -289,9 +290,11 @@ def quarto_config(meta: dict[str, str], root: Path) -> dict:
 
     config = yaml.safe_load((root / "_quarto.yml").read_text(encoding="utf-8"))
     book = config.setdefault("book", {})
-    book.update({"title": meta["title"], "subtitle": meta["subtitle"], "author": meta["publisher"]})
+    # Quarto reads these YAML values as markdown: escaped so a publisher's name is text, never markup
+    book.update({"title": escape.markdown_text(meta["title"]), "subtitle": escape.markdown_text(meta["subtitle"]),
+                 "author": escape.markdown_text(meta["publisher"])})
     if "date" in meta:
-        book["date"] = meta["date"]
+        book["date"] = escape.markdown_text(meta["date"])
     formats = config.get("format", {})
     for fmt in formats.values():
         if isinstance(fmt, dict) and "filters" in fmt:
