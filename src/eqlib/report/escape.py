@@ -29,7 +29,7 @@ __all__ = ["markdown_text", "code_span", "markdown_attr", "html_text", "html_att
 #: backslash-escaped to stand for itself).
 MARKDOWN_SPECIAL = frozenset("\\`*_{}[]<>#$@|~^!&")
 # what makes a line start a block: list markers, numbered lists, headings, rules, fences, tables
-_LINE_START = re.compile(r"^([-+%:=]|\d+[.)])")
+_LINE_START = re.compile(r"^([-+](?=\s|$)|[%:=]|\d+[.)](?=\s|$))")
 _TYPST_SPECIAL = frozenset("\\#$*_`<>@[]~/=-+'\"")
 
 
