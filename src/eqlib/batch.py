@@ -48,6 +48,7 @@ import yaml
 from eqlib import __version__, paths
 from eqlib import areas as areas_mod
 from eqlib import periods as periods_mod
+from eqlib import safe_yaml
 from eqlib.errors import UsageError
 
 log = logging.getLogger(__name__)
@@ -76,16 +77,23 @@ def normalise_year(year: str | int) -> periods_mod.Period:
     as the CLI help says.
     """
     text = str(year).strip()
-    if re.fullmatch(r"\d{4}", text):
-        return periods_mod.financial_year(int(text))
+    shown = repr(text if len(text) <= 40 else text[:37] + "...")
     try:
+        if re.fullmatch(r"\d{4}", text):
+            return periods_mod.check_report_year(periods_mod.financial_year(int(text)), text)
         period = periods_mod.parse(text)
-    except periods_mod.PeriodError as exc:
-        raise UsageError(f"--year {year!r}: {exc}") from None
+    except (periods_mod.PeriodError, ValueError) as exc:
+        if not isinstance(exc, periods_mod.PeriodError):  # year 0000 or 9999 (no such date for Python)
+            exc = f"{shown} is outside the years eqlib reports on; expected a financial year from " \
+                  f"{periods_mod.report_years_text()}"
+        raise UsageError(f"--year {shown}: {exc}") from None
     if period.kind != "financial_year":
-        raise UsageError(f"--year {year!r}: expected a financial year such as 2021-22 (or 2021, 2021/22); "
+        raise UsageError(f"--year {shown}: expected a financial year such as 2021-22 (or 2021, 2021/22); "
                          f"this reads as a {period.kind.replace('_', ' ')}")
-    return period
+    try:
+        return periods_mod.check_report_year(period, text)
+    except periods_mod.PeriodError as exc:
+        raise UsageError(f"--year {shown}: {exc}") from None
 
 
 def resolve_area(name: str) -> areas_mod.Area:
@@ -126,7 +134,7 @@ def read_params(path: Path | None) -> dict[str, Any]:
     if path is None:
         return {}
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data, _ = safe_yaml.load(path.read_text(encoding="utf-8"))  # alias bombs, deep nesting, bad dates
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f", line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""

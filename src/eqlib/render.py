@@ -113,15 +113,9 @@ class RenderResult:
 # ----------------------------------------------------------------------------- helpers
 def _period(year: str | int) -> periods_mod.Period:
     """A financial year from ``2021``, ``2021-22``, ``2021/22`` (as ``eqlib run`` reads it)."""
-    text = str(year).strip()
-    try:
-        period = periods_mod.financial_year(int(text)) if text.isdigit() and len(text) == 4 \
-            else periods_mod.parse(text)
-    except periods_mod.PeriodError as exc:
-        raise UsageError(f"--year {year!r}: {exc}") from None
-    if period.kind != "financial_year":
-        raise UsageError(f"--year {year!r}: expected a financial year such as 2021-22 (or 2021, 2021/22)")
-    return period
+    from eqlib.batch import normalise_year
+
+    return normalise_year(year)  # the same checks (and messages) as eqlib run, range of years included
 
 
 def _area(name: str | areas_mod.Area) -> areas_mod.Area:
