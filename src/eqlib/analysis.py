@@ -1082,10 +1082,12 @@ def compute_for_cli(area: str, year: str | int, *, threshold: int | None = None,
         raise UsageError(str(exc)) from None
     try:
         period = periods.parse(year)
-    except periods.PeriodError as exc:
+        if period.kind == "calendar_year" and len(str(year)) == 4:
+            period = periods.financial_year(int(year))
+        if period.kind == "financial_year":
+            periods.check_report_year(period, year)
+    except (periods.PeriodError, ValueError) as exc:
         raise UsageError(str(exc)) from None
-    if period.kind == "calendar_year" and len(str(year)) == 4:
-        period = periods.financial_year(int(year))
     if local_dir is None or threshold is None:
         from eqlib.framework import params as fw_params
 

@@ -48,6 +48,7 @@ import yaml
 from eqlib import __version__, paths
 from eqlib import areas as areas_mod
 from eqlib import periods as periods_mod
+from eqlib import safe_yaml
 from eqlib.errors import UsageError
 
 log = logging.getLogger(__name__)
@@ -76,16 +77,23 @@ def normalise_year(year: str | int) -> periods_mod.Period:
     as the CLI help says.
     """
     text = str(year).strip()
-    if re.fullmatch(r"\d{4}", text):
-        return periods_mod.financial_year(int(text))
+    shown = repr(text if len(text) <= 40 else text[:37] + "...")
     try:
+        if re.fullmatch(r"\d{4}", text):
+            return periods_mod.check_report_year(periods_mod.financial_year(int(text)), text)
         period = periods_mod.parse(text)
-    except periods_mod.PeriodError as exc:
-        raise UsageError(f"--year {year!r}: {exc}") from None
+    except (periods_mod.PeriodError, ValueError) as exc:
+        if not isinstance(exc, periods_mod.PeriodError):  # year 0000 or 9999 (no such date for Python)
+            exc = f"{shown} is outside the years eqlib reports on; expected a financial year from " \
+                  f"{periods_mod.report_years_text()}"
+        raise UsageError(f"--year {shown}: {exc}") from None
     if period.kind != "financial_year":
-        raise UsageError(f"--year {year!r}: expected a financial year such as 2021-22 (or 2021, 2021/22); "
+        raise UsageError(f"--year {shown}: expected a financial year such as 2021-22 (or 2021, 2021/22); "
                          f"this reads as a {period.kind.replace('_', ' ')}")
-    return period
+    try:
+        return periods_mod.check_report_year(period, text)
+    except periods_mod.PeriodError as exc:
+        raise UsageError(f"--year {shown}: {exc}") from None
 
 
 def resolve_area(name: str) -> areas_mod.Area:
@@ -126,7 +134,7 @@ def read_params(path: Path | None) -> dict[str, Any]:
     if path is None:
         return {}
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data, _ = safe_yaml.load(path.read_text(encoding="utf-8"))  # alias bombs, deep nesting, bad dates
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f", line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
@@ -357,8 +365,14 @@ def plan(
     force: bool = False,
     notebooks: Sequence[str] | None = None,
     kernel: str = "area",
+    rejected: list[Result] | None = None,
 ) -> list[Job]:
-    """Validate every parameter and return the jobs; raises :class:`UsageError` before any work."""
+    """Validate every parameter and return the jobs; raises :class:`UsageError` before any work.
+
+    With ``rejected`` (a list) and more than one area, an area whose params file is invalid is not
+    fatal: it is added to ``rejected`` as a failed :class:`Result` with the message, and the other
+    areas are planned (a batch survives one bad area). Bad command-line parameters still raise.
+    """
     if kernel not in KERNEL_MODES:
         raise UsageError(f"--kernel {kernel!r}: expected one of {', '.join(KERNEL_MODES)}")
     root = Path(root).resolve() if root is not None else paths.project_root()
@@ -369,20 +383,37 @@ def plan(
     names = tuple(p.stem for p in notebook_paths(root, notebooks))
     jobs: list[Job] = []
     seen: set[str] = set()
+    resolved = []
     for name in areas:
         area = resolve_area(name)
-        if area.slug in seen:
-            continue
-        seen.add(area.slug)
+        if area.slug not in seen:
+            seen.add(area.slug)
+            resolved.append(area)
+    batch = rejected is not None and len(resolved) > 1
+    from eqlib import preflight
+
+    preflight.verify_raw_files(root)  # the raw files match data/manifest.yml (sha256) before any use
+    for area in resolved:
         pfile = resolve_params_file(area, period, params_file, root)
-        params = read_params(pfile)
-        _check_params_match(pfile, params, area, period)
+        try:
+            params = read_params(pfile)
+            _check_params_match(pfile, params, area, period)
+            # the analyst's local files: a bad one is exit 2 (as eqlib data validate), not a failed notebook
+            for notice in preflight.check_local_data(pfile, params, area, period):
+                log.warning(notice)
+        except UsageError as exc:
+            if not batch:
+                raise
+            assert rejected is not None
+            rejected.append(Result(area.slug, area.name, period.label, "failed",
+                                   error=f"invalid params: {exc}"))
+            continue
         job_threshold = threshold
         if job_threshold is None:
             job_threshold = params.get("threshold", params.get("suppression_threshold", DEFAULT_THRESHOLD))
         jobs.append(Job(area.slug, area.name, area.code, period.label, str(root),
                         str(pfile) if pfile else None, int(job_threshold), force, names, kernel))
-    if not jobs:
+    if not jobs and not (rejected if batch else None):
         raise UsageError("no areas given: use --area (repeatable) or --all")
     return jobs
 
@@ -755,10 +786,13 @@ def run_many(
     area-years (namespace cleared before every notebook); ``"area"`` starts one per area-year and
     ``"notebook"`` a fresh kernel for every notebook, as plain papermill does.
     """
+    rejected: list[Result] = []
     planned = plan(areas, year, root=root, params_file=params_file, threshold=threshold, force=force,
-                   notebooks=notebooks, kernel=kernel)
+                   notebooks=notebooks, kernel=kernel, rejected=rejected)
     if jobs is not None and jobs < 1:
         raise UsageError(f"--jobs {jobs}: expected 1 or more")
+    if not planned:
+        return Summary(rejected, 0.0, 1)
     workers = min(jobs or os.cpu_count() or 1, len(planned))
     start = time.perf_counter()
     digests = {job.area_slug: inputs_digest(job) for job in planned}
@@ -798,7 +832,7 @@ def run_many(
         bar.close()
     order = {job.area_slug: i for i, job in enumerate(planned)}
     results.sort(key=lambda r: order.get(r.area, 0))
-    return Summary(results, round(time.perf_counter() - start, 2), workers)
+    return Summary([*rejected, *results], round(time.perf_counter() - start, 2), workers)
 
 
 def cmd_run(args: Any) -> int:
@@ -812,6 +846,6 @@ def cmd_run(args: Any) -> int:
                        kernel=getattr(args, "kernel", None) or "worker")
     print(summary.table())
     for r in summary.failed:
-        print(f"\n{r.area} {r.year} failed: {r.error}\n  logs and executed notebooks: {r.output}/logs/",
-              file=sys.stderr)
+        where = f"\n  logs and executed notebooks: {r.output}/logs/" if r.output else ""
+        print(f"\n{r.area} {r.year} failed: {r.error}{where}", file=sys.stderr)
     return summary.exit_code

@@ -13,6 +13,7 @@ import importlib
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from eqlib import __version__
 from eqlib.errors import EqlibError, UsageError
@@ -96,14 +97,28 @@ def _handler_key(args: argparse.Namespace) -> str:
     return args.command
 
 
+def check_out_dir(out: str) -> Path:
+    """``--out`` as a folder that exists or can be made; UsageError (exit 2) if it, or a parent, is a file."""
+    path = Path(out)
+    for part in (path, *path.parents):
+        if part.exists() and not part.is_dir():
+            what = "is a file" if part == path else f"is inside {str(part)!r}, which is a file"
+            raise UsageError(f"--out {str(out)[:200]!r} {what}; expected a folder (it is made if missing)")
+        if part.is_dir():
+            break
+    return path
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     module_name, func_name = _HANDLERS[_handler_key(args)]
-    handler = getattr(importlib.import_module(module_name), func_name)
     try:
+        if getattr(args, "out", None) is not None:
+            check_out_dir(args.out)  # before the (slow) imports: a bad --out fails at once
+        handler = getattr(importlib.import_module(module_name), func_name)
         return int(handler(args) or 0)
     except UsageError as exc:
         print(f"eqlib: error: {exc}", file=sys.stderr)

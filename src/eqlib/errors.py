@@ -2,6 +2,19 @@
 
 from __future__ import annotations
 
+import reprlib
+
+_REPR = reprlib.Repr()
+_REPR.maxstring = _REPR.maxother = 200
+_REPR.maxlist = _REPR.maxdict = _REPR.maxtuple = _REPR.maxset = 10
+_REPR.maxlevel = 3
+
+
+def shown(value: object, limit: int = 200) -> str:
+    """``repr(value)`` cut to about ``limit`` characters, in bounded time (never the whole of a huge value)."""
+    text = _REPR.repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
 
 class EqlibError(Exception):
     """Base class: any error eqlib raises on purpose."""
@@ -22,7 +35,7 @@ class DataError(EqlibError, ValueError):
         where = ", ".join(parts)
         detail = message
         if value is not None:
-            detail += f" (found {value!r})"
+            detail += f" (found {shown(value)})"
         if expected:
             detail += f"; expected {expected}"
         super().__init__(f"{where}: {detail}" if where else detail)

@@ -37,6 +37,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from eqlib.report import escape
+
 __all__ = [
     "OKABE_ITO", "GROUP_COLOURS", "TEXT", "MUTED", "HIGHLIGHT", "STYLE", "DPI",
     "contrast_ratio", "group_colour", "new_figure", "fmt_number",
@@ -565,11 +567,11 @@ def save(fig: Figure, label: str, *, folder: Path | str = "figures") -> Path:
 
 
 def _escape_attr(text: str) -> str:
-    return " ".join(str(text).split()).replace("\\", "\\\\").replace('"', "\\\"")
+    return escape.markdown_attr(text)
 
 
 def _escape_inline(text: str) -> str:
-    return " ".join(str(text).split()).replace("[", "\\[").replace("]", "\\]")
+    return escape.markdown_text(text)
 
 
 def figure_markdown(label: str, caption: str, alt: str, *, folder: str = "figures") -> str:
@@ -612,7 +614,10 @@ def _cell(value: Any, symbol: str = "") -> str:
         return fmt_number(value)
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return "[x]"
-    return str(value).replace("|", "\\|").replace("\n", " ")
+    text = str(value)
+    if _FORMATTED.match(text):  # a number already formatted, or a GSS symbol: shown as it is
+        return text
+    return escape.markdown_text(text)
 
 
 _FORMATTED = re.compile(r"^(-?[\d,]+(\.\d+)?( to -?[\d,]+(\.\d+)?)?|\[[cxzu]\])$")
@@ -646,7 +651,7 @@ def table_markdown(
     numeric = [pd.api.types.is_numeric_dtype(frame[c]) or _formatted_numbers(frame[c]) for c in columns]
     if align is None:
         align = ["right" if isnum else "left" for isnum in numeric]
-    header = "| " + " | ".join(str(c).replace("|", "\\|") for c in columns) + " |"
+    header = "| " + " | ".join(escape.markdown_text(c) for c in columns) + " |"
     rule = "|" + "|".join("---:" if a == "right" else ":---" for a in align) + "|"
     rows = []
     for _, row in frame.iterrows():

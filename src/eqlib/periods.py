@@ -56,16 +56,55 @@ def as_at(day: date) -> Period:
     return Period(day, day, day.isoformat(), "as_at")
 
 
+#: The financial years eqlib will read as a reporting year (starting April of): a sane range around the
+#: data (March 2003 to 2024-25); a year outside is refused with this range in the message. A year inside
+#: it with no data at all is refused by ``eqlib run`` naming what the data cover.
+REPORT_FIRST_YEAR = 1980
+REPORT_LAST_YEAR = 2049
+
+
+def report_years_text() -> str:
+    return f"{financial_year(REPORT_FIRST_YEAR).label} to {financial_year(REPORT_LAST_YEAR).label}"
+
+
+def check_report_year(period: Period, given: object = None) -> Period:
+    """``period`` if it is a financial year eqlib reports on, else :class:`PeriodError` naming the range."""
+    if not REPORT_FIRST_YEAR <= period.start.year <= REPORT_LAST_YEAR:
+        shown = str(period.label if given is None else given)[:40]
+        raise PeriodError(f"{shown!r} is outside the years eqlib reports on; expected a financial year from "
+                          f"{report_years_text()}")
+    return period
+
+
 def parse(label: str | int) -> Period:
     """Read a period label: ``2021-22``, ``2021/22``, ``202122``, ``2021``, ``2021-04`` or a
-    snapshot date ``2021-03-31`` (:func:`as_at`)."""
+    snapshot date ``2021-03-31`` (:func:`as_at`).
+
+    A label whose year Python cannot hold as a date (``0000``, ``9999-00``) is a :class:`PeriodError`."""
+    try:
+        return _parse(label)
+    except (ValueError, OverflowError) as exc:
+        if isinstance(exc, PeriodError):
+            raise
+        text = str(label).strip()
+        shown = text if len(text) <= 40 else text[:37] + "..."
+        raise PeriodError(f"Cannot read the period {shown!r}: the year is out of range ({exc})") from None
+
+
+def _shown(label: object) -> str:
+    text = label if isinstance(label, str) else str(label)
+    return repr(text if len(text) <= 40 else text[:37] + "...") if isinstance(label, str) else \
+        (text if len(text) <= 40 else text[:37] + "...")
+
+
+def _parse(label: str | int) -> Period:
     text = str(label).strip()
     m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", text)
     if m:
         try:
             return as_at(date(int(m.group(1)), int(m.group(2)), int(m.group(3))))
         except ValueError:
-            raise PeriodError(f"Cannot read the period {label!r}: not a real date") from None
+            raise PeriodError(f"Cannot read the period {_shown(label)}: not a real date") from None
     m = re.fullmatch(r"(\d{4})\s*[-/]\s*(\d{2}|\d{4})", text)
     if m:
         first, second = int(m.group(1)), m.group(2)
@@ -81,7 +120,7 @@ def parse(label: str | int) -> Period:
     if re.fullmatch(r"\d{4}", text):
         return calendar_year(int(text))
     raise PeriodError(
-        f"Cannot read the period {label!r}: expected a financial year such as 2021-22 "
+        f"Cannot read the period {_shown(label)}: expected a financial year such as 2021-22 "
         "(or 2021/22), a calendar year such as 2021, a month such as 2021-04, or a date such as 2021-03-31"
     )
 

@@ -58,6 +58,7 @@ from eqlib import __version__, paths
 from eqlib import areas as areas_mod
 from eqlib import periods as periods_mod
 from eqlib.errors import UsageError
+from eqlib.report import escape
 from eqlib.report.document import Role
 from eqlib.report.notebook import RenderError
 
@@ -112,15 +113,9 @@ class RenderResult:
 # ----------------------------------------------------------------------------- helpers
 def _period(year: str | int) -> periods_mod.Period:
     """A financial year from ``2021``, ``2021-22``, ``2021/22`` (as ``eqlib run`` reads it)."""
-    text = str(year).strip()
-    try:
-        period = periods_mod.financial_year(int(text)) if text.isdigit() and len(text) == 4 \
-            else periods_mod.parse(text)
-    except periods_mod.PeriodError as exc:
-        raise UsageError(f"--year {year!r}: {exc}") from None
-    if period.kind != "financial_year":
-        raise UsageError(f"--year {year!r}: expected a financial year such as 2021-22 (or 2021, 2021/22)")
-    return period
+    from eqlib.batch import normalise_year
+
+    return normalise_year(year)  # the same checks (and messages) as eqlib run, range of years included
 
 
 def _area(name: str | areas_mod.Area) -> areas_mod.Area:
@@ -289,9 +284,11 @@ def quarto_config(meta: dict[str, str], root: Path) -> dict:
 
     config = yaml.safe_load((root / "_quarto.yml").read_text(encoding="utf-8"))
     book = config.setdefault("book", {})
-    book.update({"title": meta["title"], "subtitle": meta["subtitle"], "author": meta["publisher"]})
+    # Quarto reads these YAML values as markdown: escaped so a publisher's name is text, never markup
+    book.update({"title": escape.markdown_text(meta["title"]), "subtitle": escape.markdown_text(meta["subtitle"]),
+                 "author": escape.markdown_text(meta["publisher"])})
     if "date" in meta:
-        book["date"] = meta["date"]
+        book["date"] = escape.markdown_text(meta["date"])
     formats = config.get("format", {})
     for fmt in formats.values():
         if isinstance(fmt, dict) and "filters" in fmt:

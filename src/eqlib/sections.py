@@ -32,6 +32,7 @@ from eqlib import __version__, measures, paths
 from eqlib import areas as areas_mod
 from eqlib import figures as fg
 from eqlib import periods as periods_mod
+from eqlib.report import escape
 
 log = logging.getLogger(__name__)
 
@@ -869,10 +870,12 @@ def _sentence(row: dict[str, Any]) -> str:
     value = row.get("value")
     if value is not None and pd.notna(value) and float(value) <= 0 and row.get("reference_group"):
         when = analysis_period_words(str(row.get("period", "")))
-        return (f"In {when} no {_lower_first(_measure_title(str(row.get('measure', ''))))} figure was recorded "
-                f"for the {row.get('group')} group in {row.get('area_name')}, so no ratio to "
-                f"{row.get('reference_group')} can be given.")
-    return narrative.sentence(row, with_caveats=False) + _source_words(row)
+        return escape.markdown_text(
+            f"In {when} no {_lower_first(_measure_title(str(row.get('measure', ''))))} figure was recorded "
+            f"for the {row.get('group')} group in {row.get('area_name')}, so no ratio to "
+            f"{row.get('reference_group')} can be given.")
+    # plain text built from data (group labels may come from an analyst's file): escaped as markdown
+    return escape.markdown_text(narrative.sentence(row, with_caveats=False) + _source_words(row))
 
 
 def _source_words(row: dict[str, Any]) -> str:
@@ -1060,7 +1063,7 @@ def parameters_summary(ctx: Context) -> list[Block]:
     params = str(ctx.params_file.relative_to(ctx.root)) if ctx.params_file and ctx.params_file.is_relative_to(
         ctx.root) else (str(ctx.params_file) if ctx.params_file else "none")
     text = (f"Area **{ctx.name}** (ONS code {ctx.area.code}); financial year **{ctx.year_display}** "
-            f"(1 April {ctx.period.start.year} to 31 March {ctx.period.end.year}); params file `{params}`; "
+            f"(1 April {ctx.period.start.year} to 31 March {ctx.period.end.year}); params file {escape.code_span(params)}; "
             f"counts under **{ctx.threshold}** are suppressed in every table and chart; eqlib version "
             f"{__version__}.")
     return [Markdown(text)]
@@ -1277,9 +1280,9 @@ def _params_name(ctx: Context) -> str:
     if ctx.params_file is None:
         return "no params file"
     try:
-        return f"`{ctx.params_file.relative_to(ctx.root)}`"
+        return escape.code_span(ctx.params_file.relative_to(ctx.root))
     except ValueError:
-        return f"`{ctx.params_file}`"
+        return escape.code_span(ctx.params_file)
 
 
 def _example_warning(ctx: Context) -> list[Block]:
@@ -1423,7 +1426,8 @@ def holding_to_account(ctx: Context) -> list[Block]:
     if frame is None or len(frame) == 0:
         return [Markdown(f"No disparity in the data for {ctx.name} is both statistically significant and "
                          "not narrowing, so no question is raised from the data.")]
-    lines = [f"- {row['evidence']} **Question for the Chief Constable:** {row['question']}"
+    lines = [f"- {escape.markdown_text(row['evidence'])} **Question for the Chief Constable:** "
+             f"{escape.markdown_text(row['question'])}"
              for row in frame.to_dict("records")]
     return [Markdown(f"{len(lines)} disparit{'y is' if len(lines) == 1 else 'ies are'} statistically significant "
                      f"and not narrowing in the data for {ctx.name}:\n\n" + "\n".join(lines))]
@@ -1435,7 +1439,7 @@ def year_on_year(ctx: Context) -> list[Block]:
     path = paths.params_dir(ctx.root) / f"{ctx.area.slug}-{previous.label}.yml"
     if not path.is_file():
         return [Markdown(f"There is no self-assessment for {ctx.name} for {previous.display} "
-                         f"(`params/{path.name}`), so no change can be shown.")]
+                         f"({escape.code_span('params/' + path.name)}), so no change can be shown.")]
     from eqlib.framework import load_params
     from eqlib.framework.compare import compare_self_assessments
 

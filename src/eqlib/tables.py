@@ -164,8 +164,10 @@ def cmd_tables(args: argparse.Namespace) -> int:
     """``eqlib tables --area AREA --year YEAR --out DIR``."""
     from eqlib import analysis
 
+    from eqlib.cli import check_out_dir
+
+    out = check_out_dir(args.out)  # before any work: a bad --out fails within a second
     result = analysis.compute_for_cli(args.area, args.year, threshold=args.threshold)
-    out = Path(args.out)
     paths = write_tables(result.tables, out, result.meta, stem=result.stem)
     print(f"Wrote {len(paths) - 1} CSV tables and {paths[-1].name} to {out}")
     return 0

@@ -60,8 +60,9 @@ class ParamsError(DataError):
 
 
 def describe_value(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    from eqlib.errors import shown
+
+    return shown(value, 60)  # bounded: a value expanded from YAML aliases is never repr()-ed whole
 
 
 def type_name(value: Any) -> str:

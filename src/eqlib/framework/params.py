@@ -28,7 +28,7 @@ from typing import Any
 
 import yaml
 
-from eqlib import areas, periods
+from eqlib import areas, periods, safe_yaml
 from eqlib.framework._validation import (
     ParamsError,
     Problem,
@@ -104,8 +104,7 @@ def _read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
     except UnicodeDecodeError as exc:
         raise ParamsError(path, [Problem("(file)", f"not UTF-8 text ({exc.reason})", "a UTF-8 YAML file")]) from None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        data, node = safe_yaml.load(text)  # limits on aliases and nesting; impossible dates are errors
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark is not None else None

@@ -304,6 +304,10 @@ def _parse_criterion(item: Any, key: str, theme: int, problems: Problems,
     return CriterionMet(criterion=cid, evidence=tuple(evidence))
 
 
+def _shown(value: str, limit: int = 80) -> str:
+    return repr(value if len(value) <= limit else value[: limit - 3] + "...")
+
+
 def _parse_evidence(raw: Any, key: str, cid: str, problems: Problems) -> list[Evidence]:
     expected = "a non-empty list; each item one of {text: ...}, {link: https://...}, {measure: <measure id>}"
     if raw is None or raw == []:
@@ -329,8 +333,17 @@ def _parse_evidence(raw: Any, key: str, cid: str, problems: Problems) -> list[Ev
             continue
         value = value.strip()
         if kind == "link" and not _URL.match(value):
-            problems.add(f"{ekey}.link", f"{value!r} is not a web address", "a URL starting http:// or https://")
+            problems.add(f"{ekey}.link", f"{_shown(value)} is not a web address", "a URL starting https://")
             continue
+        if kind == "link":
+            from eqlib.report.escape import UnsafeLinkError, safe_link
+
+            try:
+                safe_link(value)
+            except UnsafeLinkError:
+                problems.add(f"{ekey}.link", f"{_shown(value)} is not an https:// link",
+                             "a URL starting https:// (links in the report are https only)")
+                continue
         if kind == "measure" and value not in known_measures:
             problems.add(f"{ekey}.measure", f"unknown measure {value!r}",
                          f"a measure id from eqlib.measures.MEASURES ({', '.join(known_measures[:4])}, ...)")

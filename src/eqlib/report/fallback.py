@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -94,6 +95,7 @@ def build_document(folder: Path, chapters: Sequence[tuple[str, Role]], meta: dic
         parsed.append(Chapter(source=source, role=role, blocks=blocks))
     _check_image_files(folder, parsed)
     blocks, references = assemble(parsed, warnings)
+    refuse_resources(blocks, warnings)
     return ReportDocument(folder=folder, blocks=blocks, meta=merged, references=references, warnings=warnings)
 
 
@@ -114,6 +116,74 @@ def _check_image_files(folder: Path, chapters: list[Chapter]) -> None:
             if folder.resolve() not in path.parents:
                 raise RenderError(f"{chapter.name}: image '{src}' is outside {folder}; keep figures "
                                   "next to the executed notebook (figures/<label>.png)")
+
+
+#: raw HTML that would make pandoc (``--embed-resources``) or a browser fetch something
+_HTML_RESOURCE = re.compile(r"\b(src|href|srcset|data|poster|background|action|formaction|xlink:href)\s*=|"
+                            r"url\s*\(|@import|<\s*(script|iframe|object|embed|link|meta|base|svg|style)\b|"
+                            r"\bon[a-z]+\s*=", re.I)
+#: raw Typst that reads a file or runs code beyond markup
+_TYPST_RESOURCE = re.compile(r"#|\b(image|read|include|import|json|csv|yaml|toml|xml|cbor|plugin)\s*\(", re.I)
+
+
+def _link_allowed(target: str) -> bool:
+    from eqlib.report.escape import UnsafeLinkError, safe_link
+
+    if target.startswith("#"):
+        return True
+    try:
+        safe_link(target)
+    except UnsafeLinkError:
+        return False
+    return True
+
+
+def _short(text: str, limit: int = 80) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
+
+
+def refuse_resources(blocks: list[dict], warnings: list[str]) -> list[str]:
+    """Take out of the document anything that would read a file or fetch a URL at render time.
+
+    Pandoc's ``--embed-resources`` reads every ``src``/``href`` it finds (from disk or the network)
+    and embeds it; Typst reads files named in raw Typst. The report's own content never needs this
+    (its images are checked by :func:`_check_image_files`), so in place (each noted in ``warnings``,
+    and so in ``render.json``):
+
+    * a link whose target is not ``#...`` (inside the report) or an ``https://`` URL becomes its text;
+    * raw HTML naming a resource or carrying script/event attributes, and raw Typst with code
+      (``#...``: ``image``, ``read``, ``include`` ...), are removed;
+    * raw content for any other format (LaTeX ...) is removed.
+
+    Returns what was refused (the same messages as added to ``warnings``).
+    """
+    from eqlib.report.document import iter_nodes
+
+    refused: list[str] = []
+    for node in iter_nodes(blocks):
+        kind = node["t"]
+        if kind == "Link":
+            target = node["c"][2][0]
+            if not _link_allowed(target):
+                refused.append(f"refused link to {_short(target)!r}: only https:// links and links inside the "
+                               "report are kept (the link text is shown without it)")
+                node["t"], node["c"] = "Span", [["", [], []], node["c"][1]]
+        elif kind in ("RawInline", "RawBlock"):
+            fmt, text = node["c"][0].lower(), node["c"][1]
+            bad = (fmt == "html" and _HTML_RESOURCE.search(text)) or (fmt == "typst" and _TYPST_RESOURCE.search(text)) \
+                or fmt not in ("html", "typst")
+            if bad:
+                refused.append(f"refused raw {fmt} content {_short(text)!r}: it could read a file, fetch a URL or "
+                               "run code at render time")
+                if kind == "RawInline":
+                    node["t"], node["c"] = "Str", ""
+                else:
+                    node["t"], node["c"] = "Plain", []
+    for message in refused:
+        log.warning(message)
+    warnings.extend(refused)
+    return refused
 
 
 def _pandoc(doc: ReportDocument, to: str, extra: list[str]) -> str:

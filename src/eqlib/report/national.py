@@ -16,12 +16,13 @@ import pypandoc
 from eqlib import __version__, paths
 from eqlib import areas as areas_mod
 from eqlib import periods as periods_mod
+from eqlib.report import escape
 from eqlib.report.fallback import resource
 from eqlib.report.notebook import RenderError
 
 
 def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("[", "\\[").replace("]", "\\]")
+    return escape.markdown_text(text)
 
 
 def national_markdown(period: periods_mod.Period, site: Path, *, funnel: str | None, funnel_alt: str | None,

@@ -1,0 +1,137 @@
+"""YAML an analyst writes (params files), read with limits: no alias bombs, no deep nesting, real dates.
+
+``yaml.safe_load`` is safe from code execution, but not from a file that expands to billions of
+values through aliases (``&a [*b, *b, ...]``), nests deeper than Python's recursion limit, or holds a
+date that does not exist (``2024-02-30``, which PyYAML raises as a bare ``ValueError``). Here each of
+these is a :class:`yaml.MarkedYAMLError` with the line and column, so callers report it like any other
+malformed YAML (and exit 2), quickly, and without printing the value.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from yaml.constructor import ConstructorError
+
+__all__ = ["MAX_NODES", "MAX_DEPTH", "YamlLimitError", "load", "compose"]
+
+#: most values a params file may expand to, aliases counted every time they are used
+MAX_NODES = 50_000
+#: deepest nesting of mappings and lists
+MAX_DEPTH = 40
+
+
+class YamlLimitError(yaml.MarkedYAMLError):
+    """A YAML document over :data:`MAX_NODES` or :data:`MAX_DEPTH`, or with a recursive alias."""
+
+
+class _Loader(yaml.SafeLoader):
+    def construct_yaml_timestamp(self, node):
+        try:
+            return super().construct_yaml_timestamp(node)
+        except (ValueError, OverflowError) as exc:
+            value = str(node.value)
+            shown = value if len(value) <= 40 else value[:37] + "..."
+            raise ConstructorError(None, None, f"{shown!r} is not a real date ({exc}); expected a date "
+                                   "written YYYY-MM-DD", node.start_mark) from None
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
+def _check(root: yaml.Node) -> None:
+    """Raise :class:`YamlLimitError` if the document is too big once aliases are expanded, too deep,
+    or recursive. Each node is visited once (sizes are memoised), so a bomb is caught in milliseconds."""
+    size: dict[int, int] = {}
+    height: dict[int, int] = {}
+    on_path: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if done:
+            on_path.discard(key)
+            children = _children(node)
+            size[key] = 1 + sum(size[id(child)] for child in children)
+            height[key] = 1 + max((height[id(child)] for child in children), default=0)
+            if size[key] > MAX_NODES:
+                raise YamlLimitError(problem=f"the document expands to more than {MAX_NODES:,} values "
+                                     "(aliases repeated inside aliases?)", problem_mark=node.start_mark)
+            if height[key] > MAX_DEPTH:
+                raise YamlLimitError(problem=f"nested more than {MAX_DEPTH} levels deep",
+                                     problem_mark=node.start_mark)
+            continue
+        if key in size:
+            continue
+        if key in on_path:
+            raise YamlLimitError(problem="an alias refers to the value that contains it (recursive alias)",
+                                 problem_mark=node.start_mark)
+        on_path.add(key)
+        stack.append((node, True))
+        for child in _children(node):
+            if id(child) not in size:
+                stack.append((child, False))
+
+
+def _scan_depth(text: str) -> None:
+    """Refuse deep nesting from the event stream (PyYAML's parser is not recursive; its composer is)."""
+    loader = _Loader(text)
+    depth = 0
+    try:
+        while True:
+            event = loader.get_event()
+            if event is None or isinstance(event, yaml.StreamEndEvent):
+                return
+            if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise YamlLimitError(problem=f"nested more than {MAX_DEPTH} levels deep",
+                                         problem_mark=event.start_mark)
+            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                depth -= 1
+    finally:
+        loader.dispose()
+
+
+def _too_deep(exc: RecursionError) -> YamlLimitError:
+    return YamlLimitError(problem=f"nested more than {MAX_DEPTH} levels deep (the parser gave up)")
+
+
+def compose(text: str) -> yaml.Node | None:
+    """The checked node tree of ``text`` (None for an empty document)."""
+    _scan_depth(text)
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+    except RecursionError as exc:
+        raise _too_deep(exc) from None
+    finally:
+        loader.dispose()
+    if node is not None:
+        _check(node)
+    return node
+
+
+def load(text: str) -> tuple[Any, yaml.Node | None]:
+    """``(data, node)`` of one YAML document, with the limits above."""
+    _scan_depth(text)
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, None
+        _check(node)
+        return loader.construct_document(node), node
+    except RecursionError as exc:
+        raise _too_deep(exc) from None
+    finally:
+        loader.dispose()
