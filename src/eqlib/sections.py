@@ -693,7 +693,7 @@ def _section_criteria_gaps(ctx: Context, notebook: str) -> list[Block]:
     if gaps.empty:
         return [Markdown("Every framework criterion in this section that needs data is supported by the data.")]
     table = pd.DataFrame({"Criterion": gaps["criterion"].values,
-                          "Theme": (gaps["theme"].astype(str) + ". " + gaps["theme_name"]).values,
+                          "Theme": ("Theme " + gaps["theme"].astype(str) + ": " + gaps["theme_name"]).values,
                           "Status": gaps["status"].values,
                           "Missing measures": gaps["missing_titles"].values})
     n = len(gaps)
@@ -1432,7 +1432,7 @@ def year_on_year(ctx: Context) -> list[Block]:
     counts = frame["change"].value_counts()
     text = (f"Since {previous.display}: " + ", ".join(f"{int(n)} theme(s) {c}" for c, n in counts.items()) + ".")
     shown = pd.DataFrame({
-        "Theme": frame["theme"].astype(str) + ". " + frame["theme_name"],
+        "Theme": "Theme " + frame["theme"].astype(str) + ": " + frame["theme_name"],
         previous.display: frame["previous_level"].fillna("not assessed"),
         ctx.year_display: frame["current_level"].fillna("not assessed"),
         "Change": frame["change"],
