@@ -20,7 +20,7 @@ def tests(session: nox.Session) -> None:
 def report(session: nox.Session) -> None:
     """Build the default report (or pass --area/--year after --)."""
     session.install("-e", ".")
-    args = session.posargs or ["--area", DEFAULT_AREA, "--year", DEFAULT_YEAR]
+    args = session.posargs or ["--area", DEFAULT_AREA, "--year", DEFAULT_YEAR, "--allow-example"]
     session.run("eqlib", "build", *args)
 
 

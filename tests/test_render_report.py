@@ -111,11 +111,11 @@ def test_default_report_renders_byte_identically(default_report):
 
 
 def test_readme_main_command_builds_the_default_report(default_report, capsys):
-    """`eqlib build --area south-wales --year 2021-22`, the README's main command: notebooks (skipped:
-    unchanged since the fixture ran them), report, data tables, national index with the funnel plot."""
+    """`eqlib build --area south-wales --year 2021-22 --allow-example`, the README's main command: notebooks
+    (skipped: unchanged since the fixture ran them), report, data tables, national index with the funnel plot."""
     from eqlib.cli import main
 
-    code = main(["build", "--area", AREA, "--year", YEAR, "--jobs", "1"])
+    code = main(["build", "--area", AREA, "--year", YEAR, "--jobs", "1", "--allow-example"])
     captured = capsys.readouterr()
     assert code == 0, captured.err
     site = paths.site_dir(ROOT) / AREA / YEAR

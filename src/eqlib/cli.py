@@ -86,7 +86,31 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--jobs", type=int, default=None)
     build.add_argument("--force", action="store_true")
     build.add_argument("--threshold", type=int, default=None)
+    build.add_argument("--allow-example", action="store_true",
+                       help="build even if the params file is marked 'example: true' (every page then says so)")
     return parser
+
+
+def refuse_example_params(args: argparse.Namespace) -> None:
+    """``eqlib build`` publishes: a params file marked ``example: true`` (illustrative self-assessment and
+    objectives) is refused unless ``--allow-example`` is given (UsageError, exit 2, naming the file)."""
+    if getattr(args, "allow_example", False):
+        return
+    from eqlib import areas as areas_mod
+    from eqlib import batch, paths
+
+    root = paths.project_root()
+    period = batch.normalise_year(args.year)
+    names = [a.slug for a in areas_mod.all_areas()] if getattr(args, "all", False) else list(args.area or [])
+    for name in names:
+        area = batch.resolve_area(name)
+        path = batch.resolve_params_file(area, period, None, root)
+        if path is not None and batch.read_params(path).get("example") is True:
+            raise UsageError(f"{path}: this params file is marked 'example: true' (its self-assessment and "
+                             f"objectives are illustrative, not the OPCC's assessment), so 'eqlib build' will not "
+                             f"publish {area.name} {period.display} from it. Replace them with the OPCC's own and "
+                             "remove 'example: true', or add --allow-example to build it anyway (every page is "
+                             "then marked as an example).")
 
 
 def _handler_key(args: argparse.Namespace) -> str:
@@ -116,6 +140,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         format="%(levelname)s %(name)s: %(message)s")
     module_name, func_name = _HANDLERS[_handler_key(args)]
     try:
+        if args.command == "build":
+            refuse_example_params(args)
         if getattr(args, "out", None) is not None:
             check_out_dir(args.out)  # before the (slow) imports: a bad --out fails at once
         handler = getattr(importlib.import_module(module_name), func_name)

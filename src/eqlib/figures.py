@@ -629,6 +629,47 @@ def _formatted_numbers(column: pd.Series) -> bool:
     return bool(len(values)) and bool(values.map(lambda v: bool(_FORMATTED.match(v))).all())
 
 
+#: the width of the page's text (PDF: A4 less margins, 9.5 pt table text; HTML: the 52rem column) in average
+#: characters; each column's padding takes about two more
+TEXT_WIDTH_CHARS = 96
+_MARKUP = re.compile(r"\\(.)|\*\*?|`|\[([^\]]*)\]\([^)]*\)")
+
+
+def _plain(cell: str) -> str:
+    return _MARKUP.sub(lambda m: m.group(1) or m.group(2) or "", cell)
+
+
+def column_widths(header: Sequence[str], body: Sequence[Sequence[str]], numeric: Sequence[bool],
+                  *, available: int = TEXT_WIDTH_CHARS) -> list[int]:
+    """Relative column widths for a pipe table, in characters, the way a browser lays out an automatic table.
+
+    Each column needs at least its longest word (a number column: its longest cell, which is never wrapped)
+    and at most its longest cell. If the longest cells fit in the text width, each column gets that;
+    otherwise each column gets its minimum plus a share of the width left over, in proportion to how much
+    more it could use (``max - min``). The widths become the dashes of the table's separator line, from which
+    pandoc sets the column widths of a table wider than a line (HTML ``<col>`` widths, Typst ``columns``), so
+    that long words are not cut and no column runs into the next.
+
+    >>> column_widths(["Group", "Note"], [["Black", "a long note that needs wrapping " * 4]], [False, False])
+    [5, 87]
+    """
+    n = len(header)
+    room = max(available - 2 * n, 3 * n)
+    cells = [[_plain(str(h))] + [_plain(str(r[i])) for r in body] for i, h in enumerate(header)]
+    longest = [max(len(c) for c in column) for column in cells]
+    word = [max((len(w) for c in column for w in c.split()), default=1) for column in cells]
+    mins = [max(3, lng if isnum else w) for lng, w, isnum in zip(longest, word, numeric, strict=True)]
+    maxs = [max(lo, lng) for lo, lng in zip(mins, longest, strict=True)]
+    if sum(maxs) <= room:
+        widths = maxs
+    elif sum(mins) >= room:
+        widths = mins
+    else:
+        spare = (room - sum(mins)) / (sum(maxs) - sum(mins))
+        widths = [lo + (hi - lo) * spare for lo, hi in zip(mins, maxs, strict=True)]
+    return [max(3, round(w)) for w in widths]
+
+
 def table_markdown(
     frame: pd.DataFrame,
     caption: str,
@@ -652,8 +693,8 @@ def table_markdown(
     if align is None:
         align = ["right" if isnum else "left" for isnum in numeric]
     header = "| " + " | ".join(escape.markdown_text(c) for c in columns) + " |"
-    rule = "|" + "|".join("---:" if a == "right" else ":---" for a in align) + "|"
     rows = []
+    body: list[list[str]] = []
     for _, row in frame.iterrows():
         cells = []
         for c in columns:
@@ -664,6 +705,10 @@ def table_markdown(
                 symbol = str(row["symbol"] or "")
             cells.append(_cell(row[c], symbol))
         rows.append("| " + " | ".join(cells) + " |")
+        body.append(cells)
+    widths = column_widths([str(c) for c in columns], body, numeric)
+    rule = "|" + "|".join(("-" * w + ":") if a == "right" else (":" + "-" * w) for a, w in zip(align, widths,
+                                                                                            strict=True)) + "|"
     return "\n".join([header, rule, *rows, "", f": {_escape_inline(caption)} {{#tbl-{label}}}"])
 
 

@@ -92,6 +92,9 @@ class Context:
     params: dict[str, Any]
     threshold: int
     data_notes: list[str] = field(default_factory=list, repr=False)
+    #: instructions for the analyst (which file to add, which command to run): shown in the notebook's
+    #: analyst cell and the run's log, never in the published report (:func:`analyst_notes`)
+    analyst_notes: list[str] = field(default_factory=list, repr=False)
     _frames: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -161,7 +164,33 @@ class Table:
     options: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass
+class AnalystNote:
+    """Text for the analyst only (JupyterLab and the run's log): the report renderers leave it out."""
+
+    text: str
+
+
 Block = Markdown | Chart | Table
+
+#: display metadata that marks an output as the analyst's (eqlib.report.notebook leaves such outputs out)
+ANALYST_METADATA = {"eqlib": {"audience": "analyst"}}
+
+
+def note_for_analyst(ctx: Context, text: str) -> None:
+    """Record an instruction for the analyst (shown by :func:`analyst_notes`, logged, never published)."""
+    if text not in ctx.analyst_notes:
+        ctx.analyst_notes.append(text)
+        log.info("analyst note: %s", text)
+
+
+def analyst_notes(ctx: Context) -> list[AnalystNote]:
+    """Everything the builders asked the analyst to do, for the notebook's last cell (tagged ``remove-cell``,
+    so neither Quarto nor the fallback renders it; papermill writes it to the notebook's log)."""
+    if not ctx.analyst_notes:
+        return [AnalystNote("Analyst notes: nothing to do for this section.")]
+    return [AnalystNote("Analyst notes (not in the published report):\n\n"
+                        + "\n".join(f"- {n}" for n in ctx.analyst_notes))]
 
 
 def emit(blocks: Iterable[Block]) -> None:
@@ -173,8 +202,16 @@ def emit(blocks: Iterable[Block]) -> None:
             fg.show(block.fig, block.label, block.caption, block.alt)
         elif isinstance(block, Table):
             fg.table(block.frame, block.caption, block.label, **block.options)
+        elif isinstance(block, AnalystNote):
+            _display_analyst_note(block.text)
         else:  # pragma: no cover - a programming error
             raise TypeError(f"not a block: {block!r}")
+
+
+def _display_analyst_note(text: str) -> None:
+    from IPython.display import display
+
+    display({"text/markdown": text, "text/plain": text}, raw=True, metadata=ANALYST_METADATA)
 
 
 def render_text(blocks: Iterable[Block]) -> str:
@@ -368,12 +405,9 @@ def _select_period(ctx: Context, dataset_id: str, frame: pd.DataFrame | None, co
 
 
 def _dataset_title(dataset_id: str) -> str:
-    if dataset_id.startswith("local:"):
-        return f"your own {dataset_id.removeprefix('local:').replace('_', ' ')} file (template in data/templates)"
-    from eqlib import sources
+    from eqlib import wording
 
-    ds = sources.datasets().get(dataset_id)
-    return ds.title if ds else dataset_id
+    return wording.dataset_name(dataset_id)
 
 
 def dataset_status(ctx: Context, dataset_id: str) -> Selection:
@@ -561,10 +595,18 @@ def warm_cache(root: Path | None = None) -> list[str]:
 
 
 def _why_none(ctx: Context, selections: Sequence[Selection]) -> str:
+    """Why a measure has no figures, in words for the public report (the analyst's detail goes to the notes)."""
     reasons = []
     for s in selections:
         title = _dataset_title(s.dataset)
-        if s.status == "no-loader":
+        if s.dataset.startswith("local:") and not s.available:
+            reasons.append("it needs the force's or OPCC's own figures, which were not supplied for this report")
+            template = s.dataset.removeprefix("local:")
+            note_for_analyst(ctx, f"{title[:1].upper()}{title[1:]}: {s.note or 'no data'}. Add them with the "
+                                  f"`{template}.csv` template in `data/templates/` (name the folder as "
+                                  "`local_data_dir` in the params file; check the file with "
+                                  f"`eqlib data validate`).")
+        elif s.status == "no-loader":
             reasons.append(f"{title}: not yet readable by eqlib")
         elif s.status in ("current", "earlier"):
             reasons.append(f"{title}: has {s.label} but too little to compute the figure")
@@ -608,12 +650,12 @@ def _lower_first(text: str) -> str:
 
 
 def _no_data_sentence(ctx: Context, status: MeasureStatus) -> str:
-    local = ""
     if status.measure in LOCAL_TEMPLATES:
-        local = (f" An analyst can add it from the force's or OPCC's own records with the "
-                 f"`{LOCAL_TEMPLATES[status.measure]}.csv` template in `data/templates/`.")
+        note_for_analyst(ctx, f"{_sentence_case(status.title)}: an analyst can add it from the force's or "
+                              f"OPCC's own records with the `{LOCAL_TEMPLATES[status.measure]}.csv` template in "
+                              "`data/templates/` (check the file with `eqlib data validate`).")
     return (f"**No data.** {_sentence_case(status.title)} cannot be shown for {ctx.name} for "
-            f"{ctx.year_display} or any earlier year ({status.reason or 'no dataset provides it'}).{local}")
+            f"{ctx.year_display} or any earlier year ({status.reason or 'no dataset provides it'}).")
 
 
 # --------------------------------------------------------------------------- builders: shared
@@ -625,7 +667,21 @@ def intro(ctx: Context, notebook: str) -> list[Block]:
         text += (f": the framework section *{_framework_section_name(section) or title}* of the APCC "
                  "Equality Framework")
     text += "."
-    return [Markdown(text)]
+    return [*example_banner(ctx), Markdown(text)]
+
+
+#: the class of the example banner's fenced div; the renderer puts its text in every page's header (PDF) and at
+#: the top of the page (HTML) as well (eqlib.report.fallback)
+EXAMPLE_BANNER_CLASS = "example-banner"
+EXAMPLE_BANNER_TEXT = ("Example, not the OPCC's assessment: the self-assessment and equality objectives in this "
+                       "report are illustrative.")
+
+
+def example_banner(ctx: Context) -> list[Block]:
+    """The banner every section of a report built from example params (``example: true``) opens with."""
+    if not getattr(framework_params(ctx), "example", False):
+        return []
+    return [Markdown(f"::: {{.{EXAMPLE_BANNER_CLASS}}}\n**{EXAMPLE_BANNER_TEXT}**\n:::")]
 
 
 def _framework_section_name(section: int) -> str | None:
@@ -669,15 +725,19 @@ def evidence_gaps(ctx: Context, notebook: str) -> list[Block]:
     rows = []
     for g in gaps:
         try:
-            needs = [d.removeprefix("local:") + (" (your own file)" if d.startswith("local:") else "")
-                     for d in measures.get_measure(g.measure).datasets if d not in _POPULATION_DATASETS]
+            needs = [d for d in measures.get_measure(g.measure).datasets if d not in _POPULATION_DATASETS]
         except KeyError:
             needs = []
+        from eqlib import wording
+
         rows.append({"Measure": _sentence_case(g.title),
                      "Framework criteria it would evidence": ", ".join(criteria.get(g.measure, ())) or "none mapped",
-                     "Data needed": ", ".join(needs) or "not specified"})
-    text = (f"{len(gaps)} measure(s) this section asks for have no data for {ctx.name}. An analyst can supply "
-            "local figures through the templates in `data/templates/` (check a file with `eqlib data validate`).")
+                     "Data needed": _sentence_case(wording.dataset_names(needs)) or "not specified"})
+    n = len(gaps)
+    text = (f"{n} {'measure' if n == 1 else 'measures'} this section asks for {'has' if n == 1 else 'have'} no "
+            f"data for {ctx.name}.")
+    note_for_analyst(ctx, "Local figures fill these gaps: use the templates in `data/templates/` and check each "
+                          "file with `eqlib data validate FILE`.")
     return [Markdown(text), Table(pd.DataFrame(rows), f"Evidence gaps: measures with no data for {ctx.name}, "
                                   f"{ctx.year_display}", f"{notebook.split('_', 1)[1]}-gaps"),
             *_section_criteria_gaps(ctx, notebook)]
@@ -695,7 +755,7 @@ def _section_criteria_gaps(ctx: Context, notebook: str) -> list[Block]:
     if gaps.empty:
         return [Markdown("Every framework criterion in this section that needs data is supported by the data.")]
     table = pd.DataFrame({"Criterion": gaps["criterion"].values,
-                          "Theme": (gaps["theme"].astype(str) + ". " + gaps["theme_name"]).values,
+                          "Theme": ("Theme " + gaps["theme"].astype(str) + ": " + gaps["theme_name"]).values,
                           "Status": gaps["status"].values,
                           "Missing measures": gaps["missing_titles"].values})
     n = len(gaps)
@@ -1083,8 +1143,8 @@ def data_sources(ctx: Context) -> list[Block]:
     manifest = _manifest(ctx)
     sources = manifest.get("sources") or {}
     if not sources:
-        return [Markdown("The data manifest (`data/manifest.yml`) is missing, so sources and checksums cannot be "
-                         "listed; run `eqlib data check`.")]
+        note_for_analyst(ctx, "`data/manifest.yml` is missing: run `eqlib data check`.")
+        return [Markdown("The data manifest is missing, so sources and checksums cannot be listed.")]
     rows, files = [], []
     n_files = 0
     for name, entry in sorted(sources.items()):
@@ -1102,7 +1162,8 @@ def data_sources(ctx: Context) -> list[Block]:
                           "sha256 (first 16 characters)": "one per file in data/manifest.yml"})
     attributions = sorted({str(v) for v in (manifest.get("attribution") or {}).values()})
     text = (f"The report draws on {len(rows)} sources ({n_files} data files), each file recorded in "
-            "`data/manifest.yml` with its SHA-256 checksum (`eqlib data check` verifies them). "
+            "the project's data manifest with its SHA-256 checksum, so anyone can check that the figures come "
+            "from the files as published. "
             + " ".join(attributions))
     return [Markdown(text),
             Table(pd.DataFrame(rows), "Data sources: publisher, title, period and licence", "data-sources"),
@@ -1286,10 +1347,15 @@ def _params_name(ctx: Context) -> str:
 
 
 def _example_warning(ctx: Context) -> list[Block]:
+    """Where the params are marked ``example: true``: say so beside the self-assessment and objectives
+    (every page carries the banner of :func:`example_banner` too); the analyst is told which file."""
     fw = framework_params(ctx)
     if getattr(fw, "example", False):
-        return [Markdown(f"**Example content.** The self-assessment and objectives in {_params_name(ctx)} are "
-                         "illustrative and must be replaced by the OPCC's own before publication.")]
+        note_for_analyst(ctx, f"The params file {_params_name(ctx)} is marked `example: true`: replace its "
+                              "self-assessment and objectives with the OPCC's own and remove the marker before "
+                              "publication (`eqlib build` refuses it without `--allow-example`).")
+        return [Markdown("**Example content.** The self-assessment and objectives below are illustrative, not the "
+                         "OPCC's assessment.")]
     return []
 
 
@@ -1303,16 +1369,12 @@ def maturity_grid(ctx: Context, *, brief: bool = False) -> list[Block]:
     framework = load_framework()
     assessment = fw.self_assessment
     if not assessment.themes:
-        return [Markdown(f"**No self-assessment.** The params for {ctx.name} {ctx.year_display} "
-                         f"({_params_name(ctx)}) record no self-assessment against the APCC Equality Framework, "
-                         "so no maturity grid can be shown. Add a `self_assessment` section to "
-                         f"`params/{ctx.area.slug}-{ctx.year}.yml` (see `params/south-wales-2021-22.yml`).")]
+        note_for_analyst(ctx, f"No self-assessment in {_params_name(ctx)}: add a `self_assessment` section to "
+                              f"`params/{ctx.area.slug}-{ctx.year}.yml` (see `params/south-wales-2021-22.yml`).")
+        return [Markdown(f"**No self-assessment.** No self-assessment against the APCC Equality Framework is "
+                         f"recorded for {ctx.name} for {ctx.year_display}, so no maturity grid can be shown.")]
     table = fw_summaries.maturity_table(assessment, framework=framework)
-    counts = table["Level reached"].value_counts()
-    summary = ", ".join(f"{int(counts[lv])} at {lv}" for lv in ("Advancing", "Achieving", "Developing")
-                        if lv in counts)
-    text = (f"{len(assessment.themes)} of the {len(framework.themes)} themes have been self-assessed"
-            + (f": {summary}" if summary else "") + ".")
+    text = maturity_summary(table, len(framework.themes))
     fig, alt = fw_summaries.maturity_chart(assessment, framework=framework, area_name=ctx.name,
                                            year=ctx.year_display)
     chart = Chart(fig, "overview-maturity-grid" if brief else "maturity-grid",
@@ -1323,6 +1385,26 @@ def maturity_grid(ctx: Context, *, brief: bool = False) -> list[Block]:
     return [*_example_warning(ctx), Markdown(text), chart,
             Table(table, f"Self-assessment against the APCC Equality Framework, {ctx.name} {ctx.year_display}",
                   "maturity-grid")]
+
+
+def maturity_summary(table: pd.DataFrame, n_themes: int) -> str:
+    """"16 of the 16 themes have been self-assessed: 1 at Advancing, 5 at Achieving, 9 at Developing and 1 below
+    Developing (16 Wellbeing)": every assessed theme counted once, so the parts add up to the whole, and a theme
+    below Developing or not assessed named. ``table`` is :func:`eqlib.framework.summaries.maturity_table`."""
+    levels = table["Level reached"]
+    assessed = table[levels != "Not assessed"]
+    parts = [f"{int((levels == lv).sum())} at {lv}" for lv in ("Advancing", "Achieving", "Developing")
+             if (levels == lv).any()]
+    below = table.loc[levels == "Below Developing", "Theme"].tolist()
+    if below:
+        parts.append(f"{len(below)} below Developing ({'; '.join(below)})")
+    summary = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1] if parts else ""
+    text = (f"{len(assessed)} of the {n_themes} themes have been self-assessed" + (f": {summary}" if summary else "")
+            + ".")
+    missing = table.loc[levels == "Not assessed", "Theme"].tolist()
+    if missing and len(missing) <= 5:
+        text += f" Not assessed: {'; '.join(missing)}."
+    return text
 
 
 def area_figures(ctx: Context) -> pd.DataFrame:
@@ -1346,6 +1428,50 @@ def latest_values(ctx: Context) -> pd.DataFrame:
     return figures[["measure", "group", "period", "value"]].dropna(subset=["value"]).reset_index(drop=True)
 
 
+def _baseline_figure(ctx: Context, objective) -> float | None:
+    """The published figure of the objective's measure and group for its baseline period, if the data have one."""
+    from eqlib import analysis
+
+    if objective.measure not in analysis.MEASURE_FUNCTIONS:
+        return None
+    every_area = compute_measure(ctx, objective.measure)
+    rows = every_area[(every_area["area_code"] == ctx.area.code) & (every_area["measure"] == objective.measure)
+                      & (every_area["period"].astype(str) == objective.baseline_period.label)]
+    if objective.group is not None:
+        rows = rows[rows["group"] == objective.group]
+    if len(rows) != 1:
+        return None
+    published = analysis.suppress(rows.reset_index(drop=True), threshold=ctx.threshold)
+    value = published["value"].iloc[0]
+    return float(value) if pd.notna(value) else None
+
+
+def objectives_with_data_baselines(ctx: Context, objectives: Sequence[Any]) -> list[Any]:
+    """The objectives with each baseline set to the figure the data give for its period, where they give one.
+
+    An objective's baseline must agree with the figures the report shows (e.g. the trend chart's value for the
+    baseline year): where the params file says otherwise, the data's figure is used, and the analyst is told
+    (a baseline computed with other denominators is re-based this way, not compared like with unlike).
+    Where the data have no figure for the baseline period (local data not supplied), the params' value stands.
+    """
+    import dataclasses
+
+    from eqlib import wording
+
+    out = []
+    for objective in objectives:
+        figure = _baseline_figure(ctx, objective)
+        if figure is not None and wording.number(figure) != wording.number(objective.baseline_value):
+            note_for_analyst(ctx, f"Objective {objective.id}: the params give a baseline of "
+                                  f"{wording.number(objective.baseline_value)} for "
+                                  f"{objective.baseline_period.display}, but the data give "
+                                  f"{wording.number(figure)} for that period; the report uses the data's figure. "
+                                  "Correct the baseline in the params file.")
+            objective = dataclasses.replace(objective, baseline_value=figure)
+        out.append(objective)
+    return out
+
+
 def objectives_status(ctx: Context, *, brief: bool = False) -> list[Block]:
     """The equality objectives with their status computed from the data, and the rule used."""
     from eqlib.framework import STATUS_RULE, objective_status
@@ -1353,10 +1479,11 @@ def objectives_status(ctx: Context, *, brief: bool = False) -> list[Block]:
 
     fw = framework_params(ctx)
     if not fw.objectives:
-        return [Markdown(f"**No equality objectives.** The params for {ctx.name} {ctx.year_display} "
-                         f"({_params_name(ctx)}) record no equality objectives. Add them under `objectives` "
-                         "(see `params/south-wales-2021-22.yml`).")]
-    status = objective_status(fw.objectives, latest_values(ctx))
+        note_for_analyst(ctx, f"No equality objectives in {_params_name(ctx)}: add them under `objectives` "
+                              "(see `params/south-wales-2021-22.yml`).")
+        return [Markdown(f"**No equality objectives.** No equality objectives are recorded for {ctx.name} for "
+                         f"{ctx.year_display}.")]
+    status = objective_status(objectives_with_data_baselines(ctx, fw.objectives), latest_values(ctx))
     counts = status["status"].value_counts()
     text = (f"{ctx.name} has {len(status)} equality objective(s): "
             + ", ".join(f"{int(counts[s])} {s}" for s in ("achieved", "on track", "off track", "no data")
@@ -1438,8 +1565,10 @@ def year_on_year(ctx: Context) -> list[Block]:
     previous = periods_mod.financial_year(ctx.period.start.year - 1)
     path = paths.params_dir(ctx.root) / f"{ctx.area.slug}-{previous.label}.yml"
     if not path.is_file():
-        return [Markdown(f"There is no self-assessment for {ctx.name} for {previous.display} "
-                         f"({escape.code_span('params/' + path.name)}), so no change can be shown.")]
+        note_for_analyst(ctx, f"No params file `params/{path.name}` for {previous.display}: the year-on-year "
+                              "comparison needs the previous year's self-assessment.")
+        return [Markdown(f"There is no self-assessment for {ctx.name} for {previous.display}, so no change can "
+                         "be shown.")]
     from eqlib.framework import load_params
     from eqlib.framework.compare import compare_self_assessments
 
@@ -1450,7 +1579,7 @@ def year_on_year(ctx: Context) -> list[Block]:
     counts = frame["change"].value_counts()
     text = (f"Since {previous.display}: " + ", ".join(f"{int(n)} theme(s) {c}" for c, n in counts.items()) + ".")
     shown = pd.DataFrame({
-        "Theme": frame["theme"].astype(str) + ". " + frame["theme_name"],
+        "Theme": "Theme " + frame["theme"].astype(str) + ": " + frame["theme_name"],
         previous.display: frame["previous_level"].fillna("not assessed"),
         ctx.year_display: frame["current_level"].fillna("not assessed"),
         "Change": frame["change"],

@@ -86,7 +86,7 @@ def maturity_table(assessment: SelfAssessment, *, framework: Framework | None = 
     rows = []
     for (section_name, theme, theme_name), g in grid.groupby(["section_name", "theme", "theme_name"], sort=False):
         first = g.iloc[0]
-        row = {"Section": section_name, "Theme": f"{theme}. {theme_name}",
+        row = {"Section": section_name, "Theme": f"Theme {theme}: {theme_name}",
                "Level reached": ("Not assessed" if not first["assessed"]
                                  else first["theme_level"] or "Below Developing")}
         for _, cell in g.iterrows():
@@ -161,20 +161,32 @@ def maturity_chart(assessment: SelfAssessment, *, framework: Framework | None = 
 
 # --------------------------------------------------------------------------- objectives
 def objectives_table(status: pd.DataFrame) -> pd.DataFrame:
-    """Display table of :func:`~eqlib.framework.objectives.objective_status`: objective, owner, measure,
-    baseline, target, latest, status and the rule applied."""
-    def fmt(value) -> str:
-        return "no data" if pd.isna(value) else f"{value:g}"
+    """Display table of :func:`~eqlib.framework.objectives.objective_status`: objective, owner, measure (its
+    title, :mod:`eqlib.measures`), baseline, target, latest, status and how the status was decided, in words:
+    numbers as the report displays them (:func:`eqlib.wording.number`), periods as 2021/22, dates in full."""
+    from eqlib import wording
+
+    def period(label) -> str:
+        words = wording.period_words(label)
+        return f" ({words})" if words else ""
 
     rows = []
     for r in status.itertuples():
+        if r.status == "no data":
+            how = f"no figure for a period after the baseline{period(r.baseline_period)}"
+        elif r.status == "achieved":
+            how = "the target has been reached"
+        else:
+            how = (f"{r.progress:.0%} of the way from baseline to target, with {r.elapsed:.0%} of the time "
+                   "gone")
         rows.append({
             "Objective": f"{r.id}: {r.statement}", "Owner": r.owner,
-            "Measure": r.measure + (f" ({r.group})" if isinstance(r.group, str) and r.group else ""),
-            "Baseline": f"{fmt(r.baseline_value)} ({r.baseline_period})",
-            "Target": f"{fmt(r.target_value)} by {r.target_date}",
-            "Latest": f"{fmt(r.latest_value)}" + (f" ({r.latest_period})" if r.latest_period else ""),
-            "Status": r.status, "How the status was decided": r.rule,
+            "Measure": wording.measure_title(r.measure) + (f" ({r.group})" if isinstance(r.group, str) and r.group
+                                                         else ""),
+            "Baseline": f"{wording.number(r.baseline_value)}{period(r.baseline_period)}",
+            "Target": f"{wording.number(r.target_value)} by {wording.date_words(r.target_date)}",
+            "Latest": f"{wording.number(r.latest_value)}{period(r.latest_period)}",
+            "Status": r.status, "How the status was decided": how,
         })
     return pd.DataFrame(rows)
 
@@ -223,14 +235,17 @@ def objectives_chart(status: pd.DataFrame) -> tuple[Figure, str]:
 
 # --------------------------------------------------------------------------- evidence
 def evidence_gap_table(gaps: pd.DataFrame) -> pd.DataFrame:
-    """Display table of :func:`~eqlib.framework.evidence.evidence_gaps`."""
+    """Display table of :func:`~eqlib.framework.evidence.evidence_gaps`, in words: the criterion and its level,
+    the theme, what the criterion asks, the measures missing (titles) and the data they need (plain names,
+    :func:`eqlib.wording.dataset_names`), and the status."""
+    from eqlib import wording
+
     return pd.DataFrame({
-        "Criterion": gaps["criterion"],
-        "Theme": gaps["theme"].astype(str) + ". " + gaps["theme_name"],
-        "Level": gaps["level"],
+        "Criterion": gaps["criterion"].astype(str) + " (" + gaps["level"].astype(str) + ")",
+        "Theme": "Theme " + gaps["theme"].astype(str) + ": " + gaps["theme_name"],
         "What the criterion asks": gaps["criterion_text"],
         "Missing measures": gaps["missing_titles"],
-        "Data needed": gaps["needs"],
+        "Data needed": gaps["needs"].map(lambda ids: wording.dataset_names(i for i in str(ids).split("; ") if i)),
         "Status": gaps["status"],
     })
 

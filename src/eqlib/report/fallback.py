@@ -96,7 +96,24 @@ def build_document(folder: Path, chapters: Sequence[tuple[str, Role]], meta: dic
     _check_image_files(folder, parsed)
     blocks, references = assemble(parsed, warnings)
     refuse_resources(blocks, warnings)
+    banner = example_banner_text(blocks)
+    if banner:
+        merged["example-banner"] = banner
     return ReportDocument(folder=folder, blocks=blocks, meta=merged, references=references, warnings=warnings)
+
+
+def example_banner_text(blocks: list[dict]) -> str:
+    """The text of the first ``example-banner`` div (eqlib.sections.example_banner), or ''.
+
+    A report built from example params opens each section with that banner; the templates then also put it
+    at the top of the HTML page and in the header of every PDF page.
+    """
+    from eqlib.report.document import iter_nodes, stringify
+
+    for node in iter_nodes(blocks):
+        if node["t"] == "Div" and "example-banner" in node["c"][0][1]:
+            return stringify(node["c"][1])
+    return ""
 
 
 def _check_image_files(folder: Path, chapters: list[Chapter]) -> None:

@@ -13,6 +13,8 @@ does with the same notebook (see ``docs/notebook-contract.md``):
   become a figure from ``#| label``, ``#| fig-cap`` and ``#| fig-alt`` (alt text is required);
 * a raw cell starting with ``---`` is YAML front matter (merged into the document metadata);
   other raw cells pass through as markdown, or as raw HTML/Typst by their ``raw_mimetype``;
+* outputs whose metadata is ``{"eqlib": {"audience": "analyst"}}`` (eqlib.sections.AnalystNote) are left
+  out: they are for the analyst in JupyterLab, not the reader;
 * ``stderr`` streams (warnings) are left out, as with ``warning: false``; an ``error`` output
   stops the render: the notebook did not run cleanly.
 """
@@ -195,6 +197,9 @@ def notebook_to_markdown(notebook: Path, *, media_dir: Path, media_prefix: str) 
                     log.info("%s: stderr output left out of the report: %.200s", where, text)
                     continue
                 parts.append(text if asis else _fenced(text, ".cell-output"))
+                continue
+            if (output.get("metadata") or {}).get("eqlib", {}).get("audience") == "analyst":
+                log.info("%s: analyst note left out of the report", where)
                 continue
             data = output.get("data", {})
             if "text/markdown" in data:
