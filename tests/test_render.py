@@ -379,19 +379,38 @@ def test_cli_build_runs_renders_and_indexes(tmp_path, monkeypatch, capsys):
 
 
 # ------------------------------------------------------------------ _quarto.yml and the Quarto path
-def test_quarto_yml_is_the_book_of_the_same_chapters():
+def _load(name: str):
+    spec = importlib.util.spec_from_file_location(name, FIXTURE.parent / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+fake_quarto = _load("fake_quarto")
+
+
+def test_quarto_yml_renders_one_document_in_both_formats():
+    """Not a book (a book embeds each earlier page into the next and numbers the overview as
+    chapter 1): one document, both formats, every path project-relative, PDF/UA-1, en-GB,
+    Liberation Sans 11 pt through eqlib's Typst partials (the same the fallback uses)."""
     config = yaml.safe_load((ROOT / "_quarto.yml").read_text())
-    assert config["project"]["type"] == "book"
-    chapters = [c.removesuffix(".ipynb") for c in config["book"]["chapters"] + config["book"]["appendices"]]
-    expected = [stem for stem, _ in render_mod.CHAPTERS]
-    assert chapters == ["index", *expected[1:]]
+    assert config["project"]["type"] == "default" and "book" not in config
+    assert config["project"]["render"] == [render_mod.QUARTO_INPUT]
     assert config["execute"]["enabled"] is False and config["execute"]["echo"] is False
-    assert config["format"]["html"]["embed-resources"] is True
-    assert config["format"]["html"]["lang"] == "en-GB" and config["lang"] == "en-GB"
-    assert "typst" in config["format"]
+    html, pdf = config["format"]["html"], config["format"]["typst"]
+    assert html["embed-resources"] is True and html["minimal"] is True
+    assert html["lang"] == "en-GB" and pdf["lang"] == "en-GB" and config["lang"] == "en-GB"
+    assert pdf["pdf-standard"] == "ua-1"
+    assert pdf["mainfont"] == "Liberation Sans" and pdf["fontsize"] == "11pt"
+    named = [html["css"], html["template"], *html["filters"], *pdf["template-partials"], *pdf["filters"]]
+    shipped = {Path(name).name for name in render_mod.QUARTO_RESOURCES}
+    for name in named:
+        assert not Path(name).is_absolute() and name in shipped, name
+    from eqlib.report.fallback import TYPST_VARIABLES
+
+    assert (TYPST_VARIABLES["mainfont"], TYPST_VARIABLES["fontsize"]) == (pdf["mainfont"], pdf["fontsize"])
     filled = render_mod.quarto_config({"title": "T", "subtitle": "S", "publisher": "P"}, ROOT)
-    assert filled["book"]["title"] == "T"
-    assert Path(filled["format"]["typst"]["filters"][-1]).is_file()
+    assert all(Path(p).is_dir() for p in filled["format"]["typst"]["font-paths"])
 
 
 def test_quarto_path(tmp_path):
@@ -401,41 +420,132 @@ def test_quarto_path(tmp_path):
     facts = fixture_mod.write_fixture(tmp_path / "_build" / AREA / YEAR)
     result = render_mod.render(AREA, YEAR, engine="quarto", root=tmp_path)
     assert result.engine_used == "quarto"
-    assert facts["key_number"] in result.html.read_text(encoding="utf-8")
+    html = result.html.read_text(encoding="utf-8")
+    assert facts["key_number"] in html
+    assert '<html lang="en-GB"' in html and 'class="skip-link" href="#main"' in html
+    assert not re.search(r"""(src|href)=["']https?://""", html)
+    assert result.html.stat().st_size < 5 * 1024 * 1024, "one page, not a book embedding every page"
     assert facts["key_number"] in _pdftotext(result.pdf)
+    info = subprocess.run(["pdfinfo", str(result.pdf)], capture_output=True, text=True).stdout
+    assert re.search(r"Tagged:\s+yes", info) and b"pdfuaid" in result.pdf.read_bytes()
+    fonts = subprocess.run(["pdffonts", str(result.pdf)], capture_output=True, text=True).stdout
+    assert "LiberationSans" in fonts
 
 
-def test_quarto_path_plumbing_with_a_stand_in_quarto(tmp_path, monkeypatch):
-    """Not Quarto itself (see test_quarto_path): a stand-in `quarto` on PATH that records its
-    arguments and writes what `quarto render` writes, to check what eqlib.render does around it:
-    the per-area _quarto.yml, index.ipynb, one render per format, the outputs copied to _site."""
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    log = tmp_path / "quarto-calls.txt"
-    stand_in = bin_dir / "quarto"
-    stand_in.write_text(
-        "#!/bin/sh\n"
-        f'echo "$@" >> "{log}"\n'
-        'if [ "$1" = "--version" ]; then echo 1.9.0; exit 0; fi\n'
-        'mkdir -p "$2/_quarto"\n'
-        'if [ "$4" = "html" ]; then echo "<html lang=en-GB>quarto</html>" > "$2/_quarto/index.html"; fi\n'
-        'if [ "$4" = "typst" ]; then echo "%PDF-1.7 quarto" > "$2/_quarto/report.pdf"; fi\n')
-    stand_in.chmod(0o755)
-    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
-    shutil.copy(ROOT / "_quarto.yml", tmp_path / "_quarto.yml")
-    folder = tmp_path / "_build" / AREA / YEAR
-    fixture_mod.write_fixture(folder)
-    result = render_mod.render(AREA, YEAR, engine="auto", root=tmp_path)
+@pytest.fixture
+def stand_in(tmp_path, monkeypatch):
+    """A stand-in ``quarto`` 1.9 first on PATH (tests/data/render/fake_quarto.py: cleans the
+    output dir on each project render unless --no-clean, reads css/template/filter paths as
+    project-relative, renders through pandoc and Typst)."""
+    fake_quarto.install(tmp_path / "bin")
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:{os.environ['PATH']}")
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    monkeypatch.delenv("FAKE_QUARTO_VERSION", raising=False)
+    return tmp_path
+
+
+def _quarto_project(root: Path) -> dict:
+    shutil.copy(ROOT / "_quarto.yml", root / "_quarto.yml")
+    return fixture_mod.write_fixture(root / "_build" / AREA / YEAR)
+
+
+def test_stand_in_quarto_behaves_like_quarto_on_clean_and_paths(stand_in, tmp_path):
+    """What the stand-in must do for the Quarto tests to mean anything: a second project render
+    without --no-clean removes the first one's output; an absolute css path is read as
+    project-relative and fails; output lands in the book's or the project's output dir."""
+    project = tmp_path / "p"
+    project.mkdir()
+    (project / "a.qmd").write_text("---\ntitle: A\n---\n\n# One\n\nText.\n")
+    (project / "report.css").write_text("body { color: #0b0c0c; }\n")
+    config = {"project": {"type": "default", "output-dir": "_out"},
+              "format": {"html": {"css": "report.css"}, "typst": {}}}
+    (project / "_quarto.yml").write_text(yaml.safe_dump(config))
+
+    def quarto(*args):
+        return subprocess.run(["quarto", *args], capture_output=True, text=True, cwd=project)
+
+    assert quarto("--version").stdout.strip() == "1.9.12"
+    assert quarto("render", str(project), "--to", "html").returncode == 0
+    assert (project / "_out" / "a.html").is_file()
+    assert quarto("render", str(project), "--to", "typst").returncode == 0
+    assert (project / "_out" / "a.pdf").is_file() and not (project / "_out" / "a.html").is_file()
+    assert quarto("render", str(project), "--to", "html", "--no-clean").returncode == 0
+    assert (project / "_out" / "a.pdf").is_file() and (project / "_out" / "a.html").is_file()
+    config["format"]["html"]["css"] = str(project / "report.css")
+    (project / "_quarto.yml").write_text(yaml.safe_dump(config))
+    failed = quarto("render", str(project), "--to", "html")
+    assert failed.returncode != 0 and "Could not fetch resource ./" in failed.stderr
+
+
+def test_quarto_path_with_a_stand_in_quarto(stand_in):
+    """eqlib.render around Quarto, with the stand-in: one render of both formats that keeps both,
+    the stylesheet inside the HTML, the README's promises (one self-contained page, lang en-GB,
+    skip link, title block with the period and the PDF link, no scripts, chapter numbers as the
+    fallback's), a tagged PDF/UA-1 in Liberation Sans, en-GB, and byte-identical renders."""
+    root = stand_in
+    facts = _quarto_project(root)
+    folder = root / "_build" / AREA / YEAR
+    result = render_mod.render(AREA, YEAR, engine="auto", root=root)
     assert result.engine_used == "quarto"
-    calls = log.read_text().splitlines()
-    assert f"render {folder} --to html" in calls and f"render {folder} --to typst" in calls
-    config = yaml.safe_load((folder / "_quarto.yml").read_text())
-    assert config["book"]["title"] == "Equality information 2021/22: South Wales"
-    assert config["book"]["author"] == "Office of the Police and Crime Commissioner for South Wales"
-    assert (folder / "index.ipynb").read_bytes() == (folder / "00_overview.ipynb").read_bytes()
-    assert result.html.read_text() == "<html lang=en-GB>quarto</html>\n"
-    assert result.pdf.read_bytes().startswith(b"%PDF-1.7 quarto")
-    assert json.loads((result.html.parent / "render.json").read_text())["quarto_version"] == "1.9.0"
+    record = json.loads((result.html.parent / "render.json").read_text())
+    assert record["engine_used"] == "quarto" and record["quarto_version"] == "1.9.12"
+    assert (folder / "report.css").is_file() and (folder / render_mod.QUARTO_INPUT).is_file()
+    html = result.html.read_text(encoding="utf-8")
+    assert '<html lang="en-GB"' in html
+    assert 'class="skip-link" href="#main"' in html and '<main id="main"' in html and '<nav id="TOC"' in html
+    assert ".skip-link" in html and 'rel="stylesheet"' not in html, "report.css embedded"
+    assert "<script" not in html
+    assert not re.search(r"""(src|href)=["']https?://""", html)
+    assert 'src="data:image/png;base64,' in html and f'alt="{facts["alt"]}"' in html
+    assert "<dt>Reporting period</dt><dd>1 April 2021 to 31 March 2022</dd>" in html
+    assert f'href="{AREA}-{YEAR}-equality-information.pdf"' in html
+    assert f"<strong>{facts['key_number']}</strong>" in html
+    for secret in fixture_mod.SECRETS.values():
+        assert secret not in html
+    # the same chapters, numbers and captions as the fallback
+    fallback = render_mod.render(AREA, YEAR, engine="fallback", root=root).html.read_text(encoding="utf-8")
+
+    def outline(text: str) -> list[str]:
+        found = re.findall(r"<(h[1-4]|caption|figcaption)[^>]*>(.*?)</\1>", text, re.S)
+        return [" ".join(re.sub(r"<[^>]+>", " ", body).split()) for _, body in found]
+
+    again = render_mod.render(AREA, YEAR, engine="quarto", root=root)
+    quarto_html = again.html.read_text(encoding="utf-8")
+    assert outline(quarto_html) == outline(fallback)
+    headings = outline(quarto_html)
+    summary = headings.index(facts["headings"][0])  # the overview: unnumbered, then sections from 1
+    assert headings[summary + 1:].index(f"1 {facts['headings'][1]}") >= 0
+    assert len(quarto_html) < 2 * len(fallback), "one page, not a book embedding every page"
+    assert quarto_html == html, "two Quarto renders give the same HTML"
+    pdf = again.pdf.read_bytes()
+    assert pdf == result.pdf.read_bytes(), "two Quarto renders give the same PDF (SOURCE_DATE_EPOCH)"
+    text = _pdftotext(again.pdf)
+    assert f"{facts['key_number']} per 1,000" in text and "Appendix A: Data and methods" in text
+    assert "Reporting period 1 April 2021 to 31 March 2022" in text
+    info = subprocess.run(["pdfinfo", str(again.pdf)], capture_output=True, text=True).stdout
+    assert re.search(r"Tagged:\s+yes", info) and b"pdfuaid" in pdf
+    assert "Title:           Equality information 2021/22: South Wales" in info
+    assert re.search(rb"/Lang\s*\(en", pdf), "document language (Typst writes the language, 'en', not the region)"
+    fonts = subprocess.run(["pdffonts", str(again.pdf)], capture_output=True, text=True).stdout
+    assert "LiberationSans" in fonts and "Libertinus" not in fonts
+
+
+@pytest.mark.parametrize("version", ["1.8.26", "1.4.550"])
+def test_quarto_older_than_1_9_is_refused(stand_in, monkeypatch, capsys, version):
+    from eqlib.cli import main
+    from eqlib.errors import UsageError
+
+    root = stand_in
+    _quarto_project(root)
+    monkeypatch.setenv("FAKE_QUARTO_VERSION", version)
+    with pytest.raises(UsageError, match=rf"Quarto {re.escape(version)}; .*needs Quarto 1.9 or later"):
+        render_mod.render(AREA, YEAR, engine="quarto", root=root)
+    monkeypatch.setenv("EQLIB_ROOT", str(root))
+    assert main(["render", "--area", AREA, "--year", YEAR, "--engine", "quarto"]) == 2
+    assert "needs Quarto 1.9 or later" in capsys.readouterr().err
+    result = render_mod.render(AREA, YEAR, engine="auto", root=root)  # auto: the fallback, and why
+    assert result.engine_used == "fallback"
+    assert any("fallback used" in w and version in w for w in result.warnings)
 
 
 def test_engine_quarto_without_quarto_is_a_usage_error(tmp_path, monkeypatch):

@@ -11,10 +11,14 @@ Input: the executed notebooks of one area and year, ``_build/<area-slug>/<year>/
 
 Two paths, one result
 ---------------------
-* **Quarto** (``engine="quarto"``, or ``"auto"`` with ``quarto`` on PATH): ``_quarto.yml`` at the
-  project root is a book template; it is copied next to the executed notebooks with the title
-  page filled in for the area and year, and ``quarto render`` runs there (HTML, then Typst PDF),
-  one area-year per folder (Quarto reuses ``<stem>_files/``).
+* **Quarto** (``engine="quarto"``, or ``"auto"`` with a Quarto 1.9+ on PATH): eqlib reads and
+  checks the notebooks as for the fallback, writes the whole report as one document
+  (``report.qmd``) next to them with ``_quarto.yml`` (a default project, not a book: a book
+  with ``embed-resources`` embeds every earlier page into the next) and eqlib's HTML template,
+  stylesheet, Typst partials and Lua filters, all project-relative, and runs one
+  ``quarto render <folder> --to all --no-clean`` (HTML and Typst PDF/UA-1, ``SOURCE_DATE_EPOCH``
+  set), one area-year per folder. An older Quarto is refused (``--engine quarto``, exit 2) or,
+  with ``auto``, the fallback runs and ``render.json`` says why.
 * **Fallback** (``engine="fallback"``, or ``"auto"`` without quarto): :mod:`eqlib.report` reads the
   same notebooks, honours the Quarto subset they use, checks accessibility (headings in order,
   alt text on every image, a caption and header row on every table), numbers sections, figures
@@ -97,7 +101,8 @@ _PUBLISHERS: dict[str, tuple[str, int]] = {
 
 __all__ = ["CHAPTERS", "RenderResult", "RenderError", "BuildOutcome", "render", "build_one", "build_many",
            "render_national_index", "national_funnel_png", "cmd_render", "cmd_build", "pdf_name",
-           "report_metadata", "quarto_config", "quarto_path"]
+           "report_metadata", "quarto_config", "quarto_path", "quarto_version", "check_quarto",
+           "quarto_document"]
 
 
 @dataclass(frozen=True)
@@ -244,11 +249,23 @@ def render(area: str | areas_mod.Area, year: str | int, *, engine: Engine = "aut
     if engine not in ("auto", "quarto", "fallback"):
         raise UsageError(f"engine {engine!r}: expected auto, quarto or fallback")
     site.mkdir(parents=True, exist_ok=True)
+    notes: list[str] = []
+    version = ""
     if quarto and engine in ("auto", "quarto"):
+        try:
+            version = check_quarto(quarto)
+        except UsageError as exc:
+            if engine == "quarto":
+                raise
+            notes.append(f"fallback used: {exc}")
+            log.warning("%s", notes[-1])
+    if version:
         result = _render_quarto(quarto, folder, site, meta, pdf_name(area, period), root)
-        extra = {"quarto_version": _run([quarto, "--version"]).strip()}
+        extra = {"quarto_version": version}
     else:
         result = _render_fallback(folder, site, meta, pdf_name(area, period))
+        if notes:
+            result = RenderResult(result.html, result.pdf, result.engine_used, (*notes, *result.warnings))
         import pypandoc
         import typst
 
@@ -271,54 +288,151 @@ def _render_fallback(folder: Path, site: Path, meta: dict[str, str], pdf: str) -
     return RenderResult(html=html, pdf=pdf_path, engine_used="fallback", warnings=tuple(doc.warnings))
 
 
-def _run(command: list[str], cwd: Path | None = None) -> str:
-    proc = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
+def _run(command: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> str:
+    proc = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False, env=env)
     if proc.returncode != 0:
         raise RenderError(f"{' '.join(command)} failed (exit {proc.returncode}):\n{proc.stderr[-4000:]}")
     return proc.stdout
 
 
+#: The oldest Quarto the Quarto path supports: a Typst PDF/UA-1 export (``pdf-standard``) and
+#: typst ``template-partials`` as used here arrived in 1.9.
+QUARTO_MIN_VERSION = (1, 9)
+#: The one document Quarto renders (both formats), written by :func:`quarto_document`.
+QUARTO_INPUT = "report.qmd"
+#: Files copied from :mod:`eqlib.report` into the Quarto project folder; ``_quarto.yml`` names
+#: them project-relative, as Quarto reads every path in it.
+QUARTO_RESOURCES = ("report.css", "template.html", "typst-template.typ", "typst-show.typ",
+                    "filters/alt-text.lua", "filters/html-tables.lua")
+#: Cross-reference prefixes Quarto reserves (its crossref filter would number these again):
+#: eqlib has numbered them already, so the Quarto input uses these instead.
+_QUARTO_IDS = {"fig-": "figure-", "tbl-": "table-", "sec-": "section-"}
+
+
+def quarto_version(quarto: str) -> tuple[str, tuple[int, ...]]:
+    """``quarto --version`` as text and as numbers, e.g. ``("1.9.12", (1, 9, 12))``."""
+    import re
+
+    text = _run([quarto, "--version"]).strip()
+    match = re.match(r"^v?(\d+)\.(\d+)(?:\.(\d+))?", text)
+    if not match:
+        raise RenderError(f"{quarto} --version printed {text!r}, not a version number")
+    return text, tuple(int(part) for part in match.groups() if part is not None)
+
+
+def check_quarto(quarto: str) -> str:
+    """The Quarto version, or :class:`UsageError` (exit 2) for one older than 1.9."""
+    text, numbers = quarto_version(quarto)
+    if numbers[:2] < QUARTO_MIN_VERSION:
+        need = ".".join(map(str, QUARTO_MIN_VERSION))
+        raise UsageError(f"{quarto} is Quarto {text}; eqlib's Quarto path needs Quarto {need} or later "
+                         "(Typst PDF/UA-1 and template partials). Install a newer Quarto, or use "
+                         "--engine fallback")
+    return text
+
+
 def quarto_config(meta: dict[str, str], root: Path) -> dict:
-    """The project's ``_quarto.yml`` filled in for one area-year (title page, filter path)."""
-    from eqlib.report.fallback import resource
+    """The project's ``_quarto.yml`` as Quarto gets it for one area-year (paths project-relative).
+
+    The title page travels in the document's front matter (:func:`quarto_document`); here only
+    the Debian font folders are filled in, so the PDF uses Liberation Sans wherever it is.
+    """
+    from eqlib.report.fallback import font_paths
 
     config = yaml.safe_load((root / "_quarto.yml").read_text(encoding="utf-8"))
-    book = config.setdefault("book", {})
-    # Quarto reads these YAML values as markdown: escaped so a publisher's name is text, never markup
-    book.update({"title": escape.markdown_text(meta["title"]), "subtitle": escape.markdown_text(meta["subtitle"]),
-                 "author": escape.markdown_text(meta["publisher"])})
-    if "date" in meta:
-        book["date"] = escape.markdown_text(meta["date"])
-    formats = config.get("format", {})
-    for fmt in formats.values():
-        if isinstance(fmt, dict) and "filters" in fmt:
-            fmt["filters"] = [str(resource("filters/alt-text.lua")) if str(f).endswith("alt-text.lua") else f
-                              for f in fmt["filters"]]
-        if isinstance(fmt, dict) and "css" in fmt:
-            fmt["css"] = str(resource("report.css"))
+    typst_format = config.get("format", {}).get("typst")
+    if isinstance(typst_format, dict):
+        typst_format["font-paths"] = font_paths() or typst_format.get("font-paths", [])
     return config
+
+
+def _quarto_ids(blocks: list[dict]) -> None:
+    """Rename fig-/tbl-/sec- identifiers (and the links to them) to prefixes Quarto leaves alone."""
+    from eqlib.report.document import iter_nodes
+
+    def renamed(ident: str) -> str:
+        for old, new in _QUARTO_IDS.items():
+            if ident.startswith(old):
+                return new + ident[len(old):]
+        return ident
+
+    for node in iter_nodes(blocks):
+        kind = node["t"]
+        if kind == "Header":
+            node["c"][1][0] = renamed(node["c"][1][0])
+        elif kind in ("Figure", "Table", "Div", "Image", "Span", "CodeBlock", "Code") and node["c"][0][0]:
+            node["c"][0][0] = renamed(node["c"][0][0])
+        if kind == "Link":
+            node["c"][0][0] = renamed(node["c"][0][0])
+            target = node["c"][2][0]
+            if target.startswith("#"):
+                node["c"][2][0] = "#" + renamed(target[1:])
+
+
+#: front-matter keys whose values are text for the reader (escaped as markdown for Quarto)
+_QUARTO_TEXT_KEYS = frozenset({"title", "subtitle", "publisher", "author", "period", "date", "footer",
+                               "example-banner"})
+
+
+def quarto_document(doc) -> str:
+    """The whole report as one Quarto markdown document: YAML front matter (title page) + body.
+
+    The body is the fallback's checked, numbered document (:func:`eqlib.report.fallback.build_document`)
+    written back as pandoc markdown, so both paths show the same chapters, numbers and captions.
+    """
+    import copy
+
+    import pypandoc
+
+    from eqlib.report.document import to_json
+
+    blocks = copy.deepcopy(doc.blocks)
+    _quarto_ids(blocks)
+    body = pypandoc.convert_text(to_json(blocks, {}), "markdown", format="json", extra_args=["--wrap=none"])
+    # Quarto reads front-matter strings as markdown: the title page's text is escaped, never markup
+    front = {key: escape.markdown_text(value) if key in _QUARTO_TEXT_KEYS and isinstance(value, str) else value
+             for key, value in doc.meta.items()}
+    return "---\n" + yaml.safe_dump(front, sort_keys=True, allow_unicode=True) + "---\n\n" + body
 
 
 def _render_quarto(quarto: str, folder: Path, site: Path, meta: dict[str, str], pdf: str,
                    root: Path) -> RenderResult:
-    missing = [f"{stem}.ipynb" for stem, _ in CHAPTERS if not (folder / f"{stem}.ipynb").is_file()]
-    if missing:
-        raise RenderError(f"{folder}: executed notebooks missing: {', '.join(missing)}; run 'eqlib run' first")
-    # A Quarto book opens with index: the overview, copied under that name.
-    shutil.copyfile(folder / f"{CHAPTERS[0][0]}.ipynb", folder / "index.ipynb")
+    """One ``quarto render <folder> --to all --no-clean`` of one document (HTML and Typst PDF).
+
+    Not a Quarto book: a book embeds every earlier page into the next with ``embed-resources``
+    and numbers the overview as chapter 1. eqlib assembles and checks the report as for the
+    fallback, Quarto renders it with eqlib's HTML template and Typst partials.
+    """
+    import os
+
+    from eqlib.report.fallback import build_document, resource, source_date_epoch
+
+    doc = build_document(folder, CHAPTERS, {**meta, "pdf-name": pdf, "render-engine": "Quarto"})
+    for name in QUARTO_RESOURCES:
+        shutil.copyfile(resource(name), folder / Path(name).name)
     config = quarto_config(meta, root)
     (folder / "_quarto.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    (folder / QUARTO_INPUT).write_text(quarto_document(doc), encoding="utf-8")
+    stale = folder / "index.ipynb"  # the book layout of earlier eqlib versions
+    if stale.is_file():
+        stale.unlink()
     out = folder / config.get("project", {}).get("output-dir", "_quarto")
     shutil.rmtree(out, ignore_errors=True)
-    _run([quarto, "render", str(folder), "--to", "html"], cwd=folder)
-    _run([quarto, "render", str(folder), "--to", "typst"], cwd=folder)
-    pdfs = sorted(out.glob("*.pdf"))
-    # the book's pages and anything they need (site_libs/ if Quarto could not embed it)
-    shutil.copytree(out, site, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.pdf", "*.typ"))
-    if not pdfs:
-        raise RenderError(f"quarto wrote no PDF into {out}")
-    shutil.copyfile(pdfs[0], site / pdf)
-    return RenderResult(html=site / "index.html", pdf=site / pdf, engine_used="quarto")
+    env = {**os.environ, "SOURCE_DATE_EPOCH": str(source_date_epoch())}  # the PDF's date (Typst)
+    _run([quarto, "render", str(folder), "--to", "all", "--no-clean"], cwd=folder, env=env)
+    stem = Path(QUARTO_INPUT).stem
+    html_out, pdf_out = out / f"{stem}.html", out / f"{stem}.pdf"
+    for path in (html_out, pdf_out):
+        if not path.is_file():
+            found = sorted(p.name for p in out.rglob("*")) if out.is_dir() else []
+            raise RenderError(f"quarto render wrote no {path.name} into {out} (found: {found})")
+    shutil.copyfile(html_out, site / "index.html")
+    shutil.copyfile(pdf_out, site / pdf)
+    warnings = list(doc.warnings)
+    html = html_out.read_text(encoding="utf-8")
+    if "<script" in html:
+        warnings.append(f"{html_out}: Quarto added scripts to the HTML (the report needs none)")
+    return RenderResult(html=site / "index.html", pdf=site / pdf, engine_used="quarto", warnings=tuple(warnings))
 
 
 # ----------------------------------------------------------------------------- national index
@@ -345,6 +459,17 @@ def _area_names(args: argparse.Namespace) -> list[str]:
     return list(args.area or [])
 
 
+def _check_engine(engine: str) -> None:
+    """``--engine quarto`` needs a Quarto 1.9+ on PATH: refused before any work (exit 2)."""
+    if engine != "quarto":
+        return
+    quarto = quarto_path()
+    if not quarto:
+        raise UsageError("--engine quarto: quarto is not on PATH (install it, e.g. from conda-forge, "
+                         "or use --engine fallback)")
+    check_quarto(quarto)
+
+
 def cmd_render(args: argparse.Namespace) -> int:
     """``eqlib render --area A [--area B] | --all --year Y [--engine auto|quarto|fallback]``.
 
@@ -352,9 +477,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     """
     names = _area_names(args)
     period = _period(args.year)
-    if getattr(args, "engine", "auto") == "quarto" and not quarto_path():
-        raise UsageError("--engine quarto: quarto is not on PATH (install it, e.g. from conda-forge, "
-                         "or use --engine fallback)")
+    _check_engine(getattr(args, "engine", "auto"))
     outcomes = build_many(names, period.label, engine=getattr(args, "engine", "auto"),
                           jobs=getattr(args, "jobs", None), tables=False)
     for outcome in outcomes:
@@ -466,6 +589,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     names = _area_names(args)
     period = _period(args.year)
+    _check_engine(getattr(args, "engine", "auto"))
     jobs = getattr(args, "jobs", None)
     threshold = getattr(args, "threshold", None)
     summary = run_many(names, period.label, jobs=jobs, force=getattr(args, "force", False), threshold=threshold)

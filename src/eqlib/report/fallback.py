@@ -39,6 +39,11 @@ FONT_DIRS = (
 )
 
 
+#: The PDF's page and type settings; ``_quarto.yml`` gives Quarto the same (format.typst).
+TYPST_VARIABLES = {"papersize": "a4", "mainfont": "Liberation Sans", "fontsize": "11pt", "toc": "true",
+                   "toc-depth": "2"}
+
+
 @dataclass
 class ReportDocument:
     """The assembled report, ready to write as HTML or PDF."""
@@ -226,7 +231,8 @@ def write_html(doc: ReportDocument, output: Path) -> Path:
 
 def typst_source(doc: ReportDocument) -> str:
     """The Typst source of the PDF (pandoc's Typst writer + eqlib's template and alt-text filter)."""
-    return _pandoc(doc, "typst", [f"--template={resource('report.typ')}", "--wrap=preserve"])
+    return _pandoc(doc, "typst", [f"--template={resource('report.typ')}", "--wrap=preserve",
+                                  *(f"--variable={key}={value}" for key, value in TYPST_VARIABLES.items())])
 
 
 def font_paths() -> list[str]:
