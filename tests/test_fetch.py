@@ -95,7 +95,7 @@ def test_a_corrupted_download_is_refused_with_a_clear_message(project, served, t
     target = tmp_path / "data-folder"
     report = fetch.fetch(target, every=True, progress=False)
     assert not report.ok
-    (path, why), = report.failed
+    ((path, why),) = report.failed
     assert path == "lookup-lad21-csp21-pfa21/la_pfa_lookup.csv"
     assert "downloaded file refused" in why and "checksum" in why and "sha256" in why
     assert not (target / path).exists()  # a refused file is not kept
@@ -120,7 +120,9 @@ def test_crlf_transform_reproduces_the_shipped_bytes(project, served, tmp_path):
     crlf.parent.mkdir()
     crlf.write_bytes((folder / rel).read_bytes().replace(b"\n", b"\r\n"))
     manifest = datacheck.load_manifest()
-    entry = next(e for e in manifest["sources"]["eff-stop-search-2022-23-by-area"]["files"] if e["path"] == rel)
+    entry = next(
+        e for e in manifest["sources"]["eff-stop-search-2022-23-by-area"]["files"] if e["path"] == rel
+    )
     entry["url"], entry["transform"] = f"{base}/crlf/by-area.csv", "crlf-to-lf"
     datacheck.write_manifest(manifest)
     target = tmp_path / "data-folder"
@@ -144,15 +146,15 @@ def test_no_url_and_mirror(project, served, tmp_path):
     datacheck.write_manifest(manifest)
     target = tmp_path / "data-folder"
     report = fetch.fetch(target, sources=["census2021-ts021-ltla"], every=True, progress=False)
-    (path, why), = report.failed
+    ((path, why),) = report.failed
     assert path == entry["path"] and "no download address" in why and "no address serves" in why
     assert "EQLIB_DATA_DIR" in why
-    assert fetch.fetch(target, sources=["census2021-ts021-ltla"], every=True, progress=False,
-                       mirror=base).ok
+    assert fetch.fetch(target, sources=["census2021-ts021-ltla"], every=True, progress=False, mirror=base).ok
 
 
-def test_ensure_data_fetches_into_the_data_folder_and_names_what_it_cannot(project, served, tmp_path,
-                                                                           monkeypatch):
+def test_ensure_data_fetches_into_the_data_folder_and_names_what_it_cannot(
+    project, served, tmp_path, monkeypatch
+):
     target = tmp_path / "cache-data"
     monkeypatch.setenv("EQLIB_DATA_DIR", str(target))
     assert paths.raw_dir() == target.resolve()
@@ -163,7 +165,9 @@ def test_ensure_data_fetches_into_the_data_folder_and_names_what_it_cannot(proje
     folder, _ = served
     (target / "lookup-lad21-csp21-pfa21" / "la_pfa_lookup.csv").unlink()
     (folder / "lookup-lad21-csp21-pfa21" / "la_pfa_lookup.csv").unlink()  # the server lost it too
-    with pytest.raises(DataError, match=r"could not be fetched:\n  lookup-lad21-csp21-pfa21/la_pfa_lookup.csv"):
+    with pytest.raises(
+        DataError, match=r"could not be fetched:\n  lookup-lad21-csp21-pfa21/la_pfa_lookup.csv"
+    ):
         fetch.ensure_data(progress=False)
 
 
@@ -205,4 +209,3 @@ def test_every_manifest_file_has_a_url_or_says_why_not(repo_root):
     # the build needs files whose bytes no address serves only where the manifest says so
     needed = fetch.needed_files(datacheck.load_manifest(repo_root))
     assert all(e["url"] or "no address" in e["no_url"] for e in needed.values())
-

@@ -54,9 +54,11 @@ class FetchReport:
         return not self.failed
 
     def summary(self) -> str:
-        lines = [f"data folder: {self.folder}",
-                 f"  {len(self.present)} file(s) already present and verified, "
-                 f"{len(self.downloaded)} downloaded and verified, {len(self.failed)} failed"]
+        lines = [
+            f"data folder: {self.folder}",
+            f"  {len(self.present)} file(s) already present and verified, "
+            f"{len(self.downloaded)} downloaded and verified, {len(self.failed)} failed",
+        ]
         lines += [f"  FAILED {path}: {why}" for path, why in self.failed]
         return "\n".join(lines)
 
@@ -64,11 +66,14 @@ class FetchReport:
 def _matches(path: str, pattern: str) -> bool:
     """Glob match part by part (``*`` never crosses ``/``), as :meth:`pathlib.Path.glob` does."""
     parts, pats = path.split("/"), pattern.split("/")
-    return len(parts) == len(pats) and all(fnmatch.fnmatchcase(p, q) for p, q in zip(parts, pats, strict=True))
+    return len(parts) == len(pats) and all(
+        fnmatch.fnmatchcase(p, q) for p, q in zip(parts, pats, strict=True)
+    )
 
 
-def needed_files(manifest: dict[str, Any], *, every: bool = False,
-                 sources: Iterable[str] | None = None) -> dict[str, dict[str, Any]]:
+def needed_files(
+    manifest: dict[str, Any], *, every: bool = False, sources: Iterable[str] | None = None
+) -> dict[str, dict[str, Any]]:
     """The manifest entries a build needs: every data file some registered dataset reads.
 
     ``every=True``: every file in the manifest (documentation too). ``sources``: only those
@@ -110,7 +115,9 @@ def check_folder(folder: Path, files: dict[str, dict[str, Any]]) -> dict[str, st
             if not target.is_file():
                 problems[rel] = "missing"
             elif target.stat().st_size != int(entry.get("bytes", target.stat().st_size)):
-                problems[rel] = f"size differs (expected {int(entry['bytes']):,} bytes, found {target.stat().st_size:,})"
+                problems[rel] = (
+                    f"size differs (expected {int(entry['bytes']):,} bytes, found {target.stat().st_size:,})"
+                )
             elif hashes.sha256(target) != entry["sha256"]:
                 problems[rel] = f"checksum differs (expected sha256 {entry['sha256']})"
     finally:
@@ -125,7 +132,9 @@ def _crlf_to_lf(data: bytes) -> bytes:
 _TRANSFORMS = {"crlf-to-lf": _crlf_to_lf}
 
 
-def _download_one(rel: str, entry: dict[str, Any], folder: Path, *, mirror: str | None, progress: bool) -> None:
+def _download_one(
+    rel: str, entry: dict[str, Any], folder: Path, *, mirror: str | None, progress: bool
+) -> None:
     """Download one file into ``folder/rel``, verified; raise :class:`DataError` if it cannot be had."""
     import pooch
 
@@ -134,38 +143,70 @@ def _download_one(rel: str, entry: dict[str, Any], folder: Path, *, mirror: str 
     transform = None if mirror else entry.get("transform")
     url = f"{mirror.rstrip('/')}/{rel}" if mirror else entry.get("url")
     if not url:
-        raise DataError(f"no download address ({entry.get('no_url') or 'none known'})", file=rel,
-                        expected=f"the file with sha256 {expected} in {folder / rel}: copy it there, set "
-                                 f"EQLIB_DATA_DIR to a folder that holds it, or fetch with --mirror")
+        raise DataError(
+            f"no download address ({entry.get('no_url') or 'none known'})",
+            file=rel,
+            expected=f"the file with sha256 {expected} in {folder / rel}: copy it there, set "
+            f"EQLIB_DATA_DIR to a folder that holds it, or fetch with --mirror",
+        )
     if transform is not None and transform not in _TRANSFORMS:
-        raise DataError(f"unknown transform {transform!r} in data/manifest.yml", file=rel,
-                        expected=", ".join(sorted(_TRANSFORMS)))
+        raise DataError(
+            f"unknown transform {transform!r} in data/manifest.yml",
+            file=rel,
+            expected=", ".join(sorted(_TRANSFORMS)),
+        )
     target = folder / rel
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".fetch-") as tmp:
         try:
-            got = Path(pooch.retrieve(url, known_hash=None if transform else f"sha256:{expected}",
-                                      fname=target.name, path=tmp, progressbar=progress))
+            got = Path(
+                pooch.retrieve(
+                    url,
+                    known_hash=None if transform else f"sha256:{expected}",
+                    fname=target.name,
+                    path=tmp,
+                    progressbar=progress,
+                )
+            )
         except ValueError as exc:  # pooch: the downloaded bytes do not have the known hash
-            raise DataError(f"downloaded file refused: its checksum is not the manifest's ({exc})",
-                            file=rel, value=url, expected=f"sha256 {expected}") from None
+            raise DataError(
+                f"downloaded file refused: its checksum is not the manifest's ({exc})",
+                file=rel,
+                value=url,
+                expected=f"sha256 {expected}",
+            ) from None
         except Exception as exc:  # network, HTTP status
-            raise DataError(f"download failed: {type(exc).__name__}: {exc}", file=rel, value=url,
-                            expected="a reachable address (or --mirror / EQLIB_DATA_DIR)") from None
+            raise DataError(
+                f"download failed: {type(exc).__name__}: {exc}",
+                file=rel,
+                value=url,
+                expected="a reachable address (or --mirror / EQLIB_DATA_DIR)",
+            ) from None
         if transform:
             got.write_bytes(_TRANSFORMS[transform](got.read_bytes()))
         from eqlib.store import sha256_file
 
         found = sha256_file(got)
         if found != expected:
-            raise DataError(f"downloaded file refused: sha256 {found} is not the manifest's"
-                            + (f" after {transform}" if transform else ""),
-                            file=rel, value=url, expected=f"sha256 {expected}")
+            raise DataError(
+                f"downloaded file refused: sha256 {found} is not the manifest's"
+                + (f" after {transform}" if transform else ""),
+                file=rel,
+                value=url,
+                expected=f"sha256 {expected}",
+            )
         os.replace(got, target)
 
 
-def fetch(folder: Path | str | None = None, *, every: bool = False, sources: Iterable[str] | None = None,
-          mirror: str | None = None, progress: bool = True, root: Path | None = None) -> FetchReport:
+def fetch(
+    folder: Path | str | None = None,
+    *,
+    every: bool = False,
+    sources: Iterable[str] | None = None,
+    mirror: str | None = None,
+    progress: bool = True,
+    root: Path | None = None,
+) -> FetchReport:
     """Make ``folder`` (default :func:`eqlib.paths.raw_dir`) hold every needed file, verified.
 
     Files already there with the manifest's sha256 are left alone; the others are downloaded
@@ -205,9 +246,12 @@ def ensure_data(root: Path | None = None, *, progress: bool = True) -> Path:
         print(f"fetched {len(report.downloaded)} data file(s) into {folder}")
     if not report.ok:
         details = "\n  ".join(f"{path}: {why}" for path, why in report.failed)
-        raise DataError(f"{len(report.failed)} data file(s) needed for the build are missing or wrong and "
-                        f"could not be fetched:\n  {details}", file=str(folder),
-                        expected="every file in data/manifest.yml (set EQLIB_DATA_DIR to a folder holding them)")
+        raise DataError(
+            f"{len(report.failed)} data file(s) needed for the build are missing or wrong and "
+            f"could not be fetched:\n  {details}",
+            file=str(folder),
+            expected="every file in data/manifest.yml (set EQLIB_DATA_DIR to a folder holding them)",
+        )
     return folder
 
 
@@ -219,18 +263,25 @@ def require_data(root: Path | None = None) -> Path:
     problems = check_folder(folder, needed_files(datacheck.load_manifest(root)))
     if problems:
         details = "\n  ".join(f"{path}: {why}" for path, why in sorted(problems.items()))
-        raise DataError(f"{len(problems)} data file(s) needed for the build are missing or wrong:\n  {details}",
-                        file=str(folder), expected="every file in data/manifest.yml (eqlib data fetch)")
+        raise DataError(
+            f"{len(problems)} data file(s) needed for the build are missing or wrong:\n  {details}",
+            file=str(folder),
+            expected="every file in data/manifest.yml (eqlib data fetch)",
+        )
     return folder
 
 
 def cmd_fetch(args) -> int:
     """``eqlib data fetch [--data-dir DIR] [--all] [--source S] [--mirror URL] [--no-progress]``."""
     folder = getattr(args, "data_dir", None)
-    report = fetch(folder, every=getattr(args, "all", False), sources=getattr(args, "source", None) or None,
-                   mirror=getattr(args, "mirror", None), progress=not getattr(args, "no_progress", False))
+    report = fetch(
+        folder,
+        every=getattr(args, "all", False),
+        sources=getattr(args, "source", None) or None,
+        mirror=getattr(args, "mirror", None),
+        progress=not getattr(args, "no_progress", False),
+    )
     print(report.summary())
     if report.ok and folder is not None and Path(folder).resolve() != paths.raw_dir().resolve():
         print(f"to use it: export {paths.DATA_DIR_ENV}={Path(folder).resolve()}")
     return 0 if report.ok else 1
-

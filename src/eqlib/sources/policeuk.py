@@ -477,9 +477,7 @@ def records_for(raw_dir: Path) -> pd.DataFrame:
     """
     raw_dir = Path(raw_dir)
     root = raw_dir.parent.parent
-    from eqlib import paths
-
-    from eqlib import store
+    from eqlib import paths, store
 
     if raw_dir.name == "raw" and raw_dir.parent.name == "data" and \
             paths.raw_dir(root).resolve() == raw_dir.resolve():
