@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -10,23 +11,91 @@ import pytest
 from eqlib import paths
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+_DATA_PROBLEM: list[str] = []  # why the data folder could not be made complete, if it could not
+
+
+def in_ci() -> bool:
+    """Running in CI (``CI`` set and not false/0): a missing tool then fails instead of skipping."""
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def pytest_sessionstart(session) -> None:
+    """Make sure the data folder holds every data file (fetching what is missing, as eqlib build does)."""
+    from eqlib import fetch
+    from eqlib.errors import EqlibError
+
+    try:
+        fetch.require_data(REPO_ROOT)
+    except EqlibError:
+        try:
+            print(f"\neqlib tests: fetching the data files into {paths.raw_dir(REPO_ROOT)} "
+                  "(set EQLIB_DATA_DIR to a folder that holds them to skip this)")
+            fetch.ensure_data(REPO_ROOT)
+        except EqlibError as exc:
+            _DATA_PROBLEM.append(str(exc))
+
+
+def require_tool(name: str, debian_package: str, *, candidates: tuple[str, ...] = ()) -> str:
+    """The path of an external program the test needs; a clear skip (fail in CI) naming its package."""
+    found = shutil.which(name) or next((c for c in candidates if Path(c).is_file()), None)
+    if found:
+        return found
+    message = (f"{name} not found: install the Debian package {debian_package} "
+               f"(apt-get install {debian_package}; .ci/run does)")
+    if in_ci():
+        pytest.fail(message + " [CI: a missing tool fails]", pytrace=False)
+    pytest.skip(message)
+
+
+def axe_core_js() -> Path:
+    """axe-core's ``axe.min.js``: npm's pinned copy if ``npm ci`` was run, else the PyPI package
+    ``axe-playwright-python`` (in the ``test`` extra) which ships it."""
+    npm = REPO_ROOT / "node_modules" / "axe-core" / "axe.min.js"
+    if npm.is_file():
+        return npm
+    try:
+        import axe_playwright_python
+    except ImportError:
+        pytest.fail("axe-core not found: pip install -e \".[test]\" (axe-playwright-python ships axe.min.js) "
+                    "or npm ci", pytrace=False)
+    shipped = Path(axe_playwright_python.__file__).parent / "axe.min.js"
+    if not shipped.is_file():
+        pytest.fail(f"{shipped} missing from axe-playwright-python: reinstall it, or npm ci", pytrace=False)
+    return shipped
+
+
+def chromium() -> str:
+    return require_tool("chromium", "chromium", candidates=("/usr/bin/chromium",))
+
+
+def poppler(tool: str = "pdftotext") -> str:
+    return require_tool(tool, "poppler-utils")
 
 
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
-    """The project checkout (holds data/raw and data/manifest.yml)."""
+    """The project checkout (holds data/manifest.yml)."""
     return REPO_ROOT
 
 
 @pytest.fixture(scope="session")
 def raw_dir() -> Path:
-    """The shipped official data, ``data/raw``."""
-    return paths.raw_dir(REPO_ROOT)
+    """The official data files: the data folder (``EQLIB_DATA_DIR``, else data/raw, else the user cache).
+
+    Missing files fail here, once, with the command that fetches them.
+    """
+    folder = paths.raw_dir(REPO_ROOT)
+    if _DATA_PROBLEM:
+        pytest.fail(_DATA_PROBLEM[0], pytrace=False)
+    if not folder.is_dir() or not any(folder.iterdir()):
+        pytest.fail(f"no data files in {folder}: set EQLIB_DATA_DIR to a folder holding them "
+                    "(here ../shared/data) or run `eqlib data fetch`", pytrace=False)
+    return folder
 
 
 @pytest.fixture
 def copy_raw(tmp_path, monkeypatch):
-    """Factory: a throwaway project root holding copies of some ``data/raw`` source folders.
+    """Factory: a throwaway project root holding copies of some source folders in its ``data/raw``.
 
     ``root = copy_raw("census2021-ts021-ltla", "lookup-lad21-csp21-pfa21")``; the cache then
     lives in ``root/.eqlib-cache`` (``EQLIB_CACHE`` is unset for the test).
@@ -36,7 +105,7 @@ def copy_raw(tmp_path, monkeypatch):
     def make(*folders: str) -> Path:
         root = tmp_path / "project"
         for folder in folders:
-            shutil.copytree(REPO_ROOT / "data" / "raw" / folder, root / "data" / "raw" / folder)
+            shutil.copytree(paths.raw_dir(REPO_ROOT) / folder, root / "data" / "raw" / folder)
         return root
 
     return make

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from eqlib import paths
 from eqlib.errors import DataError
 from eqlib.sources import home_office, ods, policeuk
 from eqlib.sources._common import parse_count
@@ -20,7 +21,7 @@ BAD = ROOT / "tests" / "data" / "bad"
 LOCAL = BAD / "local"
 POLICEUK = BAD / "policeuk"
 ODS = BAD / "ods"
-ARRESTS = ROOT / "data/raw/ho-arrests-ppp-2018-19/arrest-police-powers-procedures-mar19-hosb2519-tables.ods"
+ARRESTS = paths.raw_dir(ROOT) / "ho-arrests-ppp-2018-19/arrest-police-powers-procedures-mar19-hosb2519-tables.ods"
 
 
 def check(exc: BaseException, path: Path, *, row: int | None = None, column: str | None = None,

@@ -17,6 +17,7 @@ import pytest
 import yaml
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
+from conftest import poppler
 from eqlib import render as render_mod
 from eqlib.report.document import Chapter, assemble, parse_markdown
 from eqlib.report.notebook import ChapterSource, RenderError, cell_options, notebook_to_markdown
@@ -47,7 +48,7 @@ def rendered(tmp_path_factory):
 
 def _pdftotext(pdf: Path) -> str:
     """The PDF's text with runs of whitespace (line breaks in a wrapped title) as one space."""
-    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    text = subprocess.run([poppler("pdftotext"), str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     return " ".join(text.split())
 
 
@@ -208,7 +209,7 @@ def test_pdf_has_title_pages_key_number_and_tags(rendered):
         assert heading in text
     assert "Appendix A: Data and methods" in text
     assert re.search(r"Page 2 of \d+", text), "page numbers in the footer"
-    info = subprocess.run(["pdfinfo", str(result.pdf)], capture_output=True, text=True).stdout
+    info = subprocess.run([poppler("pdfinfo"), str(result.pdf)], capture_output=True, text=True).stdout
     pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
     assert pages > 1
     assert re.search(r"Tagged:\s+yes", info)
@@ -220,7 +221,7 @@ def test_pdf_has_title_pages_key_number_and_tags(rendered):
 
 def test_pdf_pages_render_as_images(rendered, tmp_path):
     root, facts, result = rendered
-    subprocess.run(["pdftoppm", "-r", "30", "-png", str(result.pdf), str(tmp_path / "page")], check=True)
+    subprocess.run([poppler("pdftoppm"), "-r", "30", "-png", str(result.pdf), str(tmp_path / "page")], check=True)
     pages = sorted(tmp_path.glob("page-*.png"))
     assert len(pages) > 1
     assert all(p.stat().st_size > 1000 for p in pages)

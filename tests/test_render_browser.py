@@ -1,5 +1,6 @@
 """The rendered HTML report as a reader sees it: headless Chromium (Debian ``chromium``) driven by
-Playwright for Python, with axe-core (npm, ``node_modules/axe-core/axe.min.js``) injected.
+Playwright for Python, with axe-core injected (``axe.min.js`` from the PyPI package
+axe-playwright-python in the test extra, or npm's pinned copy in ``node_modules`` after ``npm ci``).
 
 What is asserted: the headings in order (no skipped level), the figure and its alt text, the key
 number (equal to the metric computed for it by eqlib.metrics.rates), the skip link works, and
@@ -16,13 +17,12 @@ from pathlib import Path
 
 import pytest
 
+from conftest import axe_core_js, chromium
 from eqlib import render as render_mod
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
-AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 AREA, YEAR = "south-wales", "2021-22"
@@ -37,14 +37,11 @@ def _fixture_module():
 
 @pytest.fixture(scope="module")
 def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's chromium (.ci/run does)")
-    if not AXE.is_file():
-        pytest.fail(f"{AXE} missing: run `npm ci` (.ci/run does) to install axe-core from package-lock.json")
+    executable = chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        b = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         yield b
         b.close()
 
@@ -92,7 +89,7 @@ def report(request, tmp_path_factory):
 
 
 def _axe(page) -> list[dict]:
-    page.add_script_tag(path=str(AXE))
+    page.add_script_tag(path=str(axe_core_js()))
     result = page.evaluate(
         "async () => await axe.run(document, {runOnly: {type: 'tag', values: "
         "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}, resultTypes: ['violations']})")

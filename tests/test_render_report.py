@@ -9,6 +9,7 @@ notebooks, which must show the same number in the HTML and in the PDF.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -17,6 +18,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from conftest import axe_core_js, chromium, poppler
 from eqlib import paths
 from eqlib import render as render_mod
 
@@ -24,24 +26,42 @@ pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
 AREA, YEAR, CODE = "south-wales", "2021-22", "W15000003"
-AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
 
 @pytest.fixture(scope="module")
-def default_report():
+def project(tmp_path_factory):
+    """A throwaway project root (never the user's _build/ or _site/): the real data/ (symlinked),
+    copies of the notebooks, params and _quarto.yml, and the real parquet cache."""
+    root = tmp_path_factory.mktemp("report") / "project"
+    root.mkdir()
+    (root / "data").symlink_to(ROOT / "data", target_is_directory=True)
+    shutil.copytree(ROOT / "notebooks", root / "notebooks", ignore=shutil.ignore_patterns("figures", ".*"))
+    shutil.copytree(ROOT / "params", root / "params")
+    shutil.copy2(ROOT / "_quarto.yml", root / "_quarto.yml")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("EQLIB_ROOT", str(root))
+    mp.setenv("EQLIB_CACHE", str(paths.cache_dir(ROOT)))
+    if not os.environ.get(paths.DATA_DIR_ENV):
+        mp.setenv(paths.DATA_DIR_ENV, str(paths.raw_dir(ROOT)))
+    yield root
+    mp.undo()
+
+
+@pytest.fixture(scope="module")
+def default_report(project):
     from eqlib import batch
 
-    result = batch.run_one(AREA, YEAR, root=ROOT)  # skipped quickly when its inputs are unchanged
+    result = batch.run_one(AREA, YEAR, root=project)
     if not result.ok:
         pytest.fail(f"the notebooks failed for {AREA} {YEAR}: {result.error}\n(see {result.output}/logs)")
-    rendered = render_mod.render(AREA, YEAR, engine="fallback", root=ROOT)
-    return rendered, paths.build_dir(ROOT) / AREA / YEAR
+    rendered = render_mod.render(AREA, YEAR, engine="fallback", root=project)
+    return rendered, paths.build_dir(project) / AREA / YEAR
 
 
 def _population_total() -> str:
     from eqlib import store
 
-    frame = store.load("population_census2021", root=ROOT)
+    frame = store.load("population_census2021")
     return f"{frame.loc[frame['area_code'] == CODE, 'count'].sum():,.0f}"
 
 
@@ -67,7 +87,7 @@ def test_default_report_html_in_chromium(default_report):
     population = _population_total()
     titles = _chapter_titles(folder)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=shutil.which("chromium") or "/usr/bin/chromium",
+        browser = p.chromium.launch(executable_path=chromium(),
                                     args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                                           "--disable-component-update", "--no-first-run"])
         page = browser.new_page()
@@ -80,7 +100,7 @@ def test_default_report_html_in_chromium(default_report):
         assert images, "the report has figures"
         assert all(alt.strip() and width > 0 for alt, width in images), images
         assert population in page.locator("main").inner_text()
-        page.add_script_tag(path=str(AXE))
+        page.add_script_tag(path=str(axe_core_js()))
         violations = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']}))"
                                    ".violations.map(v => [v.id, v.impact])")
         browser.close()
@@ -89,23 +109,23 @@ def test_default_report_html_in_chromium(default_report):
 
 def test_default_report_pdf(default_report, tmp_path):
     result, folder = default_report
-    text = subprocess.run(["pdftotext", str(result.pdf), "-"], capture_output=True, text=True,
+    text = subprocess.run([poppler("pdftotext"), str(result.pdf), "-"], capture_output=True, text=True,
                           check=True).stdout
     text = " ".join(text.split())
     assert "Equality information 2021/22: South Wales" in text
     assert _population_total() in text
     assert "Appendix A" in text and "Contents" in text
-    subprocess.run(["pdftoppm", "-r", "20", "-png", "-f", "1", "-l", "3", str(result.pdf), str(tmp_path / "p")],
-                   check=True)
+    subprocess.run([poppler("pdftoppm"), "-r", "20", "-png", "-f", "1", "-l", "3", str(result.pdf),
+                    str(tmp_path / "p")], check=True)
     assert len(list(tmp_path.glob("p-*.png"))) == 3
-    info = subprocess.run(["pdfinfo", str(result.pdf)], capture_output=True, text=True).stdout
+    info = subprocess.run([poppler("pdfinfo"), str(result.pdf)], capture_output=True, text=True).stdout
     assert int(re.search(r"Pages:\s+(\d+)", info).group(1)) > 1
 
 
 def test_default_report_renders_byte_identically(default_report):
     result, _ = default_report
     html, pdf = result.html.read_bytes(), result.pdf.read_bytes()
-    again = render_mod.render(AREA, YEAR, engine="fallback", root=ROOT)
+    again = render_mod.render(AREA, YEAR, engine="fallback", root=paths.project_root())
     assert again.html.read_bytes() == html
     assert again.pdf.read_bytes() == pdf
 
@@ -118,12 +138,13 @@ def test_readme_main_command_builds_the_default_report(default_report, capsys):
     code = main(["build", "--area", AREA, "--year", YEAR, "--jobs", "1", "--allow-example"])
     captured = capsys.readouterr()
     assert code == 0, captured.err
-    site = paths.site_dir(ROOT) / AREA / YEAR
+    site = paths.site_dir(paths.project_root()) / AREA / YEAR  # the throwaway project's, not the user's
+    assert paths.project_root() != ROOT
     assert f"The report: {site / 'index.html'}" in captured.out
     assert (site / f"{AREA}-{YEAR}-equality-information.pdf").is_file()
     tables = site / "tables"
     assert list(tables.glob("*.csv")) and list(tables.glob("*.ods")), "data tables beside the report"
-    index = (paths.site_dir(ROOT) / YEAR / "index.html").read_text(encoding="utf-8")
+    index = (paths.site_dir(paths.project_root()) / YEAR / "index.html").read_text(encoding="utf-8")
     assert f'href="../{AREA}/{YEAR}/index.html"' in index
     assert re.search(r'<img [^>]*src="data:image/png;base64,[^"]+" alt="Funnel plot: [^"]+ police force areas', index)
 

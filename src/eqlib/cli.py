@@ -1,4 +1,4 @@
-"""The ``eqlib`` command line.
+"""The eqlib command line.
 
 Each subcommand parses its arguments here and hands them to the module that does the work;
 modules are imported lazily so that ``eqlib --help`` is fast.
@@ -11,7 +11,9 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -21,6 +23,7 @@ from eqlib.errors import EqlibError, UsageError
 # subcommand -> (module, function); the function takes the argparse namespace and returns an exit code
 _HANDLERS: dict[str, tuple[str, str]] = {
     "data check": ("eqlib.datacheck", "cmd_check"),
+    "data fetch": ("eqlib.fetch", "cmd_fetch"),
     "data validate": ("eqlib.sources.local", "cmd_validate"),
     "data build-cache": ("eqlib.store", "cmd_build_cache"),
     "tables": ("eqlib.tables", "cmd_tables"),
@@ -31,61 +34,98 @@ _HANDLERS: dict[str, tuple[str, str]] = {
 }
 
 
+DESCRIPTION = "Equality information for Police and Crime Commissioners, from official police data."
+EPILOG = """\
+data folder: the official data files are read from EQLIB_DATA_DIR if set, else data/raw in the
+project if present, else the user cache folder; 'eqlib data fetch' downloads them (and 'eqlib build'
+fetches what is missing).
+
+exit codes: 0 done; 1 a job failed (e.g. one area of a batch); 2 bad parameters or bad input."""
+
+AREA_HELP = "force area: slug (south-wales), ONS code (W15000003) or name; repeat for several"
+YEAR_HELP = "financial year: 2021-22, 2021/22 or 2021 (the year starting then)"
+THRESHOLD_HELP = "small-number suppression threshold (default: params/defaults.yml, 5)"
+ENGINE_HELP = "render path: quarto if on PATH else pandoc + Typst (auto), or force one"
+DATA_DIR_HELP = "folder holding the official data files (default: EQLIB_DATA_DIR, else data/raw, else the user cache)"
+
+
 def _add_area_year(parser: argparse.ArgumentParser, *, allow_all: bool) -> None:
     group = parser.add_mutually_exclusive_group(required=True)
-    group.add_argument("--area", action="append",
-                       help="force area: slug (south-wales), ONS code (W15000003) or name; repeat for several")
+    group.add_argument("--area", action="append", help=AREA_HELP)
     if allow_all:
         group.add_argument("--all", action="store_true", help="every one of the 43 force areas")
-    parser.add_argument("--year", required=True, help="financial year, e.g. 2021-22 (or 2021 for 2021/22)")
+    parser.add_argument("--year", required=True, help=YEAR_HELP)
+
+
+def _formatter(prog: str) -> argparse.HelpFormatter:
+    return argparse.RawDescriptionHelpFormatter(prog, max_help_position=32)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="eqlib", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="eqlib", description=DESCRIPTION, epilog=EPILOG,
+                                     formatter_class=_formatter)
     parser.add_argument("--version", action="version", version=f"eqlib {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress (rows in and out)")
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="command")
 
-    data = sub.add_parser("data", help="the shipped data: check, validate local files, build the cache")
-    data_sub = data.add_subparsers(dest="data_command", required=True)
-    check = data_sub.add_parser("check", help="verify checksums against data/manifest.yml; print coverage")
+    def add(subparsers, name: str, help: str) -> argparse.ArgumentParser:
+        description = textwrap.fill(help[:1].upper() + help[1:] + ".", width=88)
+        return subparsers.add_parser(name, help=help, description=description, formatter_class=_formatter)
+
+    data = add(sub, "data", "the official data: fetch, check, validate local files, build the cache")
+    data_sub = data.add_subparsers(dest="data_command", required=True, metavar="command")
+    fetch = add(data_sub, "fetch", "download the data files a build needs into the data folder, verifying "
+                                   "every sha256 (files already there and verified are kept)")
+    fetch.add_argument("--data-dir", help=DATA_DIR_HELP)
+    fetch.add_argument("--all", action="store_true",
+                       help="every file in data/manifest.yml (default: the data files the datasets read)")
+    fetch.add_argument("--source", action="append",
+                       help="only this source folder of data/manifest.yml; repeat for several")
+    fetch.add_argument("--mirror", help="fetch <MIRROR>/<source>/<file> instead of each file's url "
+                                        "(a copy of the data folder over HTTP; default: EQLIB_DATA_MIRROR)")
+    fetch.add_argument("--no-progress", action="store_true", help="no progress bars")
+    check = add(data_sub, "check", "verify checksums against data/manifest.yml; print coverage")
     check.add_argument("--area", help="show coverage for one area only")
-    validate = data_sub.add_parser("validate", help="validate an analyst's local CSV against its template")
+    validate = add(data_sub, "validate", "validate an analyst's local CSV against its template")
     validate.add_argument("file", help="the CSV file to check")
     validate.add_argument("--template", help="template name (default: from the file's header)")
-    build_cache = data_sub.add_parser("build-cache", help="parse every raw file into the parquet cache")
+    build_cache = add(data_sub, "build-cache", "parse every data file into the parquet cache")
     build_cache.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
 
-    tables = sub.add_parser("tables", help="write every figure for an area and year as CSV and ODS")
-    tables.add_argument("--area", required=True)
-    tables.add_argument("--year", required=True)
+    tables = add(sub, "tables", "write every figure for an area and year as CSV and ODS")
+    tables.add_argument("--area", required=True, help="force area (slug, ONS code or name) or england-and-wales")
+    tables.add_argument("--year", required=True, help=YEAR_HELP)
     tables.add_argument("--out", required=True, help="output folder")
-    tables.add_argument("--threshold", type=int, default=None, help="small-number suppression threshold")
+    tables.add_argument("--threshold", type=int, default=None, help=THRESHOLD_HELP)
 
-    fw = sub.add_parser("framework", help="the APCC Equality Framework: validate a self-assessment")
-    fw_sub = fw.add_subparsers(dest="framework_command", required=True)
-    fw_validate = fw_sub.add_parser("validate", help="validate a params YAML file")
-    fw_validate.add_argument("file")
+    fw = add(sub, "framework", "the APCC Equality Framework: validate a self-assessment")
+    fw_sub = fw.add_subparsers(dest="framework_command", required=True, metavar="command")
+    fw_validate = add(fw_sub, "validate", "validate a params YAML file (self-assessment and objectives)")
+    fw_validate.add_argument("file", help="the params YAML file, e.g. params/south-wales-2021-22.yml")
 
-    run = sub.add_parser("run", help="execute the notebooks with papermill into _build/<area>/<year>/")
+    run = add(sub, "run", "execute the notebooks with papermill into _build/<area>/<year>/")
     _add_area_year(run, allow_all=True)
     run.add_argument("--jobs", type=int, default=None, help="parallel workers (default: cores)")
     run.add_argument("--force", action="store_true", help="re-run even if inputs are unchanged")
-    run.add_argument("--threshold", type=int, default=None, help="small-number suppression threshold")
+    run.add_argument("--threshold", type=int, default=None, help=THRESHOLD_HELP)
     run.add_argument("--params", default=None, help="params YAML (default: params/<area>-<year>.yml)")
     run.add_argument("--kernel", choices=("worker", "area", "notebook"), default="worker",
                      help="share a kernel per worker (fastest), per area-year, or use a fresh one per notebook")
+    run.add_argument("--data-dir", help=DATA_DIR_HELP)
 
-    render = sub.add_parser("render", help="render executed notebooks to HTML and PDF in _site/")
+    render = add(sub, "render", "render executed notebooks to HTML and PDF in _site/<area>/<year>/")
     _add_area_year(render, allow_all=True)
-    render.add_argument("--engine", choices=("auto", "quarto", "fallback"), default="auto")
+    render.add_argument("--engine", choices=("auto", "quarto", "fallback"), default="auto", help=ENGINE_HELP)
 
-    build = sub.add_parser("build", help="run + render (+ tables): the published report")
+    build = add(sub, "build", "fetch missing data, run + render (+ tables): the published report")
     _add_area_year(build, allow_all=True)
-    build.add_argument("--engine", choices=("auto", "quarto", "fallback"), default="auto")
-    build.add_argument("--jobs", type=int, default=None)
-    build.add_argument("--force", action="store_true")
-    build.add_argument("--threshold", type=int, default=None)
+    build.add_argument("--engine", choices=("auto", "quarto", "fallback"), default="auto", help=ENGINE_HELP)
+    build.add_argument("--jobs", type=int, default=None, help="parallel workers (default: cores)")
+    build.add_argument("--force", action="store_true", help="re-run the notebooks even if inputs are unchanged")
+    build.add_argument("--threshold", type=int, default=None, help=THRESHOLD_HELP)
+    build.add_argument("--data-dir", help=DATA_DIR_HELP)
+    build.add_argument("--no-fetch", action="store_true",
+                       help="do not download missing data files (fail instead)")
     build.add_argument("--allow-example", action="store_true",
                        help="build even if the params file is marked 'example: true' (every page then says so)")
     return parser
@@ -138,12 +178,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
-    module_name, func_name = _HANDLERS[_handler_key(args)]
+    key = _handler_key(args)
+    module_name, func_name = _HANDLERS[key]
     try:
-        if args.command == "build":
+        if key == "build":
             refuse_example_params(args)
         if getattr(args, "out", None) is not None:
             check_out_dir(args.out)  # before the (slow) imports: a bad --out fails at once
+        if key in ("run", "build") and getattr(args, "data_dir", None):
+            # the notebooks' kernels inherit the environment, so they read the same folder
+            os.environ["EQLIB_DATA_DIR"] = str(Path(args.data_dir).expanduser().resolve())
+        if key == "build":
+            from eqlib import fetch
+
+            if getattr(args, "no_fetch", False):
+                fetch.require_data()
+            else:
+                fetch.ensure_data()
         handler = getattr(importlib.import_module(module_name), func_name)
         return int(handler(args) or 0)
     except UsageError as exc:

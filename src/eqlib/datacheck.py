@@ -1,11 +1,15 @@
 """The shipped data: manifest, checksums, coverage, and what exists for an area and year.
 
-- :func:`build_manifest` walks ``data/raw`` and (re)computes every file's sha256 and size,
+The data folder is :func:`eqlib.paths.raw_dir` (``EQLIB_DATA_DIR``, else the project's
+``data/raw``, else the user cache that ``eqlib data fetch`` fills; see :mod:`eqlib.fetch`).
+
+- :func:`build_manifest` walks the data folder and (re)computes every file's sha256 and size,
   keeping the hand-written source descriptions (publisher, title, licence, attribution,
   period, coverage, provenance) of an existing ``data/manifest.yml``. Run it when a raw
   file is added; the YAML is committed and checked by hand.
-- :func:`verify_checksums` compares ``data/raw`` with the manifest: every file listed,
-  present, with the listed size and sha256; every file present is listed.
+- :func:`verify_checksums` compares the data folder with the manifest: every file listed,
+  present, with the listed size and sha256; in the project's own ``data/raw``, every file
+  present is listed.
 - :func:`coverage` gives a dataset x area x period table of rows and records.
 - :func:`available` and :func:`latest_period` answer "does this dataset have data for this
   area and year?" and "what is the latest period on or before this one?" ("latest
@@ -16,6 +20,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -45,10 +50,16 @@ def _sha256(path: Path) -> str:
 
 
 def raw_files(root: Path | None = None) -> list[str]:
-    """Every file under ``data/raw`` as a POSIX path relative to it, sorted."""
+    """Every file ``<source>/<file>`` in the data folder (:func:`eqlib.paths.raw_dir`), sorted.
+
+    Only that layout counts: a README at the top of a shared data folder or a sub-folder of
+    someone's derived files inside a source folder is not one of the data files.
+    """
     raw = paths.raw_dir(root)
-    return sorted(p.relative_to(raw).as_posix() for p in raw.rglob("*")
-                  if p.is_file() and not p.name.startswith("."))
+    if not raw.is_dir():
+        return []
+    return sorted(p.relative_to(raw).as_posix() for p in raw.glob("*/*")
+                  if p.is_file() and not p.name.startswith(".") and not p.parent.name.startswith("."))
 
 
 def _provenance_from_source_txt(text: str) -> str:
@@ -73,12 +84,15 @@ def load_manifest(root: Path | None = None) -> dict[str, Any]:
         return yaml.safe_load(handle)
 
 
-def build_manifest(root: Path | None = None, *, previous: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Compute the manifest for ``data/raw``: sources with their files' sha256 and bytes.
+def build_manifest(root: Path | None = None, *, previous: dict[str, Any] | None = None,
+                   sources: Iterable[str] | None = None) -> dict[str, Any]:
+    """Compute the manifest for the data folder: sources with their files' sha256 and bytes.
 
     Source-level descriptions come from ``previous`` (default: the current manifest, if
     any); a new source folder gets its ``provenance`` from its SOURCE.txt and ``TODO``
-    placeholders for the fields that must be written by hand.
+    placeholders for the fields that must be written by hand (and its files ``url: null``
+    until someone writes the download address in). ``sources``: only those source folders
+    (a shared data folder may hold more than the project uses).
     """
     raw = paths.raw_dir(root)
     if previous is None:
@@ -87,9 +101,13 @@ def build_manifest(root: Path | None = None, *, previous: dict[str, Any] | None 
         except FileNotFoundError:
             previous = {}
     old_sources: dict[str, Any] = (previous or {}).get("sources", {}) or {}
+    sources_filter = sources
     sources: dict[str, Any] = {}
+    wanted = set(sources_filter) if sources_filter is not None else None
     for rel in raw_files(root):
         folder = rel.split("/", 1)[0]
+        if wanted is not None and folder not in wanted:
+            continue
         if folder not in sources:
             entry = dict(old_sources.get(folder, {}))
             entry.pop("files", None)
@@ -106,6 +124,7 @@ def build_manifest(root: Path | None = None, *, previous: dict[str, Any] | None 
         file_entry = {k: v for k, v in old_files.get(rel, {}).items() if k not in ("sha256", "bytes", "path")}
         name = rel.rsplit("/", 1)[-1]
         file_entry.setdefault("kind", "documentation" if name in _DOC_NAMES else "data")
+        file_entry.setdefault("url", None)
         sources[folder]["files"].append({"path": rel, "sha256": _sha256(path), "bytes": path.stat().st_size,
                                          **file_entry})
     return {
@@ -118,9 +137,12 @@ def build_manifest(root: Path | None = None, *, previous: dict[str, Any] | None 
 def write_manifest(manifest: dict[str, Any], root: Path | None = None) -> Path:
     """Write the manifest YAML (keys in the order given) to ``data/manifest.yml``."""
     path = paths.manifest_path(root)
-    header = ("# data/manifest.yml: every file shipped under data/raw, with its source, licence and checksum.\n"
-              "# Refresh checksums with eqlib.datacheck.build_manifest + write_manifest; the source\n"
-              "# descriptions are written and checked by hand. `eqlib data check` verifies the files.\n")
+    header = ("# data/manifest.yml: every official data file eqlib reads, with its source, licence, checksum\n"
+              "# and download url (null, with the reason in no_url, where none serves the bytes). The files\n"
+              "# are not in git: `eqlib data fetch` downloads them into the data folder (EQLIB_DATA_DIR, else\n"
+              "# the user cache) and checks every sha256; `eqlib data check` verifies a folder. Refresh\n"
+              "# checksums with eqlib.datacheck.build_manifest + write_manifest; the descriptions, upstream\n"
+              "# notes and urls are written and checked by hand (tools/manifest_urls.py added the urls).\n")
     text = yaml.safe_dump(manifest, sort_keys=False, allow_unicode=True, width=100)
     path.write_text(header + text, encoding="utf-8")
     return path
@@ -150,17 +172,32 @@ class ChecksumProblem:
         return f"{self.path}: {self.problem}{detail}"
 
 
-def verify_checksums(root: Path | None = None) -> list[ChecksumProblem]:
-    """Compare every file under ``data/raw`` with ``data/manifest.yml``; return the problems (none = OK)."""
+def _optional(entry: dict[str, Any]) -> bool:
+    """A documentation file no address serves (a SOURCE.txt): not needed to build, so may be absent."""
+    return entry.get("kind") == "documentation" and not entry.get("url")
+
+
+def verify_checksums(root: Path | None = None, *, strict: bool | None = None) -> list[ChecksumProblem]:
+    """Compare the data folder with ``data/manifest.yml``; return the problems (none = OK).
+
+    Every listed file must be present with its size and sha256 (a documentation file with no
+    download address may be absent). ``strict`` (default: when the folder is the project's own
+    ``data/raw``): every file present must be listed, too; a shared or cache folder may hold more.
+    """
     raw = paths.raw_dir(root)
+    if strict is None:
+        strict = paths.is_project_raw_dir(raw, root)
     listed = manifest_files(load_manifest(root))
     present = set(raw_files(root))
     problems: list[ChecksumProblem] = []
     for rel in sorted(set(listed) | present):
         if rel not in present:
-            problems.append(ChecksumProblem(rel, "missing", "listed in the manifest", "no such file"))
+            if not _optional(listed[rel]):
+                problems.append(ChecksumProblem(rel, "missing", "listed in the manifest", "no such file"))
             continue
         if rel not in listed:
+            if not strict:
+                continue
             problems.append(ChecksumProblem(rel, "not in manifest", "an entry in data/manifest.yml", "none"))
             continue
         entry = listed[rel]
@@ -390,14 +427,18 @@ def cmd_check(args) -> int:
     except FileNotFoundError:
         print(f"Checksums: no manifest at {paths.manifest_path(root)}")
         return 1
-    n_files = len(raw_files(root))
+    raw = paths.raw_dir(root)
+    listed = manifest_files(load_manifest(root))
+    n_files = len(set(raw_files(root)) & set(listed))
+    where = "data/raw" if paths.is_project_raw_dir(raw, root) else str(raw)
     if problems:
         status = 1
-        print(f"Checksums: {len(problems)} problem(s) in {n_files} files under {paths.raw_dir(root)}:")
+        print(f"Checksums: {len(problems)} problem(s) in {n_files} files under {raw}:")
         for problem in problems:
             print(f"  {problem}")
+        print("  (eqlib data fetch downloads missing or wrong files; EQLIB_DATA_DIR chooses the folder)")
     else:
-        print(f"Checksums: all {n_files} files under data/raw match data/manifest.yml")
+        print(f"Checksums: all {n_files} files under {where} match data/manifest.yml")
 
     parts, failures, not_shown = [], [], []
     for dataset_id in datasets():

@@ -1,8 +1,12 @@
-"""Where the project's files are: the data directory, params, notebooks, build and site folders.
+"""Where the project's files are: the data folder, params, notebooks, build and site folders.
 
 The project root is found from the ``EQLIB_ROOT`` environment variable, else by walking
 up from the current directory to the folder holding ``data/manifest.yml``, else from this
 package's source tree (an editable install).
+
+The official data files are not in the project's git tree: :func:`raw_dir` is the folder
+holding them (layout ``<source>/<file>``, as listed in ``data/manifest.yml``), and
+``eqlib data fetch`` (:mod:`eqlib.fetch`) downloads them into it.
 """
 
 from __future__ import annotations
@@ -29,8 +33,39 @@ def data_dir(root: Path | None = None) -> Path:
     return (root or project_root()) / "data"
 
 
+#: environment variable naming the folder that holds the official data files
+DATA_DIR_ENV = "EQLIB_DATA_DIR"
+
+
+def user_data_cache() -> Path:
+    """The per-user download folder: ``<platformdirs user cache dir>/eqlib/data``."""
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("eqlib", appauthor=False)) / "data"
+
+
 def raw_dir(root: Path | None = None) -> Path:
-    return data_dir(root) / "raw"
+    """The folder holding the official data files (``<source>/<file>``).
+
+    In order: ``<root>/data/raw`` when a project ``root`` is passed explicitly and holds one
+    (a throwaway project in a test); else the ``EQLIB_DATA_DIR`` environment variable; else
+    the project's ``data/raw`` if present (an old checkout or a copy made by hand); else the
+    per-user download folder (:func:`user_data_cache`), which ``eqlib data fetch`` fills.
+    """
+    if root is not None and (data_dir(root) / "raw").is_dir():
+        return data_dir(root) / "raw"
+    env = os.environ.get(DATA_DIR_ENV)
+    if env:
+        return Path(env).expanduser().resolve()
+    project = data_dir(root) / "raw"
+    if project.is_dir():
+        return project
+    return user_data_cache()
+
+
+def is_project_raw_dir(folder: Path, root: Path | None = None) -> bool:
+    """True when ``folder`` is the project's own ``data/raw`` (every file there must be listed)."""
+    return Path(folder).resolve() == (data_dir(root) / "raw").resolve()
 
 
 def manifest_path(root: Path | None = None) -> Path:

@@ -467,7 +467,8 @@ def load_counts(raw_dir: Path) -> pd.DataFrame:
 def records_for(raw_dir: Path) -> pd.DataFrame:
     """The records of every police.uk file under ``raw_dir``, parsed once.
 
-    When ``raw_dir`` is a project's ``data/raw`` folder, this is
+    When ``raw_dir`` is the data folder (:func:`eqlib.paths.raw_dir`, e.g. ``EQLIB_DATA_DIR``) or a
+    project's ``data/raw`` folder, this is
     ``eqlib.store.load("stop_search_policeuk_records", root=<project>)``: the records' parquet
     cache, built first if it is missing or stale. The counts and coverage datasets read the same
     files (:data:`FILE_GLOBS`) with the same loader module, so their cache keys change whenever
@@ -476,13 +477,13 @@ def records_for(raw_dir: Path) -> pd.DataFrame:
     """
     raw_dir = Path(raw_dir)
     root = raw_dir.parent.parent
-    from eqlib import paths
+    from eqlib import paths, store
 
     if raw_dir.name == "raw" and raw_dir.parent.name == "data" and \
             paths.raw_dir(root).resolve() == raw_dir.resolve():
-        from eqlib import store
-
         return store.load("stop_search_policeuk_records", root=root)
+    if paths.raw_dir().resolve() == raw_dir.resolve():
+        return store.load("stop_search_policeuk_records")
     return load_records(raw_dir)
 
 

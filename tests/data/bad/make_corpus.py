@@ -9,6 +9,8 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
+from eqlib import paths
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
 
@@ -106,7 +108,7 @@ POLICEUK: dict[str, bytes] = {
     "2021-09-south-wales-stop-and-search.csv": POLICEUK_ROWS.encode(),  # no header line
 }
 
-ARRESTS_ODS = ROOT / "data/raw/ho-arrests-ppp-2018-19/arrest-police-powers-procedures-mar19-hosb2519-tables.ods"
+ARRESTS_ODS = paths.raw_dir(ROOT) / "ho-arrests-ppp-2018-19/arrest-police-powers-procedures-mar19-hosb2519-tables.ods"
 
 
 DYFED_CHINESE_OTHER_2017_18 = (
