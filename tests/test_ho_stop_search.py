@@ -120,17 +120,17 @@ def _good_lines() -> list[str]:
 
 
 @pytest.mark.parametrize("change, column, message", [
-    (lambda l: l.replace(",Bedfordshire,", ",Bedfordshir,"), "police_force", "43 police force areas"),
-    (lambda l: l.replace(",Bedfordshire,", ",British Transport Police,"), "police_force", "43 police force areas"),
-    (lambda l: l.replace(",Asian,", ",Not Stated,"), "ethnicity", "unknown ethnic group"),
-    (lambda l: l.replace("2020/21", "2020"), "financial_year", "not a financial year"),
-    (lambda l: l.replace(",811", ",-3"), "total_searches", "negative"),
-    (lambda l: l.replace(",811", ",8x1"), "total_searches", "not a number"),
-    (lambda l: l.replace(",811", ",81.5"), "total_searches", "whole number"),
+    (lambda line: line.replace(",Bedfordshire,", ",Bedfordshir,"), "police_force", "43 police force areas"),
+    (lambda line: line.replace(",Bedfordshire,", ",British Transport Police,"), "police_force", "43 police force areas"),
+    (lambda line: line.replace(",Asian,", ",Not Stated,"), "ethnicity", "unknown ethnic group"),
+    (lambda line: line.replace("2020/21", "2020"), "financial_year", "not a financial year"),
+    (lambda line: line.replace(",811", ",-3"), "total_searches", "negative"),
+    (lambda line: line.replace(",811", ",8x1"), "total_searches", "not a number"),
+    (lambda line: line.replace(",811", ",81.5"), "total_searches", "whole number"),
 ])
 def test_bad_input_names_file_row_and_column(tmp_path, change, column, message):
     lines = _good_lines()
-    index = next(i for i, l in enumerate(lines) if l.startswith("2020/21,Bedfordshire,Asian,"))
+    index = next(i for i, line in enumerate(lines) if line.startswith("2020/21,Bedfordshire,Asian,"))
     lines[index] = change(lines[index])
     path = _write(tmp_path, lines)
     with pytest.raises(DataError, match=message) as err:
@@ -146,7 +146,7 @@ def test_duplicate_row_wrong_header_and_missing_force_are_refused(tmp_path):
     with pytest.raises(DataError, match="wrong header") as err:
         ho.read_force_by_ethnicity(_write(tmp_path / "b", ["year,force,ethnicity,searches", *lines[1:]]))
     assert err.value.row == 1
-    without_kent_2023 = [l for l in lines if not l.startswith("2023/24,Kent,")]
+    without_kent_2023 = [line for line in lines if not line.startswith("2023/24,Kent,")]
     with pytest.raises(DataError, match="2023-24: no row at all for Kent"):
         ho.read_force_by_ethnicity(_write(tmp_path / "c", without_kent_2023))
 
