@@ -534,8 +534,14 @@ def _rri_prosecution(root):
 def _deaths(root):
     deaths = _load("iopc_deaths", root)
     deaths = deaths.loc[deaths["measure"] == "fatalities"]  # people who died, not incidents
-    return _count_figures(deaths, measure="deaths_following_contact",
-                          method="IOPC deaths during or following police contact (count)")
+    frame = _count_figures(deaths, measure="deaths_following_contact",
+                           method="IOPC deaths during or following police contact (count)")
+    if frame.empty:
+        return frame
+    from eqlib.metrics.disclosure import mark_published
+
+    # the IOPC publishes the national deaths by category: not suppressed (suppression protects local counts)
+    return mark_published(frame, (frame["area_code"] == areas.ENGLAND_AND_WALES_CODE).to_numpy())
 
 
 def _hate_crime(root):
