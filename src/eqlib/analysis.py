@@ -548,11 +548,18 @@ def _hate_crime(root):
     from eqlib.sources.hate_crime import financial_year_totals
 
     met = areas.resolve("metropolitan")
-    totals = financial_year_totals(_load("hate_crime_mps", root))
+    data = _load("hate_crime_mps", root)
+    # the file also carries domestic abuse categories (not hate crime strands): hate crime strands only
+    non_hate = sorted(set(data.loc[~data["hate_strand"].astype(bool), "strand"]))
+    if non_hate:
+        log.info("hate_crime_by_strand: categories that are not hate crime strands left out: %s",
+                 ", ".join(non_hate))
+    totals = financial_year_totals(data.loc[data["hate_strand"].astype(bool)])
     # strands overlap (one offence can carry several flags): never added together
     totals = totals.assign(area_code=met.code, area_name=met.name, group=totals["strand"], symbol="")
-    return _count_figures(totals, measure="hate_crime_by_strand",
-                          method="Metropolitan Police hate crime dashboard data (count)")
+    frame = _count_figures(totals, measure="hate_crime_by_strand",
+                           method="Metropolitan Police hate crime dashboard data (count)")
+    return _with_caveat(frame, "hate_strands_overlap")
 
 
 MeasureFunc = Callable[[Path | None], pd.DataFrame]
