@@ -719,19 +719,32 @@ def _rri_prosecution(root):
 def _deaths(root):
     deaths = _load("iopc_deaths", root)
     deaths = deaths.loc[deaths["measure"] == "fatalities"]  # people who died, not incidents
-    return _count_figures(deaths, measure="deaths_following_contact",
-                          method="IOPC deaths during or following police contact (count)")
+    frame = _count_figures(deaths, measure="deaths_following_contact",
+                           method="IOPC deaths during or following police contact (count)")
+    if frame.empty:
+        return frame
+    from eqlib.metrics.disclosure import mark_published
+
+    # the IOPC publishes the national deaths by category: not suppressed (suppression protects local counts)
+    return mark_published(frame, (frame["area_code"] == areas.ENGLAND_AND_WALES_CODE).to_numpy())
 
 
 def _hate_crime(root):
     from eqlib.sources.hate_crime import financial_year_totals
 
     met = areas.resolve("metropolitan")
-    totals = financial_year_totals(_load("hate_crime_mps", root))
+    data = _load("hate_crime_mps", root)
+    # the file also carries domestic abuse categories (not hate crime strands): hate crime strands only
+    non_hate = sorted(set(data.loc[~data["hate_strand"].astype(bool), "strand"]))
+    if non_hate:
+        log.info("hate_crime_by_strand: categories that are not hate crime strands left out: %s",
+                 ", ".join(non_hate))
+    totals = financial_year_totals(data.loc[data["hate_strand"].astype(bool)])
     # strands overlap (one offence can carry several flags): never added together
     totals = totals.assign(area_code=met.code, area_name=met.name, group=totals["strand"], symbol="")
-    return _count_figures(totals, measure="hate_crime_by_strand",
-                          method="Metropolitan Police hate crime dashboard data (count)")
+    frame = _count_figures(totals, measure="hate_crime_by_strand",
+                           method="Metropolitan Police hate crime dashboard data (count)")
+    return _with_caveat(frame, "hate_strands_overlap")
 
 
 MeasureFunc = Callable[[Path | None], pd.DataFrame]

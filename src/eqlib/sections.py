@@ -1248,6 +1248,7 @@ def key_figures(ctx: Context) -> list[Block]:
     if pop and isinstance(pop[0], Markdown):
         blocks.append(Markdown(pop[0].text.split(" These are the denominators")[0]))
     sentences = []
+    travelling: list[str] = []  # caveats a key figure never appears without (City of London, tactic uses)
     for measure_id in _HEADLINE_MEASURES:
         st = measure_status(ctx, measure_id)
         if not st.available:
@@ -1257,8 +1258,13 @@ def key_figures(ctx: Context) -> list[Block]:
             if pd.notna(row.get("value")):
                 sentences.append(_sentence(row)
                                  + ("" if st.status == "current" else f" ({st.label})"))
+                travelling += [c for c in row.get("caveats", ()) if c in _KEY_FIGURE_CAVEATS and c not in travelling]
     if sentences:
         blocks.append(Markdown("\n".join(f"- {s}" for s in sentences)))
+        if travelling:
+            from eqlib.metrics import caveats as cv
+
+            blocks.append(Markdown("*Notes:* " + " ".join(cv.text(c) for c in travelling)))
     else:
         blocks.append(Markdown(f"No disparity figures are available for {ctx.name} for {ctx.year_display} or "
                                "any earlier year."))
@@ -1266,6 +1272,9 @@ def key_figures(ctx: Context) -> list[Block]:
     return blocks
 
 
+#: caveats that must appear beside a key figure that carries them (issue 9: City of London's rates per
+#: resident are not meaningful; use-of-force figures are tactic uses)
+_KEY_FIGURE_CAVEATS = ("small_population", "tactic_uses_not_people", "arrest_classification_2001")
 #: the measures whose sentences the overview gives, in order, and for which groups
 _HEADLINE_MEASURES = ("stop_search_disparity", "arrest_disparity", "use_of_force_disparity")
 _HEADLINE_GROUPS = ("Black", "All ethnic minority groups")

@@ -85,4 +85,7 @@ def disagreement(
         flags["period"] = flags["period"].astype(str)
     frame = cv.standard(frame.assign(count=frame["denominator"]), small_count=small_count, flags=flags).assign(
         count=frame["count"])
+    # officer-defined ethnicity has no Mixed category: a self-defined Mixed person always "disagrees"
+    structural = frame["group"].isin(["Mixed", "All"]).to_numpy()
+    frame = cv.add(frame, structural, "mixed_officer_defined_structural")
     return finalise(frame)

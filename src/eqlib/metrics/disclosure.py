@@ -212,15 +212,19 @@ def suppress_figures(
     group counts form lines (:data:`FIGURE_LINES`: Asian + Black + Mixed + Other = All ethnic minority
     groups, ...); a line whose total is published cannot have exactly one suppressed count.
 
+    Rows marked :func:`mark_published` (caveat ``published_nationally``: a national count the source
+    already publishes) are never suppressed.
+
     Returns ``(published, audit)``; audit has area_code, period, measure, group, count, stage, reason.
     """
     out = figure.copy().reset_index(drop=True)
     count = out["count"].to_numpy(dtype=float)
     den = out["denominator"].to_numpy(dtype=float)
-    primary = np.isfinite(count) & (count < threshold)
+    public = published_nationally(out)
+    primary = np.isfinite(count) & (count < threshold) & ~public
     if not suppress_zeros:
         primary &= count > 0
-    small_den = ~primary & np.isfinite(den) & (den < min_denominator) & out["value"].notna().to_numpy()
+    small_den = ~primary & ~public & np.isfinite(den) & (den < min_denominator) & out["value"].notna().to_numpy()
     audit_rows: list[dict] = []
     for i in np.flatnonzero(primary):
         audit_rows.append(_audit(out, i, "primary", f"primary: count {count[i]:g} below {threshold}"))
@@ -258,9 +262,10 @@ def suppress_figures(
             for j, why in secondary:
                 audit_rows.append(_audit(out, idx[j], "secondary", why))
             mask[idx] = new_mask[: len(idx)]
+    mask &= ~public  # a count the source already publishes is never hidden (nor used to hide another)
     hide = mask | small_den | _computed_from_hidden(out, mask)
     # a denominator from 1 to threshold - 1 is itself a small count (the total of a share): hidden
-    tiny_den = np.isfinite(den) & (den > 0) & (den < threshold)
+    tiny_den = np.isfinite(den) & (den > 0) & (den < threshold) & ~public
     for i in np.flatnonzero(tiny_den & ~hide):
         audit_rows.append(_audit(out, i, "primary", f"primary: denominator {den[i]:g} below {threshold}"))
     hide |= tiny_den
@@ -300,6 +305,25 @@ def _computed_from_hidden(frame: pd.DataFrame, mask: np.ndarray) -> np.ndarray:
             if (reference[i] and reference[i] in hidden) or (bounds[i] and group[i] in hidden):
                 out[i] = True
     return out & ~mask
+
+
+PUBLISHED = "published_nationally"
+
+
+def mark_published(figure: pd.DataFrame, mask: pd.Series | np.ndarray | bool = True) -> pd.DataFrame:
+    """Mark rows (all, or where ``mask``) as counts the source already publishes nationally (e.g. the IOPC's
+    national deaths by category): :func:`suppress_figures` leaves them as published, since suppression
+    protects small local counts, not figures anyone can read in the source. The mark is the caveat code
+    ``published_nationally``, so it travels with the figure to the tables."""
+    return cv.add(figure, mask, PUBLISHED)
+
+
+def published_nationally(figure: pd.DataFrame) -> np.ndarray:
+    """Boolean array: the rows marked by :func:`mark_published`."""
+    if "caveats" not in figure.columns:
+        return np.zeros(len(figure), dtype=bool)
+    return np.array([isinstance(c, (tuple, list, np.ndarray)) and PUBLISHED in list(c) for c in figure["caveats"]],
+                    dtype=bool)
 
 
 def _audit(frame: pd.DataFrame, i: int, stage: str, reason: str) -> dict:
