@@ -117,3 +117,24 @@ def test_bad_local_file_is_exit_2_before_notebooks_and_notices_are_warnings(proj
     assert cli.main(["run", "--area", "south-wales", "--year", "2021-22"]) == 2
     err = capsys.readouterr().err
     assert "victims_services.csv, row 2, column 'count'" in err and "not a number" in err
+
+
+def test_ods_workbook_is_byte_identical_for_identical_inputs(tmp_path):
+    """Two writes (seconds apart, same process, so odfpy's namespace state has grown) give the same bytes."""
+    import zipfile
+
+    import pandas as pd
+
+    from eqlib.tables import Table, WorkbookMeta, write_workbook
+
+    frame = pd.DataFrame({"area_code": ["W15000003"] * 2, "period": ["2021-22"] * 2, "group": ["Black", "White"],
+                          "measure": ["m", "m"], "count": [12.0, None], "symbol": ["", "[c]"], "value": [1.5, None]})
+    meta = WorkbookMeta("Equality tables", "South Wales", "2021/22", "OPCC", 5, ("Home Office",))
+    first = write_workbook([Table("rates", "Rates", frame)], tmp_path / "a.ods", meta)
+    time.sleep(2.1)  # zip timestamps have a 2-second resolution
+    second = write_workbook([Table("rates", "Rates", frame)], tmp_path / "b.ods", meta)
+    assert first.read_bytes() == second.read_bytes()
+    with zipfile.ZipFile(first) as z:
+        assert z.infolist()[0].filename == "mimetype" and z.infolist()[0].compress_type == zipfile.ZIP_STORED
+        assert {i.date_time for i in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+    assert list(pd.read_excel(first, sheet_name=None, engine="odf")) == ["Cover", "Contents", "Notes", "rates"]

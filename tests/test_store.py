@@ -175,3 +175,21 @@ def test_read_only_cache_falls_back_to_an_uncached_frame(copy_raw, monkeypatch):
     frame = store.load(C21, root=root)
     assert len(frame) == 836
     assert not list((root / ".eqlib-cache").rglob("*.parquet"))
+
+
+def test_a_flipped_byte_in_a_cache_file_is_detected_and_the_cache_rebuilt(copy_raw, caplog):
+    """Cache files are checked against the sha256 written beside them: a changed file is never used."""
+    root = copy_raw(*C21_FOLDERS)
+    good = store.load(C21, root=root)
+    target = next((root / ".eqlib-cache" / C21).glob("*.parquet"))
+    assert (target.parent / (target.name + ".sha256")).is_file()
+    data = bytearray(target.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    target.write_bytes(bytes(data))
+    with pytest.raises(store.CacheIntegrityError, match="differs from the"):
+        store.verify_cache_file(target)
+    results = store.build_all(root, dataset_ids=[C21])
+    assert _status(results) == {C21: "built"}
+    assert "differs from the" in caplog.text and "rebuilding" in caplog.text
+    pd.testing.assert_frame_equal(store.load(C21, root=root), good)
+    store.verify_cache_file(target)  # rebuilt with a matching checksum

@@ -570,18 +570,24 @@ def compute_measure(ctx: Context, measure_id: str) -> pd.DataFrame:
     folder = paths.cache_dir(ctx.root) / "figures" / ctx._frames["_inputs_key"]
     path = folder / f"{measure_id}.pkl"
     frame = None
+    from eqlib import store
+
     if path.is_file():
         try:
+            store.verify_cache_file(path)  # its bytes match the sha256 written with it: else never unpickled
             frame = pd.read_pickle(path)
-        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError):
-            frame = None  # a damaged cache file is recomputed
+        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError) as exc:
+            log.warning("%s: %s; recomputing", path, exc)
+            frame = None  # a damaged or changed cache file is recomputed
     if frame is None:
         with _capture_data_notes(ctx):
             frame = analysis.compute_measure(measure_id, root=ctx.root)
         folder.mkdir(parents=True, exist_ok=True)
         tmp = folder / f".{measure_id}.{os.getpid()}.tmp"
         frame.to_pickle(tmp)
+        digest = store.cache_digest(tmp)
         os.replace(tmp, path)
+        store._atomic_write_bytes(path.with_name(path.name + ".sha256"), (digest + "\n").encode("ascii"))
     ctx._frames[mem] = frame
     return frame
 

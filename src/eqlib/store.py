@@ -225,13 +225,42 @@ def _write_parquet(frame: pd.DataFrame, target: Path, metadata: dict[str, str]) 
         pq.write_table(table, tmp, compression="zstd", compression_level=3, use_dictionary=True,
                        write_statistics=True, store_schema=True)
         os.chmod(tmp, 0o644)
+        digest = cache_digest(Path(tmp))
         os.replace(tmp, target)
+        _atomic_write_bytes(_digest_path(target), (digest + "\n").encode("ascii"))
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
+def cache_digest(path: Path) -> str:
+    """sha256 of a cache file's bytes (always read: a cache file is checked every time it is used)."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+class CacheIntegrityError(OSError):
+    """A cache file whose bytes do not match the sha256 recorded when it was written (or with none)."""
+
+
+def _digest_path(target: Path) -> Path:
+    return target.with_name(target.name + ".sha256")
+
+
+def verify_cache_file(path: Path) -> None:
+    """Raise :class:`CacheIntegrityError` unless ``path`` has the sha256 recorded beside it."""
+    record = _digest_path(path)
+    if not record.is_file():
+        raise CacheIntegrityError(f"{path}: no checksum recorded beside it")
+    expected = record.read_text(encoding="ascii").strip()
+    found = cache_digest(path)
+    if found != expected:
+        raise CacheIntegrityError(f"{path}: sha256 {found[:12]}... differs from the {expected[:12]}... recorded "
+                                  "when it was written (the file changed)")
+
+
 def _read_parquet(path: Path) -> pd.DataFrame:
+    """Read a cache file after checking its bytes against its recorded sha256 (a changed file is never used)."""
+    verify_cache_file(path)
     return pq.read_table(path).to_pandas()
 
 
@@ -277,6 +306,7 @@ def _load_one(dataset: Dataset, root: Path | None, hashes: FileHashes) -> tuple[
     for stale in target.parent.glob("*.parquet"):
         if stale != target:
             stale.unlink(missing_ok=True)
+            _digest_path(stale).unlink(missing_ok=True)
     # Return exactly what a warm load returns (the parquet round trip fixes dtypes).
     frame = _read_parquet(target)
     return frame, BuildResult(dataset.id, "built", len(frame), time.perf_counter() - start, key)

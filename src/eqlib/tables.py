@@ -145,6 +145,59 @@ def write_workbook(tables: list[Table], path: Path, meta: WorkbookMeta) -> Path:
             ]})
             header.to_excel(writer, sheet_name=sheet, index=False)
             _published(tidy_table(table.frame)).to_excel(writer, sheet_name=sheet, index=False, startrow=4)
+    normalise_ods(path)
+    return path
+
+
+#: the fixed time written into the ODS (zip entries and meta.xml), so identical inputs give identical bytes
+_ODS_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+def _canonical_namespaces(data: bytes) -> bytes:
+    """The root element's namespace declarations in one fixed, sorted set. odfpy declares on the root
+    every namespace used so far in the process, so a second workbook written by the same process would
+    otherwise differ; declaring every ODF namespace (unused ones are harmless) gives one form."""
+    import re
+
+    from odf.namespaces import nsdict
+
+    match = re.search(rb"<(office:document[-\w]*)((?:\s+[^\s=>]+=\"[^\"]*\")*)\s*(/?)>", data)
+    if not match:
+        return data
+    attrs = re.findall(rb'([^\s=>]+)="([^"]*)"', match.group(2))
+    declared = {k: v for k, v in attrs if k.startswith(b"xmlns:")}
+    for uri, prefix in nsdict.items():
+        declared.setdefault(b"xmlns:" + prefix.encode(), uri.encode())
+    others = [(k, v) for k, v in attrs if not k.startswith(b"xmlns:")]
+    parts = [b'%s="%s"' % kv for kv in sorted(declared.items())] + [b'%s="%s"' % kv for kv in others]
+    root = b"<" + match.group(1) + b" " + b" ".join(parts) + match.group(3) + b">"
+    return data[: match.start()] + root + data[match.end():]
+
+
+def normalise_ods(path: Path) -> Path:
+    """Rewrite an ODS so it is byte-identical for identical content: fixed zip timestamps and
+    permissions, entries in their written order (``mimetype`` first, stored), and meta.xml dates fixed."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as src:
+        entries = [(info, src.read(info.filename)) for info in src.infolist()]
+    stamp = "1980-01-01T00:00:00"
+    path = Path(path)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    with zipfile.ZipFile(tmp, "w") as out:
+        for info, data in entries:
+            if info.filename.endswith(".xml"):
+                data = _canonical_namespaces(data)
+            if info.filename == "meta.xml":
+                data = re.sub(rb"(<(meta:creation-date|dc:date)>)[^<]*(</)", rb"\g<1>" + stamp.encode() + rb"\g<3>",
+                              data)
+            fixed = zipfile.ZipInfo(info.filename, date_time=_ODS_TIME)
+            fixed.compress_type = zipfile.ZIP_STORED if info.filename == "mimetype" else zipfile.ZIP_DEFLATED
+            fixed.external_attr = 0o644 << 16
+            fixed.create_system = 3
+            out.writestr(fixed, data)
+    tmp.replace(path)
     return path
 
 
