@@ -84,6 +84,11 @@ class Params:
         return self.period.label
 
 
+#: the only values eqlib honours for these keys (a different value is refused, never silently ignored)
+SUPPORTED_REFERENCE = "White"
+SUPPORTED_SIGNIFICANCE = 0.05
+
+
 def deep_merge(base: dict, override: dict) -> dict:
     """``override`` merged over ``base``: mappings merge recursively, other values replace."""
     out = copy.deepcopy(base)
@@ -198,10 +203,20 @@ def build_params(merged: dict, problems: Problems, *, source: Path | None = None
     example = merged.get("example")
     expect(example, bool, "example", problems, "true or false")
     reference = merged.get("reference_group")
-    expect(reference, str, "reference_group", problems, "a group label such as White")
+    if expect(reference, str, "reference_group", problems, "a group label such as White") \
+            and reference != SUPPORTED_REFERENCE:
+        # every disparity ratio eqlib publishes (national and local) compares with White, as the Home
+        # Office and Ethnicity facts and figures do: another value would be read and ignored, so refuse it
+        problems.add("reference_group", f"found {reference!r}: eqlib compares every ethnic group with White "
+                     "(Home Office, Ethnicity facts and figures); no other reference group is supported",
+                     f"{SUPPORTED_REFERENCE} (or leave the key out)")
     alpha = merged.get("significance_level")
     if expect(alpha, (int, float), "significance_level", problems, "a number between 0 and 1") and not 0 < alpha < 1:
         problems.add("significance_level", f"found {alpha}", "a number between 0 and 1")
+    elif isinstance(alpha, (int, float)) and not isinstance(alpha, bool) and alpha != SUPPORTED_SIGNIFICANCE:
+        problems.add("significance_level", f"found {alpha}: every interval and test eqlib publishes is at the "
+                     "5% level (95% intervals); no other level is supported",
+                     f"{SUPPORTED_SIGNIFICANCE} (or leave the key out)")
     texts = {}
     for name in ("contact", "notes"):
         value = merged.get(name)
