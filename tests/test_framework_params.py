@@ -282,3 +282,13 @@ def test_a_setting_eqlib_would_ignore_is_refused(tmp_path, key, value, message):
         load_params(path)
     text = str(info.value)
     assert key in text and message in text and str(path.name) in text
+
+
+def test_a_duplicate_yaml_key_is_refused_with_both_lines(tmp_path):
+    path = tmp_path / "dup.yml"
+    path.write_text("area: south-wales\nyear: 2021-22\nsuppression_threshold: 5\nsuppression_threshold: 10\n",
+                    encoding="utf-8")
+    with pytest.raises(ParamsError) as info:
+        load_params(path)
+    text = str(info.value)
+    assert "suppression_threshold" in text and "duplicate key at line 4, column 1 (first at line 3)" in text

@@ -118,7 +118,34 @@ def _read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
         col = f", column {mark.column + 1}" if mark is not None else ""
         raise ParamsError(path, [Problem("(document)", f"malformed YAML{col}: {what}",
                                          "valid YAML (check indentation, colons and quotes)", line)]) from None
+    duplicates = _duplicate_keys(node)
+    if duplicates:
+        raise ParamsError(path, [Problem(key, f"duplicate key at line {line}, column {column} (first at line "
+                                         f"{first}): YAML keeps only the last value, so one would be lost",
+                                         "each key once in its mapping", line)
+                                 for key, line, column, first in duplicates])
     return data, node
+
+
+def _duplicate_keys(node: yaml.Node | None, prefix: str = "") -> list[tuple[str, int, int, int]]:
+    """(dotted key, line, column, line of its first use) for every key repeated within one mapping."""
+    out: list[tuple[str, int, int, int]] = []
+    stack = [(node, prefix)]
+    while stack:
+        current, where = stack.pop()
+        if isinstance(current, yaml.MappingNode):
+            first: dict[str, int] = {}
+            for key_node, value_node in current.value:
+                name = str(getattr(key_node, "value", ""))[:80]
+                dotted = f"{where}.{name}" if where else name
+                if name in first:
+                    out.append((dotted, key_node.start_mark.line + 1, key_node.start_mark.column + 1, first[name]))
+                else:
+                    first[name] = key_node.start_mark.line + 1
+                stack.append((value_node, dotted))
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend((item, f"{where}[{i}]") for i, item in enumerate(current.value))
+    return sorted(out, key=lambda d: (d[1], d[2]))
 
 
 def load_defaults(folder: Path | None) -> dict:
