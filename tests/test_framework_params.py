@@ -264,3 +264,31 @@ def test_any_yaml_gives_params_or_a_params_error(tmp_path, themes, objectives):
         for p in exc.problems:
             assert p.key.startswith(("self_assessment", "objectives"))
             assert p.message
+
+
+@pytest.mark.parametrize(("key", "value", "message"), [
+    ("reference_group", "Black", "no other reference group is supported"),
+    ("reference_group", "Whte", "no other reference group is supported"),
+    ("significance_level", 0.01, "no other level is supported"),
+])
+def test_a_setting_eqlib_would_ignore_is_refused(tmp_path, key, value, message):
+    """reference_group and significance_level: a value eqlib does not honour is an error, not ignored."""
+    from eqlib.errors import DataError
+    from eqlib.framework.params import load_params
+
+    path = tmp_path / "p.yml"
+    path.write_text(f"area: south-wales\nyear: 2021-22\n{key}: {value}\n", encoding="utf-8")
+    with pytest.raises(DataError) as info:
+        load_params(path)
+    text = str(info.value)
+    assert key in text and message in text and str(path.name) in text
+
+
+def test_a_duplicate_yaml_key_is_refused_with_both_lines(tmp_path):
+    path = tmp_path / "dup.yml"
+    path.write_text("area: south-wales\nyear: 2021-22\nsuppression_threshold: 5\nsuppression_threshold: 10\n",
+                    encoding="utf-8")
+    with pytest.raises(ParamsError) as info:
+        load_params(path)
+    text = str(info.value)
+    assert "suppression_threshold" in text and "duplicate key at line 4, column 1 (first at line 3)" in text

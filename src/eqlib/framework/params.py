@@ -84,6 +84,11 @@ class Params:
         return self.period.label
 
 
+#: the only values eqlib honours for these keys (a different value is refused, never silently ignored)
+SUPPORTED_REFERENCE = "White"
+SUPPORTED_SIGNIFICANCE = 0.05
+
+
 def deep_merge(base: dict, override: dict) -> dict:
     """``override`` merged over ``base``: mappings merge recursively, other values replace."""
     out = copy.deepcopy(base)
@@ -112,7 +117,34 @@ def _read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
         col = f", column {mark.column + 1}" if mark is not None else ""
         raise ParamsError(path, [Problem("(document)", f"malformed YAML{col}: {what}",
                                          "valid YAML (check indentation, colons and quotes)", line)]) from None
+    duplicates = _duplicate_keys(node)
+    if duplicates:
+        raise ParamsError(path, [Problem(key, f"duplicate key at line {line}, column {column} (first at line "
+                                         f"{first}): YAML keeps only the last value, so one would be lost",
+                                         "each key once in its mapping", line)
+                                 for key, line, column, first in duplicates])
     return data, node
+
+
+def _duplicate_keys(node: yaml.Node | None, prefix: str = "") -> list[tuple[str, int, int, int]]:
+    """(dotted key, line, column, line of its first use) for every key repeated within one mapping."""
+    out: list[tuple[str, int, int, int]] = []
+    stack = [(node, prefix)]
+    while stack:
+        current, where = stack.pop()
+        if isinstance(current, yaml.MappingNode):
+            first: dict[str, int] = {}
+            for key_node, value_node in current.value:
+                name = str(getattr(key_node, "value", ""))[:80]
+                dotted = f"{where}.{name}" if where else name
+                if name in first:
+                    out.append((dotted, key_node.start_mark.line + 1, key_node.start_mark.column + 1, first[name]))
+                else:
+                    first[name] = key_node.start_mark.line + 1
+                stack.append((value_node, dotted))
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend((item, f"{where}[{i}]") for i, item in enumerate(current.value))
+    return sorted(out, key=lambda d: (d[1], d[2]))
 
 
 def load_defaults(folder: Path | None) -> dict:
@@ -197,10 +229,20 @@ def build_params(merged: dict, problems: Problems, *, source: Path | None = None
     example = merged.get("example")
     expect(example, bool, "example", problems, "true or false")
     reference = merged.get("reference_group")
-    expect(reference, str, "reference_group", problems, "a group label such as White")
+    if expect(reference, str, "reference_group", problems, "a group label such as White") \
+            and reference != SUPPORTED_REFERENCE:
+        # every disparity ratio eqlib publishes (national and local) compares with White, as the Home
+        # Office and Ethnicity facts and figures do: another value would be read and ignored, so refuse it
+        problems.add("reference_group", f"found {reference!r}: eqlib compares every ethnic group with White "
+                     "(Home Office, Ethnicity facts and figures); no other reference group is supported",
+                     f"{SUPPORTED_REFERENCE} (or leave the key out)")
     alpha = merged.get("significance_level")
     if expect(alpha, (int, float), "significance_level", problems, "a number between 0 and 1") and not 0 < alpha < 1:
         problems.add("significance_level", f"found {alpha}", "a number between 0 and 1")
+    elif isinstance(alpha, (int, float)) and not isinstance(alpha, bool) and alpha != SUPPORTED_SIGNIFICANCE:
+        problems.add("significance_level", f"found {alpha}: every interval and test eqlib publishes is at the "
+                     "5% level (95% intervals); no other level is supported",
+                     f"{SUPPORTED_SIGNIFICANCE} (or leave the key out)")
     texts = {}
     for name in ("contact", "notes"):
         value = merged.get(name)

@@ -483,6 +483,11 @@ def _group_expected(characteristic: str, label: str) -> str:
     return "one of " + ", ".join(GROUPS[characteristic]) + _closest(label, GROUPS[characteristic])
 
 
+#: what a count cell may hold besides a GSS symbol: ASCII digits, commas only between groups of three,
+#: an optional decimal part (refused later unless .0); anything else is refused, never reinterpreted
+_PLAIN_NUMBER = re.compile(r"-?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?", re.ASCII)
+
+
 def _parse_number(value: str, row: int, column: str, problems: _Problems, *,
                   allow_blank: bool) -> tuple[float, str, str] | None:
     """Parse a count cell to ``(number, symbol, reason)``; blank gives ``(nan, '', '')`` if allowed."""
@@ -497,6 +502,12 @@ def _parse_number(value: str, row: int, column: str, problems: _Problems, *,
         problems.add("empty count", row=row, column=column, value=value,
                      expected="a whole number (0 if none), or a GSS symbol ([c], [x], [z], [u]) giving "
                      "why it is missing")
+        return None
+    if any(ch.isdigit() for ch in text) and not _PLAIN_NUMBER.fullmatch(text):
+        problems.add("not a plain number (only the digits 0-9, an optional decimal point, and commas "
+                     "between groups of three digits)", row=row, column=column, value=value,
+                     expected="a whole number written like 15 or 1,500 (not 1,5, 1_000, 1e3 or "
+                     "full-width digits), or a GSS symbol")
         return None
     try:
         number, symbol = parse_count(text, file=problems.file, row=row, column=column)

@@ -35,6 +35,10 @@ LOCAL: dict[str, str] = {
     "unknown_ethnicity.csv": CUSTODY + "Gwent,2021-22,detentions,ethnicity,White,7100,,\n"
     "Gwent,2021-22,detentions,ethnicity,Black Britsh,310,,\n",
     "non_numeric_count.csv": COMPLAINTS + "South Wales,2021-22,sex,Female,allegations,twelve,,\n",
+    "comma_decimal_count.csv": COMPLAINTS + 'South Wales,2021-22,sex,Female,allegations,"1,5",,\n',
+    "underscore_count.csv": COMPLAINTS + "South Wales,2021-22,sex,Female,allegations,1_000,,\n",
+    "exponent_count.csv": COMPLAINTS + "South Wales,2021-22,sex,Female,allegations,1e3,,\n",
+    "fullwidth_count.csv": COMPLAINTS + "South Wales,2021-22,sex,Female,allegations,\uff11\uff12,,\n",
     "negative_count.csv": COMPLAINTS + "South Wales,2021-22,sex,Male,allegations,40,,\n"
     "South Wales,2021-22,sex,Female,allegations,-3,,\n",
     "blank_count.csv": COMPLAINTS + "South Wales,2021-22,sex,Male,allegations,,,\n",
