@@ -1316,6 +1316,39 @@ def main_disparities(ctx: Context) -> list[Block]:
                                            f"{ctx.name}, latest year of each source", alt)]
 
 
+#: the force areas in Wales, whose reports say a Welsh version can be requested (Welsh Language Standards)
+WELSH_AREAS = frozenset({"dyfed-powys", "gwent", "north-wales", "south-wales"})
+
+
+def _escape_markdown(text: str) -> str:
+    """An analyst's text (params) as literal markdown: every markdown, HTML and Typst special character escaped."""
+    import re
+
+    return re.sub(r"([\\`*_{}\[\]()<>#+\-.!|~^$@&\"'=:;])", r"\\\1", " ".join(str(text).split()))
+
+
+def other_formats(ctx: Context) -> list[Block]:
+    """Links to the PDF and the data tables (CSV, ODS) with descriptive text, a contact line for other formats
+    (``contact`` in the params file, escaped) and, for the Welsh force areas, that a Welsh version can be asked for."""
+    stem = f"{ctx.area.slug}-{ctx.year}-equality-information"
+    lines = [f"- [Download this report as a PDF (tagged for screen readers)]({stem}.pdf)",
+             f"- [Download the data tables as a spreadsheet (ODS, one sheet per table)](tables/{stem}.ods)",
+             "- [The data tables as CSV files, one per table (folder)](tables/)"]
+    contact = ctx.params.get("contact")
+    text = "This report is also available in other formats:\n\n" + "\n".join(lines)
+    if contact:
+        text += (f"\n\nTo ask for this report in another format (for example large print, easy read or audio), "
+                 f"contact {_escape_markdown(contact)}.")
+    else:
+        text += "\n\nTo ask for this report in another format, contact the publisher named on the title page."
+        note_for_analyst(ctx, "Add `contact:` (an email address or phone number for other formats) to the params file.")
+    if ctx.area.slug in WELSH_AREAS:
+        # the Welsh wording is the OPCC's to write (no machine translation): the offer is made in English
+        text += ("\n\nA Welsh language version of this report can be requested"
+                 + (f" from {_escape_markdown(contact)}." if contact else "."))
+    return [Markdown(text)]
+
+
 def relabel(blocks: list[Block], prefix: str) -> list[Block]:
     """The same blocks with ``prefix-`` on every chart and table label (the overview repeats figures that a
     section also shows; cross-reference ids must be unique in the report)."""
