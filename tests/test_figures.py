@@ -64,8 +64,9 @@ def _rates() -> pd.DataFrame:
 def test_interval_chart_alt_text_gives_every_value_and_interval() -> None:
     fig, alt = fg.interval_chart(_rates(), measure="stop and search rate per 1,000 by ethnic group",
                                  area_name="South Wales", period_label="2021/22")
-    assert alt.startswith("Dot chart with 95% confidence intervals: stop and search rate per 1,000 by ethnic "
-                          "group in South Wales 2021/22.")
+    # the finding first (highest and lowest), then what the chart is, then every value
+    assert alt.startswith("Highest: Black (12.3); lowest: Other (2.0). Dot chart with 95% confidence intervals: "
+                          "stop and search rate per 1,000 by ethnic group in South Wales 2021/22.")
     assert "Black 12.3 (95% CI 10.1 to 14.8)" in alt
     assert "White 3.1 (95% CI 2.9 to 3.3)" in alt
     assert "Mixed [c]" in alt  # suppressed, said so, not drawn as zero
@@ -84,6 +85,8 @@ def test_ratio_chart_is_log_scale_with_parity_line() -> None:
     assert ax.get_xscale() == "log"
     assert any(np.allclose(line.get_xdata(), [1, 1]) for line in ax.lines)
     assert "Black 3.2 (95% CI 2.9 to 3.5)" in alt and "A ratio of 1 means the same rate as White people" in alt
+    assert alt.startswith("Highest: Black (3.2); lowest: Asian (0.50). Clearly above 1 (the whole interval) for "
+                          "Black; clearly below 1 for Asian. Dot chart")
 
 
 def test_trend_chart_alt_text_describes_change() -> None:
@@ -123,7 +126,9 @@ def test_funnel_plot_says_where_the_area_falls(code: str, where: str) -> None:
         assert row["value"] < lo998
     fig, alt = fg.funnel_plot(areas, limits, measure="stop and search rate per 1,000", highlight=code)
     assert f"{row['area_name']} is {fg.fmt_number(row['value'])}, {where}." in alt
-    assert alt.startswith("Funnel plot: stop and search rate per 1,000 for 4 police force areas")
+    # the finding (where the area falls) first, then the chart
+    assert alt.startswith(f"{row['area_name']} is {fg.fmt_number(row['value'])}, {where}. Funnel plot: stop and "
+                          "search rate per 1,000 for 4 police force areas")
     assert "The highest is Alpha (5.6), the lowest Delta (2.0)." in alt
 
 

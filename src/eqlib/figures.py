@@ -278,8 +278,45 @@ def interval_chart(
     ax.set_xlabel(f"{measure[0].upper()}{measure[1:]}" + (f" ({unit})" if unit and unit not in measure else ""))
     if not parts:
         parts.append("no values to show")
-    alt = f"{chart_type}: {measure}{_where(area_name, period_label)}. " + "; ".join(parts) + "."
+    finding = _interval_finding(data, group, value, low if has_ci else None, high if has_ci else None,
+                                reference_line, digits)
+    alt = (finding + f"{chart_type}: {measure}{_where(area_name, period_label)}. " + "; ".join(parts) + ".")
     return fig, alt
+
+
+def _interval_finding(data: pd.DataFrame, group: str, value: str, low: str | None, high: str | None,
+                      reference: float | None, digits: int | None) -> str:
+    """The finding an alt text opens with: highest and lowest value, and (with a reference line, e.g. a ratio
+    of 1) which groups' whole interval lies above or below it. '' when there is nothing to compare."""
+    shown = data[data[value].notna()]
+    if shown.empty:
+        return ""
+    top, bottom = shown.loc[shown[value].idxmax()], shown.loc[shown[value].idxmin()]
+    if len(shown) == 1:
+        text = f"{top[group]}: {fmt_number(top[value], digits=digits)}."
+    else:
+        text = (f"Highest: {top[group]} ({fmt_number(top[value], digits=digits)}); lowest: {bottom[group]} "
+                f"({fmt_number(bottom[value], digits=digits)}).")
+    if reference is not None:
+        lo = shown[low] if low else shown[value]
+        hi = shown[high] if high else shown[value]
+        above = [str(g) for g, v in zip(shown[group], lo, strict=True) if pd.notna(v) and v > reference]
+        below = [str(g) for g, v in zip(shown[group], hi, strict=True) if pd.notna(v) and v < reference]
+        ref = fmt_number(reference, digits=0 if float(reference).is_integer() else digits)
+        bits = []
+        if above:
+            bits.append(f"clearly above {ref} (the whole interval) for {', '.join(above)}")
+        if below:
+            bits.append(f"clearly below {ref} for {', '.join(below)}")
+        if bits:
+            text += " " + _sentence_start("; ".join(bits)) + "."
+        else:
+            text += f" No group is clearly above or below {ref}."
+    return text + " "
+
+
+def _sentence_start(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 _NICE_RATIOS = (0.05, 0.1, 0.2, 0.25, 0.5, 1, 2, 3, 4, 5, 8, 10, 20, 50, 100)
@@ -364,8 +401,9 @@ def trend_chart(
             label.set_ha("right")
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8.5)
     span = f" from {_display(periods[0])} to {_display(periods[-1])}" if periods else ""
-    alt = (f"Line chart: {measure}{_where(area_name, None)}{span}, one line per group with shaded 95% "
-           f"confidence intervals. " + "; ".join(parts) + ".")
+    finding = (_sentence_start("; ".join(parts)) + ". ") if parts else ""
+    alt = (f"{finding}Line chart: {measure}{_where(area_name, None)}{span}, one line per group with shaded 95% "
+           f"confidence intervals.")
     return fig, alt
 
 
@@ -458,10 +496,9 @@ def funnel_plot(
         extremes = (f" The highest is {high[label].iloc[0]} ({fmt_number(high[y].iloc[0])}), the lowest "
                     f"{low[label].iloc[0]} ({fmt_number(low[y].iloc[0])}).")
     name = str(mine[label].iloc[0]) if not mine.empty else highlight
-    alt = (f"Funnel plot: {measure} for {len(data)} police force areas"
+    alt = (f"{name} {position}. Funnel plot: {measure} for {len(data)} police force areas"
            f"{(' ' + period_label) if period_label else ''}, against {x_label.lower()}, with 95% and 99.8% "
-           f"control limits{(' around ' + fmt_number(target)) if target is not None else ''}. "
-           f"{name} {position}.{extremes}")
+           f"control limits{(' around ' + fmt_number(target)) if target is not None else ''}.{extremes}")
     return fig, alt
 
 
@@ -500,7 +537,9 @@ def bar_chart(
     ax.grid(False, axis="y")
     ax.set_xlabel(unit or measure)
     ax.margins(x=0.12)
-    alt = f"Bar chart: {measure}{_where(area_name, period_label)}. " + "; ".join(parts) + "."
+    finding = _interval_finding(data, category, value, None, None, None, digits) if n > 1 else ""
+    finding = finding.replace("Highest:", "Largest:").replace("; lowest:", "; smallest:")
+    alt = finding + f"Bar chart: {measure}{_where(area_name, period_label)}. " + "; ".join(parts) + "."
     return fig, alt
 
 
@@ -541,7 +580,13 @@ def share_chart(
                Line2D([], [], marker="o", color=TEXT, markerfacecolor="white", linestyle="none",
                       label="Population")]
     ax.legend(handles=handles, loc="lower right", fontsize=8.5)
-    alt = f"Dot chart: {measure}{_where(area_name, period_label)}. " + "; ".join(parts) + "."
+    gaps = data.assign(_gap=data[share] - data[population_share]).dropna(subset=["_gap"])
+    finding = ""
+    if not gaps.empty:
+        worst = gaps.loc[gaps["_gap"].idxmin()]
+        finding = (f"Largest shortfall against the population: {worst[group]} ({fmt_number(worst[share], digits=1)}% "
+                   f"of the workforce, {fmt_number(worst[population_share], digits=1)}% of the population). ")
+    alt = finding + f"Dot chart: {measure}{_where(area_name, period_label)}. " + "; ".join(parts) + "."
     return fig, alt
 
 
@@ -635,6 +680,10 @@ TEXT_WIDTH_CHARS = 96
 _MARKUP = re.compile(r"\\(.)|\*\*?|`|\[([^\]]*)\]\([^)]*\)")
 
 
+#: where a line may break inside a cell: spaces, and after a hyphen, slash, underscore or zero-width space
+_BREAKS = re.compile(r"\s+|(?<=[-/_\u200b])")
+
+
 def _plain(cell: str) -> str:
     return _MARKUP.sub(lambda m: m.group(1) or m.group(2) or "", cell)
 
@@ -657,7 +706,7 @@ def column_widths(header: Sequence[str], body: Sequence[Sequence[str]], numeric:
     room = max(available - 2 * n, 3 * n)
     cells = [[_plain(str(h))] + [_plain(str(r[i])) for r in body] for i, h in enumerate(header)]
     longest = [max(len(c) for c in column) for column in cells]
-    word = [max((len(w) for c in column for w in c.split()), default=1) for column in cells]
+    word = [max((len(w) for c in column for w in _BREAKS.split(c)), default=1) for column in cells]
     mins = [max(3, lng if isnum else w) for lng, w, isnum in zip(longest, word, numeric, strict=True)]
     maxs = [max(lo, lng) for lo, lng in zip(mins, longest, strict=True)]
     if sum(maxs) <= room:

@@ -928,7 +928,7 @@ def _reference_of(frame: pd.DataFrame) -> str:
     return refs[0] if len(refs) == 1 else "White"
 
 
-def _sentence(row: dict[str, Any]) -> str:
+def _sentence(row: dict[str, Any], *, with_source: bool = True) -> str:
     """:func:`eqlib.narrative.sentence` for a figure; a ratio of zero (no events in the group) is said plainly,
     since "X times as likely" has no meaning there."""
     from eqlib import narrative
@@ -941,7 +941,8 @@ def _sentence(row: dict[str, Any]) -> str:
             f"for the {row.get('group')} group in {row.get('area_name')}, so no ratio to "
             f"{row.get('reference_group')} can be given.")
     # plain text built from data (group labels may come from an analyst's file): escaped as markdown
-    return escape.markdown_text(narrative.sentence(row, with_caveats=False) + _source_words(row))
+    return escape.markdown_text(narrative.sentence(row, with_caveats=False)
+                                + (_source_words(row) if with_source else ""))
 
 
 def _source_words(row: dict[str, Any]) -> str:
@@ -1083,6 +1084,11 @@ def _show_trend(ctx: Context, st: MeasureStatus) -> list[Block]:
     return blocks
 
 
+#: the funnel plot's x axis in plain English (it is the ratio's precision, 1 / variance of its log: the methods
+#: appendix says so)
+FUNNEL_X_LABEL = "How precise the area's ratio is: further right = based on more people (the limits narrow)"
+
+
 def _funnel_blocks(ctx: Context, st: MeasureStatus, what: str) -> list[Block]:
     from eqlib import analysis
     from eqlib.metrics.benchmark import funnel_curve
@@ -1102,7 +1108,7 @@ def _funnel_blocks(ctx: Context, st: MeasureStatus, what: str) -> list[Block]:
     plot = allf.drop(columns=["denominator"]).rename(columns={"precision": "denominator"})
     label = analysis.display_period(period)
     fig, alt = fg.funnel_plot(plot, limits, measure=what, highlight=ctx.area.code, period_label=label,
-                              x_label="Precision of the ratio (1 / variance of its log)")
+                              x_label=FUNNEL_X_LABEL)
     row = mine.iloc[0]
     text = (f"In {label}, the {what} in {ctx.name} was {fg.fmt_number(row['value'])} against "
             f"{fg.fmt_number(target)} for all force areas together: {row.get('position', '')} the funnel's "
@@ -1144,6 +1150,13 @@ def _manifest(ctx: Context) -> dict[str, Any]:
     return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
 
 
+def _breakable_path(path: str) -> str:
+    """A file path (as markdown) that may wrap after ``/`` and ``_`` (a zero-width space there), so a long file
+    name stays inside its table column in the PDF and on a phone; it reads and prints the same. Underscores are
+    escaped: ``__December_2016__`` would otherwise be read as emphasis."""
+    return path.replace("/", "/\u200b").replace("_", "\\_\u200b")
+
+
 def data_sources(ctx: Context) -> list[Block]:
     """Every source the report uses (publisher, title, period, licence) and every data file's checksum."""
     manifest = _manifest(ctx)
@@ -1161,8 +1174,8 @@ def data_sources(ctx: Context) -> list[Block]:
         data_files = [f for f in entry.get("files") or [] if isinstance(f, dict) and f.get("kind", "data") == "data"]
         n_files += len(data_files)
         if len(data_files) <= 5:
-            files.extend({"File": str(f.get("path", "")), "sha256 (first 16 characters)": str(f.get("sha256", ""))[:16]}
-                         for f in data_files)
+            files.extend({"File": _breakable_path(str(f.get("path", ""))),
+                          "sha256 (first 16 characters)": str(f.get("sha256", ""))[:16]} for f in data_files)
         else:
             files.append({"File": f"{name}/ ({len(data_files)} files)",
                           "sha256 (first 16 characters)": "one per file in data/manifest.yml"})
@@ -1188,7 +1201,8 @@ def methods(ctx: Context) -> list[Block]:
         "- **Proportions** such as the share of searches leading to arrest have Wilson 95% intervals.",
         "- **Trends** in a disparity use a Poisson regression with a year-by-group term (at least three years).",
         "- **Funnel plots** compare the area with all force areas against 95% and 99.8% control limits "
-        "(Spiegelhalter 2005).",
+        "(Spiegelhalter 2005). Across the chart is how precise each area's figure is (1 / variance of the log "
+        "ratio): areas further right have figures based on more people, so their limits are narrower.",
         f"- **Small numbers**: counts under {ctx.threshold} are suppressed ([c]), with secondary suppression so "
         "they cannot be worked out from totals. [x] means not available, [z] not applicable, [u] low reliability.",
         "- A dataset without figures for the report year is shown for its latest earlier period, labelled "
@@ -1253,24 +1267,20 @@ def key_figures(ctx: Context) -> list[Block]:
     pop = population_profile(ctx)
     if pop and isinstance(pop[0], Markdown):
         blocks.append(Markdown(pop[0].text.split(" These are the denominators")[0]))
-    sentences = []
-    travelling: list[str] = []  # caveats a key figure never appears without (City of London, tactic uses)
+    items = []
     for measure_id in _HEADLINE_MEASURES:
         st = measure_status(ctx, measure_id)
         if not st.available:
             continue
         rows = st.frame[(st.frame["measure"] == measure_id) & st.frame["group"].isin(_HEADLINE_GROUPS)]
-        for row in rows.to_dict("records"):
-            if pd.notna(row.get("value")):
-                sentences.append(_sentence(row)
-                                 + ("" if st.status == "current" else f" ({st.label})"))
-                travelling += [c for c in row.get("caveats", ()) if c in _KEY_FIGURE_CAVEATS and c not in travelling]
-    if sentences:
-        blocks.append(Markdown("\n".join(f"- {s}" for s in sentences)))
-        if travelling:
-            from eqlib.metrics import caveats as cv
-
-            blocks.append(Markdown("*Notes:* " + " ".join(cv.text(c) for c in travelling)))
+        # the source and period follow in the figure's context line, so not in each sentence
+        sentences = [_sentence(row, with_source=False) for row in rows.to_dict("records")
+                     if pd.notna(row.get("value"))]
+        if sentences:
+            items.append(f"- **{_MEASURE_SHORT[measure_id]}.** " + " ".join(sentences) + " "
+                         + _figure_context(ctx, st, rows))
+    if items:
+        blocks.append(Markdown(CI_EXPLAINED + "\n\n" + "\n".join(items)))
     else:
         blocks.append(Markdown(f"No disparity figures are available for {ctx.name} for {ctx.year_display} or "
                                "any earlier year."))
@@ -1278,9 +1288,32 @@ def key_figures(ctx: Context) -> list[Block]:
     return blocks
 
 
-#: caveats that must appear beside a key figure that carries them (issue 9: City of London's rates per
-#: resident are not meaningful; use-of-force figures are tactic uses)
-_KEY_FIGURE_CAVEATS = ("small_population", "tactic_uses_not_people", "arrest_classification_2001")
+#: the overview explains the interval once, in plain words, before the key figures
+CI_EXPLAINED = ("Each figure below comes with a *95% confidence interval* (95% CI): the range the true value "
+                "very probably lies in, given how many people the figure is based on. A ratio whose whole interval "
+                "is above 1 is very unlikely to be down to chance.")
+
+
+def _figure_context(ctx: Context, st: MeasureStatus, rows: pd.DataFrame) -> str:
+    """Source, period and caveat of a key figure, in plain words."""
+    period = _period_words(st)
+    when = (f"{period}" if st.status == "current"
+            else f"{period}, the latest available (there are no figures for {ctx.year_display} yet)")
+    caveat = _caveat_text(rows) or "none beyond the interval itself."
+    row_sources = rows["source"].dropna().astype(str) if "source" in rows else pd.Series(dtype=str)
+    source = row_sources.iloc[0] if len(row_sources) and row_sources.iloc[0] else st.source
+    if source.endswith("ONS Census"):  # the Census whose populations are the denominators for this period
+        source += " 2021" if pd.Timestamp(analysis_period_end(str(rows["period"].iloc[0]))).year >= 2022 else " 2011"
+    source = source.replace("; ", " and ").replace("ONS Census", "population from the ONS Census")
+    return f"*Source:* {source}. *Period:* {when}. *Caveat:* {caveat}"
+
+
+def analysis_period_end(label: str):
+    from eqlib import analysis
+
+    return analysis.period_end(label)
+
+
 #: the measures whose sentences the overview gives, in order, and for which groups
 _HEADLINE_MEASURES = ("stop_search_disparity", "arrest_disparity", "use_of_force_disparity")
 _HEADLINE_GROUPS = ("Black", "All ethnic minority groups")
@@ -1308,6 +1341,39 @@ def main_disparities(ctx: Context) -> list[Block]:
                               area_name=ctx.name, colour_column="colour_group")
     return [Chart(fig, "main-disparities", f"Disparity ratios to White with 95% confidence intervals, "
                                            f"{ctx.name}, latest year of each source", alt)]
+
+
+#: the force areas in Wales, whose reports say a Welsh version can be requested (Welsh Language Standards)
+WELSH_AREAS = frozenset({"dyfed-powys", "gwent", "north-wales", "south-wales"})
+
+
+def _escape_markdown(text: str) -> str:
+    """An analyst's text (params) as literal markdown: every markdown, HTML and Typst special character escaped."""
+    import re
+
+    return re.sub(r"([\\`*_{}\[\]()<>#+\-.!|~^$@&\"'=:;])", r"\\\1", " ".join(str(text).split()))
+
+
+def other_formats(ctx: Context) -> list[Block]:
+    """Links to the PDF and the data tables (CSV, ODS) with descriptive text, a contact line for other formats
+    (``contact`` in the params file, escaped) and, for the Welsh force areas, that a Welsh version can be asked for."""
+    stem = f"{ctx.area.slug}-{ctx.year}-equality-information"
+    lines = [f"- [Download this report as a PDF (tagged for screen readers)]({stem}.pdf)",
+             f"- [Download the data tables as a spreadsheet (ODS, one sheet per table)](tables/{stem}.ods)",
+             "- [The data tables as CSV files, one per table (folder)](tables/)"]
+    contact = ctx.params.get("contact")
+    text = "This report is also available in other formats:\n\n" + "\n".join(lines)
+    if contact:
+        text += (f"\n\nTo ask for this report in another format (for example large print, easy read or audio), "
+                 f"contact {_escape_markdown(contact)}.")
+    else:
+        text += "\n\nTo ask for this report in another format, contact the publisher named on the title page."
+        note_for_analyst(ctx, "Add `contact:` (an email address or phone number for other formats) to the params file.")
+    if ctx.area.slug in WELSH_AREAS:
+        # the Welsh wording is the OPCC's to write (no machine translation): the offer is made in English
+        text += ("\n\nA Welsh language version of this report can be requested"
+                 + (f" from {_escape_markdown(contact)}." if contact else "."))
+    return [Markdown(text)]
 
 
 def relabel(blocks: list[Block], prefix: str) -> list[Block]:

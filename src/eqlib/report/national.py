@@ -171,7 +171,7 @@ def national_funnel(period: periods_mod.Period, *, root: Path):
         ax.annotate(str(row["area_name"]), (row["precision"], row["value"]), xytext=(6, 4),
                     textcoords="offset points", fontsize=8.5, color=fg.TEXT)
     ax.set_xscale("log")
-    ax.set_xlabel("Precision of the ratio (1 / variance of its log)")
+    ax.set_xlabel("How precise the area's ratio is: further right = based on more people (the limits narrow)")
     ax.set_ylabel(what[0].upper() + what[1:])
     ax.legend(loc="upper right", fontsize=8.5)
 
