@@ -177,7 +177,11 @@ def test_a_ratio_is_hidden_when_its_reference_share_is_suppressed() -> None:
 
 
 def test_the_evidence_gap_list_names_the_characteristics_without_data() -> None:
-    from eqlib.framework.evidence import PROTECTED_CHARACTERISTICS, characteristic_coverage, characteristic_gaps
+    from eqlib.framework.evidence import (
+        PROTECTED_CHARACTERISTICS,
+        characteristic_coverage,
+        characteristic_gaps,
+    )
     from eqlib.measures import measure_ids
 
     assert len(PROTECTED_CHARACTERISTICS) == 9

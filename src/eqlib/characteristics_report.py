@@ -149,6 +149,7 @@ def show_characteristic(ctx: sx.Context, st: sx.MeasureStatus) -> list[sx.Block]
     if plot["value"].notna().any():
         fig, alt = fg.interval_chart(plot, measure=f"share of searches of people by {what}", unit="per cent",
                                      area_name=ctx.name, period_label=period, digits=1)
+        fig.axes[0].set_xlim(0, 100)  # shares of all searches: the whole scale, so no dot sits on an edge
         label = sx._label(st.measure)
         blocks.append(sx.Chart(fig, label, f"Share of searches of people by {what}, with 95% confidence "
                                            f"intervals, {ctx.name}, {period}", f"{finding} {alt}".strip()))
@@ -206,6 +207,12 @@ def show_strip_search(ctx: sx.Context, st: sx.MeasureStatus) -> list[sx.Block]:
     return out
 
 
+def _listed(titles: list[str], most: int = 3) -> str:
+    """Measure titles for a table cell: all of them up to ``most``, else the first ones and how many more."""
+    shown = "; ".join(sx._sentence_case(t) for t in titles[:most])
+    return shown if len(titles) <= most else f"{shown}; and {len(titles) - most} more"
+
+
 def protected_characteristics(ctx: sx.Context) -> list[sx.Block]:
     """The nine protected characteristics of the Equality Act 2010: which have figures in this report for the
     area and year, and which are evidence gaps (:func:`eqlib.framework.evidence.characteristic_coverage`)."""
@@ -219,9 +226,8 @@ def protected_characteristics(ctx: sx.Context) -> list[sx.Block]:
     with_data = coverage.loc[coverage["status"] == "data", "characteristic"].tolist()
     table = pd.DataFrame({
         "Protected characteristic": coverage["characteristic"],
-        "Figures in this report": [
-            "; ".join(sx._sentence_case(titles.get(m, m)) for m in a.split("; ")) if a else "none"
-            for a in coverage["available"]],
+        "Figures in this report": [_listed([titles.get(m, m) for m in a.split("; ")]) if a else "none"
+                                   for a in coverage["available"]],
         "Status": ["Has data" if s == "data" else "Evidence gap: no data" for s in coverage["status"]],
     })
     text = (f"The Equality Act 2010 names nine protected characteristics. The data in this report give figures "

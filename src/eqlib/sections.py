@@ -1672,4 +1672,4 @@ def year_on_year(ctx: Context) -> list[Block]:
 
 
 # searches by sex and age group, strip search, protected characteristics: registers their builders
-from eqlib.characteristics_report import protected_characteristics  # noqa: E402
+from eqlib.characteristics_report import protected_characteristics  # noqa: E402,F401
