@@ -109,3 +109,13 @@ def copy_raw(tmp_path, monkeypatch):
         return root
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _default_figure_folder():
+    """Each test starts with charts saved to ``figures/`` (a notebook context sets ``figures/<area>/<year>``)."""
+    from eqlib import figures
+
+    figures.set_figure_folder("figures")
+    yield
+    figures.set_figure_folder("figures")

@@ -193,7 +193,7 @@ def test_batch_over_areas_including_one_without_data_for_the_year(project: Path,
     for slug in ("south-wales", "cumbria"):
         out = project / "_build" / slug / "2021-22"
         assert sorted(p.name for p in out.glob("*.ipynb")) == [f"{n}.ipynb" for n in names]
-        assert (out / "figures" / "population-by-ethnicity.png").is_file()
+        assert (out / "figures" / slug / "2021-22" / "population-by-ethnicity.png").is_file()
         assert (out / "logs" / "01_communities.log").is_file()
         stored = json.loads((out / batch.INPUTS_FILE).read_text(encoding="utf-8"))
         assert stored["parameters"] == {"area": slug, "year": "2021-22", "threshold": 5}

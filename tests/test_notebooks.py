@@ -44,8 +44,9 @@ def test_the_seven_notebooks_exist() -> None:
 def test_notebook_contract(name: str) -> None:
     nb = nbformat.read(NOTEBOOK_DIR / f"{name}.ipynb", as_version=4)
     nbformat.validate(nb)
-    assert nb.metadata["kernelspec"]["name"] == "python3"
-    assert nb.metadata["kernelspec"]["language"] == "python"
+    # the registered eqlib kernel (README: python -m ipykernel install --user --name eqlib ...);
+    # eqlib run and nbval do not need it (they run python3 / the current environment)
+    assert nb.metadata["kernelspec"] == {"name": "eqlib", "display_name": "eqlib (Python 3)", "language": "python"}
     # the first markdown cell is the level-1 title; the other headings are level 2
     markdown = [c for c in nb.cells if c.cell_type == "markdown"]
     assert markdown[0].source == f"# {EXPECTED[name]}"
@@ -68,6 +69,15 @@ def test_notebook_contract(name: str) -> None:
         if cell.cell_type == "code":
             first = cell.source.splitlines()[0]
             assert first in ("#| echo: false", "#| include: false"), f"{name}: cell starts {first!r}"
+    # a section notebook ends with an explore cell for the analyst, which the report leaves out
+    explore = [c for c in nb.cells if "explore" in c.metadata.get("tags", [])]
+    if name[:2] in ("01", "02", "03", "04"):
+        assert len(explore) == 1 and explore[0] is nb.cells[-1]
+        assert "remove-cell" in explore[0].metadata["tags"]
+        assert explore[0].source.startswith("#| include: false")
+        assert f'explore.compare(ctx, "{name}")' in explore[0].source
+    else:
+        assert explore == []
     # thin: no notebook cell holds more than a few lines of code
     for cell in nb.cells:
         if cell.cell_type == "code":
@@ -101,8 +111,79 @@ def test_plain_papermill_works_from_any_folder(tmp_path: Path) -> None:
     nb = nbformat.read(out, as_version=4)
     text = "\n".join(o.get("data", {}).get("text/markdown", "") for c in nb.cells for o in c.get("outputs", []))
     assert "This section covers **Gwent** for the financial year **2021/22**" in text
-    # the figure is written next to the notebook's working directory
-    assert (tmp_path / "figures" / "population-by-ethnicity.png").is_file()
+    # the figure is written next to the notebook's working directory, in a folder for the area and year
+    assert (tmp_path / "figures" / "gwent" / "2021-22" / "population-by-ethnicity.png").is_file()
+    assert "](figures/gwent/2021-22/population-by-ethnicity.png)" in text
+    # the explore cell ran (an analyst sees it) but is tagged so the report leaves it out
+    explore = next(c for c in nb.cells if "explore" in c.metadata.get("tags", []))
+    assert explore.outputs and "remove-cell" in explore.metadata["tags"]
+
+
+@pytest.mark.slow
+def test_papermill_uses_the_registered_eqlib_kernel(tmp_path: Path) -> None:
+    """With the eqlib kernel registered (here in a throwaway Jupyter path), papermill needs no ``-k``."""
+    prefix = tmp_path / "jupyter"
+    subprocess.run([sys.executable, "-m", "ipykernel", "install", "--prefix", str(prefix), "--name", "eqlib",
+                    "--display-name", "eqlib (Python 3)"], check=True, capture_output=True, timeout=120)
+    env = {k: v for k, v in os.environ.items() if k != "EQLIB_ROOT"}
+    env["JUPYTER_PATH"] = str(prefix / "share" / "jupyter")
+    out = tmp_path / "out.ipynb"
+    proc = subprocess.run(
+        [sys.executable, "-m", "papermill", str(NOTEBOOK_DIR / "02_leadership.ipynb"), str(out),
+         "-p", "area", "north-wales", "--no-progress-bar"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=600, env=env,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    nb = nbformat.read(out, as_version=4)
+    assert nb.metadata["kernelspec"]["name"] == "eqlib"
+    text = "\n".join(o.get("data", {}).get("text/markdown", "") for c in nb.cells for o in c.get("outputs", []))
+    assert "**North Wales**" in text
+
+
+def test_charts_of_two_areas_run_in_one_folder_do_not_collide(tmp_path: Path, monkeypatch) -> None:
+    """Gwent then South Wales in one working folder: each chart in figures/<area>/<year>/, each link to its own."""
+    from eqlib import figures, sections
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(figures, "_display_markdown", lambda text: None)
+    links = {}
+    for area in ("gwent", "south-wales"):
+        ctx = sections.context(area, "2021-22")
+        blocks = sections.population_profile(ctx)
+        sections.emit(blocks)
+        links[area] = sections.render_text(blocks)
+    for area in ("gwent", "south-wales"):
+        assert (tmp_path / "figures" / area / "2021-22" / "population-by-ethnicity.png").is_file()
+        assert f"](figures/{area}/2021-22/population-by-ethnicity.png)" in links[area]
+    gwent = (tmp_path / "figures" / "gwent" / "2021-22" / "population-by-ethnicity.png").read_bytes()
+    assert gwent != (tmp_path / "figures" / "south-wales" / "2021-22" / "population-by-ethnicity.png").read_bytes()
+
+
+def test_ctx_frame_is_the_frame_behind_the_chart_and_compare_explores_it() -> None:
+    from eqlib import analysis, explore, sections
+
+    ctx = sections.context("gwent", "2021-22")
+    shown = sections.measure_status(ctx, "stop_search_disparity").frame
+    tidy = ctx.frame("stop_search_disparity")
+    assert len(tidy) == len(shown) and set(tidy["group"]) == set(shown["group"])
+    assert tidy["value"].tolist() == shown["value"].tolist()
+    assert set(tidy["area_name"]) == {"Gwent"} and set(tidy["period"]) == {"2021-22"}
+    every_period = ctx.frame("stop_search_disparity", every_period=True)
+    assert set(every_period["area_name"]) == {"Gwent"} and {"2019-20", "2020-21", "2021-22"} <= set(every_period["period"])
+    every_area = ctx.frame("stop_search_disparity", every_area=True)
+    assert set(every_area["period"]) == {"2021-22"} and {"Gwent", "South Wales"} <= set(every_area["area_name"])
+    with pytest.raises(KeyError, match="unknown measure 'nope'"):
+        ctx.frame("nope")
+    parts = explore.compare(ctx, "01_communities", show=False)
+    assert "stop_search_disparity" in parts and "hate_crime_by_strand" not in parts  # no Gwent hate crime data
+    cmp = parts["stop_search_disparity"]
+    black = tidy[tidy["group"] == "Black"]["value"].iloc[0]
+    assert cmp["years"].loc["2021-22", "Black"] == black
+    assert cmp["areas"].index[0] == "Gwent" and cmp["areas"].loc["Gwent", "Black"] == black
+    # the same figure eqlib.analysis computes for the area (not a copy)
+    selection = analysis.figures_for("stop_search_disparity", "gwent", "2021-22")
+    row = selection.frame[(selection.frame["group"] == "Black")]
+    assert black in row["value"].tolist()
 
 
 # --------------------------------------------------------------------------- section builders (in-process)

@@ -535,8 +535,10 @@ class _SharedKernel:
         self.km = KernelManager(kernel_name=KERNEL_NAME)
         self.km.start_kernel(cwd=str(cwd), extra_arguments=self.ARGUMENTS)
 
-    #: no history database: resetting the execution counter must not collide with earlier entries
-    ARGUMENTS = ["--HistoryManager.enabled=False"]
+    #: no history database: resetting the execution counter must not collide with earlier entries;
+    #: kernel log level ERROR: no "Kernel is running over TCP without encryption" on every start
+    #: (the kernel listens on 127.0.0.1 only; cell errors still reach the notebook and its log)
+    ARGUMENTS = ["--HistoryManager.enabled=False", "--IPKernelApp.log_level=ERROR"]
 
     def prepare(self, cwd: Path) -> None:
         if not self.km.is_alive():
@@ -610,6 +612,8 @@ def _execute_notebook(src: Path, out: Path, parameters: dict[str, Any], cwd: Pat
     if kernel is not None:
         kernel.prepare(cwd)
         extra["km"] = kernel.km
+    else:
+        extra["extra_arguments"] = ["--IPKernelApp.log_level=ERROR"]  # no TCP-encryption warning
     try:
         pm.execute_notebook(
             str(src), str(out), parameters=parameters, kernel_name=KERNEL_NAME, cwd=str(cwd),

@@ -173,7 +173,20 @@ def check_out_dir(out: str) -> Path:
     return path
 
 
+def _silence_noise() -> None:
+    """Warnings that are noise to a user of the command (Jupyter's machinery, not their data)."""
+    import warnings
+
+    for module in ("traitlets", "jupyter_client", "zmq", "nbclient", "papermill", "ipykernel"):
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module=module)
+        warnings.filterwarnings("ignore", category=RuntimeWarning, module=module)
+        warnings.filterwarnings("ignore", category=UserWarning, module=module)
+    warnings.filterwarnings("ignore", message=r".*(zmq|ZMQ|over TCP without encryption).*")
+    logging.getLogger("traitlets").setLevel(logging.ERROR)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    _silence_noise()
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,

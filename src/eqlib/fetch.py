@@ -241,6 +241,9 @@ def ensure_data(root: Path | None = None, *, progress: bool = True) -> Path:
     Raises :class:`DataError` naming each file that is missing or wrong and could not be fetched.
     """
     folder = paths.raw_dir(root)
+    if not paths.manifest_path(root).is_file():  # no manifest: nothing is known to be needed
+        log.warning("no %s: the data files are not checked or fetched", paths.manifest_path(root))
+        return folder
     report = fetch(folder, progress=progress, root=root)
     if report.downloaded:
         print(f"fetched {len(report.downloaded)} data file(s) into {folder}")

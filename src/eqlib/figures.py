@@ -601,6 +601,26 @@ def _check_label(label: str) -> str:
     return label
 
 
+#: where :func:`show` saves charts (relative to the kernel's working directory); set per area and
+#: year by :func:`eqlib.sections.context`, so two areas run in one folder never share a chart file
+_FOLDER = "figures"
+
+
+def figure_folder(area_slug: str, year: str) -> str:
+    """The charts' folder for one area and year: ``figures/<area>/<year>``."""
+    return f"figures/{_check_label(area_slug)}/{_check_label(year)}"
+
+
+def set_figure_folder(folder: str) -> None:
+    """Make ``folder`` (relative, forward slashes) where :func:`show` saves and links charts."""
+    global _FOLDER
+    _FOLDER = folder
+
+
+def current_figure_folder() -> str:
+    return _FOLDER
+
+
 def save(fig: Figure, label: str, *, folder: Path | str = "figures") -> Path:
     """Save ``fig`` as ``<folder>/<label>.png`` deterministically (fixed dpi, no metadata)."""
     folder = Path(folder)
@@ -619,9 +639,12 @@ def _escape_inline(text: str) -> str:
     return escape.markdown_text(text)
 
 
-def figure_markdown(label: str, caption: str, alt: str, *, folder: str = "figures") -> str:
-    """The markdown that shows a saved figure: ``![Caption](figures/x.png){#fig-x fig-alt="..."}``."""
+def figure_markdown(label: str, caption: str, alt: str, *, folder: str | None = None) -> str:
+    """The markdown that shows a saved figure: ``![Caption](figures/x.png){#fig-x fig-alt="..."}``.
+
+    ``folder`` defaults to the current figure folder (``figures/<area>/<year>`` in a notebook)."""
     _check_label(label)
+    folder = folder if folder is not None else _FOLDER
     return f'![{_escape_inline(caption)}]({folder}/{label}.png){{#fig-{label} fig-alt="{_escape_attr(alt)}"}}'
 
 
@@ -636,13 +659,16 @@ def markdown(text: str) -> None:
     _display_markdown(text)
 
 
-def show(fig: Figure, label: str, caption: str, alt: str, *, folder: str = "figures") -> str:
-    """Save ``fig`` to ``figures/<label>.png`` and display it as markdown with caption and alt text.
+def show(fig: Figure, label: str, caption: str, alt: str, *, folder: str | None = None) -> str:
+    """Save ``fig`` to ``<folder>/<label>.png`` and display it as markdown with caption and alt text.
 
-    Returns the markdown (also displayed as ``text/markdown``).
+    ``folder`` defaults to the current figure folder (``figures/<area>/<year>`` once a notebook's
+    :func:`eqlib.sections.context` has run, else ``figures``). Returns the markdown (also displayed
+    as ``text/markdown``).
     """
     if not alt or not str(alt).strip():
         raise ValueError(f"figure {label!r} has no alt text")
+    folder = folder if folder is not None else _FOLDER
     save(fig, label, folder=folder)
     fig.clear()
     text = figure_markdown(label, caption, alt, folder=folder)

@@ -548,15 +548,26 @@ def build_many(areas: list[str], year: str, *, engine: Engine = "auto", root: Pa
 
     root_text = str(root) if root is not None else None
     workers = max(1, min(jobs or os.cpu_count() or 1, len(areas)))
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=len(areas), desc=f"eqlib render {year}", unit="area", disable=len(areas) < 2, leave=False)
     if workers == 1:
-        return [build_one(a, year, engine=engine, root=root_text, threshold=threshold, tables=tables)
-                for a in areas]
+        out = []
+        for a in areas:
+            out.append(build_one(a, year, engine=engine, root=root_text, threshold=threshold, tables=tables))
+            bar.update()
+        bar.close()
+        return out
     import multiprocessing
 
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         futures = [pool.submit(build_one, a, year, engine=engine, root=root_text, threshold=threshold,
                                tables=tables) for a in areas]
-        return [f.result() for f in futures]
+        for future in futures:
+            future.add_done_callback(lambda _f: bar.update())
+        results = [f.result() for f in futures]
+    bar.close()
+    return results
 
 
 def national_funnel_png(period: periods_mod.Period, root: Path) -> tuple[Path, str, str, str] | None:

@@ -109,6 +109,12 @@ class Context:
     def name(self) -> str:
         return self.area.name
 
+    def frame(self, measure_id: str, *, every_period: bool = False, every_area: bool = False) -> pd.DataFrame:
+        """The tidy frame behind a measure's chart and table (see :func:`eqlib.explore.frame`)."""
+        from eqlib import explore
+
+        return explore.frame(self, measure_id, every_period=every_period, every_area=every_area)
+
 
 def context(
     area: str = "south-wales",
@@ -139,6 +145,7 @@ def context(
     batch.check_threshold(threshold)
     if threshold is None:
         threshold = int(params.get("threshold", params.get("suppression_threshold", batch.DEFAULT_THRESHOLD)))
+    fg.set_figure_folder(fg.figure_folder(resolved_area.slug, period.label))  # charts per area and year
     return Context(resolved_area, period, root, data_path, pfile, params, int(threshold))
 
 

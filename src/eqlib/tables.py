@@ -90,8 +90,10 @@ def _published(frame: pd.DataFrame) -> pd.DataFrame:
 
 def write_csvs(tables: list[Table], out_dir: Path) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
+    from tqdm.auto import tqdm
+
     written = []
-    for table in tables:
+    for table in tqdm(tables, desc="eqlib tables", unit="table", disable=len(tables) < 2, leave=False):
         path = out_dir / f"{table.name}.csv"
         tidy_table(table.frame).to_csv(path, index=False, lineterminator="\n", float_format="%.6g")
         written.append(path)
