@@ -221,7 +221,9 @@ def test_the_default_report_shows_sex_and_says_plainly_what_is_not_recorded() ->
                  "| Sexual orientation | none |", "| Gender reassignment (gender identity) | none |",
                  "| Age | none | Evidence gap: no data |"):
         assert name in gaps
-    assert "| Sex | Searches of people by sex (share of searches) | Has data |" in gaps
+    # sex is covered by the searches and, from the workforce open data, by women in the workforce
+    assert ("| Sex | Searches of people by sex (share of searches); Women in the police workforce, by rank and "
+            "worker type | Has data |") in gaps
 
 
 def test_another_area_shows_age_and_strip_search_charts() -> None:
