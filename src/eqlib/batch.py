@@ -45,10 +45,9 @@ from typing import Any
 
 import yaml
 
-from eqlib import __version__, paths
+from eqlib import __version__, paths, safe_yaml
 from eqlib import areas as areas_mod
 from eqlib import periods as periods_mod
-from eqlib import safe_yaml
 from eqlib.errors import UsageError
 
 log = logging.getLogger(__name__)
