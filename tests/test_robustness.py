@@ -56,7 +56,7 @@ BOMB = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
 
 @pytest.mark.parametrize(("text", "message"), [
     (BOMB, "the document expands to more than 50,000 values"),
-    ("a: " + "[" * 5000 + "]" * 5000, "nested more than 40 levels deep"),
+    ("a: " + "[" * 2000 + "]" * 2000, "nested more than 40 levels deep"),
     ("a: &a [1, *a]", "recursive alias"),
     ("assessed_on: 2024-02-30", "'2024-02-30' is not a real date (day is out of range for month)"),
 ])
@@ -138,3 +138,41 @@ def test_ods_workbook_is_byte_identical_for_identical_inputs(tmp_path):
         assert z.infolist()[0].filename == "mimetype" and z.infolist()[0].compress_type == zipfile.ZIP_STORED
         assert {i.date_time for i in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
     assert list(pd.read_excel(first, sheet_name=None, engine="odf")) == ["Cover", "Contents", "Notes", "rates"]
+
+
+BAD_PARAMS = Path(__file__).parent / "data" / "bad" / "params"
+BAD_PARAMS_MESSAGES = {
+    "alias_bomb.yml": "line 7, column 4: not valid YAML (the document expands to more than 50,000 values "
+                      "(aliases repeated inside aliases?))",
+    "deep_nesting.yml": "line 3, column 48: not valid YAML (nested more than 40 levels deep)",
+    "recursive_alias.yml": "line 3, column 8: not valid YAML (an alias refers to the value that contains it "
+                           "(recursive alias))",
+    "impossible_date.yml": "line 4, column 16: not valid YAML ('2024-02-30' is not a real date (day is out of "
+                           "range for month); expected a date written YYYY-MM-DD)",
+    "javascript_link.yml": "line 10, self_assessment.themes[0].criteria_met[0].evidence[0].link: "
+                           "'javascript:alert(1)//https://example.org' is not a web address; expected a URL "
+                           "starting https://",
+    "year_out_of_range.yml": "key 'year': --year '1066-67': '1066-67' is outside the years eqlib reports on; "
+                             "expected a financial year from 1980-81 to 2049-50",
+}
+
+
+def test_bad_params_corpus_is_what_its_readme_lists():
+    readme = (BAD_PARAMS.parent / "README.md").read_text(encoding="utf-8")
+    assert sorted(p.name for p in BAD_PARAMS.glob("*.yml")) == sorted(BAD_PARAMS_MESSAGES)
+    for name in BAD_PARAMS_MESSAGES:
+        assert f"| params: {name} |" in readme
+
+
+@pytest.mark.parametrize("name", sorted(BAD_PARAMS_MESSAGES))
+def test_bad_params_files_give_their_exact_message(name):
+    from eqlib import areas, periods
+
+    path = BAD_PARAMS / name
+    start = time.perf_counter()
+    with pytest.raises(UsageError) as info:
+        params = batch.read_params(path)
+        batch._check_params_match(path, params, areas.resolve("gwent"), periods.parse("2021-22"))
+    assert BAD_PARAMS_MESSAGES[name] in str(info.value)
+    assert str(path) in str(info.value) and len(str(info.value)) < 600
+    assert time.perf_counter() - start < 1.0

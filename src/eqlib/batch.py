@@ -45,10 +45,9 @@ from typing import Any
 
 import yaml
 
-from eqlib import __version__, paths
+from eqlib import __version__, paths, safe_yaml
 from eqlib import areas as areas_mod
 from eqlib import periods as periods_mod
-from eqlib import safe_yaml
 from eqlib.errors import UsageError
 
 log = logging.getLogger(__name__)
@@ -378,8 +377,6 @@ def plan(
     root = Path(root).resolve() if root is not None else paths.project_root()
     threshold = check_threshold(threshold)
     period = normalise_year(year)
-    if not year_has_data(period, root):
-        raise _year_error(period, root)
     names = tuple(p.stem for p in notebook_paths(root, notebooks))
     jobs: list[Job] = []
     seen: set[str] = set()
@@ -413,6 +410,9 @@ def plan(
             job_threshold = params.get("threshold", params.get("suppression_threshold", DEFAULT_THRESHOLD))
         jobs.append(Job(area.slug, area.name, area.code, period.label, str(root),
                         str(pfile) if pfile else None, int(job_threshold), force, names, kernel))
+    # after the params (a bad params file is reported at once, before the data are read)
+    if not year_has_data(period, root):
+        raise _year_error(period, root)
     if not jobs and not (rejected if batch else None):
         raise UsageError("no areas given: use --area (repeatable) or --all")
     return jobs

@@ -82,8 +82,37 @@ def _check(root: yaml.Node) -> None:
                 stack.append((child, False))
 
 
+def _flow_depth(text: str) -> None:
+    """A fast first look: ``[``/``{`` nesting outside quotes and comments (flow style nests cheaply)."""
+    depth = line = column = 0
+    quote = ""
+    comment = False
+    for index, ch in enumerate(text):
+        if ch == "\n":
+            line, column, comment = line + 1, 0, False
+            continue
+        column += 1
+        if comment:
+            continue
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "#" and (column == 1 or text[index - 1] in " \t"):
+            comment = True
+        elif ch in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                mark = yaml.Mark("<unicode string>", index, line, column - 1, None, None)
+                raise YamlLimitError(problem=f"nested more than {MAX_DEPTH} levels deep", problem_mark=mark)
+        elif ch in "]}":
+            depth = max(0, depth - 1)
+
+
 def _scan_depth(text: str) -> None:
     """Refuse deep nesting from the event stream (PyYAML's parser is not recursive; its composer is)."""
+    _flow_depth(text)
     loader = _Loader(text)
     depth = 0
     try:

@@ -218,7 +218,6 @@ def tables_from_figures(figures: Mapping[str, tuple[str, pd.DataFrame]]) -> list
 def cmd_tables(args: argparse.Namespace) -> int:
     """``eqlib tables --area AREA --year YEAR --out DIR``."""
     from eqlib import analysis
-
     from eqlib.cli import check_out_dir
 
     out = check_out_dir(args.out)  # before any work: a bad --out fails within a second

@@ -138,6 +138,21 @@ def dash_copy(source: Path, target: Path) -> None:
             zout.writestr(info, data, compress_type=compress)
 
 
+#: params files (issue 10): hostile or careless YAML; tests/test_robustness.py checks each message
+_HEAD = "area: gwent\nyear: 2021-22\n"
+PARAMS: dict[str, str] = {
+    "alias_bomb.yml": _HEAD + "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 10)}]\n" for i in range(8)),
+    "deep_nesting.yml": _HEAD + "notes: " + "[" * 2000 + "]" * 2000 + "\n",
+    "recursive_alias.yml": _HEAD + "notes: &a [1, *a]\n",
+    "impossible_date.yml": _HEAD + "self_assessment:\n  assessed_on: 2024-02-30\n  themes: []\n",
+    "year_out_of_range.yml": "area: gwent\nyear: 1066-67\n",
+    "javascript_link.yml": _HEAD + "self_assessment:\n  themes:\n    - theme: 1\n      level: Developing\n"
+                           "      criteria_met:\n        - criterion: 1.1.1\n          evidence:\n"
+                           "            - link: javascript:alert(1)//https://example.org\n",
+}
+
+
 def main() -> None:
     local = HERE / "local"
     local.mkdir(exist_ok=True)
@@ -154,6 +169,10 @@ def main() -> None:
     data = ARRESTS_ODS.read_bytes()
     (ods / "arrests-truncated.ods").write_bytes(data[: len(data) // 2])
     dash_copy(ARRESTS_ODS, ods / "arrests-dash-nil.ods")
+    params = HERE / "params"
+    params.mkdir(exist_ok=True)
+    for name, text in PARAMS.items():
+        (params / name).write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":
