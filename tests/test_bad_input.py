@@ -107,6 +107,8 @@ def test_local_empty_file(name):
     ("unknown_ethnicity.csv", 3, "group", "Black Britsh", "(closest: Black or Black British",
      "unknown ethnicity label"),
     ("non_numeric_count.csv", 2, "count", "twelve", "a whole number or a GSS symbol", "not a number"),
+    ("two_labels_one_group.csv", 3, "group", "Black or Black British", "one label for each group throughout the "
+     "file (as in row 2)", "two labels for the group Black"),
     ("comma_decimal_count.csv", 2, "count", "1,5", "a whole number written like 15 or 1,500", "not a plain number"),
     ("underscore_count.csv", 2, "count", "1_000", "a whole number written like 15 or 1,500", "not a plain number"),
     ("exponent_count.csv", 2, "count", "1e3", "a whole number written like 15 or 1,500", "not a plain number"),

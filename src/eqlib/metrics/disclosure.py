@@ -330,3 +330,11 @@ def _audit(frame: pd.DataFrame, i: int, stage: str, reason: str) -> dict:
     row = frame.iloc[int(i)]
     return dict(area_code=row["area_code"], period=row["period"], measure=row["measure"], group=row["group"],
                 count=row["count"], stage=stage, reason=reason)
+
+
+def find_disclosures(published, *, threshold: int = DEFAULT_THRESHOLD):
+    """Every way a suppressed cell can be recovered from a whole publication (all the tables of one area
+    and year): see :func:`eqlib.metrics.publication.find_disclosures`."""
+    from eqlib.metrics.publication import find_disclosures as find
+
+    return find(published, threshold=threshold)

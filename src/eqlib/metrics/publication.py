@@ -50,7 +50,6 @@ import pandas as pd
 from scipy.linalg import null_space
 
 from eqlib.ethnicity import ETHNIC_MINORITY, POPULATION_GROUPS
-from eqlib.metrics import caveats as cv
 from eqlib.metrics.disclosure import DEFAULT_THRESHOLD, SUPPRESSED
 
 NOT_STATED = "Not stated"
@@ -319,7 +318,7 @@ class _Builder:
                 continue
             if k(STATED) != k(ALL):
                 m.lines.append(([k(STATED), k(NOT_STATED)], k(ALL)))
-        for child, parents in m.parents.items():
+        for _child, parents in m.parents.items():
             for parent in parents:
                 siblings = [c for c, ps in m.parents.items() if parent in ps]
                 for (period, quantity), groups in by_quantity.items():

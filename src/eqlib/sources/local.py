@@ -777,10 +777,40 @@ def _parse_file(path: Path, template: str | None, allow_examples: bool) -> tuple
         return parsed, problems.items
     if parsed.template is not None:
         _check_duplicates(records, parsed.template, problems)
+        _check_one_label_per_group(records, problems)
         if parsed.template.name == "workforce":
             _check_rank_totals(records, problems)
     parsed.rows = [r for _, r in records]
     return parsed, problems.items
+
+
+#: an ethnicity label naming a broad group itself ("Black", "Black or Black British", "Black (or Black
+#: British)", "Mixed/Multiple ethnic groups"), not a detailed category ("Black African", "Asian - Indian")
+_BROAD_LABEL = re.compile(r"(?i)(\w+)\|\1(?:(?: or |/| ?\()(?!.* - ).*)?$")
+
+
+def _check_one_label_per_group(records: list[tuple[dict[str, str], dict[str, object]]],
+                               problems: _Problems) -> None:
+    """One group, one label within a file: ``Black`` in one row and ``Black (or Black British)`` in
+    another are the same group written two ways (two classifications mixed, or rows pasted from two
+    sources), so the file is refused rather than silently merged."""
+    first: dict[tuple[object, object], tuple[str, int]] = {}
+    for _cells, parsed in records:
+        label, group = parsed.get("source_label"), parsed.get("group")
+        characteristic = parsed.get("characteristic")
+        if label is None or group is None or characteristic == "hate_crime_strand" or group == "Not stated":
+            continue
+        if characteristic == "ethnicity" and not _BROAD_LABEL.match(f"{group}|{' '.join(str(label).split())}"):
+            continue  # detailed categories (Indian, Pakistani, ...) of one broad group are added up
+        key = (parsed.get("characteristic"), group)
+        norm = " ".join(str(label).casefold().split())
+        row = int(parsed["source_row"])  # type: ignore[arg-type]
+        if key not in first:
+            first[key] = (norm, row)
+        elif first[key][0] != norm:
+            problems.add(f"two labels for the group {group}: {label!r} here and another label in row "
+                         f"{first[key][1]}", row=row, column="group", value=str(label),
+                         expected=f"one label for each group throughout the file (as in row {first[key][1]})")
 
 
 def _check_rank_totals(records: list[tuple[dict[str, str], dict[str, object]]], problems: _Problems) -> None:

@@ -36,6 +36,8 @@ LOCAL: dict[str, str] = {
     "Gwent,2021-22,detentions,ethnicity,Black Britsh,310,,\n",
     "non_numeric_count.csv": COMPLAINTS + "South Wales,2021-22,sex,Female,allegations,twelve,,\n",
     "comma_decimal_count.csv": COMPLAINTS + 'South Wales,2021-22,sex,Female,allegations,"1,5",,\n',
+    "two_labels_one_group.csv": COMPLAINTS + "South Wales,2021-22,ethnicity,Black,allegations,12,,\n"
+    "South Wales,2021-22,ethnicity,Black or Black British,allegations,7,,\n",
     "underscore_count.csv": COMPLAINTS + "South Wales,2021-22,sex,Female,allegations,1_000,,\n",
     "exponent_count.csv": COMPLAINTS + "South Wales,2021-22,sex,Female,allegations,1e3,,\n",
     "fullwidth_count.csv": COMPLAINTS + "South Wales,2021-22,sex,Female,allegations,\uff11\uff12,,\n",
