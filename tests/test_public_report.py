@@ -198,4 +198,4 @@ def test_column_widths_give_long_words_room():
     widths = column_widths(["Criterion", "What the criterion asks"],
                            [["1.2.7", "disproportionality " * 12]], [False, False])
     assert widths[1] >= len("disproportionality") and widths[0] >= len("Criterion")
-    assert pd.Series(widths).sum() <= 96
+    assert pd.Series(widths).sum() <= 88
