@@ -701,13 +701,14 @@ def _formatted_numbers(column: pd.Series) -> bool:
 
 
 #: the width of the page's text (PDF: A4 less margins, 9.5 pt table text; HTML: the 52rem column) in average
-#: characters; each column's padding takes about two more
-TEXT_WIDTH_CHARS = 96
+#: characters (digits and bold headers are wider than the average letter, hence the slack); each column's
+#: padding takes about two more
+TEXT_WIDTH_CHARS = 88
 _MARKUP = re.compile(r"\\(.)|\*\*?|`|\[([^\]]*)\]\([^)]*\)")
 
 
 #: where a line may break inside a cell: spaces, and after a hyphen, slash, underscore or zero-width space
-_BREAKS = re.compile(r"\s+|(?<=[-/_\u200b])")
+_BREAKS = re.compile(r"\s+|(?<=[/_\u200b])|(?<=-)(?=[^\W\d_])")  # not "-2019": no break before a number
 
 
 def _plain(cell: str) -> str:
@@ -726,7 +727,7 @@ def column_widths(header: Sequence[str], body: Sequence[Sequence[str]], numeric:
     that long words are not cut and no column runs into the next.
 
     >>> column_widths(["Group", "Note"], [["Black", "a long note that needs wrapping " * 4]], [False, False])
-    [5, 87]
+    [5, 79]
     """
     n = len(header)
     room = max(available - 2 * n, 3 * n)
