@@ -190,8 +190,8 @@ def test_table_markdown_is_a_pipe_table_with_caption_and_symbols() -> None:
     lines = text.splitlines()
     assert lines[0] == "| Group | Searches | Rate |"
     # alignment (text left, numbers right); the dashes give each column its share of the width
-    # (pandoc's relative widths): here the longest cell of each column
-    assert lines[1] == "|:" + "-" * len("Mixed|other") + "|" + "-" * len("Searches") + ":|" + "-" * 4 + ":|"
+    # (pandoc's relative widths): here each column's longest cell and a character of slack
+    assert lines[1] == "|:" + "-" * (len("Mixed|other") + 1) + "|" + "-" * (len("Searches") + 1) + ":|" + "-" * 5 + ":|"
     assert lines[2] == "| Black | 1,234 | 12.3 |"
     assert lines[3] == "| Mixed\\|other | [c] | [c] |"
     assert lines[4] == ""

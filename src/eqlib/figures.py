@@ -727,14 +727,15 @@ def column_widths(header: Sequence[str], body: Sequence[Sequence[str]], numeric:
     that long words are not cut and no column runs into the next.
 
     >>> column_widths(["Group", "Note"], [["Black", "a long note that needs wrapping " * 4]], [False, False])
-    [5, 79]
+    [6, 78]
     """
     n = len(header)
     room = max(available - 2 * n, 3 * n)
     cells = [[_plain(str(h))] + [_plain(str(r[i])) for r in body] for i, h in enumerate(header)]
     longest = [max(len(c) for c in column) for column in cells]
     word = [max((len(w) for c in column for w in _BREAKS.split(c)), default=1) for column in cells]
-    mins = [max(3, lng if isnum else w) for lng, w, isnum in zip(longest, word, numeric, strict=True)]
+    # one character of slack on the longest word: digits and capitals are wider than the average character
+    mins = [max(3, (lng if isnum else w) + 1) for lng, w, isnum in zip(longest, word, numeric, strict=True)]
     maxs = [max(lo, lng) for lo, lng in zip(mins, longest, strict=True)]
     if sum(maxs) <= room:
         widths = maxs
