@@ -119,3 +119,36 @@ def _default_figure_folder():
     figures.set_figure_folder("figures")
     yield
     figures.set_figure_folder("figures")
+
+
+# The default report (south-wales 2021-22) built in a throwaway project, for the end-to-end tests
+# (test_render_report, test_public_report). Module scope: the environment it sets (EQLIB_ROOT) is undone
+# after each module, so no other test sees the throwaway project.
+@pytest.fixture(scope="module")
+def report_project(tmp_path_factory):
+    """A throwaway project root (never the user's _build/ or _site/): the real data/ (symlinked),
+    copies of the notebooks, params and _quarto.yml, and the real parquet cache."""
+    root = tmp_path_factory.mktemp("report") / "project"
+    root.mkdir()
+    (root / "data").symlink_to(REPO_ROOT / "data", target_is_directory=True)
+    shutil.copytree(REPO_ROOT / "notebooks", root / "notebooks", ignore=shutil.ignore_patterns("figures", ".*"))
+    shutil.copytree(REPO_ROOT / "params", root / "params")
+    shutil.copy2(REPO_ROOT / "_quarto.yml", root / "_quarto.yml")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("EQLIB_ROOT", str(root))
+    mp.setenv("EQLIB_CACHE", str(paths.cache_dir(REPO_ROOT)))
+    if not os.environ.get(paths.DATA_DIR_ENV):
+        mp.setenv(paths.DATA_DIR_ENV, str(paths.raw_dir(REPO_ROOT)))
+    yield root
+    mp.undo()
+
+
+@pytest.fixture(scope="module")
+def default_report(report_project):
+    from eqlib import batch, render
+
+    result = batch.run_one("south-wales", "2021-22", root=report_project)
+    if not result.ok:
+        pytest.fail(f"the notebooks failed for south-wales 2021-22: {result.error}\n(see {result.output}/logs)")
+    rendered = render.render("south-wales", "2021-22", engine="fallback", root=report_project)
+    return rendered, paths.build_dir(report_project) / "south-wales" / "2021-22"

@@ -19,9 +19,6 @@ import pytest
 from eqlib import measures, paths
 
 ROOT = Path(__file__).resolve().parents[1]
-SITE = paths.site_dir(ROOT) / "south-wales" / "2021-22"
-PDF = SITE / "south-wales-2021-22-equality-information.pdf"
-HTML = SITE / "index.html"
 XHTML = "{http://www.w3.org/1999/xhtml}"
 RIGHT_MARGIN_PT = 2.2 * 72 / 2.54  # report.typ: margin x 2.2cm
 
@@ -71,30 +68,32 @@ def test_layout_check_finds_overprinted_words(tmp_path):
     assert not any("fine" in p for p in problems)
 
 
-def _built(path: Path) -> Path:
-    if not path.is_file():
-        pytest.skip(f"{path} not built: run eqlib build --area south-wales --year 2021-22 --allow-example")
-    return path
+@pytest.fixture(scope="module")
+def built(default_report) -> dict[str, Path]:
+    """The default report (``eqlib build --area south-wales --year 2021-22 --allow-example``'s notebooks and
+    render), built in a throwaway project by the conftest fixture."""
+    rendered, _folder = default_report
+    return {"HTML": rendered.html, "PDF": rendered.pdf}
 
 
 @pytest.mark.slow
-def test_default_report_pdf_has_no_overprinted_or_clipped_text():
-    assert layout_problems(_built(PDF)) == []
+def test_default_report_pdf_has_no_overprinted_or_clipped_text(built):
+    assert layout_problems(built["PDF"]) == []
 
 
-def _public_texts() -> dict[str, str]:
-    html = _built(HTML).read_text(encoding="utf-8")
+def _public_texts(built: dict[str, Path]) -> dict[str, str]:
+    html = built["HTML"].read_text(encoding="utf-8")
     body = re.sub(r"<style.*?</style>|<[^>]+>", " ", html, flags=re.S)
     import html as html_mod
 
-    pdf = subprocess.run(["pdftotext", str(_built(PDF)), "-"], capture_output=True, text=True, check=True).stdout
+    pdf = subprocess.run(["pdftotext", str(built["PDF"]), "-"], capture_output=True, text=True, check=True).stdout
     return {"HTML": " ".join(html_mod.unescape(body).split()), "PDF": " ".join(pdf.split())}
 
 
 @pytest.mark.slow
-def test_default_report_text_has_no_nan_ids_or_unrounded_numbers():
+def test_default_report_text_has_no_nan_ids_or_unrounded_numbers(built):
     ids = [m for m in measures.measure_ids()]
-    for where, text in _public_texts().items():
+    for where, text in _public_texts(built).items():
         assert not re.search(r"\bnan\b", text, re.I), where
         assert "local:" not in text, where
         found = [m for m in ids if re.search(rf"\b{m}\b", text)]
@@ -106,15 +105,15 @@ def test_default_report_text_has_no_nan_ids_or_unrounded_numbers():
 
 
 @pytest.mark.slow
-def test_example_report_says_so_on_every_pdf_page_and_atop_the_html():
+def test_example_report_says_so_on_every_pdf_page_and_atop_the_html(built):
     from eqlib.sections import EXAMPLE_BANNER_TEXT
 
-    pages = subprocess.run(["pdftotext", str(_built(PDF)), "-"], capture_output=True, text=True,
+    pages = subprocess.run(["pdftotext", str(built["PDF"]), "-"], capture_output=True, text=True,
                            check=True).stdout.split("\f")
     pages = [" ".join(p.split()) for p in pages if p.strip()]
     start = "Example, not the OPCC's assessment".replace("'", "\u2019")
     assert all(start in p or "Example, not the OPCC's assessment" in p for p in pages), len(pages)
-    html = _built(HTML).read_text(encoding="utf-8")
+    html = built["HTML"].read_text(encoding="utf-8")
     first = html.index('class="example-banner page-banner"')
     assert first < html.index('id="title-block"')
     assert html.count('class="example-banner') >= 7  # the page, and each of the seven chapters

@@ -28,36 +28,6 @@ ROOT = Path(__file__).resolve().parents[1]
 AREA, YEAR, CODE = "south-wales", "2021-22", "W15000003"
 
 
-@pytest.fixture(scope="module")
-def project(tmp_path_factory):
-    """A throwaway project root (never the user's _build/ or _site/): the real data/ (symlinked),
-    copies of the notebooks, params and _quarto.yml, and the real parquet cache."""
-    root = tmp_path_factory.mktemp("report") / "project"
-    root.mkdir()
-    (root / "data").symlink_to(ROOT / "data", target_is_directory=True)
-    shutil.copytree(ROOT / "notebooks", root / "notebooks", ignore=shutil.ignore_patterns("figures", ".*"))
-    shutil.copytree(ROOT / "params", root / "params")
-    shutil.copy2(ROOT / "_quarto.yml", root / "_quarto.yml")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("EQLIB_ROOT", str(root))
-    mp.setenv("EQLIB_CACHE", str(paths.cache_dir(ROOT)))
-    if not os.environ.get(paths.DATA_DIR_ENV):
-        mp.setenv(paths.DATA_DIR_ENV, str(paths.raw_dir(ROOT)))
-    yield root
-    mp.undo()
-
-
-@pytest.fixture(scope="module")
-def default_report(project):
-    from eqlib import batch
-
-    result = batch.run_one(AREA, YEAR, root=project)
-    if not result.ok:
-        pytest.fail(f"the notebooks failed for {AREA} {YEAR}: {result.error}\n(see {result.output}/logs)")
-    rendered = render_mod.render(AREA, YEAR, engine="fallback", root=project)
-    return rendered, paths.build_dir(project) / AREA / YEAR
-
-
 def _population_total() -> str:
     from eqlib import store
 

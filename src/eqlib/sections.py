@@ -19,6 +19,7 @@ area says so, and the measures that need it are listed as evidence gaps.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -1157,11 +1158,14 @@ def _manifest(ctx: Context) -> dict[str, Any]:
     return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
 
 
-def _breakable_path(path: str) -> str:
-    """A file path (as markdown) that may wrap after ``/`` and ``_`` (a zero-width space there), so a long file
-    name stays inside its table column in the PDF and on a phone; it reads and prints the same. Underscores are
-    escaped: ``__December_2016__`` would otherwise be read as emphasis."""
-    return path.replace("/", "/\u200b").replace("_", "\\_\u200b")
+def _breakable(text: str, *, longer_than: int = 18) -> str:
+    """Text whose long words (file names, paths, ``(see SOURCE.txt)``) may wrap after ``/ _ - .`` (a
+    zero-width space there), so they stay inside a table column in the PDF and on a phone; the text reads and
+    prints the same. Plain text: the table cell escapes it as markdown (``__December_2016__`` stays literal)."""
+    def wrap(word: str) -> str:
+        return re.sub(r"([/_\-.])(?=.)", "\\1\u200b", word) if len(word) > longer_than else word
+
+    return " ".join(wrap(word) for word in str(text).split(" "))
 
 
 def data_sources(ctx: Context) -> list[Block]:
@@ -1175,13 +1179,13 @@ def data_sources(ctx: Context) -> list[Block]:
     n_files = 0
     for name, entry in sorted(sources.items()):
         entry = entry or {}
-        rows.append({"Source": name, "Publisher": str(entry.get("publisher", "")),
-                     "Title": str(entry.get("title", "")), "Period": str(entry.get("period", "")),
-                     "Licence": str(entry.get("licence", ""))})
+        rows.append({"Source": _breakable(name), "Publisher": _breakable(str(entry.get("publisher", ""))),
+                     "Title": _breakable(str(entry.get("title", ""))), "Period": str(entry.get("period", "")),
+                     "Licence": _breakable(str(entry.get("licence", "")), longer_than=9)})
         data_files = [f for f in entry.get("files") or [] if isinstance(f, dict) and f.get("kind", "data") == "data"]
         n_files += len(data_files)
         if len(data_files) <= 5:
-            files.extend({"File": _breakable_path(str(f.get("path", ""))),
+            files.extend({"File": _breakable(str(f.get("path", "")), longer_than=0),
                           "sha256 (first 16 characters)": str(f.get("sha256", ""))[:16]} for f in data_files)
         else:
             files.append({"File": f"{name}/ ({len(data_files)} files)",
