@@ -62,19 +62,30 @@ def data_load(root: Path, area: str, year: str) -> dict[str, float]:
     """Figures for every area: computed cold (a fresh figure cache) and read warm; one area's context."""
     import subprocess
 
-    code = ("import time,sys; from eqlib import sections; t=time.perf_counter(); sections.warm_cache(); "
-            "print(time.perf_counter()-t)")
+    code = (
+        "import time,sys; from eqlib import sections; t=time.perf_counter(); sections.warm_cache(); "
+        "print(time.perf_counter()-t)"
+    )
     with tempfile.TemporaryDirectory() as cold_cache:
         # the parquet cache of the raw data is kept (built once; bench_store measures it); only the figures are cold
         figures_cold = Path(cold_cache)
         env = {**os.environ}
-        shutil.copytree(paths.cache_dir(paths.project_root()), figures_cold / "c",
-                        ignore=shutil.ignore_patterns("figures"))
+        shutil.copytree(
+            paths.cache_dir(paths.project_root()),
+            figures_cold / "c",
+            ignore=shutil.ignore_patterns("figures"),
+        )
         env["EQLIB_CACHE"] = str(figures_cold / "c")
-        cold = float(subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                                    check=True).stdout.split()[-1])
-    warm = float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                                check=True).stdout.split()[-1])
+        cold = float(
+            subprocess.run(
+                [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+            ).stdout.split()[-1]
+        )
+    warm = float(
+        subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        ).stdout.split()[-1]
+    )
     return {"figures for every area, computed (cold)": cold, "figures for every area, from the cache": warm}
 
 
@@ -105,7 +116,13 @@ def charts(area: str, year: str) -> tuple[float, int, float]:
         try:
             for path in batch.notebook_paths():
                 nb = nbformat.read(path, as_version=4)
-                namespace = {"area": area, "year": year, "params_file": None, "data_dir": None, "threshold": 5}
+                namespace = {
+                    "area": area,
+                    "year": year,
+                    "params_file": None,
+                    "data_dir": None,
+                    "threshold": 5,
+                }
                 t = time.perf_counter()
                 for cell in nb.cells:
                     if cell.cell_type == "code" and "parameters" not in cell.metadata.get("tags", []):
@@ -133,28 +150,38 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         one = batch.run_one(args.area, args.year, root=root, force=True, kernel="area")
         wall = time.perf_counter() - t0
-        print(f"one area-year, all {len(one.notebooks)} notebooks (one kernel): {wall:.1f} s wall "
-              f"(target <= 30 s), status {one.status}")
+        print(
+            f"one area-year, all {len(one.notebooks)} notebooks (one kernel): {wall:.1f} s wall "
+            f"(target <= 30 s), status {one.status}"
+        )
         for name, seconds in one.timings.items():
             print(f"  {name:<22} {seconds:6.1f} s")
         t0 = time.perf_counter()
         fresh = batch.run_one(args.area, args.year, root=root, force=True, kernel="notebook")
-        print(f"the same with a fresh kernel per notebook (plain papermill): {time.perf_counter() - t0:.1f} s, "
-              f"status {fresh.status}")
-        print(f"peak memory: kernel {one.peak_kernel_mb:.0f} MB, worker process {one.peak_worker_mb:.0f} MB\n")
+        print(
+            f"the same with a fresh kernel per notebook (plain papermill): {time.perf_counter() - t0:.1f} s, "
+            f"status {fresh.status}"
+        )
+        print(
+            f"peak memory: kernel {one.peak_kernel_mb:.0f} MB, worker process {one.peak_worker_mb:.0f} MB\n"
+        )
 
         ready, imports = kernel_start_and_imports()
         loads = data_load(root, args.area, args.year)
         chart_s, n_charts, builders = charts(args.area, args.year)
         print("where the time goes (one area-year):")
         print(f"  kernel start (ready)                      {ready:6.2f} s per kernel")
-        print(f"  imports in the kernel (eqlib, pandas, scipy.stats, statsmodels, matplotlib) {imports:6.2f} s")
+        print(
+            f"  imports in the kernel (eqlib, pandas, scipy.stats, statsmodels, matplotlib) {imports:6.2f} s"
+        )
         for what, seconds in loads.items():
             print(f"  {what:<42}{seconds:6.2f} s")
         print(f"  charts: {n_charts} PNGs rendered and saved        {chart_s:6.2f} s")
         print(f"  all section builders in-process (incl. charts) {builders:6.2f} s")
-        print(f"  papermill and kernel round trips (the rest)    "
-              f"{max(0.0, sum(one.timings.values()) - builders - imports - ready):6.2f} s\n")
+        print(
+            f"  papermill and kernel round trips (the rest)    "
+            f"{max(0.0, sum(one.timings.values()) - builders - imports - ready):6.2f} s\n"
+        )
 
         if args.all:
             slugs = [a.slug for a in areas.all_areas()]
@@ -162,12 +189,16 @@ def main(argv: list[str] | None = None) -> int:
             summary = batch.run_many(slugs, args.year, root=root, jobs=args.jobs, force=True, progress=True)
             wall = time.perf_counter() - t0
             print(summary.table().splitlines()[-1])
-            print(f"all {len(slugs)} areas, {args.jobs} workers: {wall:.0f} s wall = {wall / 60:.1f} min "
-                  f"(target <= 10 min); {len(summary.failed)} failed")
+            print(
+                f"all {len(slugs)} areas, {args.jobs} workers: {wall:.0f} s wall = {wall / 60:.1f} min "
+                f"(target <= 10 min); {len(summary.failed)} failed"
+            )
             per_area = sorted(r.seconds for r in summary.results)
             print(f"  per area: median {per_area[len(per_area) // 2]:.1f} s, max {per_area[-1]:.1f} s")
-            print(f"  peak memory per worker: kernel {max(r.peak_kernel_mb for r in summary.results):.0f} MB, "
-                  f"worker process {max(r.peak_worker_mb for r in summary.results):.0f} MB")
+            print(
+                f"  peak memory per worker: kernel {max(r.peak_kernel_mb for r in summary.results):.0f} MB, "
+                f"worker process {max(r.peak_worker_mb for r in summary.results):.0f} MB"
+            )
             for r in summary.failed:
                 print(f"  FAILED {r.area}: {r.error[:200]}")
         self_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -23,7 +23,9 @@ TARGET_S = 0.5
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=5, help="timed calls per metric after the warm-up (median)")
+    parser.add_argument(
+        "--repeat", type=int, default=5, help="timed calls per metric after the warm-up (median)"
+    )
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore")
 
@@ -32,8 +34,10 @@ def main(argv: list[str] | None = None) -> int:
 
     counts, population, outcomes = synthetic(43, 10, seed=0)
     arrests = M.outcome_counts(outcomes, column="outcome", events={"Arrest"})
-    records = outcomes.assign(self_group=outcomes["group"],
-                              officer_group=outcomes["group"].where(outcomes["outcome"] != "Other outcome", "White"))
+    records = outcomes.assign(
+        self_group=outcomes["group"],
+        officer_group=outcomes["group"].where(outcomes["outcome"] != "Other outcome", "White"),
+    )
     rates = M.rates(counts, population)
     ratios = M.ratio_funnel_inputs(M.disparity(counts, population), rates)
     workforce = counts.assign(count=(counts["count"] / 10).round(), period=counts["period"])
@@ -46,17 +50,22 @@ def main(argv: list[str] | None = None) -> int:
         "proportions (arrest)": lambda: M.proportions(arrests, measure="stop_search_arrest_rate"),
         "disagreement": lambda: M.disagreement(records),
         "relative_rate_index": lambda: M.relative_rate_index(
-            stages, stage_names=["population", "stop and search", "arrest"]),
+            stages, stage_names=["population", "stop and search", "arrest"]
+        ),
         "representation": lambda: M.representation(workforce, population),
         "disparity_trend": lambda: M.disparity_trend(counts, population),
         "funnel_limits (rates, overdispersion)": lambda: M.funnel_limits(rates, overdispersion=True),
         "funnel_limits (ratios)": lambda: M.funnel_limits(ratios, kind="ratio"),
         "suppress_figures": lambda: M.suppress_figures(rates),
     }
-    print(f"input: {counts['area_code'].nunique()} areas x {counts['group'].nunique()} groups x "
-          f"{counts['period'].nunique()} periods = {len(counts)} count rows")
-    print(f"target (issue 3): all metrics together under {TARGET_S} s; median of {max(1, args.repeat)} "
-          f"calls after one warm-up call\n")
+    print(
+        f"input: {counts['area_code'].nunique()} areas x {counts['group'].nunique()} groups x "
+        f"{counts['period'].nunique()} periods = {len(counts)} count rows"
+    )
+    print(
+        f"target (issue 3): all metrics together under {TARGET_S} s; median of {max(1, args.repeat)} "
+        f"calls after one warm-up call\n"
+    )
     total = 0.0
     first_total = 0.0
     for name, call in cases.items():
@@ -72,8 +81,10 @@ def main(argv: list[str] | None = None) -> int:
         median = statistics.median(timings)
         total += median
         print(f"{name:42s} {median:7.3f} s  (min {min(timings):.3f}, max {max(timings):.3f})  {rows:6d} rows")
-    print(f"{'total (all metrics, medians)':42s} {total:7.3f} s  target < {TARGET_S} s: "
-          f"{'met' if total < TARGET_S else 'MISSED'}")
+    print(
+        f"{'total (all metrics, medians)':42s} {total:7.3f} s  target < {TARGET_S} s: "
+        f"{'met' if total < TARGET_S else 'MISSED'}"
+    )
     print(f"{'first (warm-up) pass, all metrics':42s} {first_total:7.3f} s")
     return 0 if total < TARGET_S else 1
 

@@ -28,7 +28,9 @@ TARGET_SECONDS = 20.0
 
 
 def _fixture_root() -> Path:
-    spec = importlib.util.spec_from_file_location("render_fixture", ROOT / "tests" / "data" / "render" / "fixture.py")
+    spec = importlib.util.spec_from_file_location(
+        "render_fixture", ROOT / "tests" / "data" / "render" / "fixture.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     root = Path(tempfile.mkdtemp(prefix="eqlib-bench-render-"))
@@ -54,7 +56,9 @@ def main(argv: list[str] | None = None) -> int:
     label = f"{args.area} {args.year}"
     if args.fixture or not (folder / "00_overview.ipynb").is_file():
         if not args.fixture:
-            print(f"{folder} has no executed notebooks: benchmarking the test fixture instead", file=sys.stderr)
+            print(
+                f"{folder} has no executed notebooks: benchmarking the test fixture instead", file=sys.stderr
+            )
         root, label = _fixture_root(), "test fixture (south-wales 2021-22)"
         folder = paths.build_dir(root) / "south-wales" / "2021-22"
         args.area, args.year = "south-wales", "2021-22"
@@ -77,11 +81,15 @@ def main(argv: list[str] | None = None) -> int:
         t2 = time.perf_counter()
         fallback.write_pdf(doc, Path(tempfile.mkdtemp()) / "report.pdf")
         t3 = time.perf_counter()
-        print(f"stages: notebooks -> checked document {t1 - t0:.2f} s; HTML {t2 - t1:.2f} s; PDF {t3 - t2:.2f} s")
+        print(
+            f"stages: notebooks -> checked document {t1 - t0:.2f} s; HTML {t2 - t1:.2f} s; PDF {t3 - t2:.2f} s"
+        )
     median = statistics.median(totals)
-    print(f"{label}: render (HTML + PDF) median {median:.2f} s over {len(totals)} run(s); "
-          f"HTML {result.html.stat().st_size / 1e3:.0f} kB, PDF {result.pdf.stat().st_size / 1e3:.0f} kB; "
-          f"target <= {TARGET_SECONDS:.0f} s: {'met' if median <= TARGET_SECONDS else 'NOT met'}")
+    print(
+        f"{label}: render (HTML + PDF) median {median:.2f} s over {len(totals)} run(s); "
+        f"HTML {result.html.stat().st_size / 1e3:.0f} kB, PDF {result.pdf.stat().st_size / 1e3:.0f} kB; "
+        f"target <= {TARGET_SECONDS:.0f} s: {'met' if median <= TARGET_SECONDS else 'NOT met'}"
+    )
     return 0
 
 

@@ -55,17 +55,23 @@ def main() -> int:
 
         timings = []
         for _ in range(3):
-            child = subprocess.run([sys.executable, "-c", _WARM_CHILD], capture_output=True, text=True,
-                                   env={**os.environ, "EQLIB_ROOT": str(root), "EQLIB_CACHE": cache},
-                                   check=True)
+            child = subprocess.run(
+                [sys.executable, "-c", _WARM_CHILD],
+                capture_output=True,
+                text=True,
+                env={**os.environ, "EQLIB_ROOT": str(root), "EQLIB_CACHE": cache},
+                check=True,
+            )
             timings.append(float(child.stdout.split()[0]))
         warm_fresh = min(timings)
 
     print()
     print(f"cold build, every dataset:                 {cold:7.2f} s  (target <= {COLD_TARGET_S:.0f} s)")
     print(f"warm load, every dataset (same process):   {warm_same:7.3f} s  ({rows:,} rows)")
-    print(f"warm load, every dataset (fresh process):  {warm_fresh:7.3f} s  "
-          f"(best of 3, imports excluded; target <= {WARM_TARGET_S:.0f} s)")
+    print(
+        f"warm load, every dataset (fresh process):  {warm_fresh:7.3f} s  "
+        f"(best of 3, imports excluded; target <= {WARM_TARGET_S:.0f} s)"
+    )
     ok = cold <= COLD_TARGET_S and warm_fresh <= WARM_TARGET_S and not failed
     if failed:
         print(f"{len(failed)} dataset(s) failed: {', '.join(r.dataset for r in failed)}")

@@ -28,8 +28,10 @@ def pytest_sessionstart(session) -> None:
         fetch.require_data(REPO_ROOT)
     except EqlibError:
         try:
-            print(f"\neqlib tests: fetching the data files into {paths.raw_dir(REPO_ROOT)} "
-                  "(set EQLIB_DATA_DIR to a folder that holds them to skip this)")
+            print(
+                f"\neqlib tests: fetching the data files into {paths.raw_dir(REPO_ROOT)} "
+                "(set EQLIB_DATA_DIR to a folder that holds them to skip this)"
+            )
             fetch.ensure_data(REPO_ROOT)
         except EqlibError as exc:
             _DATA_PROBLEM.append(str(exc))
@@ -40,8 +42,10 @@ def require_tool(name: str, debian_package: str, *, candidates: tuple[str, ...] 
     found = shutil.which(name) or next((c for c in candidates if Path(c).is_file()), None)
     if found:
         return found
-    message = (f"{name} not found: install the Debian package {debian_package} "
-               f"(apt-get install {debian_package}; .ci/run does)")
+    message = (
+        f"{name} not found: install the Debian package {debian_package} "
+        f"(apt-get install {debian_package}; .ci/run does)"
+    )
     if in_ci():
         pytest.fail(message + " [CI: a missing tool fails]", pytrace=False)
     pytest.skip(message)
@@ -56,8 +60,10 @@ def axe_core_js() -> Path:
     try:
         import axe_playwright_python
     except ImportError:
-        pytest.fail("axe-core not found: pip install -e \".[test]\" (axe-playwright-python ships axe.min.js) "
-                    "or npm ci", pytrace=False)
+        pytest.fail(
+            'axe-core not found: pip install -e ".[test]" (axe-playwright-python ships axe.min.js) or npm ci',
+            pytrace=False,
+        )
     shipped = Path(axe_playwright_python.__file__).parent / "axe.min.js"
     if not shipped.is_file():
         pytest.fail(f"{shipped} missing from axe-playwright-python: reinstall it, or npm ci", pytrace=False)
@@ -88,8 +94,11 @@ def raw_dir() -> Path:
     if _DATA_PROBLEM:
         pytest.fail(_DATA_PROBLEM[0], pytrace=False)
     if not folder.is_dir() or not any(folder.iterdir()):
-        pytest.fail(f"no data files in {folder}: set EQLIB_DATA_DIR to a folder holding them "
-                    "(here ../shared/data) or run `eqlib data fetch`", pytrace=False)
+        pytest.fail(
+            f"no data files in {folder}: set EQLIB_DATA_DIR to a folder holding them "
+            "(here ../shared/data) or run `eqlib data fetch`",
+            pytrace=False,
+        )
     return folder
 
 
@@ -131,7 +140,9 @@ def report_project(tmp_path_factory):
     root = tmp_path_factory.mktemp("report") / "project"
     root.mkdir()
     (root / "data").symlink_to(REPO_ROOT / "data", target_is_directory=True)
-    shutil.copytree(REPO_ROOT / "notebooks", root / "notebooks", ignore=shutil.ignore_patterns("figures", ".*"))
+    shutil.copytree(
+        REPO_ROOT / "notebooks", root / "notebooks", ignore=shutil.ignore_patterns("figures", ".*")
+    )
     shutil.copytree(REPO_ROOT / "params", root / "params")
     shutil.copy2(REPO_ROOT / "_quarto.yml", root / "_quarto.yml")
     mp = pytest.MonkeyPatch()
@@ -149,6 +160,8 @@ def default_report(report_project):
 
     result = batch.run_one("south-wales", "2021-22", root=report_project)
     if not result.ok:
-        pytest.fail(f"the notebooks failed for south-wales 2021-22: {result.error}\n(see {result.output}/logs)")
+        pytest.fail(
+            f"the notebooks failed for south-wales 2021-22: {result.error}\n(see {result.output}/logs)"
+        )
     rendered = render.render("south-wales", "2021-22", engine="fallback", root=report_project)
     return rendered, paths.build_dir(report_project) / "south-wales" / "2021-22"

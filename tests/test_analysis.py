@@ -21,7 +21,9 @@ def _independent_south_wales_2021_22() -> dict[str, int]:
     """Person searches by self-defined broad group, April 2021 - March 2022, read with the csv module."""
     counts: dict[str, int] = {}
     prefix = {"White": "White", "Black": "Black", "Asian": "Asian", "Mixed": "Mixed", "Other": "Other"}
-    for path in sorted((RAW / "policeuk-stop-search-wales-4forces-2019-2022").glob("*-south-wales-stop-and-search.csv")):
+    for path in sorted(
+        (RAW / "policeuk-stop-search-wales-4forces-2019-2022").glob("*-south-wales-stop-and-search.csv")
+    ):
         month = path.name[:7]
         if not ("2021-04" <= month <= "2022-03"):
             continue
@@ -46,9 +48,16 @@ def _independent_census2021(code: str) -> dict[str, int]:
     census = census[census["Lower Tier Local Authorities Code"].isin(lads)]
     label = census["Ethnic group (20 categories)"]
     broad = np.select(
-        [label.str.startswith("Asian"), label.str.startswith("Black"), label.str.startswith("Mixed"),
-         label.str.startswith("White"), label.str.startswith("Other")],
-        ["Asian", "Black", "Mixed", "White", "Other"], default="none")
+        [
+            label.str.startswith("Asian"),
+            label.str.startswith("Black"),
+            label.str.startswith("Mixed"),
+            label.str.startswith("White"),
+            label.str.startswith("Other"),
+        ],
+        ["Asian", "Black", "Mixed", "White", "Other"],
+        default="none",
+    )
     return census.groupby(broad)["Observation"].sum().to_dict()
 
 
@@ -61,9 +70,15 @@ def test_south_wales_disparity_equals_independent_count():
     # issue 9: the report shows the Home Office figure for 2021/22; the police.uk figure stays computed
     assert set(selection.frame["source_rank"]) == {analysis.RANK_OFFICIAL_COUNTS}
     every = analysis.compute_measure("stop_search_disparity")
-    frame = every[(every["area_code"] == SOUTH_WALES) & (every["period"] == "2021-22")
-                  & (every["source_rank"] == analysis.RANK_POLICEUK)]
-    assert set(frame["source"]) == {analysis.POLICEUK_SOURCE} and "not official statistics" in analysis.POLICEUK_SOURCE
+    frame = every[
+        (every["area_code"] == SOUTH_WALES)
+        & (every["period"] == "2021-22")
+        & (every["source_rank"] == analysis.RANK_POLICEUK)
+    ]
+    assert (
+        set(frame["source"]) == {analysis.POLICEUK_SOURCE}
+        and "not official statistics" in analysis.POLICEUK_SOURCE
+    )
     black = frame[(frame["measure"] == "stop_search_disparity") & (frame["group"] == "Black")].iloc[0]
     assert black["value"] == pytest.approx(expected, rel=1e-9)
     assert black["count"] == searches["Black"]
@@ -73,8 +88,11 @@ def test_south_wales_disparity_equals_independent_count():
 
 def test_rates_use_census_2011_before_april_2021():
     frame = analysis.compute_measure("stop_search_rate")
-    sw = frame[(frame["area_code"] == SOUTH_WALES) & (frame["group"] == "White")
-               & (frame["source_rank"] == analysis.RANK_POLICEUK)].set_index("period")  # issue 9: one source
+    sw = frame[
+        (frame["area_code"] == SOUTH_WALES)
+        & (frame["group"] == "White")
+        & (frame["source_rank"] == analysis.RANK_POLICEUK)
+    ].set_index("period")  # issue 9: one source
     assert {"2019-20", "2020-21", "2021-22"} <= set(sw.index)
     # the denominator changes with the census: Census 2011 for 2019-20 and 2020-21, 2021 from 2021-22
     assert sw.loc["2019-20", "denominator"] == sw.loc["2020-21", "denominator"]
@@ -113,7 +131,9 @@ def test_no_infinite_values_anywhere():
 
 
 def test_select_prefers_exact_then_latest_earlier():
-    frame = pd.DataFrame({"area_code": ["X"] * 3, "period": ["2018-19", "2019-20", "2022-23"], "value": [1, 2, 3]})
+    frame = pd.DataFrame(
+        {"area_code": ["X"] * 3, "period": ["2018-19", "2019-20", "2022-23"], "value": [1, 2, 3]}
+    )
     sel = analysis.select(frame, "X", periods.parse("2021-22"))
     assert sel.period == "2019-20" and sel.status == "latest"
     sel = analysis.select(frame, "X", periods.parse("2022-23"))
@@ -127,8 +147,20 @@ def test_tables_cli_writes_csv_and_ods(tmp_path: Path):
     assert main(["tables", "--area", "south-wales", "--year", "2021-22", "--out", str(out)]) == 0
     disparity = pd.read_csv(out / "stop_search_disparity.csv")
     assert list(disparity.columns[:13]) == [
-        "area_code", "area_name", "period", "measure", "group", "reference_group", "count",
-        "denominator", "value", "ci_low", "ci_high", "symbol", "caveats"]
+        "area_code",
+        "area_name",
+        "period",
+        "measure",
+        "group",
+        "reference_group",
+        "count",
+        "denominator",
+        "value",
+        "ci_low",
+        "ci_high",
+        "symbol",
+        "caveats",
+    ]
     assert set(disparity["area_name"]) == {"South Wales"}
     book = pd.read_excel(out / "south-wales-2021-22-equality-information.ods", engine="odf", sheet_name=None)
     assert list(book)[:3] == ["Cover", "Contents", "Notes"]
@@ -167,8 +199,10 @@ def test_england_and_wales_2019_20_reproduces_ethnicity_facts_and_figures():
     assert black["ci_low"] < black["value"] < black["ci_high"]
 
 
-@pytest.mark.parametrize("measure", ["workforce_totals", "deaths_following_contact", "stop_search_rate",
-                                     "arrest_rate", "use_of_force_rate"])
+@pytest.mark.parametrize(
+    "measure",
+    ["workforce_totals", "deaths_following_contact", "stop_search_rate", "arrest_rate", "use_of_force_rate"],
+)
 def test_one_figure_per_area_period_group(measure):
     frame = analysis.compute_measure(measure)
     keys = ["area_code", "period", "measure", "group", "reference_group", "source"]  # issue 9: per source

@@ -40,29 +40,33 @@ def test_every_pfa16_name_in_the_2016_lookup_resolves(raw_dir):
         raw_dir,
         "census2011-ethnicity-la-pfa/Local_Authority_District_to_Community_Safety_Partnerships_to_"
         "Police_Force_Areas__December_2016__Lookup_in_England_and_Wales.csv",
-        "PFA16CD", "PFA16NM",
+        "PFA16CD",
+        "PFA16NM",
     )
     assert len(pairs) == 43
     for code, name in pairs:
         assert areas.resolve(name).code == code, name
 
 
-@pytest.mark.parametrize(("alias", "code"), [
-    ("Avon & Somerset", "E23000036"),
-    ("London, City of", "E23000034"),
-    ("City of London Police", "E23000034"),
-    ("Metropolitan Police Service", "E23000001"),
-    ("Dyfed-Powys", "W15000004"),
-    ("Dyfed Powys Police", "W15000004"),
-    ("Devon & Cornwall", "E23000035"),
-    ("south-wales", "W15000003"),
-    ("SOUTH WALES POLICE", "W15000003"),
-    ("  Gwent  ", "W15000002"),
-    ("Greater Manchester Police", "E23000005"),
-    ("Hampshire & Isle of Wight", "E23000030"),
-    ("British Transport Police", "BTP"),
-    ("England and Wales", "K04000001"),
-])
+@pytest.mark.parametrize(
+    ("alias", "code"),
+    [
+        ("Avon & Somerset", "E23000036"),
+        ("London, City of", "E23000034"),
+        ("City of London Police", "E23000034"),
+        ("Metropolitan Police Service", "E23000001"),
+        ("Dyfed-Powys", "W15000004"),
+        ("Dyfed Powys Police", "W15000004"),
+        ("Devon & Cornwall", "E23000035"),
+        ("south-wales", "W15000003"),
+        ("SOUTH WALES POLICE", "W15000003"),
+        ("  Gwent  ", "W15000002"),
+        ("Greater Manchester Police", "E23000005"),
+        ("Hampshire & Isle of Wight", "E23000030"),
+        ("British Transport Police", "BTP"),
+        ("England and Wales", "K04000001"),
+    ],
+)
 def test_aliases_resolve(alias, code):
     assert areas.resolve(alias).code == code
 

@@ -16,8 +16,14 @@ from eqlib.sources import ods
 
 WORKBOOK = "ho-arrests-ppp-2018-19/arrest-police-powers-procedures-mar19-hosb2519-tables.ods"
 NATIONAL = areas.ENGLAND_AND_WALES_CODE
-GROUPS = {"White": "White", "Black (or Black British)": "Black", "Asian (or Asian British)": "Asian",
-          "Mixed": "Mixed", "Chinese or Other": "Other", "Total": "All"}
+GROUPS = {
+    "White": "White",
+    "Black (or Black British)": "Black",
+    "Asian (or Asian British)": "Asian",
+    "Mixed": "Mixed",
+    "Chinese or Other": "Other",
+    "Total": "All",
+}
 
 
 def _published_decimals(path, sheet: str) -> dict[float, int]:
@@ -26,10 +32,12 @@ def _published_decimals(path, sheet: str) -> dict[float, int]:
     import xml.etree.ElementTree as ET
     import zipfile
 
-    ns = {"table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0",
-          "style": "urn:oasis:names:tc:opendocument:xmlns:style:1.0",
-          "number": "urn:oasis:names:tc:opendocument:xmlns:datastyle:1.0",
-          "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0"}
+    ns = {
+        "table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0",
+        "style": "urn:oasis:names:tc:opendocument:xmlns:style:1.0",
+        "number": "urn:oasis:names:tc:opendocument:xmlns:datastyle:1.0",
+        "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0",
+    }
     q = lambda prefix, name: f"{{{ns[prefix]}}}{name}"  # noqa: E731
     with zipfile.ZipFile(path) as z:
         roots = [ET.fromstring(z.read(name)) for name in ("content.xml", "styles.xml")]
@@ -54,7 +62,9 @@ def _published_decimals(path, sheet: str) -> dict[float, int]:
     out = {}
     for cell in table.iter(q("table", "table-cell")):
         if cell.get(q("office", "value-type")) == "float":
-            out[float(cell.get(q("office", "value")))] = decimals(cell_style[cell.get(q("table", "style-name"))])
+            out[float(cell.get(q("office", "value")))] = decimals(
+                cell_style[cell.get(q("table", "style-name"))]
+            )
     return out
 
 
@@ -85,7 +95,8 @@ def rates():
 def test_every_a04_rate_reproduced_to_its_published_decimals(a04, rates, raw_dir):
     shown = _published_decimals(raw_dir / WORKBOOK, "A_04")
     national = rates[(rates["area_code"] == NATIONAL) & (rates["measure"] == "arrest_rate")].set_index(
-        ["period", "group"])
+        ["period", "group"]
+    )
     for key, (count, published) in a04.items():
         ours = national.loc[key]
         assert ours["count"] == count, key
@@ -124,21 +135,33 @@ def test_force_rates_are_a08_counts_over_the_2001_classification_population(forc
     other_all = census.loc[census["group"] == "Other", "count"].sum()
     assert chinese > 0
     arrests = store.load("arrests_ho")
-    a08 = arrests[(arrests["table"] == "A_08") & (arrests["area_code"] == code)].set_index(["period", "group"])
-    ours = rates[(rates["area_code"] == code) & (rates["measure"] == "arrest_rate")].set_index(["period", "group"])
+    a08 = arrests[(arrests["table"] == "A_08") & (arrests["area_code"] == code)].set_index(
+        ["period", "group"]
+    )
+    ours = rates[(rates["area_code"] == code) & (rates["measure"] == "arrest_rate")].set_index(
+        ["period", "group"]
+    )
     for period in ("2017-18", "2018-19"):
         asian = ours.loc[(period, "Asian")]
         other = ours.loc[(period, "Other")]
         assert asian["denominator"] == asian_all - chinese
         assert other["denominator"] == other_all + chinese
-        assert asian["value"] == pytest.approx(1000 * a08.loc[(period, "Asian"), "count"] / (asian_all - chinese))
-        assert other["value"] == pytest.approx(1000 * a08.loc[(period, "Other"), "count"] / (other_all + chinese))
+        assert asian["value"] == pytest.approx(
+            1000 * a08.loc[(period, "Asian"), "count"] / (asian_all - chinese)
+        )
+        assert other["value"] == pytest.approx(
+            1000 * a08.loc[(period, "Other"), "count"] / (other_all + chinese)
+        )
         assert "forces_excluded_national" not in asian["caveats"]
 
 
 def test_disparity_uses_the_same_denominators(rates):
     ratios = analysis.compute_measure("arrest_disparity")
-    row = ratios[(ratios["area_code"] == NATIONAL) & (ratios["period"] == "2018-19")
-                 & (ratios["measure"] == "arrest_disparity") & (ratios["group"] == "Black")].iloc[0]
+    row = ratios[
+        (ratios["area_code"] == NATIONAL)
+        & (ratios["period"] == "2018-19")
+        & (ratios["measure"] == "arrest_disparity")
+        & (ratios["group"] == "Black")
+    ].iloc[0]
     national = rates[(rates["area_code"] == NATIONAL) & (rates["period"] == "2018-19")].set_index("group")
     assert row["value"] == pytest.approx(national.loc["Black", "value"] / national.loc["White", "value"])

@@ -21,11 +21,21 @@ BAD = ROOT / "tests" / "data" / "bad"
 LOCAL = BAD / "local"
 POLICEUK = BAD / "policeuk"
 ODS = BAD / "ods"
-ARRESTS = paths.raw_dir(ROOT) / "ho-arrests-ppp-2018-19/arrest-police-powers-procedures-mar19-hosb2519-tables.ods"
+ARRESTS = (
+    paths.raw_dir(ROOT) / "ho-arrests-ppp-2018-19/arrest-police-powers-procedures-mar19-hosb2519-tables.ods"
+)
 
 
-def check(exc: BaseException, path: Path, *, row: int | None = None, column: str | None = None,
-          value: object = None, expected: str, message: str | None = None) -> str:
+def check(
+    exc: BaseException,
+    path: Path,
+    *,
+    row: int | None = None,
+    column: str | None = None,
+    value: object = None,
+    expected: str,
+    message: str | None = None,
+) -> str:
     """Assert the exact error type, and that its attributes AND its text name what they should."""
     assert type(exc) is DataError, type(exc)
     text = str(exc)
@@ -77,8 +87,15 @@ def test_corpus_has_at_least_15_files_each_in_the_readme():
 
 def test_local_wrong_header():
     exc, path = local_error("wrong_header.csv")
-    check(exc, path, row=1, column="measure", value="measure", expected="complaint_measure",
-          message="the header matches no template (the closest is 'complaints')")
+    check(
+        exc,
+        path,
+        row=1,
+        column="measure",
+        value="measure",
+        expected="complaint_measure",
+        message="the header matches no template (the closest is 'complaints')",
+    )
     problems = validate(path)
     assert [(p.row, p.column) for p in problems] == [(1, "measure"), (1, "complaint_measure")]
     assert problems[1].message.endswith("missing column for the complaints template")
@@ -86,9 +103,14 @@ def test_local_wrong_header():
 
 def test_local_missing_header():
     exc, path = local_error("missing_header.csv")
-    check(exc, path, row=1, value="South Wales,2021-22,ethnicity,White,complaint_cases,850,,",
-          expected="a header row, e.g. workforce: area,organisation,",
-          message="missing header: the first row holds data")
+    check(
+        exc,
+        path,
+        row=1,
+        value="South Wales,2021-22,ethnicity,White,complaint_cases,850,,",
+        expected="a header row, e.g. workforce: area,organisation,",
+        message="missing header: the first row holds data",
+    )
 
 
 @pytest.mark.parametrize("name", ["empty.csv", "blank_lines_only.csv"])
@@ -102,35 +124,115 @@ def test_local_empty_file(name):
 # --------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("name", "row", "column", "value", "expected", "message"), [
-    ("unknown_force.csv", 3, "area", "South Walse", "closest matches: South Wales", "unknown police force area"),
-    ("unknown_ethnicity.csv", 3, "group", "Black Britsh", "(closest: Black or Black British",
-     "unknown ethnicity label"),
-    ("non_numeric_count.csv", 2, "count", "twelve", "a whole number or a GSS symbol", "not a number"),
-    ("two_labels_one_group.csv", 3, "group", "Black or Black British", "one label for each group throughout the "
-     "file (as in row 2)", "two labels for the group Black"),
-    ("comma_decimal_count.csv", 2, "count", "1,5", "a whole number written like 15 or 1,500", "not a plain number"),
-    ("underscore_count.csv", 2, "count", "1_000", "a whole number written like 15 or 1,500", "not a plain number"),
-    ("exponent_count.csv", 2, "count", "1e3", "a whole number written like 15 or 1,500", "not a plain number"),
-    ("fullwidth_count.csv", 2, "count", "\uff11\uff12", "a whole number written like 15 or 1,500",
-     "not a plain number"),
-    ("negative_count.csv", 3, "count", "-3", "a count of 0 or more", "negative count"),
-    ("blank_count.csv", 2, "count", "", "a whole number (0 if none), or a GSS symbol", "empty count"),
-    ("fractional_headcount.csv", 2, "headcount", "412.5", "headcount, not FTE", "not a whole number"),
-    ("total_row.csv", 3, "group", "Total", "without totals", "a total row"),
-    ("unknown_characteristic.csv", 2, "characteristic", "race", "ethnicity, sex, age, disability",
-     "not an allowed characteristic"),
-    ("unknown_measure.csv", 2, "complaint_measure", "complaints", "complaint_cases, allegations, complainants",
-     "not an allowed complaint_measure"),
-    ("bad_period.csv", 2, "period", "2021-23", "a financial year such as 2021-22", "cannot read the period"),
-    ("count_over_denominator.csv", 2, "satisfied", "310", "at most the respondents (300)",
-     "satisfied is larger than its respondents"),
-    ("opcc_officer.csv", 2, "worker_type", "officer", "staff when organisation is opcc", "staff only"),
-    ("rank_all_mixed.csv", 2, "rank", "all", "one row per rank (see row 3)", "rank 'all'"),
-    ("example_rows_left_in.csv", 2, "notes", "EXAMPLE row: invented figure; delete",
-     "delete the template's example rows", "an EXAMPLE row"),
-    ("dash.csv", 2, "count", "-", "0 for nil, or [x] if not available", "'-' is ambiguous"),
-])
+@pytest.mark.parametrize(
+    ("name", "row", "column", "value", "expected", "message"),
+    [
+        (
+            "unknown_force.csv",
+            3,
+            "area",
+            "South Walse",
+            "closest matches: South Wales",
+            "unknown police force area",
+        ),
+        (
+            "unknown_ethnicity.csv",
+            3,
+            "group",
+            "Black Britsh",
+            "(closest: Black or Black British",
+            "unknown ethnicity label",
+        ),
+        ("non_numeric_count.csv", 2, "count", "twelve", "a whole number or a GSS symbol", "not a number"),
+        (
+            "two_labels_one_group.csv",
+            3,
+            "group",
+            "Black or Black British",
+            "one label for each group throughout the file (as in row 2)",
+            "two labels for the group Black",
+        ),
+        (
+            "comma_decimal_count.csv",
+            2,
+            "count",
+            "1,5",
+            "a whole number written like 15 or 1,500",
+            "not a plain number",
+        ),
+        (
+            "underscore_count.csv",
+            2,
+            "count",
+            "1_000",
+            "a whole number written like 15 or 1,500",
+            "not a plain number",
+        ),
+        (
+            "exponent_count.csv",
+            2,
+            "count",
+            "1e3",
+            "a whole number written like 15 or 1,500",
+            "not a plain number",
+        ),
+        (
+            "fullwidth_count.csv",
+            2,
+            "count",
+            "\uff11\uff12",
+            "a whole number written like 15 or 1,500",
+            "not a plain number",
+        ),
+        ("negative_count.csv", 3, "count", "-3", "a count of 0 or more", "negative count"),
+        ("blank_count.csv", 2, "count", "", "a whole number (0 if none), or a GSS symbol", "empty count"),
+        ("fractional_headcount.csv", 2, "headcount", "412.5", "headcount, not FTE", "not a whole number"),
+        ("total_row.csv", 3, "group", "Total", "without totals", "a total row"),
+        (
+            "unknown_characteristic.csv",
+            2,
+            "characteristic",
+            "race",
+            "ethnicity, sex, age, disability",
+            "not an allowed characteristic",
+        ),
+        (
+            "unknown_measure.csv",
+            2,
+            "complaint_measure",
+            "complaints",
+            "complaint_cases, allegations, complainants",
+            "not an allowed complaint_measure",
+        ),
+        (
+            "bad_period.csv",
+            2,
+            "period",
+            "2021-23",
+            "a financial year such as 2021-22",
+            "cannot read the period",
+        ),
+        (
+            "count_over_denominator.csv",
+            2,
+            "satisfied",
+            "310",
+            "at most the respondents (300)",
+            "satisfied is larger than its respondents",
+        ),
+        ("opcc_officer.csv", 2, "worker_type", "officer", "staff when organisation is opcc", "staff only"),
+        ("rank_all_mixed.csv", 2, "rank", "all", "one row per rank (see row 3)", "rank 'all'"),
+        (
+            "example_rows_left_in.csv",
+            2,
+            "notes",
+            "EXAMPLE row: invented figure; delete",
+            "delete the template's example rows",
+            "an EXAMPLE row",
+        ),
+        ("dash.csv", 2, "count", "-", "0 for nil, or [x] if not available", "'-' is ambiguous"),
+    ],
+)
 def test_local_bad_cell(name, row, column, value, expected, message):
     exc, path = local_error(name)
     check(exc, path, row=row, column=column, value=value, expected=expected, message=message)
@@ -139,19 +241,30 @@ def test_local_bad_cell(name, row, column, value, expected, message):
 
 def test_local_wrong_field_count():
     exc, path = local_error("wrong_field_count.csv")
-    check(exc, path, row=2, value="South Wales,2021-22,ethnicity,White,complaint_cases,850,,PSD data, excluding "
-          "Schedule 3", expected="8 comma-separated fields (quote any value containing a comma)",
-          message="the row has 9 fields, the header 8")
+    check(
+        exc,
+        path,
+        row=2,
+        value="South Wales,2021-22,ethnicity,White,complaint_cases,850,,PSD data, excluding Schedule 3",
+        expected="8 comma-separated fields (quote any value containing a comma)",
+        message="the row has 9 fields, the header 8",
+    )
 
 
 def test_local_many_problems_are_all_listed():
     path = LOCAL / "many_problems.csv"
     problems = validate(path)
     assert [(p.row, p.column, p.value) for p in problems] == [
-        (3, "area", "Sowth Wales"), (4, "group", "Purple"), (5, "count", "ten"), (6, "count", "-1")]
+        (3, "area", "Sowth Wales"),
+        (4, "group", "Purple"),
+        (5, "count", "ten"),
+        (6, "count", "-1"),
+    ]
     with pytest.raises(DataError) as info:
         read_local(path)
-    assert str(info.value).endswith(f"(and 3 more problems: run `eqlib data validate {path}` to list them all)")
+    assert str(info.value).endswith(
+        f"(and 3 more problems: run `eqlib data validate {path}` to list them all)"
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -161,15 +274,28 @@ def test_local_many_problems_are_all_listed():
 
 def test_local_exact_duplicate_names_both_rows():
     exc, path = local_error("duplicate_rows.csv")
-    check(exc, path, row=4, column="area, period, strand, hate_measure", value="Gwent, 2021-22, race, crimes",
-          expected="delete or merge rows 2 and 4", message="duplicated row: row 4 repeats row 2 exactly")
+    check(
+        exc,
+        path,
+        row=4,
+        column="area, period, strand, hate_measure",
+        value="Gwent, 2021-22, race, crimes",
+        expected="delete or merge rows 2 and 4",
+        message="duplicated row: row 4 repeats row 2 exactly",
+    )
 
 
 def test_local_same_key_other_figures_names_both_rows():
     # 'gwent', '2021/22' and 'Race' are the same key as 'Gwent', '2021-22', 'race'
     exc, path = local_error("conflicting_rows.csv")
-    check(exc, path, row=3, value="gwent, 2021/22, Race, crimes", expected="delete or merge rows 2 and 3",
-          message="row 3 has the same area, period, strand, hate_measure as row 2 but other figures")
+    check(
+        exc,
+        path,
+        row=3,
+        value="gwent, 2021/22, Race, crimes",
+        expected="delete or merge rows 2 and 3",
+        message="row 3 has the same area, period, strand, hate_measure as row 2 but other figures",
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -180,8 +306,12 @@ def test_local_same_key_other_figures_names_both_rows():
 def test_local_gss_symbols():
     frame = read_local(LOCAL / "gss_symbols.csv").set_index("source_label")
     assert frame.loc["White", "count"] == 21000 and frame.loc["White", "symbol"] == ""
-    expected = {"Black (or Black British)": ("[c]", "confidential"), "Asian (or Asian British)": ("[x]", "not available"),
-                "Mixed": ("[z]", "not applicable"), "Other": ("[u]", "low reliability")}
+    expected = {
+        "Black (or Black British)": ("[c]", "confidential"),
+        "Asian (or Asian British)": ("[x]", "not available"),
+        "Mixed": ("[z]", "not applicable"),
+        "Other": ("[u]", "low reliability"),
+    }
     for label, (symbol, reason) in expected.items():
         assert math.isnan(frame.loc[label, "count"]), label
         assert frame.loc[label, "symbol"] == symbol
@@ -238,22 +368,38 @@ def policeuk_error(name: str) -> tuple[DataError, Path]:
 
 def test_policeuk_wrong_header():
     exc, path = policeuk_error("2021-04-south-wales-stop-and-search.csv")
-    check(exc, path, row=1, expected="the 15 police.uk stop and search columns in this order: Type, Date,",
-          message="wrong header (missing columns: 'Self-defined ethnicity'; unexpected columns: "
-          "'Self defined ethnicity')")
+    check(
+        exc,
+        path,
+        row=1,
+        expected="the 15 police.uk stop and search columns in this order: Type, Date,",
+        message="wrong header (missing columns: 'Self-defined ethnicity'; unexpected columns: "
+        "'Self defined ethnicity')",
+    )
 
 
 def test_policeuk_unknown_ethnicity_label():
     exc, path = policeuk_error("2021-05-south-wales-stop-and-search.csv")
-    check(exc, path, row=4, column="Self-defined ethnicity", value="White - Welsh",
-          expected="'White - English/Welsh/Scottish/Northern Irish/British'",
-          message="unknown value in Self-defined ethnicity")
+    check(
+        exc,
+        path,
+        row=4,
+        column="Self-defined ethnicity",
+        value="White - Welsh",
+        expected="'White - English/Welsh/Scottish/Northern Irish/British'",
+        message="unknown value in Self-defined ethnicity",
+    )
 
 
 def test_policeuk_unknown_force_slug_in_file_name():
     exc, path = policeuk_error("2021-06-south-walse-stop-and-search.csv")
-    check(exc, path, value="south-walse", expected="a police.uk force slug such as south-wales",
-          message="Closest matches: south-wales")
+    check(
+        exc,
+        path,
+        value="south-walse",
+        expected="a police.uk force slug such as south-wales",
+        message="Closest matches: south-wales",
+    )
 
 
 def test_policeuk_empty_file():
@@ -263,8 +409,13 @@ def test_policeuk_empty_file():
 
 def test_policeuk_missing_header():
     exc, path = policeuk_error("2021-09-south-wales-stop-and-search.csv")
-    check(exc, path, row=1, expected="the 15 police.uk stop and search columns",
-          message="unexpected columns: 'Person search', '2021-04-01T10:00:00+00:00'")
+    check(
+        exc,
+        path,
+        row=1,
+        expected="the 15 police.uk stop and search columns",
+        message="unexpected columns: 'Person search', '2021-04-01T10:00:00+00:00'",
+    )
 
 
 def test_policeuk_utf8_bom_is_read_correctly():
@@ -286,8 +437,12 @@ def test_truncated_ods():
     for read in (lambda: ods.read_sheet(path, "A_08"), lambda: home_office.read_arrests(path)):
         with pytest.raises(DataError) as info:
             read()
-        check(info.value, path, expected="a complete OpenDocument spreadsheet (.ods) as published",
-              message="truncated or corrupt")
+        check(
+            info.value,
+            path,
+            expected="a complete OpenDocument spreadsheet (.ods) as published",
+            message="truncated or corrupt",
+        )
 
 
 def _a08_note(path: Path) -> list[str]:
@@ -303,8 +458,11 @@ def test_home_office_dash_is_nil_as_the_table_says():
     assert math.isnan(nan) and symbol == "[x]"
     original = home_office.read_arrests(ARRESTS)
     dashed = home_office.read_arrests(path)
-    cell = (dashed["area_name"] == "Dyfed-Powys") & (dashed["period"] == "2017-18") & (
-        dashed["source_label"] == "Chinese or Other")
+    cell = (
+        (dashed["area_name"] == "Dyfed-Powys")
+        & (dashed["period"] == "2017-18")
+        & (dashed["source_label"] == "Chinese or Other")
+    )
     assert cell.sum() == 1
     assert original.loc[cell, "count"].item() == 13  # the cell the corpus file rewrote as ' - '
     assert dashed.loc[cell, "count"].item() == 0 and dashed.loc[cell, "symbol"].item() == ""

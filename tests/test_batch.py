@@ -25,7 +25,9 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "project"
     root.mkdir()
     (root / "data").symlink_to(REAL_ROOT / "data", target_is_directory=True)
-    shutil.copytree(REAL_ROOT / "notebooks", root / "notebooks", ignore=shutil.ignore_patterns("figures", ".*"))
+    shutil.copytree(
+        REAL_ROOT / "notebooks", root / "notebooks", ignore=shutil.ignore_patterns("figures", ".*")
+    )
     shutil.copytree(REAL_ROOT / "params", root / "params")
     monkeypatch.setenv("EQLIB_ROOT", str(root))
     monkeypatch.setenv("EQLIB_CACHE", str(paths.cache_dir(REAL_ROOT)))
@@ -45,8 +47,11 @@ def _nothing_built(root: Path) -> bool:
 @pytest.mark.parametrize("text", ["2021", "2021-22", "2021/22", "202122", " 2021-2022 "])
 def test_year_spellings_mean_the_same_financial_year(text: str) -> None:
     period = batch.normalise_year(text)
-    assert (period.label, period.start.isoformat(), period.end.isoformat()) == ("2021-22", "2021-04-01",
-                                                                                "2022-03-31")
+    assert (period.label, period.start.isoformat(), period.end.isoformat()) == (
+        "2021-22",
+        "2021-04-01",
+        "2022-03-31",
+    )
 
 
 @pytest.mark.parametrize("text", ["2021-04", "last year", "2021-23", ""])
@@ -81,7 +86,9 @@ def test_year_with_only_some_data_is_accepted() -> None:
     assert not batch.year_has_data(batch.normalise_year("2030-31"), REAL_ROOT)
 
 
-def test_malformed_params_yaml_exits_2_naming_file_and_line(project: Path, capsys: pytest.CaptureFixture) -> None:
+def test_malformed_params_yaml_exits_2_naming_file_and_line(
+    project: Path, capsys: pytest.CaptureFixture
+) -> None:
     bad = project / "params" / "gwent-2021-22.yml"
     bad.write_text("area: gwent\nyear: 2021-22\nobjectives: [\n  - id: EO1\n", encoding="utf-8")
     assert _run_cli(["--area", "gwent", "--year", "2021-22"]) == 2
@@ -91,8 +98,19 @@ def test_malformed_params_yaml_exits_2_naming_file_and_line(project: Path, capsy
 
 
 def test_explicit_params_file_for_another_area_exits_2(project: Path, capsys: pytest.CaptureFixture) -> None:
-    assert _run_cli(["--area", "gwent", "--year", "2021-22",
-                     "--params", str(project / "params" / "south-wales-2021-22.yml")]) == 2
+    assert (
+        _run_cli(
+            [
+                "--area",
+                "gwent",
+                "--year",
+                "2021-22",
+                "--params",
+                str(project / "params" / "south-wales-2021-22.yml"),
+            ]
+        )
+        == 2
+    )
     assert "is for South Wales" in capsys.readouterr().err
     assert _nothing_built(project)
 
@@ -110,7 +128,8 @@ def test_negative_threshold_exits_2(project: Path, capsys: pytest.CaptureFixture
 
 def test_negative_threshold_in_params_file_exits_2(project: Path) -> None:
     (project / "params" / "gwent-2021-22.yml").write_text(
-        "area: gwent\nyear: 2021-22\nsuppression_threshold: -3\n", encoding="utf-8")
+        "area: gwent\nyear: 2021-22\nsuppression_threshold: -3\n", encoding="utf-8"
+    )
     assert _run_cli(["--area", "gwent", "--year", "2021-22"]) == 2
     assert _nothing_built(project)
 
@@ -135,7 +154,9 @@ def test_inputs_digest_changes_with_each_input(project: Path) -> None:
     assert batch.inputs_digest(job)["digest"] != first
     second = batch.inputs_digest(job)["digest"]
     nb = project / "notebooks" / "99_data_and_methods.ipynb"
-    nb.write_text(nb.read_text(encoding="utf-8").replace("Data and methods", "Data & methods"), encoding="utf-8")
+    nb.write_text(
+        nb.read_text(encoding="utf-8").replace("Data and methods", "Data & methods"), encoding="utf-8"
+    )
     assert batch.inputs_digest(job)["digest"] != second
 
 
@@ -145,20 +166,33 @@ def test_postprocess_tags_injected_cell_and_normalises_kernelspec(tmp_path: Path
     params.metadata["tags"] = ["parameters"]
     injected = nbformat.v4.new_code_cell("area = 'y'")
     injected.metadata["tags"] = ["injected-parameters"]
-    injected.metadata["papermill"] = {"start_time": "2024-01-01T00:00:00", "duration": 1.2, "status": "completed"}
+    injected.metadata["papermill"] = {
+        "start_time": "2024-01-01T00:00:00",
+        "duration": 1.2,
+        "status": "completed",
+    }
     injected.metadata["execution"] = {"iopub.status.busy": "2024-01-01T00:00:00"}
     nb.cells = [params, injected]
     nb.metadata["kernelspec"] = {"name": "eqlib", "display_name": "eqlib (Python 3)"}
-    nb.metadata["papermill"] = {"start_time": "x", "end_time": "y", "duration": 3.0, "input_path": "/tmp/a",
-                                "output_path": "/tmp/b", "parameters": {"area": "y"}}
+    nb.metadata["papermill"] = {
+        "start_time": "x",
+        "end_time": "y",
+        "duration": 3.0,
+        "input_path": "/tmp/a",
+        "output_path": "/tmp/b",
+        "parameters": {"area": "y"},
+    }
     path = tmp_path / "nb.ipynb"
     nbformat.write(nb, path)
     batch.postprocess_notebook(path)
     out = nbformat.read(path, as_version=4)
     assert out.cells[1].metadata["tags"] == ["injected-parameters", "remove-cell"]
     assert out.cells[0].metadata["tags"] == ["parameters"]
-    assert out.metadata["kernelspec"] == {"name": "python3", "display_name": "Python 3 (ipykernel)",
-                                          "language": "python"}
+    assert out.metadata["kernelspec"] == {
+        "name": "python3",
+        "display_name": "Python 3 (ipykernel)",
+        "language": "python",
+    }
     assert out.metadata["papermill"] == {"parameters": {"area": "y"}}
     assert "execution" not in out.cells[1].metadata
     assert out.cells[1].metadata["papermill"] == {"status": "completed"}
@@ -179,8 +213,9 @@ def _cell_text(path: Path) -> str:
 
 
 @pytest.mark.slow
-def test_batch_over_areas_including_one_without_data_for_the_year(project: Path,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_batch_over_areas_including_one_without_data_for_the_year(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """South Wales has police.uk stop and search for 2021/22; Cumbria has only the Home Office stop and search
     for 2021/22 (no police.uk records): what it lacks its report must say plainly, and the batch must not crash."""
     # other work may edit eqlib's source while this runs; the skip must be judged on the data, params and
@@ -207,14 +242,19 @@ def test_batch_over_areas_including_one_without_data_for_the_year(project: Path,
     assert "This section covers **Cumbria** for the financial year **2021/22**" in cumbria
     # issue 9: Home Office stop and search now covers every force; police.uk-only measures still have no data
     assert "**Stop and search rate per 1,000 people, by ethnic group**, Cumbria, 2021/22." in cumbria
-    assert "**No data.** Self-defined vs officer-defined ethnicity: disagreement cannot be shown for Cumbria" in cumbria
+    assert (
+        "**No data.** Self-defined vs officer-defined ethnicity: disagreement cannot be shown for Cumbria"
+        in cumbria
+    )
     assert "Evidence gaps" in cumbria
     coverage = _cell_text(project / "_build" / "cumbria" / "2021-22" / "99_data_and_methods.ipynb")
     assert "latest available: 2018/19" in coverage  # Home Office arrests: the latest year before 2021/22
     assert "have figures for Cumbria for 2021/22" in coverage
     south_wales = _cell_text(project / "_build" / "south-wales" / "2021-22" / "01_communities.ipynb")
     assert "**No data.** Stop and search rate per 1,000" not in south_wales
-    assert not (project / "_build" / batch.TMP_DIR).exists() or not any((project / "_build" / batch.TMP_DIR).iterdir())
+    assert not (project / "_build" / batch.TMP_DIR).exists() or not any(
+        (project / "_build" / batch.TMP_DIR).iterdir()
+    )
 
     # unchanged inputs: nothing is re-run
     again = batch.run_many(["south-wales", "cumbria"], "2021-22", jobs=1, notebooks=names, progress=False)
@@ -226,19 +266,30 @@ def test_batch_over_areas_including_one_without_data_for_the_year(project: Path,
     assert [r.status for r in changed.results] == ["ok", "skipped"]
 
     # forced: re-run, byte-identical notebooks (deterministic) and figures
-    before = {p: p.read_bytes() for p in (project / "_build" / "cumbria").rglob("*") if p.suffix in {".ipynb", ".png"}}
+    before = {
+        p: p.read_bytes()
+        for p in (project / "_build" / "cumbria").rglob("*")
+        if p.suffix in {".ipynb", ".png"}
+    }
     forced = batch.run_many(["cumbria"], "2021", jobs=1, notebooks=names, force=True, progress=False)
     assert [r.status for r in forced.results] == ["ok"]
-    after = {p: p.read_bytes() for p in (project / "_build" / "cumbria").rglob("*") if p.suffix in {".ipynb", ".png"}}
+    after = {
+        p: p.read_bytes()
+        for p in (project / "_build" / "cumbria").rglob("*")
+        if p.suffix in {".ipynb", ".png"}
+    }
     assert before.keys() == after.keys() and all(before[p] == after[p] for p in before)
 
 
 def _broken_notebook(root: Path) -> None:
     nb = nbformat.v4.new_notebook()
-    params = nbformat.v4.new_code_cell('area = "south-wales"\nyear = "2021-22"\nparams_file = None\n'
-                                       'data_dir = None\nthreshold = 5')
+    params = nbformat.v4.new_code_cell(
+        'area = "south-wales"\nyear = "2021-22"\nparams_file = None\ndata_dir = None\nthreshold = 5'
+    )
     params.metadata["tags"] = ["parameters"]
-    boom = nbformat.v4.new_code_cell('if area == "cumbria":\n    raise RuntimeError("deliberate failure for cumbria")')
+    boom = nbformat.v4.new_code_cell(
+        'if area == "cumbria":\n    raise RuntimeError("deliberate failure for cumbria")'
+    )
     nb.cells = [nbformat.v4.new_markdown_cell("# Broken"), params, boom]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, root / "notebooks" / "50_broken.ipynb")

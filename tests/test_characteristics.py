@@ -56,8 +56,9 @@ def test_searches_by_age_equal_a_count_of_the_raw_files() -> None:
     raw = Counter(r["Age range"] or "Not recorded" for r in _raw_rows("north-wales"))
     got = _counts(_figures("stop_search_by_age", "north-wales"), "stop_search_by_age")
     assert got.pop("All") == sum(raw.values())
-    assert got == {g: float(raw.get(g, 0)) for g in ("under 10", "10-17", "18-24", "25-34", "over 34",
-                                                     "Not recorded")}
+    assert got == {
+        g: float(raw.get(g, 0)) for g in ("under 10", "10-17", "18-24", "25-34", "over 34", "Not recorded")
+    }
 
 
 def test_a_force_that_records_no_age_range_gets_no_figures_not_zeros() -> None:
@@ -74,8 +75,13 @@ def _broad(label: str) -> str:
     if not label or label.endswith("Not stated"):
         return "Not stated"
     head = label.split(" - ")[0]
-    return {"Asian/Asian British": "Asian", "Black/African/Caribbean/Black British": "Black",
-            "Mixed/Multiple ethnic groups": "Mixed", "White": "White", "Other ethnic group": "Other"}[head]
+    return {
+        "Asian/Asian British": "Asian",
+        "Black/African/Caribbean/Black British": "Black",
+        "Mixed/Multiple ethnic groups": "Mixed",
+        "White": "White",
+        "Other ethnic group": "Other",
+    }[head]
 
 
 @pytest.mark.parametrize("slug", ["north-wales", "dyfed-powys"])
@@ -121,17 +127,28 @@ def test_intervals_are_the_statsmodels_ones() -> None:
     low, high = proportion_confint(white["count"], white["denominator"], method="wilson")
     assert (white["ci_low"], white["ci_high"]) == pytest.approx((100 * low, 100 * high), rel=1e-9)
     ns = strip[(strip["measure"] == "stop_search_strip_search") & (strip["group"] == "Not stated")].iloc[0]
-    r = strip[(strip["measure"] == "stop_search_strip_search_ratio") & (strip["group"] == "Not stated")].iloc[0]
-    low, high = confint_proportions_2indep(ns["count"], ns["denominator"], white["count"], white["denominator"],
-                                           compare="ratio", method="score")
+    r = strip[(strip["measure"] == "stop_search_strip_search_ratio") & (strip["group"] == "Not stated")].iloc[
+        0
+    ]
+    low, high = confint_proportions_2indep(
+        ns["count"], ns["denominator"], white["count"], white["denominator"], compare="ratio", method="score"
+    )
     assert (r["ci_low"], r["ci_high"]) == pytest.approx((low, high), rel=1e-5)
 
 
 def test_small_ratio_counts_use_the_exact_conditional_interval() -> None:
-    counts = pd.DataFrame({"area_code": "W15000001", "area_name": "North Wales", "period": "2021-22",
-                           "gender": ["Male", "Female", "Other", "Not recorded"], "count": [40.0, 7.0, 2.0, 1.0]})
-    out = characteristic_shares(counts, column="gender", categories=SEX_GROUPS, reference="Female",
-                                measure="stop_search_by_sex")
+    counts = pd.DataFrame(
+        {
+            "area_code": "W15000001",
+            "area_name": "North Wales",
+            "period": "2021-22",
+            "gender": ["Male", "Female", "Other", "Not recorded"],
+            "count": [40.0, 7.0, 2.0, 1.0],
+        }
+    )
+    out = characteristic_shares(
+        counts, column="gender", categories=SEX_GROUPS, reference="Female", measure="stop_search_by_sex"
+    )
     male = out[(out["measure"] == "stop_search_by_sex_ratio") & (out["group"] == "Male")].iloc[0]
     p_low, p_high = proportion_confint(40, 47, method="beta")
     assert (male["ci_low"], male["ci_high"]) == pytest.approx((p_low / (1 - p_low), p_high / (1 - p_high)))
@@ -143,11 +160,13 @@ def test_small_ratio_counts_use_the_exact_conditional_interval() -> None:
 
 
 def test_an_unknown_category_is_refused_naming_the_row() -> None:
-    counts = pd.DataFrame({"area_code": "W15000001", "period": "2021-22", "gender": ["Male", "Unknown"],
-                           "count": [3.0, 1.0]})
+    counts = pd.DataFrame(
+        {"area_code": "W15000001", "period": "2021-22", "gender": ["Male", "Unknown"], "count": [3.0, 1.0]}
+    )
     with pytest.raises(DataError, match="unknown value in gender") as info:
-        characteristic_shares(counts, column="gender", categories=SEX_GROUPS, reference="Female",
-                              measure="stop_search_by_sex")
+        characteristic_shares(
+            counts, column="gender", categories=SEX_GROUPS, reference="Female", measure="stop_search_by_sex"
+        )
     assert info.value.row == 2 and info.value.column == "gender"
 
 
@@ -166,10 +185,18 @@ def test_suppression_protects_the_categories_and_their_ratios() -> None:
 
 
 def test_a_ratio_is_hidden_when_its_reference_share_is_suppressed() -> None:
-    counts = pd.DataFrame({"area_code": "W15000001", "area_name": "North Wales", "period": "2021-22",
-                           "gender": ["Male", "Female", "Other", "Not recorded"], "count": [400.0, 3.0, 9.0, 20.0]})
-    out = characteristic_shares(counts, column="gender", categories=SEX_GROUPS, reference="Female",
-                                measure="stop_search_by_sex")
+    counts = pd.DataFrame(
+        {
+            "area_code": "W15000001",
+            "area_name": "North Wales",
+            "period": "2021-22",
+            "gender": ["Male", "Female", "Other", "Not recorded"],
+            "count": [400.0, 3.0, 9.0, 20.0],
+        }
+    )
+    out = characteristic_shares(
+        counts, column="gender", categories=SEX_GROUPS, reference="Female", measure="stop_search_by_sex"
+    )
     published = analysis.suppress(out, threshold=5)
     ratios = published[published["measure"] == "stop_search_by_sex_ratio"]
     assert set(ratios["symbol"]) == {"[c]"} and ratios["value"].isna().all()
@@ -186,12 +213,24 @@ def test_the_evidence_gap_list_names_the_characteristics_without_data() -> None:
 
     assert len(PROTECTED_CHARACTERISTICS) == 9
     only_race = characteristic_gaps({"stop_search_rate"})
-    assert {"Age", "Disability", "Religion or belief", "Sexual orientation", "Gender reassignment (gender identity)",
-            "Sex", "Marriage and civil partnership", "Pregnancy and maternity"} == set(only_race)
+    assert {
+        "Age",
+        "Disability",
+        "Religion or belief",
+        "Sexual orientation",
+        "Gender reassignment (gender identity)",
+        "Sex",
+        "Marriage and civil partnership",
+        "Pregnancy and maternity",
+    } == set(only_race)
     everything = characteristic_coverage(set(measure_ids()))
     assert set(everything.loc[everything["status"] == "gap", "characteristic"]) == {
-        "Marriage and civil partnership", "Pregnancy and maternity"}
-    with_local = characteristic_gaps({"stop_search_rate"}, local={"Disability": ["complaints_by_characteristic"]})
+        "Marriage and civil partnership",
+        "Pregnancy and maternity",
+    }
+    with_local = characteristic_gaps(
+        {"stop_search_rate"}, local={"Disability": ["complaints_by_characteristic"]}
+    )
     assert "Disability" not in with_local
 
 
@@ -199,7 +238,9 @@ def test_the_default_report_shows_sex_and_says_plainly_what_is_not_recorded() ->
     from eqlib import sections
 
     ctx = sections.context("south-wales", "2021-22")
-    blocks = sections.measure_blocks(ctx, ["stop_search_by_sex", "stop_search_by_age", "stop_search_strip_search"])
+    blocks = sections.measure_blocks(
+        ctx, ["stop_search_by_sex", "stop_search_by_age", "stop_search_strip_search"]
+    )
     charts = [b for b in blocks if isinstance(b, sections.Chart)]
     tables = [b for b in blocks if isinstance(b, sections.Table)]
     assert [c.label for c in charts] == ["stop-search-by-sex"]
@@ -212,18 +253,27 @@ def test_the_default_report_shows_sex_and_says_plainly_what_is_not_recorded() ->
     sex_table = tables[0].frame.set_index("Sex")
     assert sex_table.loc["Other", "Searches"] == "[c]" and sex_table.loc["Male", "Searches"] == "8,431"
     text = sections.render_text(blocks)
-    assert "did not record the age range of the person searched in any of its 9,721 police.uk search records" in text
-    assert "left the police.uk field \"removal of more than just outer clothing\" blank" in text
+    assert (
+        "did not record the age range of the person searched in any of its 9,721 police.uk search records"
+        in text
+    )
+    assert 'left the police.uk field "removal of more than just outer clothing" blank' in text
     assert "no resident population by age or sex" in text
 
     gaps = sections.render_text(sections.protected_characteristics(ctx))
-    for name in ("| Disability | none | Evidence gap: no data |", "| Religion or belief | none |",
-                 "| Sexual orientation | none |", "| Gender reassignment (gender identity) | none |",
-                 "| Age | none | Evidence gap: no data |"):
+    for name in (
+        "| Disability | none | Evidence gap: no data |",
+        "| Religion or belief | none |",
+        "| Sexual orientation | none |",
+        "| Gender reassignment (gender identity) | none |",
+        "| Age | none | Evidence gap: no data |",
+    ):
         assert name in gaps
     # sex is covered by the searches and, from the workforce open data, by women in the workforce
-    assert ("| Sex | Searches of people by sex (share of searches); Women in the police workforce, by rank and "
-            "worker type | Has data |") in gaps
+    assert (
+        "| Sex | Searches of people by sex (share of searches); Women in the police workforce, by rank and "
+        "worker type | Has data |"
+    ) in gaps
 
 
 def test_another_area_shows_age_and_strip_search_charts() -> None:
@@ -234,7 +284,9 @@ def test_another_area_shows_age_and_strip_search_charts() -> None:
     labels = [b.label for b in blocks if isinstance(b, sections.Chart)]
     assert labels == ["stop-search-by-age", "stop-search-strip-search"]
     strip = next(b for b in blocks if isinstance(b, sections.Chart) and b.label == "stop-search-strip-search")
-    assert strip.alt.startswith("In 2021/22, 2.5% of searches of White people in North Wales involved the removal")
+    assert strip.alt.startswith(
+        "In 2021/22, 2.5% of searches of White people in North Wales involved the removal"
+    )
 
 
 def test_the_communities_notebook_shows_them() -> None:

@@ -69,8 +69,14 @@ def test_coverage(cj):
 
 
 def test_national_2017_published_figure(cj):
-    row = cj[(cj["area_code"] == NATIONAL) & (cj["period"] == "2017") & (cj["group"] == "Black")
-             & (cj["sex"] == "All") & (cj["age_group"] == "All") & (cj["offence_group"] == "All")]
+    row = cj[
+        (cj["area_code"] == NATIONAL)
+        & (cj["period"] == "2017")
+        & (cj["group"] == "Black")
+        & (cj["sex"] == "All")
+        & (cj["age_group"] == "All")
+        & (cj["offence_group"] == "All")
+    ]
     assert len(row) == 1
     assert row["value_pct"].iloc[0] == _half_up(100 * row["count"].iloc[0] / row["denominator"].iloc[0])
 

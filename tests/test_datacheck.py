@@ -85,8 +85,14 @@ def small_project(tmp_path, repo_root, raw_dir, monkeypatch):
     for folder in ("census2021-ts021-ltla", "lookup-lad21-csp21-pfa21"):
         shutil.copytree(raw_dir / folder, root / "data" / "raw" / folder)
     full = datacheck.load_manifest(repo_root)
-    small = {**full, "sources": {k: v for k, v in full["sources"].items()
-                                 if k in ("census2021-ts021-ltla", "lookup-lad21-csp21-pfa21")}}
+    small = {
+        **full,
+        "sources": {
+            k: v
+            for k, v in full["sources"].items()
+            if k in ("census2021-ts021-ltla", "lookup-lad21-csp21-pfa21")
+        },
+    }
     (root / "data" / "manifest.yml").write_text(yaml.safe_dump(small, sort_keys=False), encoding="utf-8")
     only = {"population_census2021": sources.get_dataset("population_census2021")}
     monkeypatch.setattr(sources, "datasets", lambda: only)
@@ -125,10 +131,12 @@ def test_a_shared_data_folder_may_hold_more_and_lack_source_notes(small_project,
     (shared / "census2021-ts021-ltla" / "SOURCE.txt").unlink()
     assert datacheck.verify_checksums(small_project) == []
     assert {(p.path, p.problem) for p in datacheck.verify_checksums(small_project, strict=True)} == {
-        ("someone-elses-source/y.csv", "not in manifest")}
+        ("someone-elses-source/y.csv", "not in manifest")
+    }
     (shared / "lookup-lad21-csp21-pfa21" / "la_pfa_lookup.csv").unlink()
     assert [(p.path, p.problem) for p in datacheck.verify_checksums(small_project)] == [
-        ("lookup-lad21-csp21-pfa21/la_pfa_lookup.csv", "missing")]
+        ("lookup-lad21-csp21-pfa21/la_pfa_lookup.csv", "missing")
+    ]
 
 
 def test_cmd_check_exit_codes_and_output(small_project, capsys):
@@ -158,21 +166,24 @@ def test_cmd_check_without_manifest_fails(small_project, capsys):
 
 
 def _frame(rows):
-    out = pd.DataFrame(rows, columns=["area_code", "area_name", "period", "period_start", "period_end",
-                                      "count", "symbol"])
+    out = pd.DataFrame(
+        rows, columns=["area_code", "area_name", "period", "period_start", "period_end", "count", "symbol"]
+    )
     out["period_start"] = pd.to_datetime(out["period_start"])
     out["period_end"] = pd.to_datetime(out["period_end"])
     out["dataset"] = "demo"
     return out
 
 
-DEMO = _frame([
-    ("W15000003", "South Wales", "2019-20", "2019-04-01", "2020-03-31", 10.0, ""),
-    ("W15000003", "South Wales", "2019-20", "2019-04-01", "2020-03-31", 5.0, ""),
-    ("W15000003", "South Wales", "2020-21", "2020-04-01", "2021-03-31", np.nan, "[c]"),
-    ("W15000002", "Gwent", "2021-03", "2021-03-01", "2021-03-31", 3.0, ""),
-    ("K04000001", "England and Wales", "2019-20", "2019-04-01", "2020-03-31", 99.0, ""),
-])
+DEMO = _frame(
+    [
+        ("W15000003", "South Wales", "2019-20", "2019-04-01", "2020-03-31", 10.0, ""),
+        ("W15000003", "South Wales", "2019-20", "2019-04-01", "2020-03-31", 5.0, ""),
+        ("W15000003", "South Wales", "2020-21", "2020-04-01", "2021-03-31", np.nan, "[c]"),
+        ("W15000002", "Gwent", "2021-03", "2021-03-01", "2021-03-31", 3.0, ""),
+        ("K04000001", "England and Wales", "2019-20", "2019-04-01", "2020-03-31", 99.0, ""),
+    ]
+)
 
 
 def test_coverage_of_counts_rows_and_records():
@@ -184,9 +195,14 @@ def test_coverage_of_counts_rows_and_records():
 
 
 def test_coverage_of_record_level_frame_counts_rows():
-    records = pd.DataFrame({"area_code": ["W15000003"] * 3, "month": ["2021-04", "2021-04", "2021-05"],
-                            "period_start": pd.to_datetime(["2021-04-01", "2021-04-01", "2021-05-01"]),
-                            "period_end": pd.to_datetime(["2021-04-30", "2021-04-30", "2021-05-31"])})
+    records = pd.DataFrame(
+        {
+            "area_code": ["W15000003"] * 3,
+            "month": ["2021-04", "2021-04", "2021-05"],
+            "period_start": pd.to_datetime(["2021-04-01", "2021-04-01", "2021-05-01"]),
+            "period_end": pd.to_datetime(["2021-04-30", "2021-04-30", "2021-05-31"]),
+        }
+    )
     table = datacheck.coverage_of(records, dataset="records")
     assert list(table["period"]) == ["2021-04", "2021-05"]
     assert list(table["records"]) == [2.0, 1.0]

@@ -38,8 +38,9 @@ def test_per_table_suppression_protects_the_arrest_shares():
     assert np.isnan(shares.loc["Asian", "count"])
 
 
-@pytest.mark.parametrize("area", ["dyfed-powys", "gwent", "north-wales", "south-wales", "city-of-london",
-                                  "cumbria"])
+@pytest.mark.parametrize(
+    "area", ["dyfed-powys", "gwent", "north-wales", "south-wales", "city-of-london", "cumbria"]
+)
 def test_chief_officers_disclose_nothing(area):
     result = analysis.compute(area, "2020-21", measures=["chief_officer_representation"])
     assert publication.find_disclosures(result) == []
@@ -56,16 +57,29 @@ def test_synthetic_local_files_disclose_nothing():
 def _rates(counts: dict[str, float]) -> pd.DataFrame:
     from eqlib import metrics
 
-    frame = pd.DataFrame({"area_code": "X", "area_name": "X", "period": "2021-22", "group": list(counts),
-                          "count": list(counts.values())})
-    pop = pd.DataFrame({"area_code": "X", "group": ["Asian", "Black", "Mixed", "White", "Other"],
-                        "population": [5000.0, 2000.0, 4000.0, 500000.0, 2000.0]})
+    frame = pd.DataFrame(
+        {
+            "area_code": "X",
+            "area_name": "X",
+            "period": "2021-22",
+            "group": list(counts),
+            "count": list(counts.values()),
+        }
+    )
+    pop = pd.DataFrame(
+        {
+            "area_code": "X",
+            "group": ["Asian", "Black", "Mixed", "White", "Other"],
+            "population": [5000.0, 2000.0, 4000.0, 500000.0, 2000.0],
+        }
+    )
     return metrics.rates(frame, pop, measure="stop_search_rate"), metrics, frame, pop
 
 
 def test_planted_total_of_another_table_is_found():
-    rates, metrics, counts, pop = _rates({"Asian": 3.0, "Black": 40.0, "Mixed": 12.0, "White": 900.0,
-                                          "Other": 25.0})
+    rates, metrics, counts, pop = _rates(
+        {"Asian": 3.0, "Black": 40.0, "Mixed": 12.0, "White": 900.0, "Other": 25.0}
+    )
     planted = rates.copy()
     hide = planted["group"] == "Asian"
     planted.loc[hide, ["count", "value", "ci_low", "ci_high"]] = np.nan
@@ -77,8 +91,9 @@ def test_planted_total_of_another_table_is_found():
 
 
 def test_planted_bounds_row_and_hidden_reference_are_found():
-    rates, metrics, counts, pop = _rates({"Asian": 30.0, "Black": 3.0, "Mixed": 12.0, "White": 900.0,
-                                          "Other": 25.0, "Not stated": 100.0})
+    rates, metrics, counts, pop = _rates(
+        {"Asian": 30.0, "Black": 3.0, "Mixed": 12.0, "White": 900.0, "Other": 25.0, "Not stated": 100.0}
+    )
     ratios = metrics.disparity(counts, pop, measure="stop_search_disparity")
     bounds = metrics.not_stated_bounds(counts, pop, measure="stop_search_disparity_bounds")
     frame = pd.concat([ratios, bounds], ignore_index=True)
@@ -89,23 +104,64 @@ def test_planted_bounds_row_and_hidden_reference_are_found():
     kinds = {(f.kind, f.group) for f in publication.find_disclosures({"stop_search_disparity": planted})}
     assert ("derived_figure", "Black") in kinds  # the bounds row repeats Black's ratio
     published, _ = suppress_figures(frame)
-    black_bounds = published[published["method"].str.startswith("not-stated") & (published["group"] == "Black")]
+    black_bounds = published[
+        published["method"].str.startswith("not-stated") & (published["group"] == "Black")
+    ]
     assert black_bounds["value"].isna().all() and (black_bounds["symbol"] == "[c]").all()
     assert publication.find_disclosures({"stop_search_disparity": published}) == []
 
 
 def test_planted_ethnicity_total_against_sex_total_is_found():
-    base = dict(area_code="X", area_name="X", period="2021-22", reference_group="", denominator=np.nan,
-                ci_low=np.nan, ci_high=np.nan, p_value=np.nan, method="count from the analyst's local file",
-                caveats=[()])
-    eth = pd.DataFrame([{**base, "measure": "complaints_x", "group": g, "count": c, "value": c, "symbol": s,
-                         "block": "complaints_x", "characteristic": "ethnicity"}
-                        for g, c, s in [("Asian", 20, ""), ("Black", 10, ""), ("Mixed", 10, ""),
-                                        ("White", 300, ""), ("Other", 10, ""), ("Not stated", np.nan, "[c]"),
-                                        ("All", np.nan, "[c]")]])
-    sex = pd.DataFrame([{**base, "measure": "complaints_x_sex", "group": g, "count": c, "value": c, "symbol": "",
-                         "block": "complaints_x_sex", "characteristic": "sex"}
-                        for g, c in [("Female", 150), ("Male", 200), ("Not stated", 3), ("All", 353)]])
+    base = dict(
+        area_code="X",
+        area_name="X",
+        period="2021-22",
+        reference_group="",
+        denominator=np.nan,
+        ci_low=np.nan,
+        ci_high=np.nan,
+        p_value=np.nan,
+        method="count from the analyst's local file",
+        caveats=[()],
+    )
+    eth = pd.DataFrame(
+        [
+            {
+                **base,
+                "measure": "complaints_x",
+                "group": g,
+                "count": c,
+                "value": c,
+                "symbol": s,
+                "block": "complaints_x",
+                "characteristic": "ethnicity",
+            }
+            for g, c, s in [
+                ("Asian", 20, ""),
+                ("Black", 10, ""),
+                ("Mixed", 10, ""),
+                ("White", 300, ""),
+                ("Other", 10, ""),
+                ("Not stated", np.nan, "[c]"),
+                ("All", np.nan, "[c]"),
+            ]
+        ]
+    )
+    sex = pd.DataFrame(
+        [
+            {
+                **base,
+                "measure": "complaints_x_sex",
+                "group": g,
+                "count": c,
+                "value": c,
+                "symbol": "",
+                "block": "complaints_x_sex",
+                "characteristic": "sex",
+            }
+            for g, c in [("Female", 150), ("Male", 200), ("Not stated", 3), ("All", 353)]
+        ]
+    )
     frame = pd.concat([eth, sex], ignore_index=True)
     found = publication.find_disclosures({"complaints_by_characteristic": frame})
     assert ("solvable", "Not stated", 3.0) in {(f.kind, f.group, f.value) for f in found}

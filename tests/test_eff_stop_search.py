@@ -150,14 +150,19 @@ def test_national_bad_inputs(tmp_path):
     bad_label = _write(tmp_path, "l.csv", [HEADER, "2019/20,Martian,10,100,100.00"])
     with pytest.raises(DataError, match=r"row 2, column 'Ethnicity'.*Martian"):
         eff.read_national(bad_label)
-    bad_header = _write(tmp_path, "h.csv", ["Year,Ethnicity,Number,Population,Rate", "2019/20,Black,10,100,100.00"])
+    bad_header = _write(
+        tmp_path, "h.csv", ["Year,Ethnicity,Number,Population,Rate", "2019/20,Black,10,100,100.00"]
+    )
     with pytest.raises(DataError, match="wrong header"):
         eff.read_national(bad_header)
     negative = _write(tmp_path, "n.csv", [HEADER, "2019/20,Black,-10,100,100.00"])
     with pytest.raises(DataError, match=r"row 2.*negative count"):
         eff.read_national(negative)
-    bad_unreported = _write(tmp_path, "u.csv", [HEADER, "2019/20,All,100,1000,100", "2019/20,Black,50,500,100",
-                                                "2019/20,Unreported,7,,"])
+    bad_unreported = _write(
+        tmp_path,
+        "u.csv",
+        [HEADER, "2019/20,All,100,1000,100", "2019/20,Black,50,500,100", "2019/20,Unreported,7,,"],
+    )
     with pytest.raises(DataError, match="is not the five broad groups"):
         eff.read_national(bad_unreported)
 
@@ -179,7 +184,8 @@ def test_by_area_key_values(by_area):
     assert rates["count"].isna().all() and (rates["symbol"] == "[x]").all()
     assert not rates["count_published"].any()
     assert set(rates.loc[rates["area_code"].str.startswith(("E23", "W15")), "area_code"]) == {
-        a.code for a in __import__("eqlib.areas", fromlist=["all_areas"]).all_areas()}
+        a.code for a in __import__("eqlib.areas", fromlist=["all_areas"]).all_areas()
+    }
 
 
 def test_btp_and_city_of_london_not_applicable(by_area):
@@ -197,7 +203,11 @@ def test_by_ethnicity_national_counts(by_area):
     assert (eth.loc["All", "count"], eth.loc["All", "rate"]) == (529_474, 8.9)
     assert (eth.loc["Black", "count"], eth.loc["Black", "rate"]) == (58_988, 24.5)
     assert (eth.loc["White", "count"], eth.loc["White", "rate"]) == (289_109, 5.9)
-    assert (eth.loc["Asian", "count"], eth.loc["Mixed", "count"], eth.loc["Other", "count"]) == (46_630, 17_002, 9_460)
+    assert (eth.loc["Asian", "count"], eth.loc["Mixed", "count"], eth.loc["Other", "count"]) == (
+        46_630,
+        17_002,
+        9_460,
+    )
     assert eth.loc["Unknown", "count"] == 108_285 and eth.loc["Unknown", "group"] == "Not stated"
     assert math.isnan(eth.loc["Unknown", "rate"]) and eth.loc["Unknown", "rate_symbol"] == "[z]"
     assert (eth["level"] == "detailed").sum() == 19
@@ -207,10 +217,12 @@ def test_by_ethnicity_national_counts(by_area):
 
 
 def test_by_area_unknown_force(tmp_path):
-    lines = ['"","All","Asian","Black","Mixed","White","Other"',
-             '"Police force area","Rate per 1,000","Rate per 1,000","Rate per 1,000","Rate per 1,000",'
-             '"Rate per 1,000","Rate per 1,000"',
-             '"Atlantis","1","2","3","4","5","6"']
+    lines = [
+        '"","All","Asian","Black","Mixed","White","Other"',
+        '"Police force area","Rate per 1,000","Rate per 1,000","Rate per 1,000","Rate per 1,000",'
+        '"Rate per 1,000","Rate per 1,000"',
+        '"Atlantis","1","2","3","4","5","6"',
+    ]
     path = _write(tmp_path, "a.csv", lines)
     with pytest.raises(DataError, match=r"row 3, column 'Police force area'.*Atlantis"):
         eff.read_by_area(path)

@@ -13,15 +13,20 @@ from eqlib import ethnicity
 from eqlib.ethnicity import UnknownEthnicityError, broad_group
 
 BROAD = set(ethnicity.BROAD_GROUPS)
-POLICEUK_FOLDERS = ("policeuk-stop-search-metropolitan-2018", "policeuk-stop-search-city-of-london",
-                    "policeuk-stop-search-wales-4forces-2019-2022")
+POLICEUK_FOLDERS = (
+    "policeuk-stop-search-metropolitan-2018",
+    "policeuk-stop-search-city-of-london",
+    "policeuk-stop-search-wales-4forces-2019-2022",
+)
 
 
 @lru_cache(maxsize=1)
 def _policeuk_labels(raw_dir: Path) -> tuple[set[str], set[str]]:
     self_defined: set[str] = set()
     officer: set[str] = set()
-    files = [f for folder in POLICEUK_FOLDERS for f in sorted((raw_dir / folder).glob("*-stop-and-search.csv"))]
+    files = [
+        f for folder in POLICEUK_FOLDERS for f in sorted((raw_dir / folder).glob("*-stop-and-search.csv"))
+    ]
     assert len(files) == 36 + 12 + 143
     for path in files:
         with open(path, newline="", encoding="utf-8-sig") as handle:
@@ -39,9 +44,13 @@ def test_census2021_labels_in_the_file_all_map(raw_dir):
     groups = {label: broad_group(label, "census2021") for label in labels}
     assert groups["Does not apply"] == ethnicity.DOES_NOT_APPLY
     # The group is the text before the colon, as ONS defines the broad groups
-    prefix = {"Asian, Asian British or Asian Welsh": "Asian",
-              "Black, Black British, Black Welsh, Caribbean or African": "Black",
-              "Mixed or Multiple ethnic groups": "Mixed", "White": "White", "Other ethnic group": "Other"}
+    prefix = {
+        "Asian, Asian British or Asian Welsh": "Asian",
+        "Black, Black British, Black Welsh, Caribbean or African": "Black",
+        "Mixed or Multiple ethnic groups": "Mixed",
+        "White": "White",
+        "Other ethnic group": "Other",
+    }
     for label, group in groups.items():
         if label != "Does not apply":
             assert prefix[label.split(":")[0]] == group, label
@@ -55,18 +64,29 @@ def test_census2011_labels_in_both_la_files_all_map(raw_dir):
     assert nomis == set(ethnicity.labels("census2011"))
     assert len(nomis) == 18
     other = pd.read_csv(raw_dir / "census2011-ethnicity-la-pfa" / "la-ethnic-groups.csv", nrows=1)
-    detailed = {c.removeprefix("Ethnic Group: ").removesuffix("; measures: Value")
-                for c in other.columns if c.startswith("Ethnic Group: ") and c.count(":") == 3
-                and not c.startswith("Ethnic Group: All categories")}
+    detailed = {
+        c.removeprefix("Ethnic Group: ").removesuffix("; measures: Value")
+        for c in other.columns
+        if c.startswith("Ethnic Group: ")
+        and c.count(":") == 3
+        and not c.startswith("Ethnic Group: All categories")
+    }
     assert detailed == nomis
-    prefix = {"Asian/Asian British": "Asian", "Black/African/Caribbean/Black British": "Black",
-              "Mixed/multiple ethnic group": "Mixed", "White": "White", "Other ethnic group": "Other"}
+    prefix = {
+        "Asian/Asian British": "Asian",
+        "Black/African/Caribbean/Black British": "Black",
+        "Mixed/multiple ethnic group": "Mixed",
+        "White": "White",
+        "Other ethnic group": "Other",
+    }
     for label in nomis:
         assert broad_group(label, "census2011") == prefix[label.split(":")[0]], label
 
 
 def test_eff_population_2011_labels_map_with_the_ho_table(raw_dir):
-    frame = pd.read_csv(raw_dir / "eff-population-by-ethnicity-la-2011" / "ethnic-population-by-local-authority.csv")
+    frame = pd.read_csv(
+        raw_dir / "eff-population-by-ethnicity-la-2011" / "ethnic-population-by-local-authority.csv"
+    )
     for label in frame["Ethnicity"].unique():
         assert broad_group(label, "ho") in BROAD - {"Not stated"}, label
     assert broad_group("Chinese", "ho") == "Asian"  # ONS 2011 standard: Chinese is Asian
@@ -94,13 +114,16 @@ def test_policeuk_officer_defined_labels_all_map(raw_dir):
         assert broad_group(label, "officer") in BROAD
 
 
-@pytest.mark.parametrize(("label", "classification"), [
-    ("Martian", "census2021"),
-    ("White: Welsh", "census2011"),
-    ("White - Cornish", "policeuk_self"),
-    ("Purple", "officer"),
-    ("Chinese", "officer"),
-])
+@pytest.mark.parametrize(
+    ("label", "classification"),
+    [
+        ("Martian", "census2021"),
+        ("White: Welsh", "census2011"),
+        ("White - Cornish", "policeuk_self"),
+        ("Purple", "officer"),
+        ("Chinese", "officer"),
+    ],
+)
 def test_unknown_labels_raise(label, classification):
     with pytest.raises(UnknownEthnicityError, match=label):
         broad_group(label, classification)

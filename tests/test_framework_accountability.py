@@ -15,27 +15,42 @@ SW = "W15000003"
 
 
 def disparity(group, value, low, high, p, period="2021-22", measure="stop_search_disparity", area=SW):
-    return dict(area_code=area, period=period, measure=measure, group=group, reference_group="White",
-                value=value, ci_low=low, ci_high=high, p_value=p)
+    return dict(
+        area_code=area,
+        period=period,
+        measure=measure,
+        group=group,
+        reference_group="White",
+        value=value,
+        ci_low=low,
+        ci_high=high,
+        p_value=p,
+    )
 
 
 def trend(group, value, low, high, p, measure="stop_search_trend", area=SW):
-    return dict(area_code=area, measure=measure, group=group, value=value, ci_low=low, ci_high=high, p_value=p)
+    return dict(
+        area_code=area, measure=measure, group=group, value=value, ci_low=low, ci_high=high, p_value=p
+    )
 
 
-DISPARITIES = pd.DataFrame([
-    disparity("Black", 3.2, 2.9, 3.5, 1e-12),     # significant; trend not significant -> raise
-    disparity("Asian", 1.1, 0.9, 1.3, 0.30),      # not significant -> no question
-    disparity("Mixed", 2.0, 1.6, 2.5, 1e-5),      # significant; narrowing -> no question
-    disparity("Other", 1.8, 1.3, 2.4, 1e-3),      # significant; widening -> raise
-    disparity("White", 1.0, 1.0, 1.0, math.nan),  # the reference group itself -> ignored
-    disparity("Black", 9.9, 9.0, 11.0, 1e-12, period="2019-20"),  # an older period -> ignored
-])
-TRENDS = pd.DataFrame([
-    trend("Black", 0.98, 0.93, 1.03, 0.40),
-    trend("Mixed", 0.85, 0.78, 0.93, 0.001),
-    trend("Other", 1.12, 1.04, 1.21, 0.004),
-])
+DISPARITIES = pd.DataFrame(
+    [
+        disparity("Black", 3.2, 2.9, 3.5, 1e-12),  # significant; trend not significant -> raise
+        disparity("Asian", 1.1, 0.9, 1.3, 0.30),  # not significant -> no question
+        disparity("Mixed", 2.0, 1.6, 2.5, 1e-5),  # significant; narrowing -> no question
+        disparity("Other", 1.8, 1.3, 2.4, 1e-3),  # significant; widening -> raise
+        disparity("White", 1.0, 1.0, 1.0, math.nan),  # the reference group itself -> ignored
+        disparity("Black", 9.9, 9.0, 11.0, 1e-12, period="2019-20"),  # an older period -> ignored
+    ]
+)
+TRENDS = pd.DataFrame(
+    [
+        trend("Black", 0.98, 0.93, 1.03, 0.40),
+        trend("Mixed", 0.85, 0.78, 0.93, 0.001),
+        trend("Other", 1.12, 1.04, 1.21, 0.004),
+    ]
+)
 
 
 def test_only_significant_not_narrowing_disparities():
@@ -52,8 +67,10 @@ def test_only_significant_not_narrowing_disparities():
 def test_wording_evidence_and_question():
     out = accountability_questions(DISPARITIES, TRENDS).set_index("group")
     evidence = out.loc["Black", "evidence"]
-    assert evidence.startswith("In 2021/22 Black people were 3.2 times (95% CI 2.9 to 3.5) as likely as White "
-                               "people to be stopped and searched in South Wales.")
+    assert evidence.startswith(
+        "In 2021/22 Black people were 3.2 times (95% CI 2.9 to 3.5) as likely as White "
+        "people to be stopped and searched in South Wales."
+    )
     assert "-2% a year" in evidence  # 0.98 per year
     question = out.loc["Black", "question"]
     assert question.endswith("?") and "disparity" in question and "South Wales" in question
@@ -70,8 +87,11 @@ def test_without_trends_every_significant_disparity_is_raised():
 
 
 def test_log_scale_trends():
-    logs = TRENDS.assign(value=TRENDS["value"].map(math.log), ci_low=TRENDS["ci_low"].map(math.log),
-                         ci_high=TRENDS["ci_high"].map(math.log))
+    logs = TRENDS.assign(
+        value=TRENDS["value"].map(math.log),
+        ci_low=TRENDS["ci_low"].map(math.log),
+        ci_high=TRENDS["ci_high"].map(math.log),
+    )
     a = accountability_questions(DISPARITIES, logs, trend_scale="log")
     b = accountability_questions(DISPARITIES, TRENDS)
     assert list(a["group"]) == list(b["group"])
@@ -106,7 +126,9 @@ def test_interval_and_group_wording():
     out = accountability_questions(d).set_index("group")
     # one decimal would print "1.0 to 1.4", hiding that the interval excludes 1
     assert "(95% CI 1.03 to 1.40)" in out.loc["Other", "evidence"]
-    assert out.loc["Other", "evidence"].startswith("In 2021/22 people from other ethnic groups were 1.2 times")
+    assert out.loc["Other", "evidence"].startswith(
+        "In 2021/22 people from other ethnic groups were 1.2 times"
+    )
     assert "people of Mixed ethnicity" in out.loc["Mixed", "question"]
     assert "(95% CI 1.2 to 1.9)" in out.loc["Mixed", "evidence"]
 
@@ -118,15 +140,22 @@ def _south_wales_stop_search():
     from eqlib import periods, store
 
     ss = store.load("stop_search_policeuk")
-    sw = ss[(ss["area_code"] == SW) & ~ss["vehicle_only"].fillna(False).astype(bool)
-            & (ss["group"] != "Not stated")].copy()
+    sw = ss[
+        (ss["area_code"] == SW)
+        & ~ss["vehicle_only"].fillna(False).astype(bool)
+        & (ss["group"] != "Not stated")
+    ].copy()
     sw["period"] = sw["period_start"].map(lambda d: periods.financial_year_of(d.date()).label)
     counts = sw.groupby(["area_code", "period", "group"], as_index=False)["count"].sum()
     pops = {}
     for census in ("population_census2011", "population_census2021"):
         p = store.load(census)
-        pops[census] = (p[p["area_code"] == SW].groupby(["area_code", "group"], as_index=False)["count"].sum()
-                        .rename(columns={"count": "population"}))
+        pops[census] = (
+            p[p["area_code"] == SW]
+            .groupby(["area_code", "group"], as_index=False)["count"]
+            .sum()
+            .rename(columns={"count": "population"})
+        )
     return counts, pops
 
 
@@ -138,8 +167,12 @@ def test_real_south_wales_questions_follow_the_rules():
     years = ["2019-20", "2020-21", "2021-22"]
     assert set(years) <= set(counts["period"])
     d = disparity_metric(counts[counts["period"] == "2021-22"], pops["population_census2021"])
-    population = pd.concat([pops["population_census2011" if y < "2021-22" else "population_census2021"]
-                            .assign(period=y) for y in years])
+    population = pd.concat(
+        [
+            pops["population_census2011" if y < "2021-22" else "population_census2021"].assign(period=y)
+            for y in years
+        ]
+    )
     t = disparity_trend(counts[counts["period"].isin(years)], population)
     out = accountability_questions(d, t)
     black = d[d["group"] == "Black"].iloc[0]
@@ -154,8 +187,11 @@ def test_real_south_wales_questions_follow_the_rules():
     for _, r in d.iterrows():
         tr = t[t["group"] == r["group"]]
         significant = r["p_value"] < 0.05 and (r["ci_low"] > 1 or r["ci_high"] < 1)
-        narrowing = (not tr.empty and tr.iloc[0]["p_value"] < 0.05
-                     and (tr.iloc[0]["ci_high"] < 1 if r["value"] > 1 else tr.iloc[0]["ci_low"] > 1))
+        narrowing = (
+            not tr.empty
+            and tr.iloc[0]["p_value"] < 0.05
+            and (tr.iloc[0]["ci_high"] < 1 if r["value"] > 1 else tr.iloc[0]["ci_low"] > 1)
+        )
         if significant and not narrowing:
             expected.add(r["group"])
     assert set(out["group"]) == expected
@@ -189,5 +225,15 @@ def test_questions_from_one_frame_of_figures():
     assert list(out["group"]) == ["Black", "Other"]
     assert set(questions(figures)["area_code"]) == {SW, "W15000001"}
     with pytest.raises(DataError, match="ci_low"):
-        questions(pd.DataFrame({"area_code": [SW], "measure": ["stop_search_disparity"], "group": ["Black"],
-                                "period": ["2021-22"], "value": [3.0]}), area_name="South Wales")
+        questions(
+            pd.DataFrame(
+                {
+                    "area_code": [SW],
+                    "measure": ["stop_search_disparity"],
+                    "group": ["Black"],
+                    "period": ["2021-22"],
+                    "value": [3.0],
+                }
+            ),
+            area_name="South Wales",
+        )

@@ -105,5 +105,6 @@ def test_outcome_area_coverage():
 def test_evidence_map_yaml_is_package_data():
     # the file ships with the package (pyproject includes **/*.yml) and parses
     from importlib import resources
+
     text = resources.files("eqlib.framework").joinpath("evidence_map.yml").read_text(encoding="utf-8")
     assert yaml.safe_load(text)["measures"]

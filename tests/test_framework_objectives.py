@@ -15,16 +15,34 @@ from eqlib.framework import STATUS_RULE, Objective, objective_status
 from eqlib.framework.objectives import STATUS_COLUMNS
 
 
-def objective(direction="decrease", baseline=4.0, target=2.0, group="Black", measure="stop_search_disparity",
-              baseline_period="2019-20", target_date=dt.date(2024, 3, 31)) -> Objective:
-    return Objective(id="EO1", statement="Reduce the disparity.", owner="Chief Constable", measure=measure,
-                     baseline_period=periods.parse(baseline_period), baseline_value=baseline,
-                     target_value=target, target_date=target_date, direction=direction, group=group)
+def objective(
+    direction="decrease",
+    baseline=4.0,
+    target=2.0,
+    group="Black",
+    measure="stop_search_disparity",
+    baseline_period="2019-20",
+    target_date=dt.date(2024, 3, 31),
+) -> Objective:
+    return Objective(
+        id="EO1",
+        statement="Reduce the disparity.",
+        owner="Chief Constable",
+        measure=measure,
+        baseline_period=periods.parse(baseline_period),
+        baseline_value=baseline,
+        target_value=target,
+        target_date=target_date,
+        direction=direction,
+        group=group,
+    )
 
 
 def latest(*rows) -> pd.DataFrame:
-    return pd.DataFrame([dict(zip(("measure", "group", "period", "value"), r, strict=True)) for r in rows],
-                        columns=["measure", "group", "period", "value"])
+    return pd.DataFrame(
+        [dict(zip(("measure", "group", "period", "value"), r, strict=True)) for r in rows],
+        columns=["measure", "group", "period", "value"],
+    )
 
 
 # baseline period 2019-20 ends 2020-03-31; target 2024-03-31 is 1,461 days later; 2021-22 ends 730 days
@@ -32,13 +50,16 @@ def latest(*rows) -> pd.DataFrame:
 ELAPSED_2021_22 = 730 / 1461
 
 
-@pytest.mark.parametrize(("value", "status", "progress"), [
-    (3.0, "on track", 0.5),          # half the distance in 49.97% of the time
-    (3.01, "off track", 0.495),      # 49.5% of the distance: just short of the time share
-    (2.0, "achieved", 1.0),
-    (1.5, "achieved", 1.25),
-    (4.5, "off track", -0.25),       # moved away from the target
-])
+@pytest.mark.parametrize(
+    ("value", "status", "progress"),
+    [
+        (3.0, "on track", 0.5),  # half the distance in 49.97% of the time
+        (3.01, "off track", 0.495),  # 49.5% of the distance: just short of the time share
+        (2.0, "achieved", 1.0),
+        (1.5, "achieved", 1.25),
+        (4.5, "off track", -0.25),  # moved away from the target
+    ],
+)
 def test_status_decrease_by_hand(value, status, progress):
     out = objective_status([objective()], latest(("stop_search_disparity", "Black", "2021-22", value)))
     row = out.iloc[0]
@@ -52,8 +73,13 @@ def test_status_decrease_by_hand(value, status, progress):
 
 def test_status_increase_by_hand():
     obj = objective(direction="increase", baseline=0.4, target=0.8, measure="workforce_representation")
-    out = objective_status([obj], latest(("workforce_representation", "Black", "2021-22", 0.6),
-                                         ("workforce_representation", "Black", "2020-21", 0.45)))
+    out = objective_status(
+        [obj],
+        latest(
+            ("workforce_representation", "Black", "2021-22", 0.6),
+            ("workforce_representation", "Black", "2020-21", 0.45),
+        ),
+    )
     row = out.iloc[0]
     assert row["latest_period"] == "2021-22"  # the latest period is used
     assert row["progress"] == pytest.approx(0.5)
@@ -79,8 +105,13 @@ def test_target_date_passed_without_reaching_target_is_off_track():
 
 def test_objective_without_group_uses_the_all_groups_row():
     obj = objective(group=None, measure="stop_search_not_stated_share", baseline=20, target=10)
-    out = objective_status([obj], latest(("stop_search_not_stated_share", "All", "2021-22", 14),
-                                         ("stop_search_not_stated_share", "Black", "2021-22", 30)))
+    out = objective_status(
+        [obj],
+        latest(
+            ("stop_search_not_stated_share", "All", "2021-22", 14),
+            ("stop_search_not_stated_share", "Black", "2021-22", 30),
+        ),
+    )
     assert out.iloc[0]["latest_value"] == 14
     assert out.iloc[0]["progress"] == pytest.approx(0.6)
 
@@ -93,12 +124,17 @@ def test_missing_columns_raise():
 def test_rule_is_documented():
     assert "pro-rata" in STATUS_RULE
     import eqlib.framework.objectives as mod
+
     assert "progress >= elapsed" in mod.__doc__
 
 
 @settings(max_examples=200, deadline=None)
-@given(baseline=st.floats(0.5, 10), delta=st.floats(0.1, 5), latest_value=st.floats(0, 20),
-       decrease=st.booleans())
+@given(
+    baseline=st.floats(0.5, 10),
+    delta=st.floats(0.1, 5),
+    latest_value=st.floats(0, 20),
+    decrease=st.booleans(),
+)
 def test_status_properties(baseline, delta, latest_value, decrease):
     target = baseline - delta if decrease else baseline + delta
     obj = objective(direction="decrease" if decrease else "increase", baseline=baseline, target=target)

@@ -48,7 +48,12 @@ def test_example_exercises_every_feature():
     sa = p.self_assessment
     assert sorted(t.theme for t in sa.themes) == list(range(1, 17))  # every theme present
     levels = set(sa.levels().values())
-    assert {"Developing", "Achieving", "Advancing", None} <= levels  # several levels, and one below Developing
+    assert {
+        "Developing",
+        "Achieving",
+        "Advancing",
+        None,
+    } <= levels  # several levels, and one below Developing
     kinds = set(sa.evidence_frame()["kind"])
     assert kinds == {"text", "link", "measure"}
     assert sa.measures_cited() <= set(measure_ids())
@@ -79,7 +84,9 @@ def test_defaults_file_matches_builtin_defaults():
 
 
 def test_defaults_merge_and_publisher_template(tmp_path):
-    (tmp_path / "defaults.yml").write_text("suppression_threshold: 10\nreference_group: White\n", encoding="utf-8")
+    (tmp_path / "defaults.yml").write_text(
+        "suppression_threshold: 10\nreference_group: White\n", encoding="utf-8"
+    )
     f = tmp_path / "x.yml"
     f.write_text("area: Dyfed-Powys\nyear: 2020\n", encoding="utf-8")
     p = load_params(f)
@@ -160,19 +167,26 @@ def test_higher_level_without_lower_descriptor():
 
 def test_level_without_any_criterion_of_the_lower_level(tmp_path):
     f = tmp_path / "p.yml"
-    f.write_text("area: south-wales\nyear: 2021-22\nself_assessment:\n  themes:\n    - theme: 3\n"
-                 "      level: Achieving\n      criteria_met:\n        - criterion: 3.2.1\n"
-                 "          evidence: [{text: panel}]\n", encoding="utf-8")
+    f.write_text(
+        "area: south-wales\nyear: 2021-22\nself_assessment:\n  themes:\n    - theme: 3\n"
+        "      level: Achieving\n      criteria_met:\n        - criterion: 3.2.1\n"
+        "          evidence: [{text: panel}]\n",
+        encoding="utf-8",
+    )
     (problem,) = problems_of(f)
     assert "descriptor 3.1 (Developing) is claimed as met but none of its criteria" in problem.message
 
 
 def test_missing_evidence():
     probs = {p.key: p for p in problems_of(BAD / "missing_evidence.yml")}
-    assert "missing evidence for criterion 6.1.1" in probs[
-        "self_assessment.themes[0].criteria_met[0].evidence"].message
-    assert "unknown measure 'no_such_measure'" in probs[
-        "self_assessment.themes[0].criteria_met[1].evidence[0].measure"].message
+    assert (
+        "missing evidence for criterion 6.1.1"
+        in probs["self_assessment.themes[0].criteria_met[0].evidence"].message
+    )
+    assert (
+        "unknown measure 'no_such_measure'"
+        in probs["self_assessment.themes[0].criteria_met[1].evidence[0].measure"].message
+    )
     assert "not a web address" in probs["self_assessment.themes[0].criteria_met[1].evidence[1].link"].message
     assert "descriptor 6.2 (Achieving)" in probs["self_assessment.themes[0].criteria_met"].message
 
@@ -237,15 +251,59 @@ def test_cli_validate_invalid_returns_2_and_prints_problems(name, capsys):
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-3, 20), st.floats(allow_nan=False, allow_infinity=False),
-                     st.sampled_from(["", "Achieving", "2.1", "2.1.1", "https://x.org", "stop_search_rate",
-                                      "2019-20", "2025-03-31", "decrease", "x"]))
-_VALUES = st.recursive(_SCALARS, lambda inner: st.one_of(
-    st.lists(inner, max_size=3),
-    st.dictionaries(st.sampled_from(["theme", "level", "criteria_met", "criterion", "evidence", "text", "link",
-                                     "measure", "descriptors_met", "id", "baseline", "target", "period", "value",
-                                     "date", "direction", "statement", "owner"]), inner, max_size=4)),
-    max_leaves=12)
+_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 20),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.sampled_from(
+        [
+            "",
+            "Achieving",
+            "2.1",
+            "2.1.1",
+            "https://x.org",
+            "stop_search_rate",
+            "2019-20",
+            "2025-03-31",
+            "decrease",
+            "x",
+        ]
+    ),
+)
+_VALUES = st.recursive(
+    _SCALARS,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3),
+        st.dictionaries(
+            st.sampled_from(
+                [
+                    "theme",
+                    "level",
+                    "criteria_met",
+                    "criterion",
+                    "evidence",
+                    "text",
+                    "link",
+                    "measure",
+                    "descriptors_met",
+                    "id",
+                    "baseline",
+                    "target",
+                    "period",
+                    "value",
+                    "date",
+                    "direction",
+                    "statement",
+                    "owner",
+                ]
+            ),
+            inner,
+            max_size=4,
+        ),
+    ),
+    max_leaves=12,
+)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -254,9 +312,17 @@ def test_any_yaml_gives_params_or_a_params_error(tmp_path, themes, objectives):
     """Whatever the self-assessment and objectives hold, loading either succeeds or raises ParamsError with
     every problem located by key path (never a TypeError or KeyError from deep inside)."""
     f = tmp_path / "fuzz.yml"
-    f.write_text(yaml.safe_dump({"area": "south-wales", "year": "2021-22",
-                                 "self_assessment": {"themes": themes}, "objectives": objectives}),
-                 encoding="utf-8")
+    f.write_text(
+        yaml.safe_dump(
+            {
+                "area": "south-wales",
+                "year": "2021-22",
+                "self_assessment": {"themes": themes},
+                "objectives": objectives,
+            }
+        ),
+        encoding="utf-8",
+    )
     try:
         load_params(f)
     except ParamsError as exc:
@@ -266,11 +332,14 @@ def test_any_yaml_gives_params_or_a_params_error(tmp_path, themes, objectives):
             assert p.message
 
 
-@pytest.mark.parametrize(("key", "value", "message"), [
-    ("reference_group", "Black", "no other reference group is supported"),
-    ("reference_group", "Whte", "no other reference group is supported"),
-    ("significance_level", 0.01, "no other level is supported"),
-])
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("reference_group", "Black", "no other reference group is supported"),
+        ("reference_group", "Whte", "no other reference group is supported"),
+        ("significance_level", 0.01, "no other level is supported"),
+    ],
+)
 def test_a_setting_eqlib_would_ignore_is_refused(tmp_path, key, value, message):
     """reference_group and significance_level: a value eqlib does not honour is an error, not ignored."""
     from eqlib.errors import DataError
@@ -286,8 +355,10 @@ def test_a_setting_eqlib_would_ignore_is_refused(tmp_path, key, value, message):
 
 def test_a_duplicate_yaml_key_is_refused_with_both_lines(tmp_path):
     path = tmp_path / "dup.yml"
-    path.write_text("area: south-wales\nyear: 2021-22\nsuppression_threshold: 5\nsuppression_threshold: 10\n",
-                    encoding="utf-8")
+    path.write_text(
+        "area: south-wales\nyear: 2021-22\nsuppression_threshold: 5\nsuppression_threshold: 10\n",
+        encoding="utf-8",
+    )
     with pytest.raises(ParamsError) as info:
         load_params(path)
     text = str(info.value)

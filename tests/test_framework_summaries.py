@@ -30,7 +30,7 @@ PREVIOUS = load_params(PARAMS / "south-wales-2020-21.yml")
 
 
 def _luminance(hex_colour: str) -> float:
-    rgb = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    rgb = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
     lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
     return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
 
@@ -53,8 +53,11 @@ def test_compare_self_assessments_example_years():
 
 def test_compare_self_assessments_new_and_dropped_themes():
     from eqlib.framework.self_assessment import SelfAssessment
-    cmp = compare_self_assessments(SelfAssessment(themes=CURRENT.self_assessment.themes[:2]),
-                                   SelfAssessment(themes=CURRENT.self_assessment.themes[1:3])).set_index("theme")
+
+    cmp = compare_self_assessments(
+        SelfAssessment(themes=CURRENT.self_assessment.themes[:2]),
+        SelfAssessment(themes=CURRENT.self_assessment.themes[1:3]),
+    ).set_index("theme")
     assert cmp.loc[1, "change"] == "no longer assessed"
     assert cmp.loc[2, "change"] == "same"
     assert cmp.loc[3, "change"] == "newly assessed"
@@ -62,10 +65,22 @@ def test_compare_self_assessments_new_and_dropped_themes():
 
 
 def test_compare_objectives_across_years():
-    prev_data = pd.DataFrame({"measure": ["stop_search_disparity", "use_of_force_disparity"],
-                              "group": ["Black", "Black"], "period": ["2020-21", "2020-21"], "value": [6.0, 2.5]})
-    curr_data = pd.DataFrame({"measure": ["stop_search_disparity", "use_of_force_disparity"],
-                              "group": ["Black", "Black"], "period": ["2021-22", "2021-22"], "value": [3.0, 2.9]})
+    prev_data = pd.DataFrame(
+        {
+            "measure": ["stop_search_disparity", "use_of_force_disparity"],
+            "group": ["Black", "Black"],
+            "period": ["2020-21", "2020-21"],
+            "value": [6.0, 2.5],
+        }
+    )
+    curr_data = pd.DataFrame(
+        {
+            "measure": ["stop_search_disparity", "use_of_force_disparity"],
+            "group": ["Black", "Black"],
+            "period": ["2021-22", "2021-22"],
+            "value": [3.0, 2.9],
+        }
+    )
     prev = objective_status(PREVIOUS.objectives, prev_data)
     curr = objective_status(CURRENT.objectives, curr_data)
     out = compare_objectives(prev, curr).set_index("id")
@@ -103,7 +118,14 @@ def test_maturity_grid_frame():
 def test_maturity_table_and_chart():
     table = maturity_table(CURRENT.self_assessment)
     assert len(table) == 16
-    assert list(table.columns) == ["Section", "Theme", "Level reached", "Developing", "Achieving", "Advancing"]
+    assert list(table.columns) == [
+        "Section",
+        "Theme",
+        "Level reached",
+        "Developing",
+        "Achieving",
+        "Advancing",
+    ]
     row9 = table[table["Theme"].str.startswith("Theme 9:")].iloc[0]
     assert row9["Level reached"] == "Advancing" and row9["Advancing"].startswith("Met")
     fig, alt = maturity_chart(CURRENT.self_assessment, area_name="South Wales", year="2021/22")
@@ -125,8 +147,9 @@ def test_maturity_alt_text_follows_the_data():
 
 # --------------------------------------------------------------------------- objectives and evidence
 def test_objectives_table_and_chart():
-    data = pd.DataFrame({"measure": ["stop_search_disparity"], "group": ["Black"], "period": ["2021-22"],
-                         "value": [3.0]})
+    data = pd.DataFrame(
+        {"measure": ["stop_search_disparity"], "group": ["Black"], "period": ["2021-22"], "value": [3.0]}
+    )
     status = objective_status(CURRENT.objectives, data)
     table = objectives_table(status)
     assert len(table) == len(CURRENT.objectives)
@@ -148,8 +171,10 @@ def test_evidence_gap_table_and_chart():
     fig, alt = evidence_chart(status)
     assert isinstance(fig, Figure)
     counts = status["status"].value_counts()
-    assert f"Of the {len(status)} framework criteria that need data, {counts.get('supported', 0)} are supported" \
+    assert (
+        f"Of the {len(status)} framework criteria that need data, {counts.get('supported', 0)} are supported"
         in alt
+    )
     assert f"{counts['gap']} are evidence gaps" in alt
 
 

@@ -28,10 +28,12 @@ def norm(text: str) -> str:
 
 def overview_table() -> dict[str, list[str]]:
     """The document's overview table: one column per section, listing its themes."""
-    start = next(i for i, line in enumerate(LINES) if "\t" in line and line.startswith("Understanding and Working"))
+    start = next(
+        i for i, line in enumerate(LINES) if "\t" in line and line.startswith("Understanding and Working")
+    )
     sections = LINES[start].split("\t")
     table: dict[str, list[str]] = {s.strip(): [] for s in sections}
-    for line in LINES[start + 1:]:
+    for line in LINES[start + 1 :]:
         if not line.strip():
             break
         for section, cell in zip(sections, line.split("\t"), strict=False):
@@ -68,10 +70,14 @@ def theme_columns(theme_number: int) -> list[str]:
     following = [i for i, _, _ in HEADINGS if i > start] + [BODY_END]
     stop = following[0]
     columns: list[list[str]] = [[], [], []]
-    for line in LINES[start + 1:stop]:
+    for line in LINES[start + 1 : stop]:
         text = norm(line)
-        if (not text or text in ("▶ APCC Framework", "APCC Framework")
-                or re.fullmatch(r"-+ -+ -+", text) or text == "Developing Achieving Advancing"):
+        if (
+            not text
+            or text in ("▶ APCC Framework", "APCC Framework")
+            or re.fullmatch(r"-+ -+ -+", text)
+            or text == "Developing Achieving Advancing"
+        ):
             continue
         cells = line.split("\t")
         assert len(cells) <= 3, f"more than three columns in {line[:80]!r}"
@@ -147,10 +153,14 @@ def test_criteria_counts_and_ids_unique():
     # counted by hand from the document's tables, e.g. theme 1 Developing has 8 paragraphs, one split over a page
     assert [len(d.criteria) for d in FW.theme(1).descriptors] == [8, 8, 7]
     assert [len(d.criteria) for d in FW.theme(10).descriptors] == [2, 2, 1]
-    assert FW.criterion("1.1.4").text.endswith("internally and by its partners - including voluntary and "
-                                               "community sector stakeholders.")
-    assert FW.criterion("14.1.6").text == "Diversity data on applicants for posts is collected, in line with GDPR " \
-                                          "considerations."
+    assert FW.criterion("1.1.4").text.endswith(
+        "internally and by its partners - including voluntary and community sector stakeholders."
+    )
+    assert (
+        FW.criterion("14.1.6").text
+        == "Diversity data on applicants for posts is collected, in line with GDPR "
+        "considerations."
+    )
 
 
 def test_level_summaries_verbatim():
@@ -178,10 +188,14 @@ def test_unknown_ids_raise_key_error():
 def test_race_action_plan_outcome_areas_against_the_document():
     rap = load_race_action_plan()
     doc = norm(RAP)
-    assert [a.name for a in rap.outcome_areas] == ["Trust and reconciliation", "Culture and workforce",
-                                                    "Powers and procedures", "Safety and victimisation"]
+    assert [a.name for a in rap.outcome_areas] == [
+        "Trust and reconciliation",
+        "Culture and workforce",
+        "Powers and procedures",
+        "Safety and victimisation",
+    ]
     # the outcome areas are headings of the "Outcomes" part, each with its bullet list
-    outcomes_part = RAP[RAP.index("# Outcomes"):RAP.index("# Legal duties")]
+    outcomes_part = RAP[RAP.index("# Outcomes") : RAP.index("# Legal duties")]
     for area in rap.outcome_areas:
         block = outcomes_part.split(area.name, 1)[1]
         bullets = []

@@ -40,8 +40,10 @@ def test_registered_and_in_the_manifest(repo_root):
     entry = files[ho.FILE]
     assert entry["bytes"] == CSV.stat().st_size == 32_365
     assert "derivative" in entry["title"].lower() or "derivative" in entry["provenance"].lower()
-    upstream = re.search(r"https://assets\.publishing\.service\.gov\.uk/\S+\.ods", (CSV.parent / "SOURCE.txt")
-                         .read_text(encoding="utf-8")).group(0)
+    upstream = re.search(
+        r"https://assets\.publishing\.service\.gov\.uk/\S+\.ods",
+        (CSV.parent / "SOURCE.txt").read_text(encoding="utf-8"),
+    ).group(0)
     assert upstream in entry["provenance"]  # the gov.uk table the file derives from
     for field in ("publisher", "licence", "period", "coverage", "sha256"):
         assert entry[field] and "TODO" not in str(entry[field])
@@ -55,7 +57,9 @@ def test_every_force_year_and_group_with_absent_cells_as_explicit_zeros(frame):
     filled = frame[frame["filled_zero"]]
     dyfed = areas.resolve("Dyfed-Powys").code
     assert sorted(zip(filled["period"], filled["area_code"], filled["group"], strict=True)) == [
-        ("2020-21", dyfed, "Other"), ("2021-22", dyfed, "Other")]
+        ("2020-21", dyfed, "Other"),
+        ("2021-22", dyfed, "Other"),
+    ]
     assert (filled["count"] == 0).all() and (filled["source_row"] == 0).all()
     assert frame["count"].notna().all() and (frame["symbol"] == "").all()
 
@@ -97,10 +101,12 @@ def test_counts_reproduce_the_published_2022_23_rates_by_force(frame):
     rates = frame[frame["period"] == "2022-23"].merge(pop, on=["area_code", "group"])
     rates["rate"] = 1000 * rates["count"] / rates["population"]
     published = eff.load_by_area(RAW)
-    published = published[(published["table"] == "by_area") & published["rate"].notna()
-                          & published["group"].isin(ho.GROUPS)]
-    both = rates.merge(published[["area_code", "group", "rate"]], on=["area_code", "group"],
-                       suffixes=("", "_eff"))
+    published = published[
+        (published["table"] == "by_area") & published["rate"].notna() & published["group"].isin(ho.GROUPS)
+    ]
+    both = rates.merge(
+        published[["area_code", "group", "rate"]], on=["area_code", "group"], suffixes=("", "_eff")
+    )
     assert len(both) == 42 * 5  # City of London is N/A in the EFF table
     off = (both["rate"] - both["rate_eff"]).abs() > 0.05 + 1e-9
     assert set(both.loc[off, "area_name_x"]) == {"Surrey", "North Yorkshire"}
@@ -119,15 +125,26 @@ def _good_lines() -> list[str]:
     return CSV.read_text(encoding="utf-8").splitlines()
 
 
-@pytest.mark.parametrize("change, column, message", [
-    (lambda line: line.replace(",Bedfordshire,", ",Bedfordshir,"), "police_force", "43 police force areas"),
-    (lambda line: line.replace(",Bedfordshire,", ",British Transport Police,"), "police_force", "43 police force areas"),
-    (lambda line: line.replace(",Asian,", ",Not Stated,"), "ethnicity", "unknown ethnic group"),
-    (lambda line: line.replace("2020/21", "2020"), "financial_year", "not a financial year"),
-    (lambda line: line.replace(",811", ",-3"), "total_searches", "negative"),
-    (lambda line: line.replace(",811", ",8x1"), "total_searches", "not a number"),
-    (lambda line: line.replace(",811", ",81.5"), "total_searches", "whole number"),
-])
+@pytest.mark.parametrize(
+    "change, column, message",
+    [
+        (
+            lambda line: line.replace(",Bedfordshire,", ",Bedfordshir,"),
+            "police_force",
+            "43 police force areas",
+        ),
+        (
+            lambda line: line.replace(",Bedfordshire,", ",British Transport Police,"),
+            "police_force",
+            "43 police force areas",
+        ),
+        (lambda line: line.replace(",Asian,", ",Not Stated,"), "ethnicity", "unknown ethnic group"),
+        (lambda line: line.replace("2020/21", "2020"), "financial_year", "not a financial year"),
+        (lambda line: line.replace(",811", ",-3"), "total_searches", "negative"),
+        (lambda line: line.replace(",811", ",8x1"), "total_searches", "not a number"),
+        (lambda line: line.replace(",811", ",81.5"), "total_searches", "whole number"),
+    ],
+)
 def test_bad_input_names_file_row_and_column(tmp_path, change, column, message):
     lines = _good_lines()
     index = next(i for i, line in enumerate(lines) if line.startswith("2020/21,Bedfordshire,Asian,"))

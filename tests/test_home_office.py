@@ -29,6 +29,7 @@ def uof(raw_dir) -> pd.DataFrame:
 
 # ---------------------------------------------------------------- arrests
 
+
 def test_arrests_a08_has_every_force_and_no_region_rows(arrests):
     a08 = arrests[arrests["table"] == "A_08"]
     for period in ("2017-18", "2018-19"):
@@ -64,8 +65,9 @@ def test_arrests_forces_sum_to_published_england_and_wales_total(arrests):
 
 def test_arrests_groups_sum_to_row_total(arrests):
     have = arrests[arrests["count"].notna()]
-    sums = have.groupby(["table", "area_code", "period"]).agg(count=("count", "sum"),
-                                                             total=("denominator", "first"))
+    sums = have.groupby(["table", "area_code", "period"]).agg(
+        count=("count", "sum"), total=("denominator", "first")
+    )
     assert (sums["count"] == sums["total"]).all()
 
 
@@ -98,11 +100,13 @@ def test_arrests_logs_region_subtotals(raw_dir, caplog):
 
 # ---------------------------------------------------------------- use of force
 
+
 def test_use_of_force_groups_plus_not_reported_sum_to_published_total(uof):
     """Table_16: White + Black + Asian + ... + Not reported = 'Number of times tactic reported'."""
     t16 = uof[uof["measure"] == "tactic_uses"]
     sums = t16.groupby(["edition", "area_code", "tactic_type", "tactic"]).agg(
-        count=("count", "sum"), total=("denominator", "first"), missing=("count", lambda c: c.isna().sum()))
+        count=("count", "sum"), total=("denominator", "first"), missing=("count", lambda c: c.isna().sum())
+    )
     assert len(sums) == 44 * 35 + 44 * 38  # forces + England and Wales, tactics per workbook
     assert (sums["missing"] == 0).mean() > 0.95
     published = sums[sums["total"].notna()]
@@ -123,23 +127,30 @@ def test_use_of_force_forces_sum_to_england_and_wales(uof):
         complete = forces.count() == 43
         national = part[part["area_code"] == NATIONAL].set_index(key)["count"]
         assert complete.mean() > 0.8
-        pd.testing.assert_series_equal(forces.sum()[complete].sort_index(),
-                                       national[complete[complete].index].sort_index(),
-                                       check_names=False, obj=measure)
+        pd.testing.assert_series_equal(
+            forces.sum()[complete].sort_index(),
+            national[complete[complete].index].sort_index(),
+            check_names=False,
+            obj=measure,
+        )
 
 
 def test_use_of_force_published_totals(uof):
     incidents = uof[(uof["measure"] == "incidents") & (uof["area_code"] == NATIONAL)]
     assert incidents.set_index("period")["count"].to_dict() == {
-        "2017-18": 313_137, "2018-19": 427_725, "2019-20": 491_984}
+        "2017-18": 313_137,
+        "2018-19": 427_725,
+        "2019-20": 491_984,
+    }
     ced = uof[(uof["measure"] == "ced_uses") & (uof["area_code"] == NATIONAL) & (uof["tactic"] == "Total")]
     assert ced.set_index("period")["count"]["2018-19"] == 23_451
     # CED rows come from the latest workbook: 2017/18 as revised in 2019/20 (16,913, not 17,084)
     assert ced.set_index("period")["count"]["2017-18"] == 16_913
     assert set(ced["edition"]) == {"2019-20"}
     # CED by type: non-discharge + discharge + not stated = total
-    c = uof[(uof["measure"] == "ced_uses")].pivot_table(index=["area_code", "period"], columns="tactic",
-                                                        values="count")
+    c = uof[(uof["measure"] == "ced_uses")].pivot_table(
+        index=["area_code", "period"], columns="tactic", values="count"
+    )
     not_stated = c.filter(like="not").iloc[:, 0] if "Not stated" not in c else c["Not stated"]
     assert ((c["Total non-discharge"] + c["Total discharge"] + not_stated) == c["Total"]).all()
 
@@ -166,15 +177,26 @@ def test_use_of_force_matches_resistance_lab_cleaned_csv(uof, year):
     lab = pd.read_csv(OFFICIAL / "resistancelab-cleaned" / f"by-ethnicity-force_{year}.csv")
     period = f"{year[5:9]}-{year[-2:]}"
     ours = uof[(uof["measure"] == "tactic_uses") & (uof["period"] == period)]
-    group_columns = [c for c in lab.columns if c not in
-                     ("Police Force", "Type of force", "Tactic", "Number of times tactic reported")]
-    long = lab.melt(id_vars=["Police Force", "Type of force", "Tactic"], value_vars=group_columns,
-                    var_name="source_label", value_name="lab_count")
+    group_columns = [
+        c
+        for c in lab.columns
+        if c not in ("Police Force", "Type of force", "Tactic", "Number of times tactic reported")
+    ]
+    long = lab.melt(
+        id_vars=["Police Force", "Type of force", "Tactic"],
+        value_vars=group_columns,
+        var_name="source_label",
+        value_name="lab_count",
+    )
     long["area_code"] = [areas.resolve(home_office._area_label(f)).code for f in long["Police Force"]]
     long["Tactic"] = long["Tactic"].str.strip()
-    merged = long.merge(ours, left_on=["area_code", "Type of force", "Tactic", "source_label"],
-                        right_on=["area_code", "tactic_type", "tactic", "source_label"], how="outer",
-                        indicator=True)
+    merged = long.merge(
+        ours,
+        left_on=["area_code", "Type of force", "Tactic", "source_label"],
+        right_on=["area_code", "tactic_type", "tactic", "source_label"],
+        how="outer",
+        indicator=True,
+    )
     assert (merged["_merge"] == "both").all()
     lab_numbers = pd.to_numeric(merged["lab_count"], errors="coerce")  # ':' -> missing
     assert (lab_numbers.isna() == merged["count"].isna()).all()
@@ -187,6 +209,7 @@ def test_use_of_force_matches_resistance_lab_cleaned_csv(uof, year):
 
 
 # ---------------------------------------------------------------- bad input
+
 
 def test_read_sheet_truncated_ods_raises_data_error(raw_dir, tmp_path):
     good = next((raw_dir / "ho-arrests-ppp-2018-19").glob("*.ods"))
@@ -254,6 +277,7 @@ def test_read_arrests_suppressed_cell_is_missing_with_symbol(raw_dir, tmp_path):
     path = tmp_path / "suppressed.ods"
     _write_ods(path, sheets)
     frame = home_office.read_arrests(path)
-    cell = frame[(frame["area_name"] == "Gwent") & (frame["period"] == "2017-18")
-                 & (frame["group"] == "White")]
+    cell = frame[
+        (frame["area_name"] == "Gwent") & (frame["period"] == "2017-18") & (frame["group"] == "White")
+    ]
     assert cell["count"].isna().all() and (cell["symbol"] == "[c]").all()

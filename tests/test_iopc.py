@@ -35,7 +35,9 @@ def test_categories_years_and_areas(deaths):
     assert not deaths.duplicated(["area_code", "period", "category", "measure"]).any()
     assert set(deaths["measure"]) == {"fatalities", "incidents"}
     assert set(deaths.loc[deaths["measure"] == "incidents", "category"]) == {
-        "Road traffic", "Other death following contact"}
+        "Road traffic",
+        "Other death following contact",
+    }
 
 
 def test_no_ethnicity_by_force_is_stated(deaths):
@@ -56,8 +58,13 @@ def test_authorities_add_up_to_the_published_total(raw_dir, edition):
     parts = frame[frame["area_code"] != NATIONAL].groupby(key)["count"].sum()
     total = frame[frame["area_code"] == NATIONAL].set_index(key)["count"]
     mismatched = [k for k in total.index if parts.get(k, 0) + aside.get(k, 0) != total[k]]
-    marked = frame[frame["footnote"].str.contains(r"\^|\*\*", regex=True)
-                   & (frame["category"] == "Fatal shooting")].set_index(key).index
+    marked = (
+        frame[
+            frame["footnote"].str.contains(r"\^|\*\*", regex=True) & (frame["category"] == "Fatal shooting")
+        ]
+        .set_index(key)
+        .index
+    )
     assert mismatched and set(mismatched) <= set(marked)
     assert all(k[0] == "Fatal shooting" for k in mismatched)
 
@@ -74,8 +81,11 @@ def test_published_totals(deaths):
 
 
 def test_footnote_marks_removed_and_kept(deaths):
-    ny = deaths[(deaths["area_name"] == "North Yorkshire") & (deaths["category"] == "Road traffic")
-                & (deaths["period"] == "2016-17")]
+    ny = deaths[
+        (deaths["area_name"] == "North Yorkshire")
+        & (deaths["category"] == "Road traffic")
+        & (deaths["period"] == "2016-17")
+    ]
     assert set(ny["count"]) == {2.0} and set(ny["footnote"]) == {"*"}
     shootings = deaths[deaths["category"] == "Fatal shooting"]
     assert (shootings.loc[shootings["source_label"] == "not listed", "count"] == 0).all()
@@ -86,7 +96,8 @@ def test_ethnicity_is_national_and_sums_to_totals(by_ethnicity, deaths):
     assert set(by_ethnicity["area_code"]) == {NATIONAL}
     sums = by_ethnicity.groupby(["category", "period"])["count"].sum()
     total = deaths[(deaths["area_code"] == NATIONAL) & (deaths["measure"] == "fatalities")].set_index(
-        ["category", "period"])["count"]
+        ["category", "period"]
+    )["count"]
     pd.testing.assert_series_equal(sums.sort_index(), total.sort_index(), check_names=False)
     assert set(by_ethnicity["group"]) <= {"Asian", "Black", "Mixed", "Other", "White", "Not stated"}
 

@@ -21,8 +21,16 @@ from eqlib.sources.local import TEMPLATES, group_of, load_local_dir, read_local,
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE_DIR = ROOT / "data" / "templates"
 
-EXPECTED_TEMPLATES = {"workforce", "complaints", "victims_services", "satisfaction", "hate_crime", "custody",
-                      "custody_visits", "use_of_force"}
+EXPECTED_TEMPLATES = {
+    "workforce",
+    "complaints",
+    "victims_services",
+    "satisfaction",
+    "hate_crime",
+    "custody",
+    "custody_visits",
+    "use_of_force",
+}
 
 
 def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
@@ -95,12 +103,14 @@ def test_template_headers_are_all_different_so_they_can_be_inferred():
 
 
 def test_read_complaints_tidy(tmp_path, caplog):
-    path = write(tmp_path / "complaints.csv",
-                 "area,period,characteristic,group,complaint_measure,count,denominator,notes\n"
-                 "South Wales,2021-22,ethnicity,Black (or Black British),complaint_cases,40,,\n"
-                 "W15000003,2021/22,ethnicity,White: Irish,complaint_cases,\"1,234\",,\n"
-                 "south-wales,2021-22,sex,F,allegations,12,100,some note\n"
-                 "South Wales Police,2021-22,age,65+,complainants,[c],,\n")
+    path = write(
+        tmp_path / "complaints.csv",
+        "area,period,characteristic,group,complaint_measure,count,denominator,notes\n"
+        "South Wales,2021-22,ethnicity,Black (or Black British),complaint_cases,40,,\n"
+        'W15000003,2021/22,ethnicity,White: Irish,complaint_cases,"1,234",,\n'
+        "south-wales,2021-22,sex,F,allegations,12,100,some note\n"
+        "South Wales Police,2021-22,age,65+,complainants,[c],,\n",
+    )
     with caplog.at_level(logging.INFO, logger="eqlib.sources"):
         frame = read_local(path)
     assert "local:complaints (complaints.csv): 4 rows in, 4 rows out" in caplog.text
@@ -133,10 +143,13 @@ def test_header_case_order_and_spaces_do_not_matter(tmp_path):
 
 
 def test_workforce_as_at_is_a_snapshot_period(tmp_path):
-    path = write(tmp_path / "wf.csv", TEMPLATES["workforce"].header + "\n"
-                 "Gwent,force,officer,Sergeant,31/03/2022,ethnicity,Asian or Asian British,F,7,\n"
-                 "Gwent,force,officer,Sergeant,31/03/2022,ethnicity,Asian or Asian British,Male,5,\n"
-                 "Gwent,opcc,staff,all,2022-03-31,sex,Male,,9,\n")
+    path = write(
+        tmp_path / "wf.csv",
+        TEMPLATES["workforce"].header + "\n"
+        "Gwent,force,officer,Sergeant,31/03/2022,ethnicity,Asian or Asian British,F,7,\n"
+        "Gwent,force,officer,Sergeant,31/03/2022,ethnicity,Asian or Asian British,Male,5,\n"
+        "Gwent,opcc,staff,all,2022-03-31,sex,Male,,9,\n",
+    )
     frame = read_local(path)
     assert frame["period"].tolist() == ["2022-03-31"] * 3
     assert (frame["period_start"] == frame["period_end"]).all()
@@ -148,61 +161,85 @@ def test_workforce_as_at_is_a_snapshot_period(tmp_path):
 
 
 def test_workforce_sex_cross_tab_is_checked(tmp_path):
-    path = write(tmp_path / "wf.csv", TEMPLATES["workforce"].header + "\n"
-                 "Gwent,force,officer,all,2022-03-31,sex,Male,Male,9,\n"
-                 "Gwent,force,staff,all,2022-03-31,ethnicity,White,Woman?,9,\n")
+    path = write(
+        tmp_path / "wf.csv",
+        TEMPLATES["workforce"].header + "\n"
+        "Gwent,force,officer,all,2022-03-31,sex,Male,Male,9,\n"
+        "Gwent,force,staff,all,2022-03-31,ethnicity,White,Woman?,9,\n",
+    )
     problems = validate(path)
     assert [(p.row, p.column, p.value) for p in problems] == [(2, "sex", "Male"), (3, "sex", "Woman?")]
     assert "blank or 'all' when the characteristic is sex" in problems[0].expected
 
 
 def test_satisfaction_count_and_denominator(tmp_path):
-    path = write(tmp_path / "sat.csv", TEMPLATES["satisfaction"].header + "\n"
-                 "Cumbria,2020-21,Whole experience,disability,Yes,120,80,\n")
+    path = write(
+        tmp_path / "sat.csv",
+        TEMPLATES["satisfaction"].header + "\nCumbria,2020-21,Whole experience,disability,Yes,120,80,\n",
+    )
     frame = read_local(path)
     assert frame.loc[0, "count"] == 80 and frame.loc[0, "denominator"] == 120
     assert frame.loc[0, "group"] == "Disabled" and frame.loc[0, "survey"] == "Whole experience"
 
 
 def test_template_can_be_forced(tmp_path):
-    path = write(tmp_path / "uof.csv", TEMPLATES["use_of_force"].header + "\n"
-                 "Gwent,2019-20,taser_fired,ethnicity,Black,3,\n")
+    path = write(
+        tmp_path / "uof.csv",
+        TEMPLATES["use_of_force"].header + "\nGwent,2019-20,taser_fired,ethnicity,Black,3,\n",
+    )
     assert read_local(path, template="use_of_force")["tactic"].tolist() == ["taser_fired"]
     problems = validate(path, template="complaints")
     assert {p.column for p in problems} >= {"tactic", "complaint_measure"}
 
 
-@pytest.mark.parametrize(("characteristic", "label", "group"), [
-    ("ethnicity", "Black or Black British", "Black"),
-    ("ethnicity", "Asian, Asian British or Asian Welsh: Pakistani", "Asian"),
-    ("ethnicity", "Mixed/multiple ethnic group: White and Asian", "Mixed"),
-    ("ethnicity", "Chinese or Other", "Other"),
-    ("ethnicity", "not stated", "Not stated"),
-    ("sex", "M", "Male"),
-    ("age", "18 to 24", "18-24"),
-    ("age", "under 18", "under 18"),
-    ("age", "Prefer not to say", "Not stated"),
-    ("disability", "No", "Not disabled"),
-    ("religion", "Any other religion", "Other religion"),
-    ("sexual_orientation", "Gay", "Gay or Lesbian"),
-    ("gender_reassignment", "Trans man", "Different from sex registered at birth"),
-])
+@pytest.mark.parametrize(
+    ("characteristic", "label", "group"),
+    [
+        ("ethnicity", "Black or Black British", "Black"),
+        ("ethnicity", "Asian, Asian British or Asian Welsh: Pakistani", "Asian"),
+        ("ethnicity", "Mixed/multiple ethnic group: White and Asian", "Mixed"),
+        ("ethnicity", "Chinese or Other", "Other"),
+        ("ethnicity", "not stated", "Not stated"),
+        ("sex", "M", "Male"),
+        ("age", "18 to 24", "18-24"),
+        ("age", "under 18", "under 18"),
+        ("age", "Prefer not to say", "Not stated"),
+        ("disability", "No", "Not disabled"),
+        ("religion", "Any other religion", "Other religion"),
+        ("sexual_orientation", "Gay", "Gay or Lesbian"),
+        ("gender_reassignment", "Trans man", "Different from sex registered at birth"),
+    ],
+)
 def test_group_of(characteristic, label, group):
     assert group_of(characteristic, label) == group
 
 
-@pytest.mark.parametrize(("characteristic", "label"), [
-    ("ethnicity", "Martian"), ("ethnicity", ""), ("ethnicity", "Total"), ("sex", "Unsure"),
-    ("age", "24-18"), ("age", "young"), ("religion", "Jedi"), ("disability", "All"),
-])
+@pytest.mark.parametrize(
+    ("characteristic", "label"),
+    [
+        ("ethnicity", "Martian"),
+        ("ethnicity", ""),
+        ("ethnicity", "Total"),
+        ("sex", "Unsure"),
+        ("age", "24-18"),
+        ("age", "young"),
+        ("religion", "Jedi"),
+        ("disability", "All"),
+    ],
+)
 def test_group_of_refuses(characteristic, label):
     with pytest.raises(ValueError):
         group_of(characteristic, label)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(st.one_of(st.integers(min_value=0, max_value=10**6), st.sampled_from(["[c]", "[x]", "..", "*"])),
-                min_size=1, max_size=12))
+@given(
+    st.lists(
+        st.one_of(st.integers(min_value=0, max_value=10**6), st.sampled_from(["[c]", "[x]", "..", "*"])),
+        min_size=1,
+        max_size=12,
+    )
+)
 def test_counts_round_trip_and_missing_is_never_zero(tmp_path_factory, cells):
     path = tmp_path_factory.mktemp("rt") / "custody.csv"
     lines = [TEMPLATES["custody"].header]
@@ -224,15 +261,23 @@ def test_counts_round_trip_and_missing_is_never_zero(tmp_path_factory, cells):
 
 
 def test_validate_collects_all_problems_in_row_order(tmp_path):
-    path = write(tmp_path / "c.csv", TEMPLATES["custody"].header + "\n"
-                 "Atlantis,2021-22,detentions,ethnicity,White,10,,\n"
-                 "Kent,2021-22,arrests,ethnicity,White,10,,\n"
-                 "Kent,2021-22,detentions,ethnicity,Klingon,10,,\n"
-                 "Kent,2021-22,detentions,ethnicity,Black,10,5,\n"
-                 "Kent,2021-22,detentions,ethnicity,Black,10,5,\n")
+    path = write(
+        tmp_path / "c.csv",
+        TEMPLATES["custody"].header + "\n"
+        "Atlantis,2021-22,detentions,ethnicity,White,10,,\n"
+        "Kent,2021-22,arrests,ethnicity,White,10,,\n"
+        "Kent,2021-22,detentions,ethnicity,Klingon,10,,\n"
+        "Kent,2021-22,detentions,ethnicity,Black,10,5,\n"
+        "Kent,2021-22,detentions,ethnicity,Black,10,5,\n",
+    )
     problems = validate(path)
     assert [(p.row, p.column) for p in problems] == [
-        (2, "area"), (3, "custody_measure"), (4, "group"), (5, "count"), (6, "count")]
+        (2, "area"),
+        (3, "custody_measure"),
+        (4, "group"),
+        (5, "count"),
+        (6, "count"),
+    ]
     assert all(p.file == str(path) for p in problems)
     with pytest.raises(DataError, match=r"row 2, column 'area'.*Atlantis.*and 4 more problems"):
         read_local(path)
@@ -251,12 +296,15 @@ def test_cmd_validate_valid_file(tmp_path, capsys):
 
 
 def test_cmd_validate_prints_every_problem_and_exits_2(tmp_path, capsys):
-    path = write(tmp_path / "bad.csv", TEMPLATES["hate_crime"].header + "\n"
-                 "Kent,2021-22,race,crimes,-4,\nKent,2021-22,misogyny2,crimes,4,\n")
+    path = write(
+        tmp_path / "bad.csv",
+        TEMPLATES["hate_crime"].header + "\nKent,2021-22,race,crimes,-4,\nKent,2021-22,misogyny2,crimes,4,\n",
+    )
     assert cli_main(["data", "validate", str(path)]) == 2
     out = capsys.readouterr().out.splitlines()
-    assert out[0] == (f"{path}, row 2, column 'count': negative count (found '-4'); "
-                      "expected a count of 0 or more")
+    assert out[0] == (
+        f"{path}, row 2, column 'count': negative count (found '-4'); expected a count of 0 or more"
+    )
     assert out[1].startswith(f"{path}, row 3, column 'strand': unknown hate crime strand (found 'misogyny2')")
     assert out[2] == f"{path}: 2 problems; not valid"
 
@@ -277,15 +325,22 @@ def test_cmd_validate_unknown_template_and_missing_file(tmp_path, capsys):
 def _folder(tmp_path: Path) -> Path:
     folder = tmp_path / "local"
     folder.mkdir()
-    write(folder / "hate.csv", TEMPLATES["hate_crime"].header + "\n"
-          "South Wales,2020-21,race,crimes,900,\n"
-          "South Wales,2021-22,race,crimes,1000,\n"
-          "South Wales,2022-23,race,crimes,1100,\n"
-          "Gwent,2021-22,race,crimes,300,\n")
-    write(folder / "hate-more.csv", TEMPLATES["hate_crime"].header + "\n"
-          "South Wales,2021-22,religion,crimes,50,\n")
-    write(folder / "custody.csv", TEMPLATES["custody"].header + "\n"
-          "Gwent,2021-22,detentions,ethnicity,White,7000,,\n")
+    write(
+        folder / "hate.csv",
+        TEMPLATES["hate_crime"].header + "\n"
+        "South Wales,2020-21,race,crimes,900,\n"
+        "South Wales,2021-22,race,crimes,1000,\n"
+        "South Wales,2022-23,race,crimes,1100,\n"
+        "Gwent,2021-22,race,crimes,300,\n",
+    )
+    write(
+        folder / "hate-more.csv",
+        TEMPLATES["hate_crime"].header + "\nSouth Wales,2021-22,religion,crimes,50,\n",
+    )
+    write(
+        folder / "custody.csv",
+        TEMPLATES["custody"].header + "\nGwent,2021-22,detentions,ethnicity,White,7000,,\n",
+    )
     write(folder / "README.txt", "not data\n")
     return folder
 
@@ -310,7 +365,9 @@ def test_load_local_dir_filters_area_and_period(tmp_path, caplog):
 
 def test_load_local_dir_same_key_in_two_files(tmp_path):
     folder = _folder(tmp_path)
-    write(folder / "hate-dup.csv", TEMPLATES["hate_crime"].header + "\nsouth-wales,2021/22,Race,crimes,999,\n")
+    write(
+        folder / "hate-dup.csv", TEMPLATES["hate_crime"].header + "\nsouth-wales,2021/22,Race,crimes,999,\n"
+    )
     with pytest.raises(DataError) as info:
         load_local_dir(folder, "South Wales", "2021-22")
     message = str(info.value)

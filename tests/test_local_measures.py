@@ -76,9 +76,16 @@ def one(frame: pd.DataFrame, measure: str, group: str) -> pd.Series:
 
 def test_every_template_gives_its_measure_in_the_figure_shape(figures):
     assert set(figures) == {
-        "workforce_representation", "opcc_workforce_representation", "complaints_by_characteristic",
-        "victims_services_by_characteristic", "satisfaction_by_characteristic", "custody_by_ethnicity",
-        "independent_custody_visits", "use_of_force_local", "hate_crime_by_strand"}
+        "workforce_representation",
+        "opcc_workforce_representation",
+        "complaints_by_characteristic",
+        "victims_services_by_characteristic",
+        "satisfaction_by_characteristic",
+        "custody_by_ethnicity",
+        "independent_custody_visits",
+        "use_of_force_local",
+        "hate_crime_by_strand",
+    }
     known = set(measures.measure_ids())
     for measure_id, frame in figures.items():
         assert measure_id in known
@@ -95,12 +102,17 @@ def test_every_template_gives_its_measure_in_the_figure_shape(figures):
 # --------------------------------------------------------------------------------------------
 
 
-def workforce_counts(*, organisation="force", worker_types=("officer", "staff", "pcso"), ranks=None,
-                     characteristic="ethnicity") -> dict[str, float]:
+def workforce_counts(
+    *, organisation="force", worker_types=("officer", "staff", "pcso"), ranks=None, characteristic="ethnicity"
+) -> dict[str, float]:
     out: dict[str, float] = {}
     for r in rows("workforce.csv"):
-        if (r["organisation"] == organisation and r["worker_type"] in worker_types
-                and r["characteristic"] == characteristic and (ranks is None or r["rank"] in ranks)):
+        if (
+            r["organisation"] == organisation
+            and r["worker_type"] in worker_types
+            and r["characteristic"] == characteristic
+            and (ranks is None or r["rank"] in ranks)
+        ):
             out[r["group"]] = out.get(r["group"], 0.0) + float(r["headcount"])
     return out
 
@@ -121,10 +133,12 @@ def test_force_workforce_representation_by_hand(figures, population):
         share = one(fig, "workforce_representation_workforce_share", group)
         low, high = proportion_confint(counts[group], stated, method="wilson")
         assert (share["value"], share["ci_low"], share["ci_high"]) == pytest.approx(
-            (100 * w, 100 * low, 100 * high), rel=1e-9)
+            (100 * w, 100 * low, 100 * high), rel=1e-9
+        )
         assert one(fig, "workforce_representation_population_share", group)["value"] == pytest.approx(100 * q)
         assert one(fig, "workforce_representation_headcount_gap", group)["value"] == pytest.approx(
-            q * stated - counts[group])
+            q * stated - counts[group]
+        )
     ns = one(fig, "workforce_representation_not_stated_share", "Not stated")
     assert ns["value"] == pytest.approx(100 * counts["Not stated"] / (stated + counts["Not stated"]))
     assert "Census 2021" in one(fig, "workforce_representation", "Black")["method"]
@@ -149,7 +163,8 @@ def test_sex_representation_is_a_share_with_a_wilson_interval(figures):
     row = one(fig, "workforce_representation_officer_sex_share", "Female")
     low, high = proportion_confint(officers["Female"], stated, method="wilson")
     assert (row["value"], row["ci_low"], row["ci_high"]) == pytest.approx(
-        (100 * 1100 / 3130, 100 * low, 100 * high), rel=1e-9)
+        (100 * 1100 / 3130, 100 * low, 100 * high), rel=1e-9
+    )
     ns = one(fig, "workforce_representation_officer_sex_not_stated_share", "Not stated")
     assert ns["value"] == pytest.approx(100 * 6 / 3136)
 
@@ -160,7 +175,9 @@ def test_opcc_workforce_is_separate(figures, population):
     stated = sum(opcc[g] for g in ETHNIC)
     q = population["White"] / sum(population[g] for g in ETHNIC)
     assert one(fig, "opcc_workforce_representation", "White")["value"] == pytest.approx((30 / stated) / q)
-    assert one(fig, "opcc_workforce_representation_sex_share", "Female")["value"] == pytest.approx(100 * 22 / 34)
+    assert one(fig, "opcc_workforce_representation_sex_share", "Female")["value"] == pytest.approx(
+        100 * 22 / 34
+    )
     assert not fig["measure"].str.startswith("workforce_representation").any()
 
 
@@ -178,13 +195,21 @@ WF_HEADER = "area,organisation,worker_type,rank,as_at,characteristic,group,sex,h
 def test_sex_counts_come_from_an_ethnicity_by_sex_table(tmp_path):
     text = WF_HEADER + "".join(
         f"South Wales,force,officer,all,2022-03-31,ethnicity,{g},{s},{n},\n"
-        for g, s, n in (("White", "Female", 900), ("White", "Male", 1500), ("Black", "Female", 20),
-                        ("Black", "Male", 30), ("Asian", "Female", 15), ("Asian", "Male", 25)))
+        for g, s, n in (
+            ("White", "Female", 900),
+            ("White", "Male", 1500),
+            ("Black", "Female", 20),
+            ("Black", "Male", 30),
+            ("Asian", "Female", 15),
+            ("Asian", "Male", 25),
+        )
+    )
     folder = write_folder(tmp_path, {"wf.csv": text})
     figs = local_figures(load_local_dir(folder, "South Wales"), area_code=SOUTH_WALES, period="2021-22")
     fig = figs["workforce_representation"]
     assert one(fig, "workforce_representation_officer_sex_share", "Female")["value"] == pytest.approx(
-        100 * (900 + 20 + 15) / 2490)
+        100 * (900 + 20 + 15) / 2490
+    )
     assert one(fig, "workforce_representation_officer_workforce_share", "Black")["count"] == 50
 
 
@@ -193,9 +218,12 @@ def test_a_both_sexes_row_is_not_added_to_its_sex_rows(tmp_path):
         "South Wales,force,staff,all,2022-03-31,ethnicity,White,all,1000,\n"
         "South Wales,force,staff,all,2022-03-31,ethnicity,White,Female,600,\n"
         "South Wales,force,staff,all,2022-03-31,ethnicity,White,Male,400,\n"
-        "South Wales,force,staff,all,2022-03-31,ethnicity,Black,all,30,\n")
+        "South Wales,force,staff,all,2022-03-31,ethnicity,Black,all,30,\n"
+    )
     folder = write_folder(tmp_path, {"wf.csv": text})
-    fig = local_figures(load_local_dir(folder, "South Wales"), area_code=SOUTH_WALES)["workforce_representation"]
+    fig = local_figures(load_local_dir(folder, "South Wales"), area_code=SOUTH_WALES)[
+        "workforce_representation"
+    ]
     assert one(fig, "workforce_representation_staff_workforce_share", "White")["count"] == 1000
     assert one(fig, "workforce_representation_staff_sex_share", "Female")["value"] == pytest.approx(60.0)
 
@@ -207,8 +235,11 @@ def test_a_both_sexes_row_is_not_added_to_its_sex_rows(tmp_path):
 
 def test_complaints_per_1000_residents_and_distribution(figures, population):
     fig = figures["complaints_by_characteristic"]
-    data = {r["group"]: float(r["count"]) for r in rows("complaints.csv")
-            if r["characteristic"] == "ethnicity" and r["complaint_measure"] == "complainants"}
+    data = {
+        r["group"]: float(r["count"])
+        for r in rows("complaints.csv")
+        if r["characteristic"] == "ethnicity" and r["complaint_measure"] == "complainants"
+    }
     base = "complaints_by_characteristic_complainants"
     rate = one(fig, f"{base}_rate", "Black")
     assert rate["value"] == pytest.approx(1000 * data["Black"] / population["Black"])
@@ -217,8 +248,14 @@ def test_complaints_per_1000_residents_and_distribution(figures, population):
     expected = (data["Black"] / population["Black"]) / (data["White"] / population["White"])
     assert ratio["value"] == pytest.approx(expected)
     assert ratio["reference_group"] == "White"
-    low, high = confint_poisson_2indep(data["Black"], population["Black"], data["White"], population["White"],
-                                       compare="ratio", method="score")
+    low, high = confint_poisson_2indep(
+        data["Black"],
+        population["Black"],
+        data["White"],
+        population["White"],
+        compare="ratio",
+        method="score",
+    )
     assert (ratio["ci_low"], ratio["ci_high"]) == pytest.approx((low, high), rel=1e-5)
     stated = sum(data[g] for g in ETHNIC)
     assert one(fig, f"{base}_distribution", "Black")["value"] == pytest.approx(100 * 25 / stated)
@@ -257,15 +294,20 @@ def test_blank_take_up_denominator_is_filled_from_referrals_and_reference_is_the
 
 def test_satisfaction_by_ethnicity_and_sex(figures):
     fig = figures["satisfaction_by_characteristic"]
-    data = {(r["characteristic"], r["group"]): (float(r["satisfied"]), float(r["respondents"]))
-            for r in rows("satisfaction.csv")}
+    data = {
+        (r["characteristic"], r["group"]): (float(r["satisfied"]), float(r["respondents"]))
+        for r in rows("satisfaction.csv")
+    }
     k, n = data[("ethnicity", "Black")]
     black = one(fig, "satisfaction_by_characteristic", "Black")
     low, high = proportion_confint(k, n, method="wilson")
     assert (black["value"], black["ci_low"], black["ci_high"]) == pytest.approx(
-        (100 * k / n, 100 * low, 100 * high))
+        (100 * k / n, 100 * low, 100 * high)
+    )
     kw, nw = data[("ethnicity", "White")]
-    assert one(fig, "satisfaction_by_characteristic_ratio", "Black")["value"] == pytest.approx((k / n) / (kw / nw))
+    assert one(fig, "satisfaction_by_characteristic_ratio", "Black")["value"] == pytest.approx(
+        (k / n) / (kw / nw)
+    )
     female = one(fig, "satisfaction_by_characteristic_sex", "Female")
     assert female["value"] == pytest.approx(100 * 720 / 950)
     assert female["reference_group"] == "Male"  # most respondents (1,100)
@@ -273,12 +315,21 @@ def test_satisfaction_by_ethnicity_and_sex(figures):
 
 def test_several_surveys_get_their_own_ids(tmp_path):
     header = "area,period,survey,characteristic,group,respondents,satisfied,notes\n"
-    text = header + "".join(f"South Wales,2021-22,{s},ethnicity,{g},200,{k},\n"
-                            for s in ("Survey A", "Survey B") for g, k in (("White", 150), ("Black", 120)))
+    text = header + "".join(
+        f"South Wales,2021-22,{s},ethnicity,{g},200,{k},\n"
+        for s in ("Survey A", "Survey B")
+        for g, k in (("White", 150), ("Black", 120))
+    )
     folder = write_folder(tmp_path, {"s.csv": text})
-    fig = local_figures(load_local_dir(folder, "South Wales"), area_code=SOUTH_WALES)["satisfaction_by_characteristic"]
-    assert set(fig["measure"]) == {"satisfaction_by_characteristic_survey_a", "satisfaction_by_characteristic_survey_a_ratio",
-                                   "satisfaction_by_characteristic_survey_b", "satisfaction_by_characteristic_survey_b_ratio"}
+    fig = local_figures(load_local_dir(folder, "South Wales"), area_code=SOUTH_WALES)[
+        "satisfaction_by_characteristic"
+    ]
+    assert set(fig["measure"]) == {
+        "satisfaction_by_characteristic_survey_a",
+        "satisfaction_by_characteristic_survey_a_ratio",
+        "satisfaction_by_characteristic_survey_b",
+        "satisfaction_by_characteristic_survey_b_ratio",
+    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -292,11 +343,14 @@ def test_custody_detentions_per_1000_and_strip_search_share(figures, population)
     black = one(fig, "custody_by_ethnicity_detentions_rate", "Black")
     assert black["value"] == pytest.approx(1000 * 1100 / population["Black"])
     ratio = one(fig, "custody_by_ethnicity_detentions_rate_ratio", "Black")
-    assert ratio["value"] == pytest.approx((det["Black"] / population["Black"]) / (det["White"] / population["White"]))
+    assert ratio["value"] == pytest.approx(
+        (det["Black"] / population["Black"]) / (det["White"] / population["White"])
+    )
     strip = one(fig, "custody_by_ethnicity_strip_searches_share", "Black")
     assert strip["value"] == pytest.approx(100 * 90 / 1100)
     assert one(fig, "custody_by_ethnicity_strip_searches_share_ratio", "Black")["value"] == pytest.approx(
-        (90 / 1100) / (900 / 21000))
+        (90 / 1100) / (900 / 21000)
+    )
     overnight = one(fig, "custody_by_ethnicity_children_detained_overnight", "White")
     assert math.isnan(overnight["count"]) and overnight["symbol"] == "[c]"
 
@@ -319,10 +373,16 @@ def test_use_of_force_rates_carry_the_perceived_ethnicity_caveat(figures, popula
 
 def test_hate_crime_by_strand_and_change(figures):
     fig = figures["hate_crime_by_strand"]
-    data = {(r["period"], r["strand"]): num(r["count"]) for r in rows("hate_crime.csv") if r["hate_measure"] == "crimes"}
+    data = {
+        (r["period"], r["strand"]): num(r["count"])
+        for r in rows("hate_crime.csv")
+        if r["hate_measure"] == "crimes"
+    }
     now = fig.loc[(fig["measure"] == "hate_crime_by_strand") & (fig["period"] == "2021-22")]
     assert dict(zip(now["group"], now["count"], strict=True)) == {
-        s: data[("2021-22", s)] for s in ("race", "religion", "sexual_orientation", "disability", "transgender")}
+        s: data[("2021-22", s)]
+        for s in ("race", "religion", "sexual_orientation", "disability", "transgender")
+    }
     assert "All" not in set(fig["group"])  # strands overlap: never added
     race = fig.loc[(fig["measure"] == "hate_crime_by_strand_change") & (fig["group"] == "race")].iloc[0]
     assert race["value"] == pytest.approx(100 * (1500 / 1200 - 1))
@@ -415,8 +475,10 @@ def test_threshold_none_publishes_everything(tmp_path):
 def test_suppress_local_on_its_own_matches_compute_local(figures, published):
     fig = figures["hate_crime_by_strand"]
     current = fig.loc[fig["period"] == "2021-22"]
-    pd.testing.assert_frame_equal(suppress_local(current, threshold=5).reset_index(drop=True),
-                                  published["hate_crime_by_strand"].frame.reset_index(drop=True))
+    pd.testing.assert_frame_equal(
+        suppress_local(current, threshold=5).reset_index(drop=True),
+        published["hate_crime_by_strand"].frame.reset_index(drop=True),
+    )
 
 
 def test_selection_labels_the_year(published):
@@ -476,9 +538,11 @@ def test_a_bad_cell_names_file_row_and_column(tmp_path):
 
 def test_rows_for_other_areas_are_set_aside(tmp_path):
     header = "area,period,characteristic,group,complaint_measure,count,denominator,notes\n"
-    text = header + ("South Wales,2021-22,ethnicity,White,complainants,100,,\n"
-                     "South Wales,2021-22,ethnicity,Black,complainants,20,,\n"
-                     "Gwent,2021-22,ethnicity,Black,complainants,999,,\n")
+    text = header + (
+        "South Wales,2021-22,ethnicity,White,complainants,100,,\n"
+        "South Wales,2021-22,ethnicity,Black,complainants,20,,\n"
+        "Gwent,2021-22,ethnicity,Black,complainants,999,,\n"
+    )
     folder = write_folder(tmp_path, {"c.csv": text})
     fig = compute_local("South Wales", "2021-22", folder)["complaints_by_characteristic"].frame
     assert 999 not in set(fig["count"].dropna())
@@ -487,10 +551,12 @@ def test_rows_for_other_areas_are_set_aside(tmp_path):
 
 def test_detailed_labels_of_one_broad_group_are_added(tmp_path):
     header = "area,period,custody_measure,characteristic,group,count,denominator,notes\n"
-    text = header + ("South Wales,2021-22,detentions,ethnicity,White: Irish,40,,\n"
-                     "South Wales,2021-22,detentions,ethnicity,"
-                     "\"White: English, Welsh, Scottish, Northern Irish or British\",900,,\n"
-                     "South Wales,2021-22,detentions,ethnicity,Black,60,,\n")
+    text = header + (
+        "South Wales,2021-22,detentions,ethnicity,White: Irish,40,,\n"
+        "South Wales,2021-22,detentions,ethnicity,"
+        '"White: English, Welsh, Scottish, Northern Irish or British",900,,\n'
+        "South Wales,2021-22,detentions,ethnicity,Black,60,,\n"
+    )
     folder = write_folder(tmp_path, {"k.csv": text})
     fig = local_figures(load_local_dir(folder, "South Wales"), area_code=SOUTH_WALES)["custody_by_ethnicity"]
     assert one(fig, "custody_by_ethnicity_detentions", "White")["count"] == 940
@@ -503,17 +569,22 @@ def test_each_group_uses_its_both_sexes_row_or_adds_its_sex_rows(tmp_path):
         "South Wales,force,staff,all,2022-03-31,ethnicity,White,Male,400,\n"
         "South Wales,force,staff,all,2022-03-31,ethnicity,Asian,all,20,\n"
         "South Wales,force,staff,all,2022-03-31,ethnicity,Mixed,all,10,\n"
-        "South Wales,force,staff,all,2022-03-31,ethnicity,Other,all,0,\n")
+        "South Wales,force,staff,all,2022-03-31,ethnicity,Other,all,0,\n"
+    )
     folder = write_folder(tmp_path, {"wf.csv": text})
-    fig = local_figures(load_local_dir(folder, "South Wales"), area_code=SOUTH_WALES)["workforce_representation"]
+    fig = local_figures(load_local_dir(folder, "South Wales"), area_code=SOUTH_WALES)[
+        "workforce_representation"
+    ]
     white = one(fig, "workforce_representation_staff_workforce_share", "White")
     assert (white["count"], white["denominator"]) == (1000, 1060)
 
 
 def test_a_left_out_ethnic_group_is_not_available_not_zero(tmp_path):
     header = "area,period,custody_measure,characteristic,group,count,denominator,notes\n"
-    text = header + ("South Wales,2021-22,detentions,ethnicity,White,900,,\n"
-                     "South Wales,2021-22,detentions,ethnicity,Black,60,,\n")
+    text = header + (
+        "South Wales,2021-22,detentions,ethnicity,White,900,,\n"
+        "South Wales,2021-22,detentions,ethnicity,Black,60,,\n"
+    )
     folder = write_folder(tmp_path, {"k.csv": text})
     fig = local_figures(load_local_dir(folder, "South Wales"), area_code=SOUTH_WALES)["custody_by_ethnicity"]
     asian = one(fig, "custody_by_ethnicity_detentions", "Asian")
@@ -562,8 +633,10 @@ def test_no_suppressed_cell_can_be_solved_for(n_rows, n_cols, data):
     from eqlib.local_measures import _secondary
     from eqlib.metrics.disclosure import _recoverable
 
-    inner = np.array(data.draw(st.lists(st.integers(0, 40), min_size=n_rows * n_cols,
-                                        max_size=n_rows * n_cols)), dtype=float).reshape(n_rows, n_cols)
+    inner = np.array(
+        data.draw(st.lists(st.integers(0, 40), min_size=n_rows * n_cols, max_size=n_rows * n_cols)),
+        dtype=float,
+    ).reshape(n_rows, n_cols)
     values = np.concatenate([inner.ravel(), inner.sum(axis=1), inner.sum(axis=0), [inner.sum()]])
     primary = (values > 0) & (values < 5)
     lines = _grid_lines(n_rows, n_cols)
@@ -575,10 +648,12 @@ def test_no_suppressed_cell_can_be_solved_for(n_rows, n_cols, data):
 
 def test_hate_crime_change_compares_like_with_like(tmp_path):
     header = "area,period,strand,hate_measure,count,notes\n"
-    text = header + ("South Wales,2021-12,race,crimes,100,\n"
-                     "South Wales,2022-01,race,crimes,120,\n"
-                     "South Wales,2020,race,crimes,1000,\n"
-                     "South Wales,2021,race,crimes,900,\n")
+    text = header + (
+        "South Wales,2021-12,race,crimes,100,\n"
+        "South Wales,2022-01,race,crimes,120,\n"
+        "South Wales,2020,race,crimes,1000,\n"
+        "South Wales,2021,race,crimes,900,\n"
+    )
     folder = write_folder(tmp_path, {"h.csv": text})
     fig = local_figures(load_local_dir(folder, "South Wales"), area_code=SOUTH_WALES)["hate_crime_by_strand"]
     change = fig.loc[fig["measure"] == "hate_crime_by_strand_change"].set_index("period")

@@ -29,8 +29,12 @@ def _no_inf(frame: pd.DataFrame) -> None:
     assert frame.loc[nan_rows, "caveats"].map(len).gt(0).all()
 
 
-BASE_COUNTS = [(AREA, "2021-22", "Black", 120.0), (AREA, "2021-22", "White", 900.0),
-               (AREA, "2021-22", "Asian", 50.0), (AREA, "2021-22", "Not stated", 30.0)]
+BASE_COUNTS = [
+    (AREA, "2021-22", "Black", 120.0),
+    (AREA, "2021-22", "White", 900.0),
+    (AREA, "2021-22", "Asian", 50.0),
+    (AREA, "2021-22", "Not stated", 30.0),
+]
 BASE_POP = [(AREA, "Black", 25_000.0), (AREA, "White", 1_100_000.0), (AREA, "Asian", 30_000.0)]
 
 
@@ -139,15 +143,29 @@ def test_missing_column_is_a_data_error():
 
 
 def test_events_larger_than_denominator_is_a_data_error():
-    events = pd.DataFrame({"area_code": AREA, "period": "2021-22", "group": ["Black", "White"],
-                           "count": [14.0, 500.0], "denominator": [120.0, 400.0]})
+    events = pd.DataFrame(
+        {
+            "area_code": AREA,
+            "period": "2021-22",
+            "group": ["Black", "White"],
+            "count": [14.0, 500.0],
+            "denominator": [120.0, 400.0],
+        }
+    )
     with pytest.raises(DataError, match="larger than its denominator"):
         M.proportions(events, measure="stop_search_arrest_rate")
 
 
 def test_zero_denominator_share_gives_z():
-    events = pd.DataFrame({"area_code": AREA, "period": "2021-22", "group": ["Black", "White"],
-                           "count": [0.0, 30.0], "denominator": [0.0, 400.0]})
+    events = pd.DataFrame(
+        {
+            "area_code": AREA,
+            "period": "2021-22",
+            "group": ["Black", "White"],
+            "count": [0.0, 30.0],
+            "denominator": [0.0, 400.0],
+        }
+    )
     out = M.proportions(events, measure="stop_search_arrest_rate", include_minority=False)
     black = out.loc[(out["group"] == "Black") & (out["measure"] == "stop_search_arrest_rate")].iloc[0]
     assert black["symbol"] == "[z]"
@@ -155,8 +173,12 @@ def test_zero_denominator_share_gives_z():
 
 
 def test_trend_refuses_fewer_than_three_periods_with_a_row():
-    rows = [*BASE_COUNTS, (AREA, "2022-23", "Black", 100.0), (AREA, "2022-23", "White", 800.0),
-            (AREA, "2022-23", "Asian", 40.0)]
+    rows = [
+        *BASE_COUNTS,
+        (AREA, "2022-23", "Black", 100.0),
+        (AREA, "2022-23", "White", 800.0),
+        (AREA, "2022-23", "Asian", 40.0),
+    ]
     out = M.disparity_trend(_counts(rows), _pop(BASE_POP))
     assert len(out) and (out["symbol"] == "[x]").all()
     assert out["caveats"].map(lambda c: "too_few_periods" in c).all()
@@ -167,8 +189,11 @@ def test_trend_all_zero_group_is_model_failed_not_inf():
     rows = []
     for year in range(2017, 2022):
         period = f"{year}-{(year + 1) % 100:02d}"
-        rows += [(AREA, period, "Black", 0.0), (AREA, period, "White", 900.0 + year),
-                 (AREA, period, "Asian", 40.0 + year % 7)]
+        rows += [
+            (AREA, period, "Black", 0.0),
+            (AREA, period, "White", 900.0 + year),
+            (AREA, period, "Asian", 40.0 + year % 7),
+        ]
     out = M.disparity_trend(_counts(rows), _pop(BASE_POP))
     black = out.set_index("group").loc["Black"]
     assert black["symbol"] == "[x]" and "model_failed" in black["caveats"]

@@ -28,16 +28,22 @@ def synth():
 def test_every_output_has_the_figure_columns_and_known_measures(synth):
     counts, population, outcomes = synth
     events = M.outcome_counts(outcomes, column="outcome", events={"Arrest"})
-    frames = [M.rates(counts, population), M.disparity(counts, population), M.not_stated_share(counts),
-              M.not_stated_bounds(counts, population),
-              M.proportions(events, measure="stop_search_arrest_rate"), M.disparity_trend(counts, population)]
+    frames = [
+        M.rates(counts, population),
+        M.disparity(counts, population),
+        M.not_stated_share(counts),
+        M.not_stated_bounds(counts, population),
+        M.proportions(events, measure="stop_search_arrest_rate"),
+        M.disparity_trend(counts, population),
+    ]
     known = set(measure_ids())
     for frame in frames:
         assert tuple(frame.columns[: len(M.FIGURE_COLUMNS)]) == M.FIGURE_COLUMNS
         assert len(frame)
         # a measure id from eqlib.measures, or one suffixed for a companion statistic
-        assert all(any(m == k or m.startswith(k + "_") for k in known) for m in frame["measure"].unique()), \
+        assert all(any(m == k or m.startswith(k + "_") for k in known) for m in frame["measure"].unique()), (
             frame["measure"].unique()
+        )
         assert frame["caveats"].map(lambda c: isinstance(c, tuple) and all(x in cv.CAVEATS for x in c)).all()
     csv = M.to_csv_ready(frames[0])
     assert csv["caveats"].map(lambda c: isinstance(c, str)).all()
@@ -58,8 +64,14 @@ def test_rates_are_vectorised_over_areas_and_periods(synth):
 
 
 def test_not_stated_share_and_flag():
-    counts = pd.DataFrame({"area_code": AREA, "period": "2021-22",
-                           "group": ["Black", "White", "Not stated"], "count": [20.0, 70.0, 15.0]})
+    counts = pd.DataFrame(
+        {
+            "area_code": AREA,
+            "period": "2021-22",
+            "group": ["Black", "White", "Not stated"],
+            "count": [20.0, 70.0, 15.0],
+        }
+    )
     pop = pd.DataFrame({"area_code": AREA, "group": ["Black", "White"], "population": [10_000.0, 500_000.0]})
     share = M.not_stated_share(counts).iloc[0]
     assert share["value"] == pytest.approx(100 * 15 / 105)
@@ -74,10 +86,18 @@ def test_not_stated_share_and_flag():
 
 def test_small_population_and_old_census_and_police_uk_caveats():
     city = "E23000034"  # City of London
-    counts = pd.DataFrame({"area_code": city, "period": "2021-22", "group": ["Black", "White"],
-                           "count": [300.0, 900.0], "dataset": "stop_search_policeuk"})
-    pop = pd.DataFrame({"area_code": city, "group": ["Black", "White"], "population": [300.0, 6000.0],
-                        "census": 2011})
+    counts = pd.DataFrame(
+        {
+            "area_code": city,
+            "period": "2021-22",
+            "group": ["Black", "White"],
+            "count": [300.0, 900.0],
+            "dataset": "stop_search_policeuk",
+        }
+    )
+    pop = pd.DataFrame(
+        {"area_code": city, "group": ["Black", "White"], "population": [300.0, 6000.0], "census": 2011}
+    )
     out = M.disparity(counts, pop)
     codes = out["caveats"].iloc[0]
     assert {"small_population", "old_census_denominator", "police_uk_not_official"} <= set(codes)
@@ -86,16 +106,24 @@ def test_small_population_and_old_census_and_police_uk_caveats():
 
 
 def test_use_of_force_caveats():
-    counts = pd.DataFrame({"area_code": AREA, "period": "2021-22", "group": ["Black", "White"],
-                           "count": [30.0, 200.0]})
+    counts = pd.DataFrame(
+        {"area_code": AREA, "period": "2021-22", "group": ["Black", "White"], "count": [30.0, 200.0]}
+    )
     pop = pd.DataFrame({"area_code": AREA, "group": ["Black", "White"], "population": [10_000.0, 500_000.0]})
     out = M.rates(counts, pop, measure="use_of_force_rate")
     assert out["caveats"].map(lambda c: {"perceived_ethnicity", "incident_not_person"} <= set(c)).all()
 
 
 def test_proportions_compare_with_reference():
-    events = pd.DataFrame({"area_code": AREA, "period": "2021-22", "group": ["Black", "White", "Not stated"],
-                           "count": [30.0, 40.0, 5.0], "denominator": [100.0, 400.0, 50.0]})
+    events = pd.DataFrame(
+        {
+            "area_code": AREA,
+            "period": "2021-22",
+            "group": ["Black", "White", "Not stated"],
+            "count": [30.0, 40.0, 5.0],
+            "denominator": [100.0, 400.0, 50.0],
+        }
+    )
     out = M.proportions(events, measure="stop_search_arrest_rate", include_minority=False)
     shares = out.loc[out["measure"] == "stop_search_arrest_rate"].set_index("group")
     assert shares.loc["Black", "value"] == pytest.approx(30.0)
@@ -108,22 +136,32 @@ def test_proportions_compare_with_reference():
 
 
 def test_outcome_counts_from_records():
-    records = pd.DataFrame({"area_code": AREA, "period": "2021-22",
-                            "group": ["Black", "Black", "White", "White", "White"],
-                            "outcome": ["Arrest", "A no further action disposal", "Arrest", "Arrest",
-                                        "Community resolution"]})
+    records = pd.DataFrame(
+        {
+            "area_code": AREA,
+            "period": "2021-22",
+            "group": ["Black", "Black", "White", "White", "White"],
+            "outcome": ["Arrest", "A no further action disposal", "Arrest", "Arrest", "Community resolution"],
+        }
+    )
     events = M.outcome_counts(records, column="outcome", events={"Arrest"}).set_index("group")
     assert events.loc["Black", "count"] == 1 and events.loc["Black", "denominator"] == 2
     assert events.loc["White", "count"] == 2 and events.loc["White", "denominator"] == 3
 
 
 def test_self_vs_officer_disagreement():
-    records = pd.DataFrame({
-        "area_code": AREA, "period": "2021-22",
-        "self_group": ["White"] * 10 + ["Black"] * 5 + ["Mixed"] * 4 + ["Not stated"] * 3,
-        "officer_group": ["White"] * 9 + ["Black"] + ["Black"] * 5 + ["Black", "Black", "White", "Mixed"]
-        + ["White"] * 3,
-    })
+    records = pd.DataFrame(
+        {
+            "area_code": AREA,
+            "period": "2021-22",
+            "self_group": ["White"] * 10 + ["Black"] * 5 + ["Mixed"] * 4 + ["Not stated"] * 3,
+            "officer_group": ["White"] * 9
+            + ["Black"]
+            + ["Black"] * 5
+            + ["Black", "Black", "White", "Mixed"]
+            + ["White"] * 3,
+        }
+    )
     table = M.cross_table(records)
     assert table["count"].sum() == len(records)
     out = M.disagreement(records).set_index("group")
@@ -133,21 +171,45 @@ def test_self_vs_officer_disagreement():
     assert "Not stated" not in out.index
     assert out.loc["All", "denominator"] == 19 and out.loc["All", "count"] == 4
     lo, hi = proportion_confint(1, 10, method="wilson")
-    assert out.loc["White", "ci_low"] == pytest.approx(100 * lo) and out.loc["White", "ci_high"] == pytest.approx(100 * hi)
+    assert out.loc["White", "ci_low"] == pytest.approx(100 * lo) and out.loc[
+        "White", "ci_high"
+    ] == pytest.approx(100 * hi)
 
 
 def test_relative_rate_index_by_hand():
-    population = pd.DataFrame({"area_code": AREA, "group": ["Black", "White", "Asian"],
-                               "population": [20_000.0, 1_000_000.0, 5_000.0]})
-    searches = pd.DataFrame({"area_code": AREA, "period": "2021-22", "group": ["Black", "White", "Asian"],
-                             "count": [400.0, 4000.0, 30.0]})
-    arrests = pd.DataFrame({"area_code": AREA, "period": "2021-22", "group": ["Black", "White", "Asian"],
-                            "count": [40.0, 600.0, 3.0]})
-    out = M.relative_rate_index([population, searches, arrests],
-                                stage_names=["population", "stop and search", "arrest"], include_minority=False)
+    population = pd.DataFrame(
+        {
+            "area_code": AREA,
+            "group": ["Black", "White", "Asian"],
+            "population": [20_000.0, 1_000_000.0, 5_000.0],
+        }
+    )
+    searches = pd.DataFrame(
+        {
+            "area_code": AREA,
+            "period": "2021-22",
+            "group": ["Black", "White", "Asian"],
+            "count": [400.0, 4000.0, 30.0],
+        }
+    )
+    arrests = pd.DataFrame(
+        {
+            "area_code": AREA,
+            "period": "2021-22",
+            "group": ["Black", "White", "Asian"],
+            "count": [40.0, 600.0, 3.0],
+        }
+    )
+    out = M.relative_rate_index(
+        [population, searches, arrests],
+        stage_names=["population", "stop and search", "arrest"],
+        include_minority=False,
+    )
     assert list(out["stage"].unique()) == ["stop and search", "arrest"]
     table = out.set_index(["stage", "group"])
-    assert table.loc[("stop and search", "Black"), "value"] == pytest.approx((400 / 20_000) / (4000 / 1_000_000))
+    assert table.loc[("stop and search", "Black"), "value"] == pytest.approx(
+        (400 / 20_000) / (4000 / 1_000_000)
+    )
     arrest_black = table.loc[("arrest", "Black")]
     assert arrest_black["value"] == pytest.approx((40 / 400) / (600 / 4000))
     assert arrest_black["denominator"] == 400
@@ -159,16 +221,32 @@ def test_relative_rate_index_by_hand():
 
 
 def test_representation_by_hand():
-    workforce = pd.DataFrame({"area_code": AREA, "period": "2023-03-31",
-                              "group": ["White", "Black", "Asian", "Not stated"],
-                              "count": [950.0, 10.0, 20.0, 20.0]})
-    population = pd.DataFrame({"area_code": AREA, "group": ["White", "Black", "Asian"],
-                               "population": [900_000.0, 30_000.0, 70_000.0]})
-    out = M.representation(workforce, population, include_minority=False,
-                           population_base="Census 2021 usual residents aged 16 to 64")
+    workforce = pd.DataFrame(
+        {
+            "area_code": AREA,
+            "period": "2023-03-31",
+            "group": ["White", "Black", "Asian", "Not stated"],
+            "count": [950.0, 10.0, 20.0, 20.0],
+        }
+    )
+    population = pd.DataFrame(
+        {
+            "area_code": AREA,
+            "group": ["White", "Black", "Asian"],
+            "population": [900_000.0, 30_000.0, 70_000.0],
+        }
+    )
+    out = M.representation(
+        workforce,
+        population,
+        include_minority=False,
+        population_base="Census 2021 usual residents aged 16 to 64",
+    )
     by = out.set_index(["measure", "group"])
     stated = 980
-    assert by.loc[("workforce_representation_workforce_share", "Black"), "value"] == pytest.approx(100 * 10 / stated)
+    assert by.loc[("workforce_representation_workforce_share", "Black"), "value"] == pytest.approx(
+        100 * 10 / stated
+    )
     assert by.loc[("workforce_representation_population_share", "Black"), "value"] == pytest.approx(3.0)
     ratio = by.loc[("workforce_representation", "Black")]
     assert ratio["value"] == pytest.approx((10 / stated) / 0.03)
@@ -186,7 +264,8 @@ def test_trend_matches_the_statsmodels_formula(synth):
     out = M.disparity_trend(counts, population, include_minority=False)
     area = counts["area_code"].iloc[0]
     data = counts.loc[(counts["area_code"] == area) & (counts["group"] != "Not stated")].merge(
-        population, on=["area_code", "group"])
+        population, on=["area_code", "group"]
+    )
     data["year"] = data["period"].str[:4].astype(int)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -194,8 +273,12 @@ def test_trend_matches_the_statsmodels_formula(synth):
         for g in ("Asian", "Black", "Mixed", "Other"):
             data[f"{g}_year"] = (data["group"] == g) * data["year"]
         formula = "count ~ C(group, Treatment('White')) + C(period) + Asian_year + Black_year + Mixed_year + Other_year"
-        model = smf.glm(formula, data=data, family=__import__("statsmodels.api").api.families.Poisson(),
-                        offset=np.log(data["population"]))
+        model = smf.glm(
+            formula,
+            data=data,
+            family=__import__("statsmodels.api").api.families.Poisson(),
+            offset=np.log(data["population"]),
+        )
         fit = model.fit(scale="X2")
         estimated = fit.scale
         if fit.scale < 1:
@@ -220,7 +303,7 @@ def test_trend_detects_a_narrowing_disparity():
     rows = []
     for t, year in enumerate(range(2015, 2022)):
         period = f"{year}-{(year + 1) % 100:02d}"
-        rows += [(AREA, period, "Black", 2000.0 * 0.8 ** t), (AREA, period, "White", 5000.0)]
+        rows += [(AREA, period, "Black", 2000.0 * 0.8**t), (AREA, period, "White", 5000.0)]
     counts = pd.DataFrame(rows, columns=["area_code", "period", "group", "count"])
     population = pd.DataFrame({"area_code": AREA, "group": ["Black", "White"], "population": [40_000.0, 1e6]})
     row = M.disparity_trend(counts, population, include_minority=False).iloc[0]
@@ -250,8 +333,8 @@ def test_funnel_limits_rates_and_overdispersion(synth):
     phi = np.mean(np.asarray(winsorize(z, limits=(0.1, 0.1))) ** 2)
     assert w1["phi"].iloc[0] == pytest.approx(phi)
     k = len(z)
-    weights = 1 / s ** 2
-    tau2 = max(0.0, (k * phi - (k - 1)) / (weights.sum() - (weights ** 2).sum() / weights.sum()))
+    weights = 1 / s**2
+    tau2 = max(0.0, (k * phi - (k - 1)) / (weights.sum() - (weights**2).sum() / weights.sum()))
     assert w1["tau2"].iloc[0] == pytest.approx(tau2)
     assert (w1["upper_95"].to_numpy() >= one["upper_95"].to_numpy() - 1e-12).all()
 
@@ -262,12 +345,16 @@ def test_funnel_limits_for_ratios(synth):
     ratio = M.ratio_funnel_inputs(M.disparity(counts, population), rates)
     out = M.funnel_limits(ratio, kind="ratio")
     one = out.loc[(out["period"] == "2013-14") & (out["group"] == "Black")]
-    black = ratio.loc[(ratio["period"] == "2013-14") & (ratio["group"] == "Black")
-                      & (ratio["area_code"] != "K04000001")]
+    black = ratio.loc[
+        (ratio["period"] == "2013-14") & (ratio["group"] == "Black") & (ratio["area_code"] != "K04000001")
+    ]
     pooled = (black["count"].sum() / black["denominator"].sum()) / (
-        black["ref_count"].sum() / black["ref_denominator"].sum())
+        black["ref_count"].sum() / black["ref_denominator"].sum()
+    )
     assert one["target"].iloc[0] == pytest.approx(pooled)
-    s = np.sqrt(1 / one["count"] + 1 / black.set_index("area_code").loc[one["area_code"], "ref_count"].to_numpy())
+    s = np.sqrt(
+        1 / one["count"] + 1 / black.set_index("area_code").loc[one["area_code"], "ref_count"].to_numpy()
+    )
     np.testing.assert_allclose(one["upper_998"], pooled * np.exp(3.090232 * s), rtol=1e-6)
     assert (one["lower_95"] < one["target"]).all() and (one["target"] < one["upper_95"]).all()
     curve = M.funnel_curve(one["target"].iloc[0], np.array([10.0, 100.0, 1000.0]), kind="ratio")
@@ -275,11 +362,21 @@ def test_funnel_limits_for_ratios(synth):
 
 
 def test_suppress_figures_primary_secondary_and_audit():
-    counts = pd.DataFrame({"area_code": AREA, "period": "2021-22",
-                           "group": ["Asian", "Black", "Mixed", "White", "Other"],
-                           "count": [3.0, 40.0, 12.0, 900.0, 25.0]})
-    pop = pd.DataFrame({"area_code": AREA, "group": ["Asian", "Black", "Mixed", "White", "Other"],
-                        "population": [20_000.0, 9_000.0, 80.0, 1e6, 7_000.0]})
+    counts = pd.DataFrame(
+        {
+            "area_code": AREA,
+            "period": "2021-22",
+            "group": ["Asian", "Black", "Mixed", "White", "Other"],
+            "count": [3.0, 40.0, 12.0, 900.0, 25.0],
+        }
+    )
+    pop = pd.DataFrame(
+        {
+            "area_code": AREA,
+            "group": ["Asian", "Black", "Mixed", "White", "Other"],
+            "population": [20_000.0, 9_000.0, 80.0, 1e6, 7_000.0],
+        }
+    )
     rates = M.rates(counts, pop, include_all=False)
     published, audit = M.suppress_figures(rates)
     by = published.set_index("group")
@@ -296,8 +393,11 @@ def test_suppress_figures_primary_secondary_and_audit():
 
 
 def test_suppress_table_simple_case():
-    table = pd.DataFrame([[3.0, 10.0, 13.0], [20.0, 30.0, 50.0], [23.0, 40.0, 63.0]],
-                         index=["a", "b", "Total"], columns=["x", "y", "Total"])
+    table = pd.DataFrame(
+        [[3.0, 10.0, 13.0], [20.0, 30.0, 50.0], [23.0, 40.0, 63.0]],
+        index=["a", "b", "Total"],
+        columns=["x", "y", "Total"],
+    )
     published, audit = M.suppress_table(table)
     assert published.loc["a", "x"] == "[c]"
     hidden = {(r, c) for r in published.index for c in published.columns if published.loc[r, c] == "[c]"}
@@ -314,16 +414,32 @@ def test_caveat_text_and_add():
     assert "fewer than 10" in cv.text("small_count")
     with pytest.raises(KeyError, match="Unknown caveat"):
         cv.text("nope")
-    for code in ("small_count", "small_population", "not_stated_high", "old_census_denominator",
-                 "partial_period", "derived_count", "perceived_ethnicity", "incident_not_person",
-                 "police_uk_not_official"):
+    for code in (
+        "small_count",
+        "small_population",
+        "not_stated_high",
+        "old_census_denominator",
+        "partial_period",
+        "derived_count",
+        "perceived_ethnicity",
+        "incident_not_person",
+        "police_uk_not_official",
+    ):
         assert cv.text(code)
     assert set(cv.caveats_frame()["code"]) == set(cv.CAVEATS)
 
 
 def test_partial_and_derived_flags_travel_with_figures():
-    counts = pd.DataFrame({"area_code": AREA, "period": "2021-22", "group": ["Black", "White"],
-                           "count": [30.0, 200.0], "partial": [True, False], "derived": [False, True]})
+    counts = pd.DataFrame(
+        {
+            "area_code": AREA,
+            "period": "2021-22",
+            "group": ["Black", "White"],
+            "count": [30.0, 200.0],
+            "partial": [True, False],
+            "derived": [False, True],
+        }
+    )
     pop = pd.DataFrame({"area_code": AREA, "group": ["Black", "White"], "population": [10_000.0, 500_000.0]})
     out = M.disparity(counts, pop)
     assert out["caveats"].map(lambda c: {"partial_period", "derived_count"} <= set(c)).all()

@@ -53,7 +53,8 @@ def test_eff_national_rates_2009_to_2020(eff_national):
     result = M.rates(counts, population[["area_code", "period", "group", "population"]], census_year=2011)
     published = population.set_index(["period", "group"])["rate"]
     ours = result.loc[result["group"].isin(published.index.get_level_values("group").unique())].set_index(
-        ["period", "group"])["value"]
+        ["period", "group"]
+    )["value"]
     joined = pd.concat([ours.rename("ours"), published.rename("published")], axis=1, join="inner")
     assert len(joined) == 5 * population["period"].nunique()
     # published to 2 decimal places
@@ -66,7 +67,8 @@ def test_eff_all_rate_and_black_white_ratio_2019_20(eff_national):
     broad = _published(year)
     counts = broad[["area_code", "period", "group", "count"]]
     population = broad.loc[broad["group"] != "Not stated", ["area_code", "group", "denominator"]].rename(
-        columns={"denominator": "population"})
+        columns={"denominator": "population"}
+    )
     rates = M.rates(counts, population, census_year=2011)
     all_row = rates.loc[rates["group"] == "All"].iloc[0]
     published_all = _published(year, "total").iloc[0]
@@ -89,13 +91,18 @@ def test_eff_2022_23_national_rates_from_census_2021(eff_2022, census2021):
     assert set(pop["group"]) == {"Asian", "Black", "Mixed", "White", "Other"}
     # the aggregation over the 43 force areas gives the same national populations
     forces = M.population_frame(census2021.loc[census2021["area_code"] != "K04000001"])
-    assert np.allclose(forces.groupby("group")["population"].sum().sort_index().to_numpy(),
-                       pop.set_index("group")["population"].sort_index().to_numpy())
+    assert np.allclose(
+        forces.groupby("group")["population"].sum().sort_index().to_numpy(),
+        pop.set_index("group")["population"].sort_index().to_numpy(),
+    )
     result = M.rates(counts, pop).set_index("group")
     published = national.set_index("group")["rate"].dropna()
     assert {"Black", "White"} <= set(published.index)
     for group, rate in published.items():
-        assert float(round_half_up(result.loc[group, "value"], 1)) == rate, (group, result.loc[group, "value"])
+        assert float(round_half_up(result.loc[group, "value"], 1)) == rate, (
+            group,
+            result.loc[group, "value"],
+        )
     assert float(round_half_up(result.loc["Black", "value"], 1)) == 24.5
     assert float(round_half_up(result.loc["White", "value"], 1)) == 5.9
     total = eff_2022.loc[(eff_2022["table"] == "by_ethnicity") & (eff_2022["level"] == "total")].iloc[0]
@@ -133,7 +140,9 @@ def test_policeuk_months_to_financial_years_with_partial_flag():
     monthly = load_uncached("stop_search_policeuk", raw_dir())
     coverage = load_uncached("stop_search_policeuk_coverage", raw_dir())
     people = monthly.loc[~monthly["vehicle_only"].astype(bool)]
-    years = M.by_financial_year(people, coverage=coverage, keep=("outcome_group", "outcome_linked", "legislation"))
+    years = M.by_financial_year(
+        people, coverage=coverage, keep=("outcome_group", "outcome_linked", "legislation")
+    )
     # every search is kept: the yearly counts add up to the monthly ones
     assert years["count"].sum() == people["count"].sum()
     flags = years.drop_duplicates(["area_code", "period"]).set_index(["area_code", "period"])["partial"]
@@ -152,14 +161,20 @@ def test_policeuk_months_to_financial_years_with_partial_flag():
     # the four outcome shares from the same frame
     year = years.loc[(years["period"] == "2021-22") & (years["area_code"] == "W15000002")]
     shares = M.policeuk_outcome_shares(year)
-    assert {"stop_search_arrest_rate", "stop_search_no_further_action", "stop_search_outcome_linked",
-            "stop_search_s60_share"} <= set(shares["measure"])
+    assert {
+        "stop_search_arrest_rate",
+        "stop_search_no_further_action",
+        "stop_search_outcome_linked",
+        "stop_search_s60_share",
+    } <= set(shares["measure"])
     assert shares["value"].dropna().loc[~shares["measure"].str.endswith("_ratio")].between(0, 100).all()
     # Gwent recorded no "outcome linked" answers that year: not available ([x]), not 0%
     linked = shares.loc[shares["measure"] == "stop_search_outcome_linked"]
     if (year["outcome_linked"] == "Not recorded").all():
         assert (linked["symbol"] == "[x]").all() and linked["value"].isna().all()
-    white = shares.loc[(shares["measure"] == "stop_search_arrest_rate") & (shares["group"] == "White")].iloc[0]
+    white = shares.loc[(shares["measure"] == "stop_search_arrest_rate") & (shares["group"] == "White")].iloc[
+        0
+    ]
     w = year.loc[year["group"] == "White"]
     assert white["count"] == w.loc[w["outcome_group"] == "arrest", "count"].sum()
     assert white["denominator"] == w.loc[w["outcome_group"] != "Not recorded", "count"].sum()

@@ -20,7 +20,9 @@ SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[Healt
 
 
 def _frames(counts, pops, scale=1.0):
-    c = pd.DataFrame({"area_code": AREA, "period": "2021-22", "group": GROUPS, "count": [float(x) for x in counts]})
+    c = pd.DataFrame(
+        {"area_code": AREA, "period": "2021-22", "group": GROUPS, "count": [float(x) for x in counts]}
+    )
     p = pd.DataFrame({"area_code": AREA, "group": GROUPS, "population": [float(x) * scale for x in pops]})
     return c, p
 
@@ -46,15 +48,29 @@ def _contains(frame: pd.DataFrame) -> None:
     assert (frame.loc[~ok, "symbol"] != "").all() and frame.loc[~ok, "caveats"].map(len).gt(0).all()
     v, lo, hi = (frame.loc[ok, c].to_numpy(dtype=float) for c in ("value", "ci_low", "ci_high"))
     tol = 1e-9 * np.maximum(1.0, np.abs(v))
-    assert (lo <= v + tol).all() and (v <= hi + tol).all(), frame.loc[ok & ~((lo <= v + tol) & (v <= hi + tol))]
+    assert (lo <= v + tol).all() and (v <= hi + tol).all(), frame.loc[
+        ok & ~((lo <= v + tol) & (v <= hi + tol))
+    ]
 
 
 @SETTINGS
 @given(counts=counts_st, pops=pops_st, not_stated=st.integers(0, 3000))
 def test_every_rate_and_ratio_interval_contains_its_estimate(counts, pops, not_stated):
     c, p = _frames(counts, pops)
-    c = pd.concat([c, pd.DataFrame({"area_code": [AREA], "period": ["2021-22"], "group": ["Not stated"],
-                                    "count": [float(not_stated)]})], ignore_index=True)
+    c = pd.concat(
+        [
+            c,
+            pd.DataFrame(
+                {
+                    "area_code": [AREA],
+                    "period": ["2021-22"],
+                    "group": ["Not stated"],
+                    "count": [float(not_stated)],
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
     for frame in (M.rates(c, p), M.disparity(c, p), M.not_stated_bounds(c, p), M.not_stated_share(c)):
         _contains(frame)
 
@@ -62,9 +78,15 @@ def test_every_rate_and_ratio_interval_contains_its_estimate(counts, pops, not_s
 @SETTINGS
 @given(data=st.lists(st.tuples(st.integers(0, 400), st.integers(0, 400)), min_size=5, max_size=5))
 def test_every_share_interval_contains_its_estimate(data):
-    events = pd.DataFrame({"area_code": AREA, "period": "2021-22", "group": GROUPS,
-                           "count": [float(min(a, b)) for a, b in data],
-                           "denominator": [float(max(a, b)) for a, b in data]})
+    events = pd.DataFrame(
+        {
+            "area_code": AREA,
+            "period": "2021-22",
+            "group": GROUPS,
+            "count": [float(min(a, b)) for a, b in data],
+            "denominator": [float(max(a, b)) for a, b in data],
+        }
+    )
     _contains(M.proportions(events, measure="stop_search_arrest_rate"))
 
 
@@ -105,8 +127,10 @@ def _recoverable(values: np.ndarray, published: np.ndarray) -> list[tuple[int, i
 
 
 @settings(max_examples=80, deadline=None)
-@given(cells=st.lists(st.lists(st.integers(0, 30), min_size=2, max_size=5), min_size=2, max_size=5),
-       threshold=st.integers(2, 10))
+@given(
+    cells=st.lists(st.lists(st.integers(0, 30), min_size=2, max_size=5), min_size=2, max_size=5),
+    threshold=st.integers(2, 10),
+)
 def test_secondary_suppression_never_reveals_a_suppressed_cell(cells, threshold):
     width = min(len(r) for r in cells)
     body = np.array([r[:width] for r in cells], dtype=float)
@@ -114,8 +138,11 @@ def test_secondary_suppression_never_reveals_a_suppressed_cell(cells, threshold)
     table[:-1, :-1] = body
     table[:-1, -1] = body.sum(axis=1)
     table[-1, :] = table[:-1, :].sum(axis=0)
-    frame = pd.DataFrame(table, index=[*(f"r{i}" for i in range(body.shape[0])), "Total"],
-                         columns=[*(f"c{j}" for j in range(width)), "Total"])
+    frame = pd.DataFrame(
+        table,
+        index=[*(f"r{i}" for i in range(body.shape[0])), "Total"],
+        columns=[*(f"c{j}" for j in range(width)), "Total"],
+    )
     published, audit = M.suppress_table(frame, threshold=threshold)
     shown = (published != "[c]").to_numpy()
     # every primary cell is suppressed
@@ -129,8 +156,11 @@ def test_secondary_suppression_never_reveals_a_suppressed_cell(cells, threshold)
 
 
 @SETTINGS
-@given(white=st.lists(st.integers(50, 20_000), min_size=3, max_size=6), multiple=st.integers(1, 5),
-       pops=st.lists(st.integers(1_000, 3_000_000), min_size=2, max_size=2))
+@given(
+    white=st.lists(st.integers(50, 20_000), min_size=3, max_size=6),
+    multiple=st.integers(1, 5),
+    pops=st.lists(st.integers(1_000, 3_000_000), min_size=2, max_size=2),
+)
 def test_trend_with_the_same_ratio_every_year_reports_no_clear_change(white, multiple, pops):
     """Issue 9: counts whose ratio is the same every year (the volume may swing) show no significant
     change in the disparity, whatever the (single) population base of the model."""
@@ -141,10 +171,15 @@ def test_trend_with_the_same_ratio_every_year_reports_no_clear_change(white, mul
         period = f"{2015 + i}-{(2016 + i) % 100:02d}"
         rows += [(AREA, period, "White", float(w)), (AREA, period, "Black", float(w * multiple))]
     counts = pd.DataFrame(rows, columns=["area_code", "period", "group", "count"])
-    population = pd.DataFrame({"area_code": AREA, "group": ["Black", "White"],
-                               "population": [float(p) for p in pops], "census": "Census 2021"})
-    row = M.disparity_trend(counts, population, include_minority=False,
-                            population_base="Census 2021").iloc[0]
+    population = pd.DataFrame(
+        {
+            "area_code": AREA,
+            "group": ["Black", "White"],
+            "population": [float(p) for p in pops],
+            "census": "Census 2021",
+        }
+    )
+    row = M.disparity_trend(counts, population, include_minority=False, population_base="Census 2021").iloc[0]
     assert abs(row["value"] - 1) < 1e-6
     assert row["ci_low"] <= 1 <= row["ci_high"] and not row["p_value"] < 0.05
     assert row["dispersion"] >= 1 and "population base: Census 2021" in row["method"]
@@ -156,10 +191,22 @@ def test_trend_refuses_two_censuses_in_one_model():
 
     from eqlib.errors import DataError
 
-    counts = pd.DataFrame([(AREA, f"{y}-{(y + 1) % 100:02d}", g, 100.0) for y in (2019, 2020, 2021)
-                           for g in ("Black", "White")], columns=["area_code", "period", "group", "count"])
-    population = pd.DataFrame({"area_code": AREA, "group": ["Black", "White"] * 2, "population": 1e5,
-                               "census": ["Census 2011"] * 2 + ["Census 2021"] * 2,
-                               "period": ["2019-20"] * 2 + ["2021-22"] * 2})
+    counts = pd.DataFrame(
+        [
+            (AREA, f"{y}-{(y + 1) % 100:02d}", g, 100.0)
+            for y in (2019, 2020, 2021)
+            for g in ("Black", "White")
+        ],
+        columns=["area_code", "period", "group", "count"],
+    )
+    population = pd.DataFrame(
+        {
+            "area_code": AREA,
+            "group": ["Black", "White"] * 2,
+            "population": 1e5,
+            "census": ["Census 2011"] * 2 + ["Census 2021"] * 2,
+            "period": ["2019-20"] * 2 + ["2021-22"] * 2,
+        }
+    )
     with pytest.raises(DataError, match="one population base"):
         M.disparity_trend(counts, population)

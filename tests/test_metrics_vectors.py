@@ -16,9 +16,12 @@ AREA = "W15000004"
 
 
 def _pair(n1, e1, n2, e2, groups=("Black", "White")):
-    counts = pd.DataFrame({"area_code": AREA, "period": "2021-22", "group": list(groups),
-                           "count": [float(n1), float(n2)]})
-    population = pd.DataFrame({"area_code": AREA, "group": list(groups), "population": [float(e1), float(e2)]})
+    counts = pd.DataFrame(
+        {"area_code": AREA, "period": "2021-22", "group": list(groups), "count": [float(n1), float(n2)]}
+    )
+    population = pd.DataFrame(
+        {"area_code": AREA, "group": list(groups), "population": [float(e1), float(e2)]}
+    )
     return counts, population
 
 
@@ -59,7 +62,9 @@ def test_small_count_uses_exact_conditional_automatically():
     # the exact conditional test (statsmodels test_poisson_2indep exact-cond), not the score test
     from statsmodels.stats.rates import test_poisson_2indep
 
-    assert row["p_value"] == pytest.approx(test_poisson_2indep(4, 3000, 900, 1.5e6, method="exact-cond").pvalue)
+    assert row["p_value"] == pytest.approx(
+        test_poisson_2indep(4, 3000, 900, 1.5e6, method="exact-cond").pvalue
+    )
 
 
 def test_single_exact_rate():
@@ -70,16 +75,34 @@ def test_single_exact_rate():
 
 
 def test_wilson_interval():
-    events = pd.DataFrame({"area_code": AREA, "period": "2021-22", "group": ["Black", "White"],
-                           "count": [14.0, 30.0], "denominator": [120.0, 400.0]})
-    share = _one(M.proportions(events, measure="stop_search_arrest_rate", include_minority=False, compare=False))
+    events = pd.DataFrame(
+        {
+            "area_code": AREA,
+            "period": "2021-22",
+            "group": ["Black", "White"],
+            "count": [14.0, 30.0],
+            "denominator": [120.0, 400.0],
+        }
+    )
+    share = _one(
+        M.proportions(events, measure="stop_search_arrest_rate", include_minority=False, compare=False)
+    )
     assert (round(share["ci_low"] / 100, 5), round(share["ci_high"] / 100, 5)) == (0.07078, 0.18633)
 
 
 def test_katz_risk_ratio():
-    events = pd.DataFrame({"area_code": AREA, "period": "2021-22", "group": ["Black", "White"],
-                           "count": [10.0, 12.0], "denominator": [75.0, 225.0]})
-    out = M.proportions(events, measure="stop_search_arrest_rate", include_minority=False, ratio_interval="katz")
+    events = pd.DataFrame(
+        {
+            "area_code": AREA,
+            "period": "2021-22",
+            "group": ["Black", "White"],
+            "count": [10.0, 12.0],
+            "denominator": [75.0, 225.0],
+        }
+    )
+    out = M.proportions(
+        events, measure="stop_search_arrest_rate", include_minority=False, ratio_interval="katz"
+    )
     ratio = out.loc[out["measure"] == "stop_search_arrest_rate_ratio"].iloc[0]
     assert ratio["value"] == pytest.approx(2.5)
     assert ratio["ci_low"] == pytest.approx(1.1261564, abs=1e-7)

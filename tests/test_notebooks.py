@@ -46,7 +46,11 @@ def test_notebook_contract(name: str) -> None:
     nbformat.validate(nb)
     # the registered eqlib kernel (README: python -m ipykernel install --user --name eqlib ...);
     # eqlib run and nbval do not need it (they run python3 / the current environment)
-    assert nb.metadata["kernelspec"] == {"name": "eqlib", "display_name": "eqlib (Python 3)", "language": "python"}
+    assert nb.metadata["kernelspec"] == {
+        "name": "eqlib",
+        "display_name": "eqlib (Python 3)",
+        "language": "python",
+    }
     # the first markdown cell is the level-1 title; the other headings are level 2
     markdown = [c for c in nb.cells if c.cell_type == "markdown"]
     assert markdown[0].source == f"# {EXPECTED[name]}"
@@ -89,9 +93,26 @@ def test_nbval_over_every_notebook() -> None:
     """The nbval run CI does (``pytest --nbval-lax ... notebooks/``), as a subprocess of the normal suite."""
     env = {**os.environ, "PYTHONHASHSEED": "0"}
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-current-env", "--nbval-sanitize-with",
-         "nbval_sanitize.cfg", "--nbval-cell-timeout", "300", "-p", "no:cacheprovider", "-q", "notebooks/"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--nbval-lax",
+            "--nbval-current-env",
+            "--nbval-sanitize-with",
+            "nbval_sanitize.cfg",
+            "--nbval-cell-timeout",
+            "300",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "notebooks/",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
     )
     assert proc.returncode == 0, proc.stdout[-5000:] + proc.stderr[-2000:]
     assert " passed" in proc.stdout and "failed" not in proc.stdout
@@ -102,14 +123,33 @@ def test_plain_papermill_works_from_any_folder(tmp_path: Path) -> None:
     """``papermill notebooks/01_communities.ipynb out.ipynb -p area ... -p year ...`` without eqlib run."""
     out = tmp_path / "out.ipynb"
     proc = subprocess.run(
-        [sys.executable, "-m", "papermill", str(NOTEBOOK_DIR / "01_communities.ipynb"), str(out),
-         "-p", "area", "Gwent", "-p", "year", "2021/22", "-k", "python3", "--no-progress-bar"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "papermill",
+            str(NOTEBOOK_DIR / "01_communities.ipynb"),
+            str(out),
+            "-p",
+            "area",
+            "Gwent",
+            "-p",
+            "year",
+            "2021/22",
+            "-k",
+            "python3",
+            "--no-progress-bar",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
         env={k: v for k, v in os.environ.items() if k != "EQLIB_ROOT"},
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     nb = nbformat.read(out, as_version=4)
-    text = "\n".join(o.get("data", {}).get("text/markdown", "") for c in nb.cells for o in c.get("outputs", []))
+    text = "\n".join(
+        o.get("data", {}).get("text/markdown", "") for c in nb.cells for o in c.get("outputs", [])
+    )
     assert "This section covers **Gwent** for the financial year **2021/22**" in text
     # the figure is written next to the notebook's working directory, in a folder for the area and year
     assert (tmp_path / "figures" / "gwent" / "2021-22" / "population-by-ethnicity.png").is_file()
@@ -123,20 +163,50 @@ def test_plain_papermill_works_from_any_folder(tmp_path: Path) -> None:
 def test_papermill_uses_the_registered_eqlib_kernel(tmp_path: Path) -> None:
     """With the eqlib kernel registered (here in a throwaway Jupyter path), papermill needs no ``-k``."""
     prefix = tmp_path / "jupyter"
-    subprocess.run([sys.executable, "-m", "ipykernel", "install", "--prefix", str(prefix), "--name", "eqlib",
-                    "--display-name", "eqlib (Python 3)"], check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ipykernel",
+            "install",
+            "--prefix",
+            str(prefix),
+            "--name",
+            "eqlib",
+            "--display-name",
+            "eqlib (Python 3)",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     env = {k: v for k, v in os.environ.items() if k != "EQLIB_ROOT"}
     env["JUPYTER_PATH"] = str(prefix / "share" / "jupyter")
     out = tmp_path / "out.ipynb"
     proc = subprocess.run(
-        [sys.executable, "-m", "papermill", str(NOTEBOOK_DIR / "02_leadership.ipynb"), str(out),
-         "-p", "area", "north-wales", "--no-progress-bar"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=600, env=env,
+        [
+            sys.executable,
+            "-m",
+            "papermill",
+            str(NOTEBOOK_DIR / "02_leadership.ipynb"),
+            str(out),
+            "-p",
+            "area",
+            "north-wales",
+            "--no-progress-bar",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     nb = nbformat.read(out, as_version=4)
     assert nb.metadata["kernelspec"]["name"] == "eqlib"
-    text = "\n".join(o.get("data", {}).get("text/markdown", "") for c in nb.cells for o in c.get("outputs", []))
+    text = "\n".join(
+        o.get("data", {}).get("text/markdown", "") for c in nb.cells for o in c.get("outputs", [])
+    )
     assert "**North Wales**" in text
 
 
@@ -156,7 +226,10 @@ def test_charts_of_two_areas_run_in_one_folder_do_not_collide(tmp_path: Path, mo
         assert (tmp_path / "figures" / area / "2021-22" / "population-by-ethnicity.png").is_file()
         assert f"](figures/{area}/2021-22/population-by-ethnicity.png)" in links[area]
     gwent = (tmp_path / "figures" / "gwent" / "2021-22" / "population-by-ethnicity.png").read_bytes()
-    assert gwent != (tmp_path / "figures" / "south-wales" / "2021-22" / "population-by-ethnicity.png").read_bytes()
+    assert (
+        gwent
+        != (tmp_path / "figures" / "south-wales" / "2021-22" / "population-by-ethnicity.png").read_bytes()
+    )
 
 
 def test_ctx_frame_is_the_frame_behind_the_chart_and_compare_explores_it() -> None:
@@ -169,13 +242,19 @@ def test_ctx_frame_is_the_frame_behind_the_chart_and_compare_explores_it() -> No
     assert tidy["value"].tolist() == shown["value"].tolist()
     assert set(tidy["area_name"]) == {"Gwent"} and set(tidy["period"]) == {"2021-22"}
     every_period = ctx.frame("stop_search_disparity", every_period=True)
-    assert set(every_period["area_name"]) == {"Gwent"} and {"2019-20", "2020-21", "2021-22"} <= set(every_period["period"])
+    assert set(every_period["area_name"]) == {"Gwent"} and {"2019-20", "2020-21", "2021-22"} <= set(
+        every_period["period"]
+    )
     every_area = ctx.frame("stop_search_disparity", every_area=True)
-    assert set(every_area["period"]) == {"2021-22"} and {"Gwent", "South Wales"} <= set(every_area["area_name"])
+    assert set(every_area["period"]) == {"2021-22"} and {"Gwent", "South Wales"} <= set(
+        every_area["area_name"]
+    )
     with pytest.raises(KeyError, match="unknown measure 'nope'"):
         ctx.frame("nope")
     parts = explore.compare(ctx, "01_communities", show=False)
-    assert "stop_search_disparity" in parts and "hate_crime_by_strand" not in parts  # no Gwent hate crime data
+    assert (
+        "stop_search_disparity" in parts and "hate_crime_by_strand" not in parts
+    )  # no Gwent hate crime data
     cmp = parts["stop_search_disparity"]
     black = tidy[tidy["group"] == "Black"]["value"].iloc[0]
     assert cmp["years"].loc["2021-22", "Black"] == black
@@ -213,7 +292,10 @@ def _all_blocks(area: str, year: str, threshold: int = 5) -> str:
 
 def test_an_area_with_no_stop_and_search_data_says_so_plainly() -> None:
     text = _all_blocks("cumbria", "2021-22")
-    assert "**No data.** Stop and search rate per 1,000 people, by ethnic group cannot be shown for Cumbria" in text
+    assert (
+        "**No data.** Stop and search rate per 1,000 people, by ethnic group cannot be shown for Cumbria"
+        in text
+    )
     # arrests exist only for earlier years: shown, labelled as the latest available
     assert "**Arrests per 1,000 people, by ethnic group**, Cumbria, latest available: 2018/19." in text
     assert "Evidence gaps: measures with no data for Cumbria, 2021/22" in text
@@ -236,8 +318,9 @@ def test_notebook_figures_match_the_analysis(no_display) -> None:
     from eqlib import analysis, narrative
 
     selection = analysis.figures_for("stop_search_disparity", "gwent", "2021-22")
-    row = selection.frame[(selection.frame["measure"] == "stop_search_disparity")
-                          & (selection.frame["group"] == "Black")].iloc[0]
+    row = selection.frame[
+        (selection.frame["measure"] == "stop_search_disparity") & (selection.frame["group"] == "Black")
+    ].iloc[0]
     expected = narrative.sentence(row.to_dict(), with_caveats=False)
     assert "Gwent" in expected and "Black people were" in expected
     assert expected in _all_blocks("gwent", "2021-22")
@@ -253,8 +336,12 @@ def test_small_numbers_are_suppressed_and_the_threshold_parameter_is_honoured() 
         return table.set_index("Group").loc["Black"].to_dict()
 
     raw = sections.compute_measure(sections.context("south-wales", "2021-22"), "stop_search_s60_share")
-    count = raw[(raw["area_code"] == "W15000003") & (raw["period"] == "2021-22") & (raw["group"] == "Black")
-                & (raw["measure"] == "stop_search_s60_share")]["count"].iloc[0]
+    count = raw[
+        (raw["area_code"] == "W15000003")
+        & (raw["period"] == "2021-22")
+        & (raw["group"] == "Black")
+        & (raw["measure"] == "stop_search_s60_share")
+    ]["count"].iloc[0]
     assert 0 < count < 5  # a small count: the test is meaningful only if this holds in the data
     suppressed = s60_black(5)
     assert suppressed["Count"] == "[c]" and suppressed["Per cent"] == "[c]"
@@ -270,19 +357,30 @@ def test_an_analysts_local_files_fill_the_evidence_gaps(tmp_path: Path) -> None:
     local.mkdir()
     for src in (ROOT / "tests" / "data" / "local" / "south-wales-2021-22").glob("*.csv"):
         # the test files are marked EXAMPLE, which eqlib refuses in a report; make them "own" figures
-        (local / src.name).write_text(src.read_text(encoding="utf-8").replace(
-            "EXAMPLE synthetic test figure (invented; not real data)", "synthetic"), encoding="utf-8")
+        (local / src.name).write_text(
+            src.read_text(encoding="utf-8").replace(
+                "EXAMPLE synthetic test figure (invented; not real data)", "synthetic"
+            ),
+            encoding="utf-8",
+        )
     params = tmp_path / "south-wales-2021-22.yml"
-    params.write_text((ROOT / "params" / "south-wales-2021-22.yml").read_text(encoding="utf-8").replace(
-        "local_data_dir: null", f"local_data_dir: {local}"), encoding="utf-8")
-    (tmp_path / "defaults.yml").write_text((ROOT / "params" / "defaults.yml").read_text(encoding="utf-8"),
-                                          encoding="utf-8")
+    params.write_text(
+        (ROOT / "params" / "south-wales-2021-22.yml")
+        .read_text(encoding="utf-8")
+        .replace("local_data_dir: null", f"local_data_dir: {local}"),
+        encoding="utf-8",
+    )
+    (tmp_path / "defaults.yml").write_text(
+        (ROOT / "params" / "defaults.yml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
     without = sections.context("south-wales", "2021-22")
     with_local = sections.context("south-wales", "2021-22", params_file=params)
     for measure in ("workforce_representation", "complaints_by_characteristic", "custody_by_ethnicity"):
         assert not sections.measure_status(without, measure).available
         status = sections.measure_status(with_local, measure)
-        assert status.available and (status.label == "2021/22" or status.label.startswith("as at")), status.label
+        assert status.available and (status.label == "2021/22" or status.label.startswith("as at")), (
+            status.label
+        )
         assert status.source.startswith("Local data supplied by the OPCC")
     text = sections.render_text(sections.measure_blocks(with_local, ["workforce_representation"]))
     assert "times their share of the population" in text
@@ -293,8 +391,9 @@ def test_an_analysts_local_files_fill_the_evidence_gaps(tmp_path: Path) -> None:
     assert "Force workforce by ethnicity against the local population" not in gaps_after
 
 
-def test_figure_and_table_labels_are_unique_across_the_report(no_display, tmp_path: Path,
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_figure_and_table_labels_are_unique_across_the_report(
+    no_display, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Cross-reference ids (#fig-..., #tbl-...) must not repeat between the notebooks of one report."""
     import re as _re
 

@@ -19,14 +19,17 @@ def _tables(tmp_path: Path, area: str, year: str) -> Path:
     return out
 
 
-@pytest.mark.parametrize("area, published", [
-    # Ethnicity facts and figures 2022/23, rate per 1,000 by force area (ethnicity-stop-search-by-area.csv)
-    ("metropolitan", {"Asian": 10.6, "Black": 32.8, "Mixed": 12.3, "White": 11.4, "Other": 9.5}),
-    ("merseyside", {"Asian": 15.0, "Black": 45.1, "Mixed": 29.1, "White": 33.3, "Other": 51.5}),
-    ("dorset", {"Black": 26.0, "White": 1.9}),
-    ("south-wales", {"Asian": 4.5, "Black": 14.9, "White": 4.7}),
-    ("england-and-wales", {"Asian": 8.5, "Black": 24.5, "Mixed": 9.9, "White": 5.9, "Other": 7.5}),
-])
+@pytest.mark.parametrize(
+    "area, published",
+    [
+        # Ethnicity facts and figures 2022/23, rate per 1,000 by force area (ethnicity-stop-search-by-area.csv)
+        ("metropolitan", {"Asian": 10.6, "Black": 32.8, "Mixed": 12.3, "White": 11.4, "Other": 9.5}),
+        ("merseyside", {"Asian": 15.0, "Black": 45.1, "Mixed": 29.1, "White": 33.3, "Other": 51.5}),
+        ("dorset", {"Black": 26.0, "White": 1.9}),
+        ("south-wales", {"Asian": 4.5, "Black": 14.9, "White": 4.7}),
+        ("england-and-wales", {"Asian": 8.5, "Black": 24.5, "Mixed": 9.9, "White": 5.9, "Other": 7.5}),
+    ],
+)
 def test_tables_csv_show_the_2022_23_published_rates(tmp_path, area, published):
     csv = pd.read_csv(_tables(tmp_path, area, "2022-23") / "stop_search_rate.csv")
     assert set(csv["period"]) == {"2022-23"}  # not 2019/20, not calendar 2018
@@ -54,9 +57,15 @@ def test_a_calendar_year_is_never_a_financial_years_figure():
 
 
 def test_select_prefers_the_publishers_figure_then_official_counts_then_police_uk():
-    frame = pd.DataFrame({
-        "area_code": "X", "period": ["2022-23", "2022-23", "2022-23", "2021-22", "2018"],
-        "value": [1.0, 2.0, 3.0, 4.0, 5.0], "source_rank": [3, 1, 0, 1, 3], "source": list("abcde")})
+    frame = pd.DataFrame(
+        {
+            "area_code": "X",
+            "period": ["2022-23", "2022-23", "2022-23", "2021-22", "2018"],
+            "value": [1.0, 2.0, 3.0, 4.0, 5.0],
+            "source_rank": [3, 1, 0, 1, 3],
+            "source": list("abcde"),
+        }
+    )
     assert analysis.select(frame, "X", periods.parse("2022-23")).frame["source"].tolist() == ["c"]
     assert analysis.select(frame.iloc[:2], "X", periods.parse("2022-23")).frame["source"].tolist() == ["b"]
     # the publisher's N/A gives way to the next source for the same period
@@ -70,14 +79,17 @@ def test_select_prefers_the_publishers_figure_then_official_counts_then_police_u
 def test_every_area_2023_24_has_rates_and_ratios_for_each_minority_group():
     result_rows = []
     for area in areas.all_areas():
-        result = analysis.compute(area.code, "2023-24", measures=["stop_search_rate", "stop_search_disparity"])
+        result = analysis.compute(
+            area.code, "2023-24", measures=["stop_search_rate", "stop_search_disparity"]
+        )
         rates = result.selections["stop_search_rate"]
         ratios = result.selections["stop_search_disparity"]
         assert rates.status == ratios.status == "current", area.name
         for group in MINORITY:
             rate = rates.frame[rates.frame["group"] == group]
-            ratio = ratios.frame[(ratios.frame["group"] == group)
-                                 & (ratios.frame["measure"] == "stop_search_disparity")]
+            ratio = ratios.frame[
+                (ratios.frame["group"] == group) & (ratios.frame["measure"] == "stop_search_disparity")
+            ]
             assert len(rate) == 1 and len(ratio) == 1, (area.name, group)
             assert ratio["reference_group"].iloc[0] == "White"
             for row in (rate.iloc[0], ratio.iloc[0]):

@@ -51,7 +51,11 @@ def _independent_row_count(path: Path) -> int:
 
 
 def test_datasets_registered():
-    for dataset_id in ("stop_search_policeuk_records", "stop_search_policeuk", "stop_search_policeuk_coverage"):
+    for dataset_id in (
+        "stop_search_policeuk_records",
+        "stop_search_policeuk",
+        "stop_search_policeuk_coverage",
+    ):
         dataset = get_dataset(dataset_id)
         assert len(dataset.paths(RAW)) == 191
 
@@ -139,8 +143,11 @@ def test_wales_self_defined_counts_match_source_including_vehicle_only(counts, r
     # by exactly the vehicle-only searches recorded with a White self-defined label.
     default = _wales_by_group(pu.aggregate(counts, by=["group"]))
     wales = records[records["area_code"].isin(WALES) & records["vehicle_only"]]
-    wales = wales.assign(fy=wales["period_start"].map(lambda d: "2020-21" if pd.Timestamp("2020-04-01") <= d
-                                                     <= pd.Timestamp("2021-03-31") else "other"))
+    wales = wales.assign(
+        fy=wales["period_start"].map(
+            lambda d: "2020-21" if pd.Timestamp("2020-04-01") <= d <= pd.Timestamp("2021-03-31") else "other"
+        )
+    )
     white_vehicle = int(((wales["fy"] == "2020-21") & (wales["self_group"] == "White")).sum())
     assert white_vehicle > 0
     assert default.loc["2020-21", "White"] == 23_897 - white_vehicle
@@ -209,8 +216,12 @@ def test_outcome_vocabulary_normalised(records):
     col = records[records["area_code"] == COL]
     labels = col.groupby("outcome_group")["outcome"].agg(lambda s: set(s))
     assert {"Arrest", "Suspect arrested"} <= labels["arrest"]
-    assert {"A no further action disposal", "Nothing found - no further action"} <= labels["no further action"]
-    assert {"Khat or Cannabis warning", "Offender given drugs possession warning"} <= labels["khat-cannabis warning"]
+    assert {"A no further action disposal", "Nothing found - no further action"} <= labels[
+        "no further action"
+    ]
+    assert {"Khat or Cannabis warning", "Offender given drugs possession warning"} <= labels[
+        "khat-cannabis warning"
+    ]
     assert set(records["outcome_group"]) <= set(pu.OUTCOME_GROUP_ORDER)
     raw = Counter()
     for path in sorted((RAW / "policeuk-stop-search-city-of-london").glob("*.csv")):
@@ -240,15 +251,30 @@ def test_records_are_marked_internal():
 
 def test_read_good_fixture():
     frame = pu.read_month_file(DATA / "good" / "2021-04-south-wales-stop-and-search.csv")
-    assert len(frame) == _independent_row_count(DATA / "good" / "2021-04-south-wales-stop-and-search.csv") == 6
+    assert (
+        len(frame) == _independent_row_count(DATA / "good" / "2021-04-south-wales-stop-and-search.csv") == 6
+    )
     assert set(frame["area_code"]) == {"W15000003"}
     assert set(frame["month"]) == {"2021-04"}  # first record dated 31 March 23:00 UTC
     assert frame["date"].iloc[0] == pd.Timestamp("2021-03-31 23:00")
     assert frame["vehicle_only"].tolist() == [False, False, True, False, False, False]
-    assert frame["self_group"].tolist() == ["White", "Black", "Not stated", "Not stated", "Not stated", "Asian"]
+    assert frame["self_group"].tolist() == [
+        "White",
+        "Black",
+        "Not stated",
+        "Not stated",
+        "Not stated",
+        "Asian",
+    ]
     assert frame["officer_group"].tolist() == ["White", "Black", "Not stated", "Asian", "Not stated", "Asian"]
     assert frame["outcome_group"].tolist() == [
-        "no further action", "arrest", "no further action", "arrest", "Not recorded", "khat-cannabis warning"]
+        "no further action",
+        "arrest",
+        "no further action",
+        "arrest",
+        "Not recorded",
+        "khat-cannabis warning",
+    ]
     assert frame["outcome_linked"].tolist() == [False, True, pd.NA, True, pd.NA, False]
     assert frame["legislation"].iloc[4] == "Not recorded"
     assert frame["gender"].iloc[2] == "Not recorded"
@@ -274,14 +300,32 @@ def test_repeated_header_is_skipped_and_logged(caplog):
 @pytest.mark.parametrize(
     ("case", "fragments"),
     [
-        ("bad_header", ["row 1", "missing columns: 'Legislation'", "unexpected columns: 'Legislations'",
-                        "the 15 police.uk stop and search columns", "Removal of more than just outer clothing"]),
+        (
+            "bad_header",
+            [
+                "row 1",
+                "missing columns: 'Legislation'",
+                "unexpected columns: 'Legislations'",
+                "the 15 police.uk stop and search columns",
+                "Removal of more than just outer clothing",
+            ],
+        ),
         ("missing_column", ["missing columns: 'Legislation'", "the 15 police.uk"]),
         ("unknown_force", ["atlantis", "unknown police force"]),
-        ("bad_ethnicity", ["row 3", "column 'Self-defined ethnicity'", "'Martian'",
-                           "White - English/Welsh/Scottish/Northern Irish/British"]),
+        (
+            "bad_ethnicity",
+            [
+                "row 3",
+                "column 'Self-defined ethnicity'",
+                "'Martian'",
+                "White - English/Welsh/Scottish/Northern Irish/British",
+            ],
+        ),
         ("bad_officer_ethnicity", ["row 2", "column 'Officer-defined ethnicity'", "'Purple'"]),
-        ("bad_boolean", ["row 4", "column 'Outcome linked to object of search'", "'1.0'", "True, False or blank"]),
+        (
+            "bad_boolean",
+            ["row 4", "column 'Outcome linked to object of search'", "'1.0'", "True, False or blank"],
+        ),
         ("bad_date", ["row 3", "column 'Date'", "'yesterday'", "ISO 8601"]),
         ("bad_outcome", ["row 2", "column 'Outcome'", "'Sent to the moon'"]),
         ("bad_type", ["row 2", "column 'Type'", "'Horse search'"]),
@@ -301,8 +345,10 @@ def test_bad_files_raise_clear_errors(case, fragments):
 
 
 def test_two_files_for_one_force_month_is_an_error():
-    files = [DATA / "good" / "2021-04-south-wales-stop-and-search.csv",
-             DATA / "duplicate_month" / "2021-04-south-wales-stop-and-search.csv"]
+    files = [
+        DATA / "good" / "2021-04-south-wales-stop-and-search.csv",
+        DATA / "duplicate_month" / "2021-04-south-wales-stop-and-search.csv",
+    ]
     with pytest.raises(DataError, match="second file for the same force and month"):
         pu.read_records(files)
 
@@ -347,7 +393,9 @@ def test_aggregate_financial_year_and_months(fixture_counts):
 
 def test_coverage_finds_gap_in_fixture():
     files = sorted((DATA / "good").glob("*.csv"))
-    cov = pu.coverage_from_files(files, expected_spans={"south-wales": ("2021-04", "2022-03")}, known_missing={})
+    cov = pu.coverage_from_files(
+        files, expected_spans={"south-wales": ("2021-04", "2022-03")}, known_missing={}
+    )
     assert len(cov) == 12
     assert (cov["status"] == "present").sum() == 3
     missing = cov[cov["status"] == "missing"]
@@ -357,7 +405,9 @@ def test_coverage_finds_gap_in_fixture():
 
 def test_aggregate_with_coverage_marks_wholly_missing_periods(fixture_counts):
     files = sorted((DATA / "good").glob("*.csv"))
-    cov = pu.coverage_from_files(files, expected_spans={"south-wales": ("2020-12", "2022-03")}, known_missing={})
+    cov = pu.coverage_from_files(
+        files, expected_spans={"south-wales": ("2020-12", "2022-03")}, known_missing={}
+    )
     cal = pu.aggregate(fixture_counts, by=[], period="calendar_year", coverage=cov).set_index("period")
     # December 2020 is expected but has no file: 2020 is wholly missing -> [x], not zero
     assert pd.isna(cal.loc["2020", "count"]) and cal.loc["2020", "symbol"] == "[x]"
@@ -379,7 +429,13 @@ def test_coverage_months_reads_the_project_data():
     cov = pu.coverage_months()
     assert len(cov) == 192
     assert cov.groupby("area_code").size().to_dict() == {
-        MET: 12, COL: 36, "W15000001": 36, GWENT: 36, "W15000003": 36, "W15000004": 36}
+        MET: 12,
+        COL: 36,
+        "W15000001": 36,
+        GWENT: 36,
+        "W15000003": 36,
+        "W15000004": 36,
+    }
 
 
 def test_counts_and_coverage_reuse_the_cached_records_and_follow_file_changes(tmp_path, monkeypatch):
@@ -413,8 +469,10 @@ def test_counts_and_coverage_reuse_the_cached_records_and_follow_file_changes(tm
     present = coverage[coverage["status"] == "present"].set_index("source_file")["count"]
     assert present.to_dict() == {name: float(n) for name, n in per_file.items()}
     assert present.to_dict() == {name: float(n) for name, n in expected_rows.items()}
-    old_keys = {d: sorted(p.name for p in (root / ".eqlib-cache" / d).glob("*.parquet"))
-                for d in ("stop_search_policeuk", "stop_search_policeuk_coverage")}
+    old_keys = {
+        d: sorted(p.name for p in (root / ".eqlib-cache" / d).glob("*.parquet"))
+        for d in ("stop_search_policeuk", "stop_search_policeuk_coverage")
+    }
 
     # one more record in one file: counts and coverage get new keys and see it
     changed = folder / "2021-05-south-wales-stop-and-search.csv"

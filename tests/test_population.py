@@ -28,8 +28,14 @@ EW_2021_TOTAL = 59_597_578
 EW_2011_TOTAL = 56_075_912
 # Published denominators of GOV.UK Ethnicity facts and figures, stop and search 2019/20
 # (England and Wales excluding Greater Manchester, Census 2011).
-EW_EXCL_GMP_2011 = {"White": 45_961_272, "Black": 1_790_793, "Asian": 3_941_358,
-                    "Mixed": 1_163_690, "Other": 536_271, "All": 53_393_384}
+EW_EXCL_GMP_2011 = {
+    "White": 45_961_272,
+    "Black": 1_790_793,
+    "Asian": 3_941_358,
+    "Mixed": 1_163_690,
+    "Other": 536_271,
+    "All": 53_393_384,
+}
 
 
 @pytest.fixture(scope="module")
@@ -67,15 +73,20 @@ def test_census2021_total_matches_file_and_published_figure(c21, raw_dir):
 
 def test_census2021_black_total_equals_sum_of_la_rows(c21, raw_dir):
     rows = _raw_2021_rows(raw_dir)
-    black_in_file = sum(int(r["Observation"]) for r in rows
-                        if r["Ethnic group (20 categories)"].startswith("Black, Black British"))
+    black_in_file = sum(
+        int(r["Observation"])
+        for r in rows
+        if r["Ethnic group (20 categories)"].startswith("Black, Black British")
+    )
     assert black_in_file > 2_000_000  # a sanity floor: the file is the full E&W table
     ours = c21[(c21["area_code"] == EW) & (c21["group"] == "Black")]["count"].sum()
     assert ours == black_in_file
     # and each broad group of the aggregation equals the file's rows whose label starts with it
     prefixes = {"Asian": "Asian,", "Mixed": "Mixed", "White": "White:", "Other": "Other ethnic"}
     for group, prefix in prefixes.items():
-        in_file = sum(int(r["Observation"]) for r in rows if r["Ethnic group (20 categories)"].startswith(prefix))
+        in_file = sum(
+            int(r["Observation"]) for r in rows if r["Ethnic group (20 categories)"].startswith(prefix)
+        )
         assert c21[(c21["area_code"] == EW) & (c21["group"] == group)]["count"].sum() == in_file, group
 
 
@@ -91,8 +102,9 @@ def test_all_331_local_authorities_map_to_exactly_one_of_43_areas(raw_dir):
     with open(raw_dir / pop.LOOKUP21_FILE, newline="", encoding="utf-8-sig") as handle:
         raw_rows = list(csv.DictReader(handle))
     assert len(raw_rows) > 331
-    assert {r["LAD21CD"]: r["PFA21CD"] for r in raw_rows} == dict(zip(lookup["la_code"], lookup["area_code"],
-                                                                       strict=True))
+    assert {r["LAD21CD"]: r["PFA21CD"] for r in raw_rows} == dict(
+        zip(lookup["la_code"], lookup["area_code"], strict=True)
+    )
 
 
 def test_census2021_forces_sum_to_england_and_wales_for_every_category(c21):
@@ -123,7 +135,9 @@ def test_does_not_apply_must_be_zero(copy_raw):
     root = copy_raw("census2021-ts021-ltla", "lookup-lad21-csp21-pfa21")
     path = root / "data" / "raw" / pop.C21_FILE
     text = path.read_text(encoding="utf-8")
-    bad = text.replace("E06000001,Hartlepool,-8,Does not apply,0", "E06000001,Hartlepool,-8,Does not apply,7", 1)
+    bad = text.replace(
+        "E06000001,Hartlepool,-8,Does not apply,0", "E06000001,Hartlepool,-8,Does not apply,7", 1
+    )
     assert bad != text
     path.write_text(bad, encoding="utf-8")
     with pytest.raises(DataError, match=r"Does not apply.*row 2.*Observation|row 2.*Does not apply"):
@@ -194,10 +208,18 @@ def test_census2011_nomis_equals_the_resistance_lab_copy(raw_dir):
     assert len(other) == 348 == la["la_code"].nunique()
     wanted = {f"Ethnic Group: {label}; measures: Value": label for label in ethnicity.labels("census2011")}
     assert set(wanted) <= set(other.columns)
-    long = other.melt(id_vars=["geography code"], value_vars=list(wanted), var_name="column", value_name="value")
+    long = other.melt(
+        id_vars=["geography code"], value_vars=list(wanted), var_name="column", value_name="value"
+    )
     long["source_label"] = long["column"].map(wanted)
-    merged = la.merge(long, left_on=["la_code", "source_label"], right_on=["geography code", "source_label"],
-                      how="outer", validate="1:1", indicator=True)
+    merged = la.merge(
+        long,
+        left_on=["la_code", "source_label"],
+        right_on=["geography code", "source_label"],
+        how="outer",
+        validate="1:1",
+        indicator=True,
+    )
     assert (merged["_merge"] == "both").all()
     assert (merged["count"] == merged["value"]).all()
 
@@ -218,15 +240,18 @@ def test_population_excluding_uses_census_2011_for_2019_20():
 # ------------------------------------------------------------------ choosing the census
 
 
-@pytest.mark.parametrize(("period", "expected"), [
-    (periods.financial_year(2021), "Census 2021"),
-    (periods.financial_year(2022), "Census 2021"),
-    (periods.financial_year(2020), "Census 2011"),
-    (periods.calendar_year(2021), "Census 2011"),  # starts 1 January 2021, before April 2021
-    (periods.month(2021, 3), "Census 2011"),
-    (periods.month(2021, 4), "Census 2021"),
-    ("2019-20", "Census 2011"),
-])
+@pytest.mark.parametrize(
+    ("period", "expected"),
+    [
+        (periods.financial_year(2021), "Census 2021"),
+        (periods.financial_year(2022), "Census 2021"),
+        (periods.financial_year(2020), "Census 2011"),
+        (periods.calendar_year(2021), "Census 2011"),  # starts 1 January 2021, before April 2021
+        (periods.month(2021, 3), "Census 2011"),
+        (periods.month(2021, 4), "Census 2021"),
+        ("2019-20", "Census 2011"),
+    ],
+)
 def test_census_for(period, expected):
     assert pop.census_for(period) == expected
 
@@ -248,7 +273,9 @@ def test_population_for_override_and_before_2021():
     assert set(pop.population_for("2019-20")["census"]) == {"Census 2011"}
     forced = pop.population_for("2021-22", census=2011)
     assert set(forced["census"]) == {"Census 2011"}
-    assert forced[(forced["area_code"] == EW) & (forced["group"] == "All")]["population"].item() == EW_2011_TOTAL
+    assert (
+        forced[(forced["area_code"] == EW) & (forced["group"] == "All")]["population"].item() == EW_2011_TOTAL
+    )
     with pytest.raises(ValueError, match="Unknown census"):
         pop.population_for("2021-22", census="2001")
 
@@ -258,7 +285,9 @@ def test_census_days():
     assert periods.as_at(pop.CENSUS2021_DAY).label == "2021-03-21"
 
 
-@pytest.mark.parametrize("dataset", ["population_census2021", "population_census2011", "population_census2011_pfa"])
+@pytest.mark.parametrize(
+    "dataset", ["population_census2021", "population_census2011", "population_census2011_pfa"]
+)
 def test_force_areas_sum_to_england_and_wales_for_every_group(dataset, raw_dir):
     frame = load_uncached(dataset, raw_dir)
     forces = frame[frame["area_code"].isin(FORCES)]

@@ -16,7 +16,7 @@ from xml.etree import ElementTree as ET
 import pandas as pd
 import pytest
 
-from eqlib import measures, paths
+from eqlib import measures
 
 ROOT = Path(__file__).resolve().parents[1]
 XHTML = "{http://www.w3.org/1999/xhtml}"
@@ -25,13 +25,22 @@ RIGHT_MARGIN_PT = 2.2 * 72 / 2.54  # report.typ: margin x 2.2cm
 
 def pdf_words(pdf: Path) -> list[tuple[float, list[tuple[float, float, float, float, str]]]]:
     """Each page's width and its words' boxes (xMin, yMin, xMax, yMax, text), from ``pdftotext -bbox-layout``."""
-    out = subprocess.run(["pdftotext", "-bbox-layout", str(pdf), "-"], capture_output=True, text=True,
-                         check=True).stdout
+    out = subprocess.run(
+        ["pdftotext", "-bbox-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
     root = ET.fromstring(re.sub(r"<!DOCTYPE[^>]*>", "", out))
     pages = []
     for page in root.iter(f"{XHTML}page"):
-        words = [(float(w.get("xMin")), float(w.get("yMin")), float(w.get("xMax")), float(w.get("yMax")),
-                  w.text or "") for w in page.iter(f"{XHTML}word")]
+        words = [
+            (
+                float(w.get("xMin")),
+                float(w.get("yMin")),
+                float(w.get("xMax")),
+                float(w.get("yMax")),
+                w.text or "",
+            )
+            for w in page.iter(f"{XHTML}word")
+        ]
         pages.append((float(page.get("width")), words))
     return pages
 
@@ -45,11 +54,13 @@ def layout_problems(pdf: Path, *, tolerance: float = 0.6) -> list[str]:
                 problems.append(f"page {number}: {w[4]!r} runs past the right margin ({w[2]:.0f} pt)")
         words = sorted(words)
         for i, a in enumerate(words):
-            for b in words[i + 1:]:
+            for b in words[i + 1 :]:
                 if b[0] >= a[2] - tolerance:
                     break
-                if (min(a[3], b[3]) - max(a[1], b[1]) > tolerance
-                        and min(a[2], b[2]) - max(a[0], b[0]) > tolerance):
+                if (
+                    min(a[3], b[3]) - max(a[1], b[1]) > tolerance
+                    and min(a[2], b[2]) - max(a[0], b[0]) > tolerance
+                ):
                     problems.append(f"page {number}: {a[4]!r} overlaps {b[4]!r}")
     return problems
 
@@ -59,8 +70,11 @@ def test_layout_check_finds_overprinted_words(tmp_path):
     import typst
 
     src = tmp_path / "t.typ"
-    src.write_text('#set page(paper: "a4", margin: (x: 2.2cm))\n#place(dx: 0pt)[overprinted]\n'
-                   '#place(dx: 20pt)[words]\n#v(3cm)\nfine text\n#place(dx: 16cm)[outside]\n', encoding="utf-8")
+    src.write_text(
+        '#set page(paper: "a4", margin: (x: 2.2cm))\n#place(dx: 0pt)[overprinted]\n'
+        "#place(dx: 20pt)[words]\n#v(3cm)\nfine text\n#place(dx: 16cm)[outside]\n",
+        encoding="utf-8",
+    )
     typst.compile(str(src), output=str(tmp_path / "t.pdf"))
     problems = layout_problems(tmp_path / "t.pdf")
     assert any("'overprinted' overlaps 'words'" in p for p in problems), problems
@@ -86,7 +100,9 @@ def _public_texts(built: dict[str, Path]) -> dict[str, str]:
     body = re.sub(r"<style.*?</style>|<[^>]+>", " ", html, flags=re.S)
     import html as html_mod
 
-    pdf = subprocess.run(["pdftotext", str(built["PDF"]), "-"], capture_output=True, text=True, check=True).stdout
+    pdf = subprocess.run(
+        ["pdftotext", str(built["PDF"]), "-"], capture_output=True, text=True, check=True
+    ).stdout
     return {"HTML": " ".join(html_mod.unescape(body).split()), "PDF": " ".join(pdf.split())}
 
 
@@ -99,8 +115,13 @@ def test_default_report_text_has_no_nan_ids_or_unrounded_numbers(built):
         found = [m for m in ids if re.search(rf"\b{m}\b", text)]
         assert not found, (where, found)
         assert not re.findall(r"(?<![\w.])\d+\.\d{3,}(?![\w.])", text), where  # displayed: at most 2 decimals
-        for instruction in ("eqlib data validate", "data/templates", "Add a `self_assessment`",
-                            "Add a self_assessment", "params/"):
+        for instruction in (
+            "eqlib data validate",
+            "data/templates",
+            "Add a `self_assessment`",
+            "Add a self_assessment",
+            "params/",
+        ):
             assert instruction not in text.replace("params file params/", ""), (where, instruction)
 
 
@@ -108,8 +129,9 @@ def test_default_report_text_has_no_nan_ids_or_unrounded_numbers(built):
 def test_example_report_says_so_on_every_pdf_page_and_atop_the_html(built):
     from eqlib.sections import EXAMPLE_BANNER_TEXT
 
-    pages = subprocess.run(["pdftotext", str(built["PDF"]), "-"], capture_output=True, text=True,
-                           check=True).stdout.split("\f")
+    pages = subprocess.run(
+        ["pdftotext", str(built["PDF"]), "-"], capture_output=True, text=True, check=True
+    ).stdout.split("\f")
     pages = [" ".join(p.split()) for p in pages if p.strip()]
     start = "Example, not the OPCC's assessment".replace("'", "\u2019")
     assert all(start in p or "Example, not the OPCC's assessment" in p for p in pages), len(pages)
@@ -149,16 +171,24 @@ def test_analyst_notes_are_kept_out_of_the_report(tmp_path):
     from eqlib.report.notebook import notebook_to_markdown
 
     ctx = sections.context("cumbria", "2021-22")
-    public = sections.render_text(sections.evidence_gaps(ctx, "03_services") + sections.maturity_grid(ctx)
-                                  + sections.objectives_status(ctx))
+    public = sections.render_text(
+        sections.evidence_gaps(ctx, "03_services")
+        + sections.maturity_grid(ctx)
+        + sections.objectives_status(ctx)
+    )
     assert "data/templates" not in public and "eqlib data validate" not in public and "params/" not in public
     notes = " ".join(ctx.analyst_notes)
     assert "data/templates" in notes and "`self_assessment`" in notes
     nb = nbformat.v4.new_notebook()
     cell = nbformat.v4.new_code_cell("#| echo: false\nemit(sections.analyst_notes(ctx))")
-    cell.outputs = [nbformat.v4.new_output("display_data", data={"text/markdown": "add data/templates/x.csv"},
-                                           metadata=sections.ANALYST_METADATA),
-                    nbformat.v4.new_output("display_data", data={"text/markdown": "Public sentence."})]
+    cell.outputs = [
+        nbformat.v4.new_output(
+            "display_data",
+            data={"text/markdown": "add data/templates/x.csv"},
+            metadata=sections.ANALYST_METADATA,
+        ),
+        nbformat.v4.new_output("display_data", data={"text/markdown": "Public sentence."}),
+    ]
     nb.cells = [nbformat.v4.new_markdown_cell("# Title"), cell]
     nbformat.write(nb, tmp_path / "x.ipynb")
     markdown = notebook_to_markdown(tmp_path / "x.ipynb", media_dir=tmp_path / "m", media_prefix="m").markdown
@@ -172,8 +202,12 @@ def test_objective_table_in_words_with_baselines_from_the_data():
     text = sections.render_text(sections.objectives_status(ctx))
     assert "nan" not in text and "stop_search_disparity" not in text and "2.99578" not in text
     frame = sections.compute_measure(ctx, "stop_search_disparity")
-    base = frame[(frame["area_code"] == "W15000003") & (frame["period"] == "2020-21")
-                 & (frame["group"] == "Black") & (frame["measure"] == "stop_search_disparity")]["value"].iloc[0]
+    base = frame[
+        (frame["area_code"] == "W15000003")
+        & (frame["period"] == "2020-21")
+        & (frame["group"] == "Black")
+        & (frame["measure"] == "stop_search_disparity")
+    ]["value"].iloc[0]
     from eqlib.figures import fmt_number
 
     assert f"| {fmt_number(base)} (2020/21) |" in text  # the figure the trend chart shows for 2020/21
@@ -188,13 +222,16 @@ def test_welsh_areas_offer_a_welsh_version_and_give_the_contact():
     assert "Welsh language version" in wales and "Welsh" not in england
     sw = sections.render_text(sections.other_formats(sections.context("south-wales", "2021-22")))
     assert "equality\\@example\\.org" in sw  # from params, escaped
-    assert "[Download this report as a PDF" in sw and "tables/south-wales-2021-22-equality-information.ods" in sw
+    assert (
+        "[Download this report as a PDF" in sw and "tables/south-wales-2021-22-equality-information.ods" in sw
+    )
 
 
 def test_column_widths_give_long_words_room():
     from eqlib.figures import column_widths
 
-    widths = column_widths(["Criterion", "What the criterion asks"],
-                           [["1.2.7", "disproportionality " * 12]], [False, False])
+    widths = column_widths(
+        ["Criterion", "What the criterion asks"], [["1.2.7", "disproportionality " * 12]], [False, False]
+    )
     assert widths[1] >= len("disproportionality") and widths[0] >= len("Criterion")
     assert pd.Series(widths).sum() <= 88

@@ -10,11 +10,25 @@ from eqlib.metrics.disclosure import mark_published, published_nationally
 
 
 def _frame():
-    return pd.DataFrame({"area_code": ["K04000001", "E23000032"], "area_name": ["England and Wales", "Kent"],
-                         "period": "2019-20", "measure": "deaths_following_contact", "group": "Fatal shooting",
-                         "reference_group": "", "count": [3.0, 2.0], "denominator": np.nan, "value": [3.0, 2.0],
-                         "ci_low": np.nan, "ci_high": np.nan, "p_value": np.nan, "method": "count", "symbol": "",
-                         "caveats": [(), ()]})
+    return pd.DataFrame(
+        {
+            "area_code": ["K04000001", "E23000032"],
+            "area_name": ["England and Wales", "Kent"],
+            "period": "2019-20",
+            "measure": "deaths_following_contact",
+            "group": "Fatal shooting",
+            "reference_group": "",
+            "count": [3.0, 2.0],
+            "denominator": np.nan,
+            "value": [3.0, 2.0],
+            "ci_low": np.nan,
+            "ci_high": np.nan,
+            "p_value": np.nan,
+            "method": "count",
+            "symbol": "",
+            "caveats": [(), ()],
+        }
+    )
 
 
 def test_marked_rows_are_not_suppressed_others_are():

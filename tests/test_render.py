@@ -48,13 +48,18 @@ def rendered(tmp_path_factory):
 
 def _pdftotext(pdf: Path) -> str:
     """The PDF's text with runs of whitespace (line breaks in a wrapped title) as one space."""
-    text = subprocess.run([poppler("pdftotext"), str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    text = subprocess.run(
+        [poppler("pdftotext"), str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
     return " ".join(text.split())
 
 
 def _chapter(markdown: str, role="section", name="x.ipynb") -> Chapter:
-    return Chapter(source=ChapterSource(notebook=Path(name), markdown=markdown), role=role,
-                   blocks=parse_markdown(markdown))
+    return Chapter(
+        source=ChapterSource(notebook=Path(name), markdown=markdown),
+        role=role,
+        blocks=parse_markdown(markdown),
+    )
 
 
 # ------------------------------------------------------------------ preprocessor
@@ -67,8 +72,10 @@ def test_cell_options_are_parsed_and_stripped():
 
 def test_preprocessor_honours_the_quarto_subset(tmp_path):
     fixture_mod.write_fixture(tmp_path)
-    texts = [notebook_to_markdown(nb, media_dir=tmp_path / "m", media_prefix="m").markdown
-             for nb in sorted(tmp_path.glob("*.ipynb"))]
+    texts = [
+        notebook_to_markdown(nb, media_dir=tmp_path / "m", media_prefix="m").markdown
+        for nb in sorted(tmp_path.glob("*.ipynb"))
+    ]
     joined = "\n".join(texts)
     for what, secret in fixture_mod.SECRETS.items():
         assert secret not in joined, f"{what} leaked into the report markdown"
@@ -87,8 +94,10 @@ def _write_nb(path: Path, cells) -> Path:
 
 def test_echo_true_shows_code_and_front_matter_is_metadata(tmp_path):
     raw = nbformat.v4.new_raw_cell("---\nkeywords: policing\n---")
-    nb = _write_nb(tmp_path / "a.ipynb", [raw, new_markdown_cell("# A"),
-                                          new_code_cell("#| echo: true\nx = 41 + 1", outputs=[])])
+    nb = _write_nb(
+        tmp_path / "a.ipynb",
+        [raw, new_markdown_cell("# A"), new_code_cell("#| echo: true\nx = 41 + 1", outputs=[])],
+    )
     out = notebook_to_markdown(nb, media_dir=tmp_path, media_prefix=".")
     assert out.front_matter == {"keywords": "policing"}
     assert "x = 41 + 1" in out.markdown and "#| echo" not in out.markdown
@@ -97,21 +106,34 @@ def test_echo_true_shows_code_and_front_matter_is_metadata(tmp_path):
 
 def test_inline_image_output_needs_alt_text(tmp_path):
     png = new_output("display_data", data={"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"})
-    bad = _write_nb(tmp_path / "bad.ipynb", [new_markdown_cell("# A"),
-                                              new_code_cell("#| fig-cap: A chart\nplot()", outputs=[png])])
+    bad = _write_nb(
+        tmp_path / "bad.ipynb",
+        [new_markdown_cell("# A"), new_code_cell("#| fig-cap: A chart\nplot()", outputs=[png])],
+    )
     with pytest.raises(RenderError, match="fig-alt"):
         notebook_to_markdown(bad, media_dir=tmp_path / "m", media_prefix="m")
-    good = _write_nb(tmp_path / "good.ipynb", [new_markdown_cell("# A"), new_code_cell(
-        "#| label: fig-x\n#| fig-cap: A chart\n#| fig-alt: Bars rising from 1 to 3\nplot()", outputs=[png])])
+    good = _write_nb(
+        tmp_path / "good.ipynb",
+        [
+            new_markdown_cell("# A"),
+            new_code_cell(
+                "#| label: fig-x\n#| fig-cap: A chart\n#| fig-alt: Bars rising from 1 to 3\nplot()",
+                outputs=[png],
+            ),
+        ],
+    )
     out = notebook_to_markdown(good, media_dir=tmp_path / "m", media_prefix="m")
     assert '![A chart](m/fig-x.png){#fig-x fig-alt="Bars rising from 1 to 3"}' in out.markdown
     assert (tmp_path / "m" / "fig-x.png").read_bytes().startswith(b"\x89PNG")
 
 
-@pytest.mark.parametrize("output, message", [
-    (new_output("error", ename="KeyError", evalue="'Black'", traceback=[]), "KeyError"),
-    (new_output("display_data", data={"text/html": "<table></table>"}), "HTML only"),
-])
+@pytest.mark.parametrize(
+    "output, message",
+    [
+        (new_output("error", ename="KeyError", evalue="'Black'", traceback=[]), "KeyError"),
+        (new_output("display_data", data={"text/html": "<table></table>"}), "HTML only"),
+    ],
+)
 def test_outputs_the_report_cannot_show_stop_the_render(tmp_path, output, message):
     nb = _write_nb(tmp_path / "n.ipynb", [new_markdown_cell("# A"), new_code_cell("x", outputs=[output])])
     with pytest.raises(RenderError, match=message):
@@ -119,14 +141,17 @@ def test_outputs_the_report_cannot_show_stop_the_render(tmp_path, output, messag
 
 
 # ------------------------------------------------------------------ accessibility checks
-@pytest.mark.parametrize("markdown, message", [
-    ("## Starts at two\n", "must open with one level-1 heading"),
-    ("# One\n\n### Skips two\n", "must not skip a level"),
-    ("# One\n\n# Two\n", "exactly one level-1 heading"),
-    ("# One\n\n![Cap](f.png){#fig-a}\n", "no alt text"),
-    ("# One\n\n| a | b |\n|---|---|\n| 1 | 2 |\n", "no caption"),
-    ("# One\n\nSee @fig-nowhere.\n", "does not match"),
-])
+@pytest.mark.parametrize(
+    "markdown, message",
+    [
+        ("## Starts at two\n", "must open with one level-1 heading"),
+        ("# One\n\n### Skips two\n", "must not skip a level"),
+        ("# One\n\n# Two\n", "exactly one level-1 heading"),
+        ("# One\n\n![Cap](f.png){#fig-a}\n", "no alt text"),
+        ("# One\n\n| a | b |\n|---|---|\n| 1 | 2 |\n", "no caption"),
+        ("# One\n\nSee @fig-nowhere.\n", "does not match"),
+    ],
+)
 def test_accessibility_rules_are_enforced(markdown, message):
     with pytest.raises(RenderError, match=message):
         assemble([_chapter(markdown)])
@@ -142,13 +167,21 @@ def test_at_handles_that_are_not_cross_references_stay_text():
 def test_numbering_and_cross_references():
     chapters = [
         _chapter("# Summary\n\nSee @fig-a and @tbl-b.\n", role="summary"),
-        _chapter("# Comms {#sec-comms}\n\n## Part\n\n![Cap](f.png){#fig-a fig-alt=\"alt\"}\n\n"
-                 "| a | b |\n|---|---|\n| 1 | 2 |\n\n: Table cap {#tbl-b}\n"),
-        _chapter("# Data\n\n## Sources\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n: Sources {#tbl-s}\n",
-                 role="appendix"),
+        _chapter(
+            '# Comms {#sec-comms}\n\n## Part\n\n![Cap](f.png){#fig-a fig-alt="alt"}\n\n'
+            "| a | b |\n|---|---|\n| 1 | 2 |\n\n: Table cap {#tbl-b}\n"
+        ),
+        _chapter(
+            "# Data\n\n## Sources\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n: Sources {#tbl-s}\n", role="appendix"
+        ),
     ]
     blocks, refs = assemble(chapters)
-    assert refs == {"fig-a": "Figure 1.1", "tbl-b": "Table 1.1", "tbl-s": "Table A.1", "sec-comms": "Chapter 1"}
+    assert refs == {
+        "fig-a": "Figure 1.1",
+        "tbl-b": "Table 1.1",
+        "tbl-s": "Table A.1",
+        "sec-comms": "Chapter 1",
+    }
     text = json.dumps(blocks)
     assert '"Appendix"' in text and '"#fig-a"' in text and '"Cite"' not in text
 
@@ -156,8 +189,9 @@ def test_numbering_and_cross_references():
 def test_a_figure_repeated_in_a_later_chapter_is_renumbered_with_a_warning():
     fig = '![Cap](f.png){#fig-a fig-alt="alt"}\n'
     warnings: list[str] = []
-    blocks, refs = assemble([_chapter("# A\n\n" + fig, role="summary"), _chapter("# B\n\nSee @fig-a.\n\n" + fig)],
-                            warnings)
+    blocks, refs = assemble(
+        [_chapter("# A\n\n" + fig, role="summary"), _chapter("# B\n\nSee @fig-a.\n\n" + fig)], warnings
+    )
     assert refs["fig-a"] == "Figure 1" and refs["fig-a-2"] == "Figure 1.1"
     assert len(warnings) == 1 and "fig-a" in warnings[0]
     other = '![Cap](g.png){#fig-a fig-alt="alt"}\n'
@@ -221,7 +255,9 @@ def test_pdf_has_title_pages_key_number_and_tags(rendered):
 
 def test_pdf_pages_render_as_images(rendered, tmp_path):
     root, facts, result = rendered
-    subprocess.run([poppler("pdftoppm"), "-r", "30", "-png", str(result.pdf), str(tmp_path / "page")], check=True)
+    subprocess.run(
+        [poppler("pdftoppm"), "-r", "30", "-png", str(result.pdf), str(tmp_path / "page")], check=True
+    )
     pages = sorted(tmp_path.glob("page-*.png"))
     assert len(pages) > 1
     assert all(p.stat().st_size > 1000 for p in pages)
@@ -257,8 +293,16 @@ def test_image_without_alt_in_a_notebook_refuses_to_render(tmp_path):
     folder = tmp_path / "_build" / AREA / YEAR
     fixture_mod.write_fixture(folder)
     nb = nbformat.read(folder / "04_workforce.ipynb", as_version=4)
-    nb.cells.append(new_code_cell("show()", outputs=[new_output(
-        "display_data", data={"text/markdown": "![Officers](figures/rates.png){#fig-officers}"})]))
+    nb.cells.append(
+        new_code_cell(
+            "show()",
+            outputs=[
+                new_output(
+                    "display_data", data={"text/markdown": "![Officers](figures/rates.png){#fig-officers}"}
+                )
+            ],
+        )
+    )
     nbformat.write(nb, folder / "04_workforce.ipynb")
     with pytest.raises(RenderError, match="04_workforce.ipynb: image 'figures/rates.png' has no alt text"):
         render_mod.render(AREA, YEAR, engine="fallback", root=tmp_path)
@@ -279,7 +323,9 @@ def test_pdf_ua_export_is_a_second_check_on_alt_text(rendered, tmp_path):
 def test_metadata_title_and_publisher_override(tmp_path):
     from eqlib import areas, periods
 
-    meta = render_mod.report_metadata(areas.resolve("south-wales"), periods.financial_year(2021), root=tmp_path)
+    meta = render_mod.report_metadata(
+        areas.resolve("south-wales"), periods.financial_year(2021), root=tmp_path
+    )
     assert meta["title"] == "Equality information 2021/22: South Wales"
     assert meta["lang"] == "en-GB"
     assert meta["period"] == "1 April 2021 to 31 March 2022"
@@ -288,15 +334,24 @@ def test_metadata_title_and_publisher_override(tmp_path):
     (tmp_path / "params" / "defaults.yml").write_text('publisher: "Office of the PCC for {area}"\n')
     meta = render_mod.report_metadata(areas.resolve("gwent"), periods.financial_year(2021), root=tmp_path)
     assert meta["publisher"] == "Office of the PCC for Gwent"
-    meta = render_mod.report_metadata(areas.resolve("city-of-london"), periods.financial_year(2021), root=tmp_path)
+    meta = render_mod.report_metadata(
+        areas.resolve("city-of-london"), periods.financial_year(2021), root=tmp_path
+    )
     assert meta["publisher"] == "City of London Police Authority"
-    meta = render_mod.report_metadata(areas.resolve("west-yorkshire"), periods.financial_year(2021), root=tmp_path)
+    meta = render_mod.report_metadata(
+        areas.resolve("west-yorkshire"), periods.financial_year(2021), root=tmp_path
+    )
     assert meta["publisher"] == "Mayor of West Yorkshire"
-    meta = render_mod.report_metadata(areas.resolve("west-yorkshire"), periods.financial_year(2019), root=tmp_path)
+    meta = render_mod.report_metadata(
+        areas.resolve("west-yorkshire"), periods.financial_year(2019), root=tmp_path
+    )
     assert meta["publisher"] == "Office of the PCC for West Yorkshire"  # before the mayor took on policing
     (tmp_path / "params" / "metropolitan-2021-22.yml").write_text(
-        "area: metropolitan\nyear: 2021-22\npublisher: MOPAC test\n")
-    meta = render_mod.report_metadata(areas.resolve("metropolitan"), periods.financial_year(2021), root=tmp_path)
+        "area: metropolitan\nyear: 2021-22\npublisher: MOPAC test\n"
+    )
+    meta = render_mod.report_metadata(
+        areas.resolve("metropolitan"), periods.financial_year(2021), root=tmp_path
+    )
     assert meta["publisher"] == "MOPAC test"
     assert "MOPAC test" in meta["footer"]
 
@@ -305,7 +360,9 @@ def test_build_many_renders_areas_in_parallel_processes(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", "/usr/bin:/bin")  # no quarto for the worker processes either
     for area in (AREA, "gwent"):
         fixture_mod.write_fixture(tmp_path / "_build" / area / YEAR)
-    outcomes = render_mod.build_many([AREA, "gwent", "dyfed-powys"], YEAR, root=tmp_path, jobs=2, tables=False)
+    outcomes = render_mod.build_many(
+        [AREA, "gwent", "dyfed-powys"], YEAR, root=tmp_path, jobs=2, tables=False
+    )
     assert [o.area for o in outcomes] == [AREA, "gwent", "dyfed-powys"]
     assert outcomes[0].html.endswith(f"{AREA}/{YEAR}/index.html") and outcomes[0].engine_used == "fallback"
     assert "Gwent" in Path(outcomes[1].html).read_text(encoding="utf-8")
@@ -316,8 +373,9 @@ def test_build_many_renders_areas_in_parallel_processes(tmp_path, monkeypatch):
 def test_national_index_links_rendered_reports_and_shows_the_funnel(rendered, tmp_path):
     root, facts, result = rendered
     png = root / "_build" / AREA / YEAR / "figures" / "rates.png"
-    path = render_mod.render_national_index(YEAR, root=root, funnel_png=png,
-                                            funnel_alt="Funnel plot of 43 areas: South Wales within limits")
+    path = render_mod.render_national_index(
+        YEAR, root=root, funnel_png=png, funnel_alt="Funnel plot of 43 areas: South Wales within limits"
+    )
     assert path == root / "_site" / YEAR / "index.html"
     html = path.read_text(encoding="utf-8")
     assert f'href="../{AREA}/{YEAR}/index.html"' in html
@@ -416,7 +474,9 @@ def test_quarto_yml_renders_one_document_in_both_formats():
 
 def test_quarto_path(tmp_path):
     if render_mod.quarto_path() is None:
-        pytest.skip("quarto not on PATH: the Quarto render path cannot run here (the fallback is tested above)")
+        pytest.skip(
+            "quarto not on PATH: the Quarto render path cannot run here (the fallback is tested above)"
+        )
     shutil.copy(ROOT / "_quarto.yml", tmp_path / "_quarto.yml")
     facts = fixture_mod.write_fixture(tmp_path / "_build" / AREA / YEAR)
     result = render_mod.render(AREA, YEAR, engine="quarto", root=tmp_path)
@@ -458,8 +518,10 @@ def test_stand_in_quarto_behaves_like_quarto_on_clean_and_paths(stand_in, tmp_pa
     project.mkdir()
     (project / "a.qmd").write_text("---\ntitle: A\n---\n\n# One\n\nText.\n")
     (project / "report.css").write_text("body { color: #0b0c0c; }\n")
-    config = {"project": {"type": "default", "output-dir": "_out"},
-              "format": {"html": {"css": "report.css"}, "typst": {}}}
+    config = {
+        "project": {"type": "default", "output-dir": "_out"},
+        "format": {"html": {"css": "report.css"}, "typst": {}},
+    }
     (project / "_quarto.yml").write_text(yaml.safe_dump(config))
 
     def quarto(*args):
@@ -515,7 +577,7 @@ def test_quarto_path_with_a_stand_in_quarto(stand_in):
     assert outline(quarto_html) == outline(fallback)
     headings = outline(quarto_html)
     summary = headings.index(facts["headings"][0])  # the overview: unnumbered, then sections from 1
-    assert headings[summary + 1:].index(f"1 {facts['headings'][1]}") >= 0
+    assert headings[summary + 1 :].index(f"1 {facts['headings'][1]}") >= 0
     assert len(quarto_html) < 2 * len(fallback), "one page, not a book embedding every page"
     assert quarto_html == html, "two Quarto renders give the same HTML"
     pdf = again.pdf.read_bytes()
@@ -526,7 +588,9 @@ def test_quarto_path_with_a_stand_in_quarto(stand_in):
     info = subprocess.run(["pdfinfo", str(again.pdf)], capture_output=True, text=True).stdout
     assert re.search(r"Tagged:\s+yes", info) and b"pdfuaid" in pdf
     assert "Title:           Equality information 2021/22: South Wales" in info
-    assert re.search(rb"/Lang\s*\(en", pdf), "document language (Typst writes the language, 'en', not the region)"
+    assert re.search(rb"/Lang\s*\(en", pdf), (
+        "document language (Typst writes the language, 'en', not the region)"
+    )
     fonts = subprocess.run(["pdffonts", str(again.pdf)], capture_output=True, text=True).stdout
     assert "LiberationSans" in fonts and "Libertinus" not in fonts
 
@@ -560,7 +624,7 @@ def test_engine_quarto_without_quarto_is_a_usage_error(tmp_path, monkeypatch):
 # ------------------------------------------------------------------ colours
 def _luminance(hex_colour: str) -> float:
     """WCAG 2.x relative luminance."""
-    channels = [int(hex_colour.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    channels = [int(hex_colour.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
     linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
     return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
 
@@ -570,14 +634,17 @@ def _contrast(a: str, b: str) -> float:
     return (high + 0.05) / (low + 0.05)
 
 
-@pytest.mark.parametrize("foreground, background", [
-    ("#0b0c0c", "#ffffff"),  # body text
-    ("#1d4f91", "#ffffff"),  # links, chapter headings in the PDF
-    ("#4c2c92", "#ffffff"),  # visited links
-    ("#0b0c0c", "#f3f2f1"),  # table headers, contents box
-    ("#1d4f91", "#f3f2f1"),  # links in the contents box
-    ("#0b0c0c", "#ffdd00"),  # focus
-])
+@pytest.mark.parametrize(
+    "foreground, background",
+    [
+        ("#0b0c0c", "#ffffff"),  # body text
+        ("#1d4f91", "#ffffff"),  # links, chapter headings in the PDF
+        ("#4c2c92", "#ffffff"),  # visited links
+        ("#0b0c0c", "#f3f2f1"),  # table headers, contents box
+        ("#1d4f91", "#f3f2f1"),  # links in the contents box
+        ("#0b0c0c", "#ffdd00"),  # focus
+    ],
+)
 def test_report_colours_meet_wcag_aa_contrast(foreground, background):
     css = (ROOT / "src" / "eqlib" / "report" / "report.css").read_text()
     assert foreground in css and background in css

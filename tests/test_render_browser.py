@@ -23,13 +23,22 @@ from eqlib import render as render_mod
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 AREA, YEAR = "south-wales", "2021-22"
 
 
 def _fixture_module():
-    spec = importlib.util.spec_from_file_location("render_fixture", ROOT / "tests" / "data" / "render" / "fixture.py")
+    spec = importlib.util.spec_from_file_location(
+        "render_fixture", ROOT / "tests" / "data" / "render" / "fixture.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -47,7 +56,9 @@ def browser():
 
 
 def _fake_quarto_module():
-    spec = importlib.util.spec_from_file_location("fake_quarto", ROOT / "tests" / "data" / "render" / "fake_quarto.py")
+    spec = importlib.util.spec_from_file_location(
+        "fake_quarto", ROOT / "tests" / "data" / "render" / "fake_quarto.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -57,7 +68,7 @@ def _quarto_id(ident: str) -> str:
     """The id eqlib gives a label in the Quarto input (Quarto reserves fig-/tbl-/sec-)."""
     for old, new in render_mod._QUARTO_IDS.items():
         if ident.startswith(old):
-            return new + ident[len(old):]
+            return new + ident[len(old) :]
     return ident
 
 
@@ -92,15 +103,17 @@ def _axe(page) -> list[dict]:
     page.add_script_tag(path=str(axe_core_js()))
     result = page.evaluate(
         "async () => await axe.run(document, {runOnly: {type: 'tag', values: "
-        "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}, resultTypes: ['violations']})")
+        "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}, resultTypes: ['violations']})"
+    )
     return result["violations"]
 
 
 def _open(browser, path: Path):
     page = browser.new_page()
     # the report is self-contained: refuse every request that is not the file itself
-    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file://")
-               else route.abort())
+    page.route(
+        "**/*", lambda route: route.continue_() if route.request.url.startswith("file://") else route.abort()
+    )
     page.goto(path.as_uri())
     return page
 
@@ -111,8 +124,10 @@ def test_reader_sees_headings_figure_and_key_number(browser, report):
     page = _open(browser, result.html)
     assert page.evaluate("document.documentElement.lang") == "en-GB"
     assert page.title() == "Equality information 2021/22: South Wales"
-    headings = page.evaluate("[...document.querySelectorAll('main h1, main h2, main h3, main h4')]"
-                             ".map(h => [Number(h.tagName[1]), h.innerText.trim()])")
+    headings = page.evaluate(
+        "[...document.querySelectorAll('main h1, main h2, main h3, main h4')]"
+        ".map(h => [Number(h.tagName[1]), h.innerText.trim()])"
+    )
     chapter_titles = [text for level, text in headings if level == 2]
     for expected, seen in zip(facts["headings"], chapter_titles, strict=True):
         assert seen.endswith(expected), (seen, expected)
@@ -143,8 +158,11 @@ def test_axe_finds_no_serious_or_critical_violations(browser, report):
     page = _open(browser, result.html)
     violations = _axe(page)
     page.close()
-    bad = [(v["id"], v["impact"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in violations
-           if v["impact"] in ("serious", "critical")]
+    bad = [
+        (v["id"], v["impact"], v["help"], [n["target"] for n in v["nodes"]][:3])
+        for v in violations
+        if v["impact"] in ("serious", "critical")
+    ]
     assert not bad, bad
     assert not violations, f"minor/moderate axe findings: {[(v['id'], v['impact']) for v in violations]}"
 
@@ -160,8 +178,10 @@ def test_reflows_at_320_css_pixels(browser, report):
     wrap = page.locator("div.table-wrap", has=page.locator(f"table#{sources}"))
     assert wrap.get_attribute("tabindex") == "0" and wrap.get_attribute("role") == "region"
     assert wrap.get_attribute("aria-label").startswith("Table A.1: Data sources and checksums")
-    assert page.evaluate(f"(() => {{ const w = document.querySelector('#{sources}').parentElement; "
-                         "return w.scrollWidth > w.clientWidth; })()"), "the wide table scrolls in its box"
+    assert page.evaluate(
+        f"(() => {{ const w = document.querySelector('#{sources}').parentElement; "
+        "return w.scrollWidth > w.clientWidth; })()"
+    ), "the wide table scrolls in its box"
     violations = _axe(page)
     page.close()
     assert not violations, [(v["id"], v["impact"]) for v in violations]
@@ -211,7 +231,9 @@ def test_report_css_leaves_other_page_layouts_alone_at_1280_px(browser, tmp_path
         f"<!DOCTYPE html><html lang='en-GB'><head><title>t</title><style>{css}</style></head><body>"
         "<div id='quarto-content' style='display:grid;grid-template-columns:250px 1fr 250px'>"
         "<nav id='quarto-sidebar'>Chapters</nav><main id='main'><p>Text</p></main>"
-        "<nav id='quarto-margin-sidebar'>On this page</nav></div></body></html>", encoding="utf-8")
+        "<nav id='quarto-margin-sidebar'>On this page</nav></div></body></html>",
+        encoding="utf-8",
+    )
     page = browser.new_page(viewport={"width": 1280, "height": 800})
     page.goto(page_html.as_uri())
     right = page.evaluate("document.querySelector('#quarto-margin-sidebar').getBoundingClientRect().right")
@@ -223,7 +245,9 @@ def test_report_css_leaves_other_page_layouts_alone_at_1280_px(browser, tmp_path
 def test_national_index_in_the_browser(browser, report):
     root, facts, result = report
     png = root / "_build" / AREA / YEAR / "figures" / "rates.png"
-    index = render_mod.render_national_index(YEAR, root=root, funnel_png=png, funnel_alt="Funnel plot alt text")
+    index = render_mod.render_national_index(
+        YEAR, root=root, funnel_png=png, funnel_alt="Funnel plot alt text"
+    )
     page = _open(browser, index)
     link = page.locator(f'a[href="../{AREA}/{YEAR}/index.html"]')
     assert link.count() == 1

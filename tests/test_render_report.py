@@ -9,9 +9,7 @@ notebooks, which must show the same number in the HTML and in the PDF.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -41,8 +39,12 @@ def _chapter_titles(folder: Path) -> list[str]:
     for stem, _ in render_mod.CHAPTERS:
         nb = nbformat.read(folder / f"{stem}.ipynb", as_version=4)
         text = "\n".join("".join(c.source) for c in nb.cells if c.cell_type == "markdown")
-        text += "\n".join(str(o.get("data", {}).get("text/markdown", "")) for c in nb.cells
-                          if c.cell_type == "code" for o in c.get("outputs", []))
+        text += "\n".join(
+            str(o.get("data", {}).get("text/markdown", ""))
+            for c in nb.cells
+            if c.cell_type == "code"
+            for o in c.get("outputs", [])
+        )
         match = re.search(r"^# (.+?)\s*(\{.*\})?$", text, re.M)
         assert match, f"{stem}: no level-1 heading"
         titles.append(match.group(1).strip())
@@ -57,9 +59,16 @@ def test_default_report_html_in_chromium(default_report):
     population = _population_total()
     titles = _chapter_titles(folder)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium(),
-                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                                          "--disable-component-update", "--no-first-run"])
+        browser = p.chromium.launch(
+            executable_path=chromium(),
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
+        )
         page = browser.new_page()
         page.goto(result.html.as_uri())
         assert page.title() == "Equality information 2021/22: South Wales"
@@ -71,22 +80,27 @@ def test_default_report_html_in_chromium(default_report):
         assert all(alt.strip() and width > 0 for alt, width in images), images
         assert population in page.locator("main").inner_text()
         page.add_script_tag(path=str(axe_core_js()))
-        violations = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']}))"
-                                   ".violations.map(v => [v.id, v.impact])")
+        violations = page.evaluate(
+            "async () => (await axe.run(document, {resultTypes: ['violations']}))"
+            ".violations.map(v => [v.id, v.impact])"
+        )
         browser.close()
     assert not [v for v in violations if v[1] in ("serious", "critical")], violations
 
 
 def test_default_report_pdf(default_report, tmp_path):
     result, folder = default_report
-    text = subprocess.run([poppler("pdftotext"), str(result.pdf), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    text = subprocess.run(
+        [poppler("pdftotext"), str(result.pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
     text = " ".join(text.split())
     assert "Equality information 2021/22: South Wales" in text
     assert _population_total() in text
     assert "Appendix A" in text and "Contents" in text
-    subprocess.run([poppler("pdftoppm"), "-r", "20", "-png", "-f", "1", "-l", "3", str(result.pdf),
-                    str(tmp_path / "p")], check=True)
+    subprocess.run(
+        [poppler("pdftoppm"), "-r", "20", "-png", "-f", "1", "-l", "3", str(result.pdf), str(tmp_path / "p")],
+        check=True,
+    )
     assert len(list(tmp_path.glob("p-*.png"))) == 3
     info = subprocess.run([poppler("pdfinfo"), str(result.pdf)], capture_output=True, text=True).stdout
     assert int(re.search(r"Pages:\s+(\d+)", info).group(1)) > 1
@@ -116,7 +130,9 @@ def test_readme_main_command_builds_the_default_report(default_report, capsys):
     assert list(tables.glob("*.csv")) and list(tables.glob("*.ods")), "data tables beside the report"
     index = (paths.site_dir(paths.project_root()) / YEAR / "index.html").read_text(encoding="utf-8")
     assert f'href="../{AREA}/{YEAR}/index.html"' in index
-    assert re.search(r'<img [^>]*src="data:image/png;base64,[^"]+" alt="Funnel plot: [^"]+ police force areas', index)
+    assert re.search(
+        r'<img [^>]*src="data:image/png;base64,[^"]+" alt="Funnel plot: [^"]+ police force areas', index
+    )
 
 
 def test_national_funnel_names_the_areas_outside_the_limits():
@@ -127,7 +143,9 @@ def test_national_funnel_names_the_areas_outside_the_limits():
     fig, caption, alt, text = national_funnel(period, root=ROOT)
     measure = next(m for m, what in FUNNEL_MEASURES if what in caption.lower() or what in alt)
     frame = sections.compute_measure(sections.context(AREA, YEAR), measure)
-    shown = frame[frame["value"].notna() & frame["precision"].notna() & frame["area_code"].str.match(r"^[EW]23|^W15")]
+    shown = frame[
+        frame["value"].notna() & frame["precision"].notna() & frame["area_code"].str.match(r"^[EW]23|^W15")
+    ]
     latest = sorted(p for p in shown["period"].unique() if periods.parse(p).end <= period.end)[-1]
     data = shown[shown["period"] == latest]
     assert f"for {len(data)} police force areas" in alt

@@ -21,7 +21,9 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "project"
     root.mkdir()
     (root / "data").symlink_to(REAL_ROOT / "data", target_is_directory=True)
-    shutil.copytree(REAL_ROOT / "notebooks", root / "notebooks", ignore=shutil.ignore_patterns("figures", ".*"))
+    shutil.copytree(
+        REAL_ROOT / "notebooks", root / "notebooks", ignore=shutil.ignore_patterns("figures", ".*")
+    )
     shutil.copytree(REAL_ROOT / "params", root / "params")
     monkeypatch.setenv("EQLIB_ROOT", str(root))
     monkeypatch.setenv("EQLIB_CACHE", str(paths.cache_dir(REAL_ROOT)))
@@ -51,15 +53,19 @@ def test_out_on_a_file_exits_2_at_once(tmp_path, capsys):
 
 
 BOMB = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
-    f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 10)}]\n" for i in range(8))
+    f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 10)}]\n" for i in range(8)
+)
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    (BOMB, "the document expands to more than 50,000 values"),
-    ("a: " + "[" * 2000 + "]" * 2000, "nested more than 40 levels deep"),
-    ("a: &a [1, *a]", "recursive alias"),
-    ("assessed_on: 2024-02-30", "'2024-02-30' is not a real date (day is out of range for month)"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (BOMB, "the document expands to more than 50,000 values"),
+        ("a: " + "[" * 2000 + "]" * 2000, "nested more than 40 levels deep"),
+        ("a: &a [1, *a]", "recursive alias"),
+        ("assessed_on: 2024-02-30", "'2024-02-30' is not a real date (day is out of range for month)"),
+    ],
+)
 def test_hostile_yaml_is_refused_quickly(text, message):
     start = time.perf_counter()
     import yaml
@@ -98,22 +104,27 @@ def test_a_batch_survives_one_bad_params_file(project, monkeypatch, capsys):
         batch.plan(["gwent"], "2021-22", rejected=[])
 
 
-def test_bad_local_file_is_exit_2_before_notebooks_and_notices_are_warnings(project, tmp_path, capsys, caplog):
+def test_bad_local_file_is_exit_2_before_notebooks_and_notices_are_warnings(
+    project, tmp_path, capsys, caplog
+):
     local = tmp_path / "local"
     local.mkdir()
     (local / "notes.xlsx").write_bytes(b"PK")
     (local / "victims_services.csv").write_text(
         "area,period,service,service_measure,characteristic,group,count,denominator,notes\n"
-        "Gwent,2021-22,Hub,referrals,ethnicity,Asian,40,,\n")
+        "Gwent,2021-22,Hub,referrals,ethnicity,Asian,40,,\n"
+    )
     (project / "params" / "south-wales-2021-22.yml").write_text(
-        f"area: south-wales\nyear: 2021-22\nlocal_data_dir: {local}\n")
+        f"area: south-wales\nyear: 2021-22\nlocal_data_dir: {local}\n"
+    )
     jobs = batch.plan(["south-wales"], "2021-22", rejected=[])
     assert [j.area_slug for j in jobs] == ["south-wales"]
     err = " ".join(r.getMessage() for r in caplog.records if r.levelname == "WARNING")
     assert "not CSV, not read: notes.xlsx" in err and "rows for other areas set aside" in err
     (local / "victims_services.csv").write_text(
         "area,period,service,service_measure,characteristic,group,count,denominator,notes\n"
-        "South Wales,2021-22,Hub,referrals,ethnicity,Asian,twelve,,\n")
+        "South Wales,2021-22,Hub,referrals,ethnicity,Asian,twelve,,\n"
+    )
     assert cli.main(["run", "--area", "south-wales", "--year", "2021-22"]) == 2
     err = capsys.readouterr().err
     assert "victims_services.csv, row 2, column 'count'" in err and "not a number" in err
@@ -127,8 +138,17 @@ def test_ods_workbook_is_byte_identical_for_identical_inputs(tmp_path):
 
     from eqlib.tables import Table, WorkbookMeta, write_workbook
 
-    frame = pd.DataFrame({"area_code": ["W15000003"] * 2, "period": ["2021-22"] * 2, "group": ["Black", "White"],
-                          "measure": ["m", "m"], "count": [12.0, None], "symbol": ["", "[c]"], "value": [1.5, None]})
+    frame = pd.DataFrame(
+        {
+            "area_code": ["W15000003"] * 2,
+            "period": ["2021-22"] * 2,
+            "group": ["Black", "White"],
+            "measure": ["m", "m"],
+            "count": [12.0, None],
+            "symbol": ["", "[c]"],
+            "value": [1.5, None],
+        }
+    )
     meta = WorkbookMeta("Equality tables", "South Wales", "2021/22", "OPCC", 5, ("Home Office",))
     first = write_workbook([Table("rates", "Rates", frame)], tmp_path / "a.ods", meta)
     time.sleep(2.1)  # zip timestamps have a 2-second resolution
@@ -137,23 +157,28 @@ def test_ods_workbook_is_byte_identical_for_identical_inputs(tmp_path):
     with zipfile.ZipFile(first) as z:
         assert z.infolist()[0].filename == "mimetype" and z.infolist()[0].compress_type == zipfile.ZIP_STORED
         assert {i.date_time for i in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
-    assert list(pd.read_excel(first, sheet_name=None, engine="odf")) == ["Cover", "Contents", "Notes", "rates"]
+    assert list(pd.read_excel(first, sheet_name=None, engine="odf")) == [
+        "Cover",
+        "Contents",
+        "Notes",
+        "rates",
+    ]
 
 
 BAD_PARAMS = Path(__file__).parent / "data" / "bad" / "params"
 BAD_PARAMS_MESSAGES = {
     "alias_bomb.yml": "line 7, column 4: not valid YAML (the document expands to more than 50,000 values "
-                      "(aliases repeated inside aliases?))",
+    "(aliases repeated inside aliases?))",
     "deep_nesting.yml": "line 3, column 48: not valid YAML (nested more than 40 levels deep)",
     "recursive_alias.yml": "line 3, column 8: not valid YAML (an alias refers to the value that contains it "
-                           "(recursive alias))",
+    "(recursive alias))",
     "impossible_date.yml": "line 4, column 16: not valid YAML ('2024-02-30' is not a real date (day is out of "
-                           "range for month); expected a date written YYYY-MM-DD)",
+    "range for month); expected a date written YYYY-MM-DD)",
     "javascript_link.yml": "line 10, self_assessment.themes[0].criteria_met[0].evidence[0].link: "
-                           "'javascript:alert(1)//https://example.org' is not a web address; expected a URL "
-                           "starting https://",
+    "'javascript:alert(1)//https://example.org' is not a web address; expected a URL "
+    "starting https://",
     "year_out_of_range.yml": "key 'year': --year '1066-67': '1066-67' is outside the years eqlib reports on; "
-                             "expected a financial year from 1980-81 to 2049-50",
+    "expected a financial year from 1980-81 to 2049-50",
 }
 
 

@@ -96,8 +96,15 @@ def test_code_span_and_attributes_cannot_be_closed():
 
 def test_links_must_be_https():
     assert escape.safe_link("https://example.org/a?b=c") == "https://example.org/a?b=c"
-    for bad in ("http://example.org", "javascript:alert(1)", "file:///etc/passwd", "/etc/passwd",
-                "https://", "https://a.b/<script>", "data:text/html,x"):
+    for bad in (
+        "http://example.org",
+        "javascript:alert(1)",
+        "file:///etc/passwd",
+        "/etc/passwd",
+        "https://",
+        "https://a.b/<script>",
+        "data:text/html,x",
+    ):
         with pytest.raises(escape.UnsafeLinkError, match="not an https:// link"):
             escape.safe_link(bad)
 
@@ -124,16 +131,37 @@ def test_evidence_links_that_are_not_https_are_refused(tmp_path):
 
     (tmp_path / "defaults.yml").write_text((ROOT / "params" / "defaults.yml").read_text())
     path = tmp_path / "south-wales-2021-22.yml"
-    path.write_text(yaml.safe_dump({"area": "south-wales", "year": "2021-22", "self_assessment": {"themes": [
-        {"theme": 1, "level": "Developing", "criteria_met": [
-            {"criterion": "1.1.1", "evidence": [{"link": "javascript:alert(1)//https://x"}]}]}]}}))
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "area": "south-wales",
+                "year": "2021-22",
+                "self_assessment": {
+                    "themes": [
+                        {
+                            "theme": 1,
+                            "level": "Developing",
+                            "criteria_met": [
+                                {
+                                    "criterion": "1.1.1",
+                                    "evidence": [{"link": "javascript:alert(1)//https://x"}],
+                                }
+                            ],
+                        }
+                    ]
+                },
+            }
+        )
+    )
     with pytest.raises(ParamsError, match="a URL starting https://"):
         load_params(path)
 
 
 def test_refuse_resources_lists_what_it_took_out():
-    blocks = parse_markdown('[a](/etc/passwd) [b](https://ok.example/) [c](#sec-x) <img src="/etc/passwd"> '
-                            '`#read("/etc/passwd")`{=typst} `\\input{x}`{=latex}')
+    blocks = parse_markdown(
+        '[a](/etc/passwd) [b](https://ok.example/) [c](#sec-x) <img src="/etc/passwd"> '
+        '`#read("/etc/passwd")`{=typst} `\\input{x}`{=latex}'
+    )
     warnings: list[str] = []
     refused = refuse_resources(blocks, warnings)
     assert refused == warnings and len(refused) == 4
@@ -145,22 +173,46 @@ def test_refuse_resources_lists_what_it_took_out():
 # ------------------------------------------------------------------ one render of a hostile params file
 def _hostile_params(local_dir: Path) -> dict:
     return {
-        "area": AREA, "year": YEAR, "example": False,
-        "publisher": _field("publisher"), "contact": _field("contact"), "notes": _field("notes"),
+        "area": AREA,
+        "year": YEAR,
+        "example": False,
+        "publisher": _field("publisher"),
+        "contact": _field("contact"),
+        "notes": _field("notes"),
         "self_assessment": {
-            "assessed_on": "2022-06-30", "assessed_by": _field("assessed_by"),
-            "themes": [{"theme": 1, "level": "Developing", "next_steps": _field("next_steps"),
-                        "notes": _field("theme_notes"),
-                        "criteria_met": [{"criterion": "1.1.1", "evidence": [
-                            {"text": _field("evidence_text")},
-                            {"link": "https://example.org/evidence", "title": _field("evidence_title")}]}]}],
+            "assessed_on": "2022-06-30",
+            "assessed_by": _field("assessed_by"),
+            "themes": [
+                {
+                    "theme": 1,
+                    "level": "Developing",
+                    "next_steps": _field("next_steps"),
+                    "notes": _field("theme_notes"),
+                    "criteria_met": [
+                        {
+                            "criterion": "1.1.1",
+                            "evidence": [
+                                {"text": _field("evidence_text")},
+                                {"link": "https://example.org/evidence", "title": _field("evidence_title")},
+                            ],
+                        }
+                    ],
+                }
+            ],
         },
-        "objectives": [{
-            "id": "EO1", "statement": _field("statement"), "owner": _field("owner"),
-            "measure": "stop_search_disparity", "group": "Black", "direction": "decrease",
-            "baseline": {"period": "2020-21", "value": 3.9}, "target": {"date": "2025-03-31", "value": 2.5},
-            "notes": _field("objective_notes"),
-        }],
+        "objectives": [
+            {
+                "id": "EO1",
+                "statement": _field("statement"),
+                "owner": _field("owner"),
+                "measure": "stop_search_disparity",
+                "group": "Black",
+                "direction": "decrease",
+                "baseline": {"period": "2020-21", "value": 3.9},
+                "target": {"date": "2025-03-31", "value": 2.5},
+                "notes": _field("objective_notes"),
+            }
+        ],
     }
 
 
@@ -173,8 +225,14 @@ def _hostile_chapter(folder: Path, params_file: Path, outside: Path) -> None:
     ctx = sections.context(AREA, YEAR, params_file=params_file, root=ROOT)
     from eqlib.metrics._frame import FIGURE_COLUMNS
 
-    ctx._frames["_figures"] = pd.DataFrame({c: pd.Series(dtype=object) for c in FIGURE_COLUMNS})  # no data needed
-    blocks = [*sections.objectives_status(ctx), *sections.maturity_grid(ctx), *sections.parameters_summary(ctx)]
+    ctx._frames["_figures"] = pd.DataFrame(
+        {c: pd.Series(dtype=object) for c in FIGURE_COLUMNS}
+    )  # no data needed
+    blocks = [
+        *sections.objectives_status(ctx),
+        *sections.maturity_grid(ctx),
+        *sections.parameters_summary(ctx),
+    ]
     for block in blocks:
         if isinstance(block, sections.Chart):
             from eqlib import figures
@@ -182,18 +240,34 @@ def _hostile_chapter(folder: Path, params_file: Path, outside: Path) -> None:
             figures.save(block.fig, block.label, folder=folder / "figures")
     fw = sections.framework_params(ctx)
     # the other free-text fields, shown the way any builder shows text (escaped prose)
-    free = [fw.contact, fw.raw["notes"], fw.self_assessment.assessed_by, fw.self_assessment.themes[0].next_steps,
-            *(e.value if e.kind == "text" else e.title for c in fw.self_assessment.themes[0].criteria_met
-              for e in c.evidence)]
+    free = [
+        fw.contact,
+        fw.raw["notes"],
+        fw.self_assessment.assessed_by,
+        fw.self_assessment.themes[0].next_steps,
+        *(
+            e.value if e.kind == "text" else e.title
+            for c in fw.self_assessment.themes[0].criteria_met
+            for e in c.evidence
+        ),
+    ]
     prose = "\n\n".join(escape.markdown_text(text) for text in free)
-    nb = new_notebook(cells=[
-        new_markdown_cell("# Objectives and self-assessment"),
-        new_code_cell("emit(blocks)", outputs=[_md_output(sections.render_text(blocks))], execution_count=1),
-        new_code_cell("emit(free)", outputs=[_md_output(prose)], execution_count=2),
-        # a notebook that tries to read files: refused by the render, listed in render.json
-        new_raw_cell(f'<img src="{outside}"><img src="/etc/passwd">', metadata={"raw_mimetype": "text/html"}),
-        new_markdown_cell(f"[outside]({outside}) [up](../../../outside/secret.txt) [mail](file:///etc/passwd)"),
-    ])
+    nb = new_notebook(
+        cells=[
+            new_markdown_cell("# Objectives and self-assessment"),
+            new_code_cell(
+                "emit(blocks)", outputs=[_md_output(sections.render_text(blocks))], execution_count=1
+            ),
+            new_code_cell("emit(free)", outputs=[_md_output(prose)], execution_count=2),
+            # a notebook that tries to read files: refused by the render, listed in render.json
+            new_raw_cell(
+                f'<img src="{outside}"><img src="/etc/passwd">', metadata={"raw_mimetype": "text/html"}
+            ),
+            new_markdown_cell(
+                f"[outside]({outside}) [up](../../../outside/secret.txt) [mail](file:///etc/passwd)"
+            ),
+        ]
+    )
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, folder / "05_objectives.ipynb")
 
@@ -239,13 +313,23 @@ def test_hostile_html_has_no_element_or_attribute_from_the_corpus(hostile):
             assert not name.startswith("on"), f"event attribute {name} on <{tag}>"
             if name in ("href", "src"):
                 value = value or ""
-                assert value.startswith(("#", "https://", "data:image/png;base64,")) or value == result.pdf.name, \
-                    f"<{tag} {name}={value[:60]!r}>"
+                assert (
+                    value.startswith(("#", "https://", "data:image/png;base64,")) or value == result.pdf.name
+                ), f"<{tag} {name}={value[:60]!r}>"
         if tag == "img":
             assert (attrs.get("src") or "").startswith("data:image/png;base64,")
     text = " ".join(" ".join(parser.text).split())
-    fields = ["publisher", "statement", "owner", "contact", "notes", "assessed_by", "next_steps", "evidence_text",
-              "evidence_title"]
+    fields = [
+        "publisher",
+        "statement",
+        "owner",
+        "contact",
+        "notes",
+        "assessed_by",
+        "next_steps",
+        "evidence_text",
+        "evidence_title",
+    ]
     for name in fields:
         assert f"FIELD{name}" in text, f"{name} is not in the report"
     for injection in INJECTIONS:  # each printed as the text typed (quotes may be curled)
@@ -256,11 +340,18 @@ def test_hostile_html_has_no_element_or_attribute_from_the_corpus(hostile):
 
 def test_hostile_pdf_prints_the_strings_as_text(hostile):
     _, _, result = hostile
-    text = subprocess.run(["pdftotext", str(result.pdf), "-"], capture_output=True, text=True, check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", str(result.pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
     flat = "".join(text.split())  # pdftotext wraps lines: compare without whitespace
     assert "FIELDowner" in flat and "FIELDstatement" in flat and "FIELDpublisher" in flat
-    for injection in ('#panic("typst-code")', '`#panic("typst-ran")`{=typst}', "$x^2$", "<script>",
-                      "\\input{/etc/passwd}"):
+    for injection in (
+        '#panic("typst-code")',
+        '`#panic("typst-ran")`{=typst}',
+        "$x^2$",
+        "<script>",
+        "\\input{/etc/passwd}",
+    ):
         assert "".join(injection.split()) in flat.replace("”", '"').replace("“", '"'), injection
 
 

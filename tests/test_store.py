@@ -89,8 +89,9 @@ def test_a_failing_dataset_is_reported_and_the_rest_still_build(copy_raw, monkey
     def broken(raw_dir: Path) -> pd.DataFrame:
         raise ValueError("this loader is broken on purpose")
 
-    monkeypatch.setitem(REGISTRY, "zz_broken", Dataset("zz_broken", "Broken", ("census2021-ts021-ltla/*.csv",),
-                                                        broken))
+    monkeypatch.setitem(
+        REGISTRY, "zz_broken", Dataset("zz_broken", "Broken", ("census2021-ts021-ltla/*.csv",), broken)
+    )
     results = store.build_all(root, dataset_ids=["zz_broken", C21])
     assert _status(results) == {"zz_broken": "failed", C21: "built"}
     assert "broken on purpose" in results[0].error
@@ -131,8 +132,11 @@ def test_changed_loader_code_rebuilds_its_datasets(copy_raw, monkeypatch):
     root = copy_raw(*C21_FOLDERS)
     store.build_all(root, dataset_ids=[C21])
     real = store._module_source_hash
-    monkeypatch.setattr(store, "_module_source_hash",
-                        lambda name: "edited" if name == "eqlib.sources.population" else real(name))
+    monkeypatch.setattr(
+        store,
+        "_module_source_hash",
+        lambda name: "edited" if name == "eqlib.sources.population" else real(name),
+    )
     assert _status(store.build_all(root, dataset_ids=[C21])) == {C21: "built"}
     assert "eqlib.sources._common" in store._eqlib_dependencies("eqlib.sources.population")
 
@@ -143,11 +147,15 @@ def test_parallel_workers_building_the_same_dataset(copy_raw):
     import sys
 
     root = copy_raw(*C21_FOLDERS)
-    code = ("import sys; from pathlib import Path; from eqlib import store; "
-            "f = store.load('population_census2021', root=Path(sys.argv[1])); print(len(f), f['count'].sum())")
+    code = (
+        "import sys; from pathlib import Path; from eqlib import store; "
+        "f = store.load('population_census2021', root=Path(sys.argv[1])); print(len(f), f['count'].sum())"
+    )
     env = {k: v for k, v in os.environ.items() if k != "EQLIB_CACHE"}
-    procs = [subprocess.Popen([sys.executable, "-c", code, str(root)], stdout=subprocess.PIPE, text=True, env=env)
-             for _ in range(2)]
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code, str(root)], stdout=subprocess.PIPE, text=True, env=env)
+        for _ in range(2)
+    ]
     outputs = [p.communicate(timeout=120)[0].split() for p in procs]
     assert all(p.returncode == 0 for p in procs)
     assert outputs[0] == outputs[1] == ["836", str(2 * 59_597_578.0)]

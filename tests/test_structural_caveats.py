@@ -10,9 +10,14 @@ from eqlib.metrics import caveats as cv
 
 
 def test_mixed_disagreement_is_caveated_as_structural():
-    records = pd.DataFrame({"area_code": "W15000003", "period": "2021-22",
-                            "self_group": ["Mixed", "Mixed", "White", "Black"],
-                            "officer_group": ["White", "Black", "White", "Black"]})
+    records = pd.DataFrame(
+        {
+            "area_code": "W15000003",
+            "period": "2021-22",
+            "self_group": ["Mixed", "Mixed", "White", "Black"],
+            "officer_group": ["White", "Black", "White", "Black"],
+        }
+    )
     out = agreement.disagreement(records).set_index("group")
     assert out.loc["Mixed", "value"] == 100  # always "disagrees": officers have no Mixed category
     assert "mixed_officer_defined_structural" in out.loc["Mixed", "caveats"]
@@ -35,5 +40,7 @@ def test_city_of_london_key_figures_carry_the_small_population_caveat():
     assert "times" in text  # a key figure is quoted ...
     assert cv.text("small_population") in text  # ... and never without the caveat
     other = sections.context("south-wales", "2019-20")
-    assert cv.text("small_population") not in "\n".join(getattr(b, "text", "") for b in sections.key_figures(other))
+    assert cv.text("small_population") not in "\n".join(
+        getattr(b, "text", "") for b in sections.key_figures(other)
+    )
     assert areas.resolve("city-of-london").small_population

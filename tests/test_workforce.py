@@ -33,13 +33,20 @@ def ranks(raw_dir) -> pd.DataFrame:
 
 # ---------------------------------------------------------------- September totals
 
+
 def test_totals_every_area_once_per_date_type_and_unit(totals):
     key = ["area_code", "period", "worker_type", "unit"]
     assert not totals.duplicated(key).any()
     for _, part in totals.groupby(["period", "worker_type", "unit"]):
         assert set(part["area_code"]) == TERRITORIAL | {NATIONAL, areas.BTP_CODE}
-    assert set(totals["worker_type"]) == {"Police officers", "Police staff", "Designated officers",
-                                          "PCSOs", "Special constables", "Police support volunteers"}
+    assert set(totals["worker_type"]) == {
+        "Police officers",
+        "Police staff",
+        "Designated officers",
+        "PCSOs",
+        "Special constables",
+        "Police support volunteers",
+    }
     assert (totals["group"] == totals["worker_type"]).all()
     assert set(totals["unit"]) == {"FTE", "headcount"}
 
@@ -56,14 +63,20 @@ def test_totals_43_forces_sum_to_the_files_own_england_and_wales_total(totals):
 
 
 def test_totals_published_headline_figures(totals):
-    officers = totals[(totals["area_code"] == NATIONAL) & (totals["worker_type"] == "Police officers")
-                      & (totals["unit"] == "FTE")].set_index("period")["count"]
+    officers = totals[
+        (totals["area_code"] == NATIONAL)
+        & (totals["worker_type"] == "Police officers")
+        & (totals["unit"] == "FTE")
+    ].set_index("period")["count"]
     # Home Office headline: 123,171 FTE officers in the 43 forces on 31 March 2019, 122,404 on
     # 31 March 2018 (as revised in the later September releases these tables come from).
     assert round(officers["2019-03-31"]) == 123_171
     assert round(officers["2018-03-31"]) == 122_404
-    headcount = totals[(totals["area_code"] == NATIONAL) & (totals["worker_type"] == "Police officers")
-                       & (totals["unit"] == "headcount")]
+    headcount = totals[
+        (totals["area_code"] == NATIONAL)
+        & (totals["worker_type"] == "Police officers")
+        & (totals["unit"] == "headcount")
+    ]
     assert set(headcount["period"]) == {"2019-03-31", "2019-09-30"}  # only the 2019 release has it
 
 
@@ -83,6 +96,7 @@ def test_totals_not_available_is_missing_not_zero(totals):
 
 
 # ---------------------------------------------------------------- chief officers
+
 
 def test_chief_officers_cover_2003_to_2021_all_forces(chiefs, raw_dir):
     years = chiefs["period_start"].dt.year
@@ -104,7 +118,8 @@ def test_chief_officers_national_sums_equal_journalists_derived_file(chiefs, raw
     """
     derived = pd.read_csv(raw_dir / EXTRACTS / "chief_officer_by_ethnicity_by_year.csv").set_index("date")
     ours = chiefs.assign(year=chiefs["period_start"].dt.year).pivot_table(
-        index="year", columns="group", values="fte", aggfunc="sum")
+        index="year", columns="group", values="fte", aggfunc="sum"
+    )
     assert (ours["Asian"] == derived["yearly_sum_asian_chief_officers"]).all()
     assert (ours["Black"] == derived["yearly_sum_black_chief_officers"]).all()
     assert (ours["White"] == derived["yearly_sum_white_chief_officers"]).all()
@@ -125,8 +140,15 @@ def test_chief_officers_category_change_2021(chiefs):
 
 def test_officer_ranks_2003_2006(ranks):
     assert sorted(ranks["period_start"].dt.year.unique()) == [2003, 2004, 2005, 2006]
-    assert set(ranks["rank"]) == {"Constable", "Sergeant", "Inspector", "Chief Inspector",
-                                  "Superintendent", "Chief Superintendent", "Chief Officer"}
+    assert set(ranks["rank"]) == {
+        "Constable",
+        "Sergeant",
+        "Inspector",
+        "Chief Inspector",
+        "Superintendent",
+        "Chief Superintendent",
+        "Chief Officer",
+    }
     assert ranks["area_code"].nunique() == 43
     # '-' is nil: many cells, read as 0 (never missing)
     assert ranks["count"].notna().all() and (ranks["count"] == 0).sum() > 1000
@@ -144,6 +166,7 @@ def test_ranks_chief_officers_agree_with_chief_officer_extract(ranks, chiefs):
 
 
 # ---------------------------------------------------------------- bad input
+
 
 def test_read_chief_officers_bad_count_names_row_and_column(raw_dir, tmp_path):
     src = raw_dir / EXTRACTS / "chief-officer-latest.csv"

@@ -32,7 +32,10 @@ def test_one_tidy_row_per_data_row_and_totals_reconcile(table, sheet):
     assert table["count"].sum() == pytest.approx(sum(r[7] for r in data))
     assert table["fte"].sum() == pytest.approx(sum(r[8] for r in data if not isinstance(r[8], str)))
     assert (table["fte"].isna() == (table["fte_symbol"] == "[z]")).all()
-    assert set(table.loc[table["fte"].isna(), "worker_type"]) == {"Special constables", "Police support volunteers"}
+    assert set(table.loc[table["fte"].isna(), "worker_type"]) == {
+        "Special constables",
+        "Police support volunteers",
+    }
 
 
 def test_coverage_forces_dates_and_labels(table):
@@ -90,9 +93,14 @@ def test_women_representation_by_rank(table):
     share = frame[frame["measure"] == "workforce_women_representation"]
     assert not share.duplicated(["area_code", "period", "group"]).any()
     kent = areas.resolve("kent").code
-    row = share[(share["area_code"] == kent) & (share["period"] == "2023-03-31")
-                & (share["group"] == "Police officers: constable")].iloc[0]
-    raw = table[(table["area_code"] == kent) & (table["period"] == "2023-03-31") & (table["rank"] == "Constable")]
+    row = share[
+        (share["area_code"] == kent)
+        & (share["period"] == "2023-03-31")
+        & (share["group"] == "Police officers: constable")
+    ].iloc[0]
+    raw = table[
+        (table["area_code"] == kent) & (table["period"] == "2023-03-31") & (table["rank"] == "Constable")
+    ]
     women = raw.loc[raw["sex"] == "Female", "count"].sum()
     known = raw.loc[raw["sex"].isin(["Female", "Male"]), "count"].sum()
     assert row["count"] == women and row["denominator"] == known
@@ -102,13 +110,24 @@ def test_women_representation_by_rank(table):
     lo, hi = proportion_confint(women, known, method="wilson")
     assert (row["ci_low"], row["ci_high"]) == pytest.approx((100 * lo, 100 * hi))
     groups = set(share["group"])
-    assert {"Police staff", "PCSOs", "Special constables", "Police officers: all ranks",
-            "Police officers: chief officer"} <= groups
+    assert {
+        "Police staff",
+        "PCSOs",
+        "Special constables",
+        "Police officers: all ranks",
+        "Police officers: chief officer",
+    } <= groups
     # the national figure is the 43 forces summed (BTP not in it)
-    nat = share[(share["area_code"] == NATIONAL) & (share["period"] == "2023-03-31")
-                & (share["group"] == "Police officers: all ranks")].iloc[0]
-    forces = table[table["area_code"].isin(TERRITORIAL) & (table["period"] == "2023-03-31")
-                   & (table["worker_type"] == "Police officers")]
+    nat = share[
+        (share["area_code"] == NATIONAL)
+        & (share["period"] == "2023-03-31")
+        & (share["group"] == "Police officers: all ranks")
+    ].iloc[0]
+    forces = table[
+        table["area_code"].isin(TERRITORIAL)
+        & (table["period"] == "2023-03-31")
+        & (table["worker_type"] == "Police officers")
+    ]
     assert nat["count"] == forces.loc[forces["sex"] == "Female", "count"].sum()
 
 
@@ -122,8 +141,11 @@ def test_women_representation_says_population_comparison_is_not_available():
     assert "census" in cv.text("population_by_sex_unavailable").lower()
     mar21 = frame[frame["period"] == "2021-03-31"]
     assert all("sex_recording_2021" in c for c in mar21["caveats"])
-    not_recorded = frame[(frame["measure"] == "workforce_women_representation_not_recorded_share")
-                         & (frame["area_code"] == NATIONAL) & (frame["group"] == "Police officers: all ranks")]
+    not_recorded = frame[
+        (frame["measure"] == "workforce_women_representation_not_recorded_share")
+        & (frame["area_code"] == NATIONAL)
+        & (frame["group"] == "Police officers: all ranks")
+    ]
     by_period = not_recorded.set_index("period")["value"]
     assert by_period["2019-03-31"] == 0 and by_period["2021-03-31"] > 0  # categories exist only from 2021
 
@@ -131,11 +153,19 @@ def test_women_representation_says_population_comparison_is_not_available():
 def test_women_representation_with_a_population_gives_the_ratio():
     from eqlib.metrics.sex_representation import women_representation
 
-    work = pd.DataFrame({"area_code": "E23000032", "area_name": "Kent", "period": "2023-03-31",
-                         "group": "Police officers: constable", "sex": ["Female", "Male", "Not stated"],
-                         "count": [40.0, 60.0, 5.0]})
-    pop = pd.DataFrame({"area_code": ["E23000032"], "period": ["2023-03-31"], "women": [510.0],
-                        "population": [1000.0]})
+    work = pd.DataFrame(
+        {
+            "area_code": "E23000032",
+            "area_name": "Kent",
+            "period": "2023-03-31",
+            "group": "Police officers: constable",
+            "sex": ["Female", "Male", "Not stated"],
+            "count": [40.0, 60.0, 5.0],
+        }
+    )
+    pop = pd.DataFrame(
+        {"area_code": ["E23000032"], "period": ["2023-03-31"], "women": [510.0], "population": [1000.0]}
+    )
     out = women_representation(work, pop, population_base="test").set_index("measure")
     assert out.loc["workforce_women_representation", "value"] == pytest.approx(40.0)
     assert out.loc["workforce_women_representation_ratio", "value"] == pytest.approx(0.4 / 0.51)
@@ -164,16 +194,19 @@ def test_small_copy_reads(sheet, tmp_path):
     assert len(wod.read_open_data_table(path)) == 40
 
 
-@pytest.mark.parametrize(("column", "value", "message"), [
-    (0, "twenty", r"row 4, column 'As at 31 March\.\.\.'.*twenty"),
-    (1, "E23000099", r"row 4, column 'Geo code'.*E23000099"),
-    (2, "Kent", r"row 4, column 'Force Name'.*the force name does not match"),
-    (4, "Unknown", r"row 4, column 'Sex'.*Unknown"),
-    (5, "Colonel", r"row 4, column 'Rank description'.*Colonel"),
-    (6, "Police Dog", r"row 4, column 'Worker type'.*Police Dog"),
-    (7, "many", r"row 4, column 'Total \(headcount\)'.*many"),
-    (8, "N/A", r"row 4, column 'Total \(FTE\)'"),
-])
+@pytest.mark.parametrize(
+    ("column", "value", "message"),
+    [
+        (0, "twenty", r"row 4, column 'As at 31 March\.\.\.'.*twenty"),
+        (1, "E23000099", r"row 4, column 'Geo code'.*E23000099"),
+        (2, "Kent", r"row 4, column 'Force Name'.*the force name does not match"),
+        (4, "Unknown", r"row 4, column 'Sex'.*Unknown"),
+        (5, "Colonel", r"row 4, column 'Rank description'.*Colonel"),
+        (6, "Police Dog", r"row 4, column 'Worker type'.*Police Dog"),
+        (7, "many", r"row 4, column 'Total \(headcount\)'.*many"),
+        (8, "N/A", r"row 4, column 'Total \(FTE\)'"),
+    ],
+)
 def test_bad_cell_names_file_row_and_column(sheet, tmp_path, column, value, message):
     rows = [list(r) for r in sheet[:41]]
     rows[3][column] = value

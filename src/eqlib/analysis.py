@@ -95,8 +95,14 @@ def _by_census(func, counts: pd.DataFrame, pop: pd.DataFrame, **kwargs) -> pd.Da
     for census, labels in census_of.groupby(census_of):
         keep = counts["period"].isin(labels.index)
         if keep.any():
-            frames.append(func(counts.loc[keep], pop.loc[pop["period"].isin(labels.index)],
-                               census_year=int(census), **kwargs))
+            frames.append(
+                func(
+                    counts.loc[keep],
+                    pop.loc[pop["period"].isin(labels.index)],
+                    census_year=int(census),
+                    **kwargs,
+                )
+            )
     return pd.concat(frames, ignore_index=True) if frames else _empty()
 
 
@@ -110,28 +116,31 @@ def _with_caveat(frame: pd.DataFrame, code: str, mask: pd.Series | np.ndarray | 
     return cv.add(frame, mask, code)
 
 
-def _count_figures(frame: pd.DataFrame, *, measure: str, method: str,
-                   value_column: str = "count") -> pd.DataFrame:
+def _count_figures(
+    frame: pd.DataFrame, *, measure: str, method: str, value_column: str = "count"
+) -> pd.DataFrame:
     """A figure frame for a plain count (no interval): value = the count."""
     if frame.empty:
         return _empty()
-    out = pd.DataFrame({
-        "area_code": frame["area_code"].astype(str),
-        "area_name": frame["area_name"].astype(str),
-        "period": frame["period"].astype(str),
-        "measure": measure,
-        "group": frame["group"].astype(str),
-        "reference_group": "",
-        "count": frame[value_column].astype(float),
-        "denominator": frame["denominator"].astype(float) if "denominator" in frame else np.nan,
-        "value": frame[value_column].astype(float),
-        "ci_low": np.nan,
-        "ci_high": np.nan,
-        "p_value": np.nan,
-        "method": method,
-        "symbol": frame["symbol"].fillna("").astype(str) if "symbol" in frame else "",
-        "caveats": [() for _ in range(len(frame))],
-    })
+    out = pd.DataFrame(
+        {
+            "area_code": frame["area_code"].astype(str),
+            "area_name": frame["area_name"].astype(str),
+            "period": frame["period"].astype(str),
+            "measure": measure,
+            "group": frame["group"].astype(str),
+            "reference_group": "",
+            "count": frame[value_column].astype(float),
+            "denominator": frame["denominator"].astype(float) if "denominator" in frame else np.nan,
+            "value": frame[value_column].astype(float),
+            "ci_low": np.nan,
+            "ci_high": np.nan,
+            "p_value": np.nan,
+            "method": method,
+            "symbol": frame["symbol"].fillna("").astype(str) if "symbol" in frame else "",
+            "caveats": [() for _ in range(len(frame))],
+        }
+    )
     return out.reset_index(drop=True)
 
 
@@ -148,8 +157,7 @@ def _stop_search_counts(root_key: str, by: tuple[str, ...]) -> pd.DataFrame:
     fy = policeuk.aggregate(counts, by=list(by), period="financial_year", coverage=coverage)
     fy = fy.loc[fy["months_present"] >= MIN_MONTHS_FOR_YEAR]
     cy = policeuk.aggregate(counts, by=list(by), period="calendar_year", coverage=coverage)
-    cy = cy.loc[(cy["months_present"] == cy["months_expected"])
-                & ~cy["area_code"].isin(set(fy["area_code"]))]
+    cy = cy.loc[(cy["months_present"] == cy["months_expected"]) & ~cy["area_code"].isin(set(fy["area_code"]))]
     out = pd.concat([fy, cy], ignore_index=True)
     return out.reset_index(drop=True)
 
@@ -169,8 +177,10 @@ RANK_OFFICIAL_COUNTS = 1  # computed by eqlib from official counts (Home Office 
 RANK_DERIVED = 2  # computed from counts derived from published rates x populations
 RANK_POLICEUK = 3  # police.uk records: not official statistics
 POLICEUK_SOURCE = "police.uk stop and search records (police.uk, not official statistics); ONS Census"
-HO_SOURCE = ("Home Office, Police powers and procedures: stop and search open data (year ending March 2025), "
-             "searches by force and self-defined ethnicity; ONS Census")
+HO_SOURCE = (
+    "Home Office, Police powers and procedures: stop and search open data (year ending March 2025), "
+    "searches by force and self-defined ethnicity; ONS Census"
+)
 EFF_PUBLISHED_SOURCE = "GOV.UK Ethnicity facts and figures, stop and search 2022/23 (published rates)"
 EFF_NATIONAL_SOURCE = "GOV.UK Ethnicity facts and figures, stop and search by ethnicity (national series)"
 
@@ -190,10 +200,14 @@ def _eff_national(root_key: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     counts = broad.loc[broad["count"].notna() | (broad["symbol"] != "")]
     counts = counts.loc[counts["period"].isin(counts.loc[counts["count"].notna(), "period"])]
     counts = counts.assign(area_name="England and Wales (excluding Greater Manchester)")
-    pop = broad.loc[broad["denominator"].notna() & (broad["group"] != "Not stated"),
-                    ["area_code", "period", "group", "denominator"]].rename(columns={"denominator": "population"})
+    pop = broad.loc[
+        broad["denominator"].notna() & (broad["group"] != "Not stated"),
+        ["area_code", "period", "group", "denominator"],
+    ].rename(columns={"denominator": "population"})
     pop = pop.assign(census=2011)
-    return counts[["area_code", "area_name", "period", "group", "count", "symbol"]].reset_index(drop=True), pop
+    return counts[["area_code", "area_name", "period", "group", "count", "symbol"]].reset_index(
+        drop=True
+    ), pop
 
 
 def _eff_national_figures(root: Path | None, func, measure: str) -> pd.DataFrame:
@@ -211,8 +225,11 @@ def _ho_counts(root_key: str) -> pd.DataFrame:
     ho = _load("stop_search_ho_by_force", root)
     keep = ["area_code", "area_name", "period", "group", "count", "symbol"]
     forces = ho[keep]
-    national = (forces.groupby(["period", "group"], as_index=False)["count"].sum()
-                .assign(area_code=areas.ENGLAND_AND_WALES_CODE, area_name="England and Wales", symbol=""))
+    national = (
+        forces.groupby(["period", "group"], as_index=False)["count"]
+        .sum()
+        .assign(area_code=areas.ENGLAND_AND_WALES_CODE, area_name="England and Wales", symbol="")
+    )
     return pd.concat([forces, national[keep]], ignore_index=True)
 
 
@@ -226,23 +243,34 @@ def _eff_published_rates(root: Path | None) -> pd.DataFrame:
     and England and Wales from the published numbers of searches (including BTP, as published)."""
     eff = _load("stop_search_eff_by_area", root)
     groups = ["Asian", "Black", "Mixed", "White", "Other"]
-    by_area = eff.loc[(eff["table"] == "by_area") & (eff["area_code"] != areas.ENGLAND_AND_WALES_CODE)
-                      & eff["group"].isin(groups)]
+    by_area = eff.loc[
+        (eff["table"] == "by_area")
+        & (eff["area_code"] != areas.ENGLAND_AND_WALES_CODE)
+        & eff["group"].isin(groups)
+    ]
     pop = _population(list(by_area["period"].unique()), root)
     derived = metrics.derive_counts(by_area, pop)
-    forces = _with_caveat(metrics.rates(derived, pop, measure="stop_search_rate", include_all=False),
-                          "derived_count")
-    national = eff.loc[(eff["table"] == "by_ethnicity") & (eff["level"] != "detailed")
-                       & eff["group"].isin([*groups, "All"])]
-    nat = metrics.rates(national.loc[national["group"] != "All"], pop, measure="stop_search_rate",
-                        include_all=False)
+    forces = _with_caveat(
+        metrics.rates(derived, pop, measure="stop_search_rate", include_all=False), "derived_count"
+    )
+    national = eff.loc[
+        (eff["table"] == "by_ethnicity") & (eff["level"] != "detailed") & eff["group"].isin([*groups, "All"])
+    ]
+    nat = metrics.rates(
+        national.loc[national["group"] != "All"], pop, measure="stop_search_rate", include_all=False
+    )
     out = pd.concat([forces, nat], ignore_index=True)
     published = pd.concat([by_area, national])[["area_code", "period", "group", "rate"]]
     out = out.merge(published, on=["area_code", "period", "group"], how="left")
     has = out["rate"].notna() & out["value"].notna()
     out.loc[has, "value"] = out.loc[has, "rate"]
-    out["method"] = out["method"].astype(str).where(
-        ~has, out["method"].astype(str) + "; value: the rate as published by Ethnicity facts and figures")
+    out["method"] = (
+        out["method"]
+        .astype(str)
+        .where(
+            ~has, out["method"].astype(str) + "; value: the rate as published by Ethnicity facts and figures"
+        )
+    )
     return _tag(out.drop(columns="rate"), EFF_PUBLISHED_SOURCE, RANK_PUBLISHED)
 
 
@@ -250,12 +278,18 @@ def _stop_search_rates(root: Path | None) -> pd.DataFrame:
     counts = _ss(root, "group")
     pop = _population(list(counts["period"].unique()), root)
     forces = _policeuk_caveats(_by_census(metrics.rates, counts, pop, measure="stop_search_rate"))
-    national = _tag(_eff_national_figures(root, metrics.rates, "stop_search_rate"), EFF_NATIONAL_SOURCE,
-                    RANK_OFFICIAL_COUNTS)
+    national = _tag(
+        _eff_national_figures(root, metrics.rates, "stop_search_rate"),
+        EFF_NATIONAL_SOURCE,
+        RANK_OFFICIAL_COUNTS,
+    )
     ho = _ho(root)
     ho_pop = _population(list(ho["period"].unique()), root)
-    official = _tag(_by_census(metrics.rates, ho, ho_pop, measure="stop_search_rate", include_all=False),
-                    HO_SOURCE, RANK_OFFICIAL_COUNTS)
+    official = _tag(
+        _by_census(metrics.rates, ho, ho_pop, measure="stop_search_rate", include_all=False),
+        HO_SOURCE,
+        RANK_OFFICIAL_COUNTS,
+    )
     return pd.concat([forces, national, official, _eff_published_rates(root)], ignore_index=True)
 
 
@@ -265,12 +299,18 @@ def _stop_search_disparity(root: Path | None) -> pd.DataFrame:
     ratios = _by_census(metrics.disparity, counts, pop, measure="stop_search_disparity")
     bounds = _by_census(metrics.not_stated_bounds, counts, pop, measure="stop_search_disparity_bounds")
     forces = _policeuk_caveats(pd.concat([ratios, bounds], ignore_index=True))
-    national = _tag(_eff_national_figures(root, metrics.disparity, "stop_search_disparity"),
-                    EFF_NATIONAL_SOURCE, RANK_OFFICIAL_COUNTS)
+    national = _tag(
+        _eff_national_figures(root, metrics.disparity, "stop_search_disparity"),
+        EFF_NATIONAL_SOURCE,
+        RANK_OFFICIAL_COUNTS,
+    )
     ho = _ho(root)
     ho_pop = _population(list(ho["period"].unique()), root)
-    official = _tag(_by_census(metrics.disparity, ho, ho_pop, measure="stop_search_disparity"),
-                    HO_SOURCE, RANK_OFFICIAL_COUNTS)
+    official = _tag(
+        _by_census(metrics.disparity, ho, ho_pop, measure="stop_search_disparity"),
+        HO_SOURCE,
+        RANK_OFFICIAL_COUNTS,
+    )
     return pd.concat([forces, national, official], ignore_index=True)
 
 
@@ -278,8 +318,9 @@ def _stop_search_not_stated(root: Path | None) -> pd.DataFrame:
     return _policeuk_caveats(metrics.not_stated_share(_ss(root, "group")))
 
 
-def _outcome(root: Path | None, column: str, events, measure: str,
-             exclude_not_recorded: bool = False) -> pd.DataFrame:
+def _outcome(
+    root: Path | None, column: str, events, measure: str, exclude_not_recorded: bool = False
+) -> pd.DataFrame:
     frame = _ss(root, "group", column)
     if exclude_not_recorded:
         frame = frame.loc[frame[column] != "Not recorded"]
@@ -300,25 +341,34 @@ def _stop_search_linked(root):
 
 
 def _stop_search_s60(root):
-    return _outcome(root, "legislation", lambda s: s.str.contains("section 60", regex=False),
-                    "stop_search_s60_share")
+    return _outcome(
+        root, "legislation", lambda s: s.str.contains("section 60", regex=False), "stop_search_s60_share"
+    )
 
 
 def _stop_search_agreement(root):
     frame = _ss(root, "group", "officer_group").rename(columns={"group": "self_group"})
-    return _policeuk_caveats(metrics.disagreement(frame, self_column="self_group",
-                                                  officer_column="officer_group"))
+    return _policeuk_caveats(
+        metrics.disagreement(frame, self_column="self_group", officer_column="officer_group")
+    )
 
 
 def _stop_search_rri(root):
     searches = _ss(root, "group")
     outcomes = _ss(root, "group", "outcome_group")
-    arrests = (outcomes.loc[outcomes["outcome_group"] == "arrest"]
-               .groupby(["area_code", "area_name", "period", "group"], as_index=False)["count"].sum())
+    arrests = (
+        outcomes.loc[outcomes["outcome_group"] == "arrest"]
+        .groupby(["area_code", "area_name", "period", "group"], as_index=False)["count"]
+        .sum()
+    )
     pop = _population(list(searches["period"].unique()), root)
-    return _policeuk_caveats(metrics.relative_rate_index(
-        [pop, searches, arrests], stage_names=["population", "stop and search", "arrest"],
-        measure="rri_stop_arrest"))
+    return _policeuk_caveats(
+        metrics.relative_rate_index(
+            [pop, searches, arrests],
+            stage_names=["population", "stop and search", "arrest"],
+            measure="rri_stop_arrest",
+        )
+    )
 
 
 def _stop_search_trend(root):
@@ -334,16 +384,33 @@ def _stop_search_trend(root):
         last = max(part["period"], key=lambda label: periods.parse(label).start)
         pop = population_for(periods.parse(last), root=root)
         census = str(pop["census"].iloc[0])
-        frames.append(_policeuk_caveats(metrics.disparity_trend(
-            part, pop, measure="stop_search_trend", population_base=f"{census} usual residents, every year")))
+        frames.append(
+            _policeuk_caveats(
+                metrics.disparity_trend(
+                    part,
+                    pop,
+                    measure="stop_search_trend",
+                    population_base=f"{census} usual residents, every year",
+                )
+            )
+        )
     ho = _ho(root)
     pop21 = population_for("2021-22", census=2021, root=root)
     years = sorted(ho["period"].unique())
     for end in years[2:]:
         window = ho.loc[ho["period"].isin(years[: years.index(end) + 1])]
-        frames.append(_tag(metrics.disparity_trend(
-            window, pop21, measure="stop_search_trend",
-            population_base="Census 2021 usual residents, every year"), HO_SOURCE, RANK_OFFICIAL_COUNTS))
+        frames.append(
+            _tag(
+                metrics.disparity_trend(
+                    window,
+                    pop21,
+                    measure="stop_search_trend",
+                    population_base="Census 2021 usual residents, every year",
+                ),
+                HO_SOURCE,
+                RANK_OFFICIAL_COUNTS,
+            )
+        )
     return pd.concat(frames, ignore_index=True)
 
 
@@ -363,22 +430,39 @@ def _stop_search_benchmark(root):
     rates = metrics.rates(derived, pop, measure="stop_search_rate", include_all=False)
     ratios = metrics.disparity(derived, pop, measure="stop_search_disparity")
     ratios = ratios.loc[ratios["group"] == "Black"]
-    funnel = metrics.funnel_limits(metrics.ratio_funnel_inputs(ratios, rates), kind="ratio",
-                                   overdispersion=True, measure="stop_search_benchmark")
+    funnel = metrics.funnel_limits(
+        metrics.ratio_funnel_inputs(ratios, rates),
+        kind="ratio",
+        overdispersion=True,
+        measure="stop_search_benchmark",
+    )
     derived_funnel = _tag(_with_caveat(funnel, "derived_count"), EFF_PUBLISHED_SOURCE, RANK_DERIVED)
     ho = _ho(root)
     ho = ho.loc[ho["area_code"] != areas.ENGLAND_AND_WALES_CODE]
     ho_pop = _population(list(ho["period"].unique()), root)
     frames = [derived_funnel]
     for census, labels in ho_pop.groupby("census")["period"]:
-        part, part_pop = ho.loc[ho["period"].isin(set(labels))], ho_pop.loc[ho_pop["period"].isin(set(labels))]
-        h_rates = metrics.rates(part, part_pop, measure="stop_search_rate", include_all=False,
-                                census_year=int(census))
+        part, part_pop = (
+            ho.loc[ho["period"].isin(set(labels))],
+            ho_pop.loc[ho_pop["period"].isin(set(labels))],
+        )
+        h_rates = metrics.rates(
+            part, part_pop, measure="stop_search_rate", include_all=False, census_year=int(census)
+        )
         h_ratios = metrics.disparity(part, part_pop, measure="stop_search_disparity", census_year=int(census))
         h_ratios = h_ratios.loc[h_ratios["group"] == "Black"]
-        frames.append(_tag(metrics.funnel_limits(metrics.ratio_funnel_inputs(h_ratios, h_rates), kind="ratio",
-                                                 overdispersion=True, measure="stop_search_benchmark"),
-                           HO_SOURCE, RANK_OFFICIAL_COUNTS))
+        frames.append(
+            _tag(
+                metrics.funnel_limits(
+                    metrics.ratio_funnel_inputs(h_ratios, h_rates),
+                    kind="ratio",
+                    overdispersion=True,
+                    measure="stop_search_benchmark",
+                ),
+                HO_SOURCE,
+                RANK_OFFICIAL_COUNTS,
+            )
+        )
     return pd.concat(frames, ignore_index=True)
 
 
@@ -388,8 +472,13 @@ def _stop_search_by_sex(root):
     (:func:`eqlib.metrics.characteristics.characteristic_shares`; no population denominator)."""
     from eqlib.metrics import characteristics as ch
 
-    return ch.characteristic_shares(_ss(root, "gender"), column="gender", categories=ch.SEX_GROUPS,
-                                    reference="Female", measure="stop_search_by_sex")
+    return ch.characteristic_shares(
+        _ss(root, "gender"),
+        column="gender",
+        categories=ch.SEX_GROUPS,
+        reference="Female",
+        measure="stop_search_by_sex",
+    )
 
 
 def _stop_search_by_age(root):
@@ -397,8 +486,13 @@ def _stop_search_by_age(root):
     "over 34" (no population denominator)."""
     from eqlib.metrics import characteristics as ch
 
-    return ch.characteristic_shares(_ss(root, "age_range"), column="age_range", categories=ch.AGE_GROUPS,
-                                    reference="over 34", measure="stop_search_by_age")
+    return ch.characteristic_shares(
+        _ss(root, "age_range"),
+        column="age_range",
+        categories=ch.AGE_GROUPS,
+        reference="over 34",
+        measure="stop_search_by_age",
+    )
 
 
 STRIP_SEARCH_COLUMN = "strip_search"
@@ -451,7 +545,9 @@ def _stop_search_strip_search(root):
     self-defined ethnic group, of the searches where the field was recorded; ratio to White (score
     interval), as the other outcome shares (:func:`eqlib.metrics.proportions`)."""
     frame = _strip_search_counts(str(root or ""))
-    events = metrics.outcome_counts(frame, column=STRIP_SEARCH_COLUMN, events={"Yes"}, exclude={"Not recorded"})
+    events = metrics.outcome_counts(
+        frame, column=STRIP_SEARCH_COLUMN, events={"Yes"}, exclude={"Not recorded"}
+    )
     out = metrics.proportions(events, measure="stop_search_strip_search")
     unrecorded = out["count"].isna().to_numpy() & np.array(["missing_count" in c for c in out["caveats"]])
     return _policeuk_caveats(_with_caveat(out, "characteristic_not_recorded", unrecorded))
@@ -488,15 +584,20 @@ def arrest_population(counts: pd.DataFrame, root: Path | None = None) -> pd.Data
         rows = counts.loc[(counts["period"] == label) & counts["area_code"].isin(territorial)]
         missing = rows.loc[rows["count"].isna(), "area_code"].unique()
         supplied = set(rows["area_code"]) - set(missing)
-        national = (pop.loc[pop["area_code"].isin(supplied)]
-                    .groupby(["group", "census"], as_index=False, sort=False)["population"].sum())
+        national = (
+            pop.loc[pop["area_code"].isin(supplied)]
+            .groupby(["group", "census"], as_index=False, sort=False)["population"]
+            .sum()
+        )
         excluded = sorted(territorial[c].name for c in set(territorial) - supplied)
-        national = national.assign(area_code=areas.ENGLAND_AND_WALES_CODE,
-                                   area_name="England and Wales" + (f" excluding {', '.join(excluded)}"
-                                                                    if excluded else ""),
-                                   excluded=", ".join(excluded))
-        pop = pd.concat([pop.assign(excluded=""), national[pop.columns.tolist() + ["excluded"]]],
-                        ignore_index=True)
+        national = national.assign(
+            area_code=areas.ENGLAND_AND_WALES_CODE,
+            area_name="England and Wales" + (f" excluding {', '.join(excluded)}" if excluded else ""),
+            excluded=", ".join(excluded),
+        )
+        pop = pd.concat(
+            [pop.assign(excluded=""), national[pop.columns.tolist() + ["excluded"]]], ignore_index=True
+        )
         pop["period"] = label
         pop["census"] = pop["census"].map(_census_year)
         frames.append(pop)
@@ -511,8 +612,9 @@ def _arrest_inputs(root):
 
 def _arrest_caveats(frame: pd.DataFrame, pop: pd.DataFrame) -> pd.DataFrame:
     out = _with_caveat(frame, "arrest_classification_2001")
-    excluded = set(pop.loc[(pop["area_code"] == areas.ENGLAND_AND_WALES_CODE) & (pop["excluded"] != ""),
-                           "period"])
+    excluded = set(
+        pop.loc[(pop["area_code"] == areas.ENGLAND_AND_WALES_CODE) & (pop["excluded"] != ""), "period"]
+    )
     mask = (out["area_code"] == areas.ENGLAND_AND_WALES_CODE) & out["period"].isin(excluded)
     return _with_caveat(out, "forces_excluded_national", mask.to_numpy())
 
@@ -533,8 +635,12 @@ def _arrest_benchmark(root):
     rates = metrics.rates(counts, pop, measure="arrest_rate", include_all=False)
     ratios = metrics.disparity(counts, pop, measure="arrest_disparity")
     ratios = ratios.loc[ratios["group"] == "Black"]
-    return metrics.funnel_limits(metrics.ratio_funnel_inputs(ratios, rates), kind="ratio",
-                                 overdispersion=True, measure="arrest_benchmark")
+    return metrics.funnel_limits(
+        metrics.ratio_funnel_inputs(ratios, rates),
+        kind="ratio",
+        overdispersion=True,
+        measure="arrest_benchmark",
+    )
 
 
 # --------------------------------------------------------------------------- use of force
@@ -560,8 +666,11 @@ def _use_of_force_incidents(root):
     ethnicity), every edition."""
     uof = _load("use_of_force_ho", root)
     rows = uof.loc[(uof["table"] == "Table_12") & (uof["measure"] == "incidents")]
-    frame = _count_figures(rows, measure="use_of_force_incidents",
-                           method="Home Office police use of force statistics, Table 12: incidents (count)")
+    frame = _count_figures(
+        rows,
+        measure="use_of_force_incidents",
+        method="Home Office police use of force statistics, Table 12: incidents (count)",
+    )
     return _with_caveat(frame, "incident_not_person")
 
 
@@ -586,8 +695,9 @@ def _taser(root):
 # --------------------------------------------------------------------------- workforce
 def _chief_officers(root):
     chiefs = _load("workforce_chief_officers", root)
-    by_group = (chiefs.groupby(["area_code", "area_name", "period", "group"], as_index=False)
-                .agg(count=("count", "sum")))
+    by_group = chiefs.groupby(["area_code", "area_name", "period", "group"], as_index=False).agg(
+        count=("count", "sum")
+    )
     by_group = by_group.loc[by_group["area_code"].isin([a.code for a in areas.all_areas()])]
     from eqlib.sources.population import population_for
 
@@ -595,9 +705,14 @@ def _chief_officers(root):
     for label, part in by_group.groupby("period"):
         census = "Census 2021" if str(label) >= "2021-03-21" else "Census 2011"
         pop = population_for(periods.parse(str(label)), census=census, root=root)
-        frames.append(metrics.representation(
-            part, pop, measure="chief_officer_representation",
-            population_base=f"{census} usual residents (all ages)"))
+        frames.append(
+            metrics.representation(
+                part,
+                pop,
+                measure="chief_officer_representation",
+                population_base=f"{census} usual residents (all ages)",
+            )
+        )
     return pd.concat(frames, ignore_index=True) if frames else _empty()
 
 
@@ -619,12 +734,19 @@ def _workforce_totals(root):
     fte = new.loc[new["fte"].notna(), keep + ["fte"]].rename(columns={"fte": "count"}).assign(unit="FTE")
     heads = new[keep + ["headcount"]].rename(columns={"headcount": "count"}).assign(unit="headcount")
     both = pd.concat([old, fte, heads], ignore_index=True)
-    both = latest_edition(both, key=["area_code", "period", "worker_type", "unit"], edition="release",
-                          dataset="workforce_totals", reason="figures a later edition revises")
+    both = latest_edition(
+        both,
+        key=["area_code", "period", "worker_type", "unit"],
+        edition="release",
+        dataset="workforce_totals",
+        reason="figures a later edition revises",
+    )
     both["group"] = both["worker_type"]
     frames = []
-    for unit, measure, words in (("FTE", "workforce_totals", "full-time equivalent"),
-                                 ("headcount", "workforce_totals_headcount", "headcount")):
+    for unit, measure, words in (
+        ("FTE", "workforce_totals", "full-time equivalent"),
+        ("headcount", "workforce_totals_headcount", "headcount"),
+    ):
         part = both.loc[both["unit"] == unit]
         for source, rows in part.groupby("source", sort=True):
             frames.append(_count_figures(rows, measure=measure, method=f"{source}, {words}"))
@@ -644,9 +766,12 @@ def _women_groups(od: pd.DataFrame) -> pd.DataFrame:
     parts = pd.concat([by_rank, all_ranks, others], ignore_index=True)
     counts = parts.groupby([*keys, "group"], as_index=False, sort=True)["count"].sum()
     territorial = {a.code for a in areas.all_areas()}
-    national = (counts.loc[counts["area_code"].isin(territorial)]
-                .groupby(["period", "sex", "group"], as_index=False, sort=True)["count"].sum()
-                .assign(area_code=areas.ENGLAND_AND_WALES_CODE, area_name="England and Wales"))
+    national = (
+        counts.loc[counts["area_code"].isin(territorial)]
+        .groupby(["period", "sex", "group"], as_index=False, sort=True)["count"]
+        .sum()
+        .assign(area_code=areas.ENGLAND_AND_WALES_CODE, area_name="England and Wales")
+    )
     return pd.concat([counts, national[counts.columns]], ignore_index=True)
 
 
@@ -686,18 +811,26 @@ def _cjs_all(root) -> pd.DataFrame:
 def _conviction_ratio(root):
     cjs = _cjs_all(root)
     events = cjs[["area_code", "area_name", "period", "group", "count", "denominator", "symbol"]]
-    events = events.loc[events["group"].isin(["Asian", "Black", "Mixed", "White", "Other"])
-                        & events["count"].notna() & events["denominator"].notna()]
+    events = events.loc[
+        events["group"].isin(["Asian", "Black", "Mixed", "White", "Other"])
+        & events["count"].notna()
+        & events["denominator"].notna()
+    ]
     # A conviction in a year can follow a prosecution begun in an earlier year, so in small cells
     # convictions can exceed prosecutions: no proportion exists there. Those rows are published as
     # [u] with the reason, never dropped.
     over = events["count"] > events["denominator"]
     if over.any():
-        log.info("conviction_ratio: %d area-year-group cells with more convictions than prosecutions "
-                 "shown as [u]", int(over.sum()))
+        log.info(
+            "conviction_ratio: %d area-year-group cells with more convictions than prosecutions shown as [u]",
+            int(over.sum()),
+        )
     ratios = metrics.proportions(events.loc[~over], measure="conviction_ratio", compare=True)
-    odd = _count_figures(events.loc[over].assign(symbol="[u]"), measure="conviction_ratio",
-                         method="convictions exceed prosecutions in this cell: no ratio")
+    odd = _count_figures(
+        events.loc[over].assign(symbol="[u]"),
+        measure="conviction_ratio",
+        method="convictions exceed prosecutions in this cell: no ratio",
+    )
     odd["value"] = np.nan
     odd = _with_caveat(odd, "missing_denominator")
     return pd.concat([ratios, odd], ignore_index=True)
@@ -705,22 +838,30 @@ def _conviction_ratio(root):
 
 def _rri_prosecution(root):
     cjs = _cjs_all(root)
-    cjs = cjs.loc[cjs["group"].isin(["Asian", "Black", "Mixed", "White", "Other"])
-                  & cjs["count"].notna() & cjs["denominator"].notna()]
+    cjs = cjs.loc[
+        cjs["group"].isin(["Asian", "Black", "Mixed", "White", "Other"])
+        & cjs["count"].notna()
+        & cjs["denominator"].notna()
+    ]
     prosecutions = cjs.drop(columns=["count"]).rename(columns={"denominator": "count"})
     convictions = cjs.drop(columns=["denominator"])
     keep = ["area_code", "area_name", "period", "group", "count"]
     return metrics.relative_rate_index(
-        [prosecutions[keep], convictions[keep]], stage_names=["prosecution", "conviction"],
-        measure="rri_prosecution_conviction")
+        [prosecutions[keep], convictions[keep]],
+        stage_names=["prosecution", "conviction"],
+        measure="rri_prosecution_conviction",
+    )
 
 
 # --------------------------------------------------------------------------- other
 def _deaths(root):
     deaths = _load("iopc_deaths", root)
     deaths = deaths.loc[deaths["measure"] == "fatalities"]  # people who died, not incidents
-    frame = _count_figures(deaths, measure="deaths_following_contact",
-                           method="IOPC deaths during or following police contact (count)")
+    frame = _count_figures(
+        deaths,
+        measure="deaths_following_contact",
+        method="IOPC deaths during or following police contact (count)",
+    )
     if frame.empty:
         return frame
     from eqlib.metrics.disclosure import mark_published
@@ -737,13 +878,16 @@ def _hate_crime(root):
     # the file also carries domestic abuse categories (not hate crime strands): hate crime strands only
     non_hate = sorted(set(data.loc[~data["hate_strand"].astype(bool), "strand"]))
     if non_hate:
-        log.info("hate_crime_by_strand: categories that are not hate crime strands left out: %s",
-                 ", ".join(non_hate))
+        log.info(
+            "hate_crime_by_strand: categories that are not hate crime strands left out: %s",
+            ", ".join(non_hate),
+        )
     totals = financial_year_totals(data.loc[data["hate_strand"].astype(bool)])
     # strands overlap (one offence can carry several flags): never added together
     totals = totals.assign(area_code=met.code, area_name=met.name, group=totals["strand"], symbol="")
-    frame = _count_figures(totals, measure="hate_crime_by_strand",
-                           method="Metropolitan Police hate crime dashboard data (count)")
+    frame = _count_figures(
+        totals, measure="hate_crime_by_strand", method="Metropolitan Police hate crime dashboard data (count)"
+    )
     return _with_caveat(frame, "hate_strands_overlap")
 
 
@@ -765,20 +909,39 @@ MEASURE_FUNCTIONS: dict[str, tuple[MeasureFunc, str]] = {
     "stop_search_by_sex": (_stop_search_by_sex, "police.uk stop and search records"),
     "stop_search_by_age": (_stop_search_by_age, "police.uk stop and search records"),
     "stop_search_strip_search": (_stop_search_strip_search, "police.uk stop and search records"),
-    "arrest_rate": (_arrest_rate, "Home Office, Police powers and procedures: arrests (table A_08); ONS Census 2011"),
-    "arrest_disparity": (_arrest_disparity, "Home Office, Police powers and procedures: arrests; ONS Census 2011"),
-    "arrest_benchmark": (_arrest_benchmark, "Home Office, Police powers and procedures: arrests; ONS Census 2011"),
+    "arrest_rate": (
+        _arrest_rate,
+        "Home Office, Police powers and procedures: arrests (table A_08); ONS Census 2011",
+    ),
+    "arrest_disparity": (
+        _arrest_disparity,
+        "Home Office, Police powers and procedures: arrests; ONS Census 2011",
+    ),
+    "arrest_benchmark": (
+        _arrest_benchmark,
+        "Home Office, Police powers and procedures: arrests; ONS Census 2011",
+    ),
     "use_of_force_rate": (_use_of_force_rate, "Home Office, Police use of force statistics (Table 16)"),
     "use_of_force_disparity": (_use_of_force_disparity, "Home Office, Police use of force statistics"),
     "taser_by_ethnicity": (_taser, "Home Office, Police use of force statistics (CED)"),
-    "use_of_force_incidents": (_use_of_force_incidents, "Home Office, Police use of force statistics (Table 12)"),
+    "use_of_force_incidents": (
+        _use_of_force_incidents,
+        "Home Office, Police use of force statistics (Table 12)",
+    ),
     "chief_officer_representation": (_chief_officers, "Home Office police workforce open data; ONS Census"),
-    "workforce_totals": (_workforce_totals, "Home Office, Police workforce, England and Wales; workforce open "
-                                            "data table (31 March 2007-2023)"),
-    "workforce_women_representation": (_women_representation,
-                                       "Home Office, Police workforce open data table (31 March 2007-2023)"),
+    "workforce_totals": (
+        _workforce_totals,
+        "Home Office, Police workforce, England and Wales; workforce open data table (31 March 2007-2023)",
+    ),
+    "workforce_women_representation": (
+        _women_representation,
+        "Home Office, Police workforce open data table (31 March 2007-2023)",
+    ),
     "conviction_ratio": (_conviction_ratio, "GOV.UK Ethnicity facts and figures (Ministry of Justice)"),
-    "rri_prosecution_conviction": (_rri_prosecution, "GOV.UK Ethnicity facts and figures (Ministry of Justice)"),
+    "rri_prosecution_conviction": (
+        _rri_prosecution,
+        "GOV.UK Ethnicity facts and figures (Ministry of Justice)",
+    ),
     "deaths_following_contact": (_deaths, "IOPC, Deaths during or following police contact"),
     "hate_crime_by_strand": (_hate_crime, "Metropolitan Police Service hate crime dashboard data"),
 }
@@ -865,8 +1028,10 @@ def warm(root: Path | None = None) -> dict[str, int]:
 def compute_measure(measure_id: str, *, root: Path | None = None) -> pd.DataFrame:
     """The figure frame of one measure for every area and period (memoised per process; a copy)."""
     if measure_id not in MEASURE_FUNCTIONS:
-        raise KeyError(f"eqlib computes no measure {measure_id!r} from national data; "
-                       f"known: {', '.join(MEASURE_FUNCTIONS)}")
+        raise KeyError(
+            f"eqlib computes no measure {measure_id!r} from national data; "
+            f"known: {', '.join(MEASURE_FUNCTIONS)}"
+        )
     return _compute_cached(measure_id, str(root or "")).copy()
 
 
@@ -921,12 +1086,15 @@ def select(figures: pd.DataFrame, area_code: str, period: periods.Period, *, mea
         return Selection(measure, rows, None, period.label, "none")
     ranks = rows["source_rank"] if "source_rank" in rows.columns else pd.Series(0, index=rows.index)
     has_value = rows["value"].notna() if "value" in rows.columns else pd.Series(True, index=rows.index)
-    candidates = pd.DataFrame({"period": rows["period"].astype(str), "rank": ranks.fillna(9).astype(int),
-                               "value": has_value})
+    candidates = pd.DataFrame(
+        {"period": rows["period"].astype(str), "rank": ranks.fillna(9).astype(int), "value": has_value}
+    )
     usable = candidates.groupby(["period", "rank"])["value"].any().reset_index()
     usable = usable.loc[usable["value"]] if usable["value"].any() else usable
-    usable = usable.assign(end=usable["period"].map(period_end),
-                           exact=usable["period"].map(lambda label: label.split(" to ")[-1] == period.label))
+    usable = usable.assign(
+        end=usable["period"].map(period_end),
+        exact=usable["period"].map(lambda label: label.split(" to ")[-1] == period.label),
+    )
     if usable["exact"].any():
         chosen = usable.loc[usable["exact"]].sort_values(["rank", "period"]).iloc[0]
         status = "current"
@@ -937,12 +1105,19 @@ def select(figures: pd.DataFrame, area_code: str, period: periods.Period, *, mea
         chosen = earlier.sort_values(["end", "rank", "period"], ascending=[False, True, True]).iloc[0]
         status = "latest"
     keep = (candidates["period"] == chosen["period"]) & (candidates["rank"] == chosen["rank"])
-    return Selection(measure, rows.loc[keep.to_numpy()].reset_index(drop=True), str(chosen["period"]),
-                     period.label, status)
+    return Selection(
+        measure, rows.loc[keep.to_numpy()].reset_index(drop=True), str(chosen["period"]), period.label, status
+    )
 
 
-def figures_for(measure_id: str, area: str, year: str | int, *, root: Path | None = None,
-                threshold: int | None = DEFAULT_THRESHOLD) -> Selection:
+def figures_for(
+    measure_id: str,
+    area: str,
+    year: str | int,
+    *,
+    root: Path | None = None,
+    threshold: int | None = DEFAULT_THRESHOLD,
+) -> Selection:
     """One area's published figures for a measure and year: selected, then suppressed.
 
     ``threshold`` None skips suppression (for analysts' own exploration; never for publication).
@@ -1004,8 +1179,15 @@ class AreaResult:
             notes = [cv.text(code) for code in sorted(_caveat_codes(sel.frame))]
             if sel.status == "latest":
                 notes.insert(0, f"No figures for {self.period.display}: {sel.label}.")
-            out.append(Table(measure_id, f"{title}: {self.area.name}, {display_period(sel.period)}",
-                             sel.frame, tuple(notes), self.source(measure_id)))
+            out.append(
+                Table(
+                    measure_id,
+                    f"{title}: {self.area.name}, {display_period(sel.period)}",
+                    sel.frame,
+                    tuple(notes),
+                    self.source(measure_id),
+                )
+            )
         return out
 
     @property
@@ -1014,12 +1196,15 @@ class AreaResult:
 
         return WorkbookMeta(
             title=f"Equality information {self.period.display}: {self.area.name} (data tables)",
-            area_name=self.area.name, period_display=self.period.display,
+            area_name=self.area.name,
+            period_display=self.period.display,
             publisher=f"Office of the Police and Crime Commissioner for {self.area.name}"
-            if self.area.territorial else "eqlib",
+            if self.area.territorial
+            else "eqlib",
             threshold=self.threshold,
-            sources=tuple(sorted({self.source(m) for m in self.selections
-                                  if not self.selections[m].frame.empty})),
+            sources=tuple(
+                sorted({self.source(m) for m in self.selections if not self.selections[m].frame.empty})
+            ),
             extra_notes=tuple(f"{m}: not computed ({why})" for m, why in self.errors.items()),
         )
 
@@ -1043,9 +1228,15 @@ def _caveat_codes(frame: pd.DataFrame) -> set[str]:
     return {c for c in codes if c in cv.CAVEATS}
 
 
-def compute(area: str, year: str | int, *, threshold: int = DEFAULT_THRESHOLD,
-            root: Path | None = None, measures: list[str] | None = None,
-            local_dir: str | Path | None = None) -> AreaResult:
+def compute(
+    area: str,
+    year: str | int,
+    *,
+    threshold: int = DEFAULT_THRESHOLD,
+    root: Path | None = None,
+    measures: list[str] | None = None,
+    local_dir: str | Path | None = None,
+) -> AreaResult:
     """Every measure for one area and year, selected and suppressed; with ``local_dir``, also the
     measures from the analyst's own files (which replace a national figure of the same measure)."""
     if threshold is None or threshold < 0 or (isinstance(threshold, float) and math.isnan(threshold)):
@@ -1056,13 +1247,15 @@ def compute(area: str, year: str | int, *, threshold: int = DEFAULT_THRESHOLD,
     period = periods.parse(year)
     result = AreaResult(area_obj, period, int(threshold))
     for measure_id in measures or list(MEASURE_FUNCTIONS):
-        result.selections[measure_id] = figures_for(measure_id, area_obj.code, period.label, root=root,
-                                                    threshold=threshold)
+        result.selections[measure_id] = figures_for(
+            measure_id, area_obj.code, period.label, root=root, threshold=threshold
+        )
     if local_dir is not None:
         from eqlib import local_measures
 
-        for measure_id, sel in local_measures.compute_local(area_obj.code, period.label, local_dir,
-                                                            threshold=threshold, root=root).items():
+        for measure_id, sel in local_measures.compute_local(
+            area_obj.code, period.label, local_dir, threshold=threshold, root=root
+        ).items():
             if (measures is None or measure_id in measures) and not sel.frame.empty:
                 result.selections[measure_id] = sel
                 result.local.add(measure_id)
@@ -1082,8 +1275,9 @@ def _protect_publication(result: AreaResult) -> None:
         result.selections[measure_id] = Selection(sel.measure, frame, sel.period, sel.requested, sel.status)
 
 
-def compute_for_cli(area: str, year: str | int, *, threshold: int | None = None,
-                    local_dir: str | Path | None = None) -> AreaResult:
+def compute_for_cli(
+    area: str, year: str | int, *, threshold: int | None = None, local_dir: str | Path | None = None
+) -> AreaResult:
     """:func:`compute` with the CLI's checks: unknown area or year -> UsageError (exit 2).
 
     ``local_dir`` defaults to the ``local_data_dir`` of the area-year's params file, if any."""
@@ -1108,5 +1302,9 @@ def compute_for_cli(area: str, year: str | int, *, threshold: int | None = None,
         if params is not None:
             local_dir = local_dir if local_dir is not None else params.local_data_dir
             threshold = threshold if threshold is not None else params.suppression_threshold
-    return compute(area_obj.code, period.label, threshold=DEFAULT_THRESHOLD if threshold is None else threshold,
-                   local_dir=local_dir)
+    return compute(
+        area_obj.code,
+        period.label,
+        threshold=DEFAULT_THRESHOLD if threshold is None else threshold,
+        local_dir=local_dir,
+    )

@@ -62,9 +62,22 @@ INPUTS_FILE = ".inputs.json"
 KERNEL_MODES = ("worker", "area", "notebook")
 
 __all__ = [
-    "Job", "Result", "Summary", "normalise_year", "resolve_params_file", "read_params",
-    "data_periods", "year_has_data", "plan", "inputs_digest", "run_job", "run_one", "run_many",
-    "postprocess_notebook", "notebook_paths", "cmd_run",
+    "Job",
+    "Result",
+    "Summary",
+    "normalise_year",
+    "resolve_params_file",
+    "read_params",
+    "data_periods",
+    "year_has_data",
+    "plan",
+    "inputs_digest",
+    "run_job",
+    "run_one",
+    "run_many",
+    "postprocess_notebook",
+    "notebook_paths",
+    "cmd_run",
 ]
 
 
@@ -83,12 +96,16 @@ def normalise_year(year: str | int) -> periods_mod.Period:
         period = periods_mod.parse(text)
     except (periods_mod.PeriodError, ValueError) as exc:
         if not isinstance(exc, periods_mod.PeriodError):  # year 0000 or 9999 (no such date for Python)
-            exc = f"{shown} is outside the years eqlib reports on; expected a financial year from " \
-                  f"{periods_mod.report_years_text()}"
+            exc = (
+                f"{shown} is outside the years eqlib reports on; expected a financial year from "
+                f"{periods_mod.report_years_text()}"
+            )
         raise UsageError(f"--year {shown}: {exc}") from None
     if period.kind != "financial_year":
-        raise UsageError(f"--year {shown}: expected a financial year such as 2021-22 (or 2021, 2021/22); "
-                         f"this reads as a {period.kind.replace('_', ' ')}")
+        raise UsageError(
+            f"--year {shown}: expected a financial year such as 2021-22 (or 2021, 2021/22); "
+            f"this reads as a {period.kind.replace('_', ' ')}"
+        )
     try:
         return periods_mod.check_report_year(period, text)
     except periods_mod.PeriodError as exc:
@@ -102,23 +119,28 @@ def resolve_area(name: str) -> areas_mod.Area:
     except areas_mod.UnknownAreaError as exc:
         raise UsageError(str(exc)) from None
     if not area.territorial:
-        raise UsageError(f"{name!r} is {area.name}: eqlib run covers the 43 territorial police force areas "
-                         "(each has a Police and Crime Commissioner or equivalent)")
+        raise UsageError(
+            f"{name!r} is {area.name}: eqlib run covers the 43 territorial police force areas "
+            "(each has a Police and Crime Commissioner or equivalent)"
+        )
     return area
 
 
-def resolve_params_file(area: areas_mod.Area, period: periods_mod.Period, params_file: str | Path | None,
-                        root: Path) -> Path | None:
+def resolve_params_file(
+    area: areas_mod.Area, period: periods_mod.Period, params_file: str | Path | None, root: Path
+) -> Path | None:
     """The params file: the one given, else ``params/<slug>-<year>.yml``, else ``params/defaults.yml``."""
     if params_file is not None:
         path = Path(params_file)
         if not path.is_absolute():
-            path = (Path.cwd() / path)
+            path = Path.cwd() / path
         if not path.is_file():
             raise UsageError(f"params file {str(params_file)!r} does not exist")
         return path.resolve()
-    for candidate in (paths.params_dir(root) / f"{area.slug}-{period.label}.yml",
-                      paths.params_dir(root) / "defaults.yml"):
+    for candidate in (
+        paths.params_dir(root) / f"{area.slug}-{period.label}.yml",
+        paths.params_dir(root) / "defaults.yml",
+    ):
         if candidate.is_file():
             return candidate.resolve()
     return None
@@ -138,17 +160,23 @@ def read_params(path: Path | None) -> dict[str, Any]:
         mark = getattr(exc, "problem_mark", None)
         where = f", line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise UsageError(f"params file {path}{where}: not valid YAML ({problem}); expected a YAML mapping "
-                         "such as the example in params/defaults.yml") from None
+        raise UsageError(
+            f"params file {path}{where}: not valid YAML ({problem}); expected a YAML mapping "
+            "such as the example in params/defaults.yml"
+        ) from None
     except UnicodeDecodeError as exc:
         raise UsageError(f"params file {path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise UsageError(f"params file {path}: expected a YAML mapping (key: value) at the top level, "
-                         f"found a {type(data).__name__}")
+        raise UsageError(
+            f"params file {path}: expected a YAML mapping (key: value) at the top level, "
+            f"found a {type(data).__name__}"
+        )
     threshold = data.get("threshold", data.get("suppression_threshold"))
-    if threshold is not None and (not isinstance(threshold, int) or isinstance(threshold, bool) or threshold < 0):
+    if threshold is not None and (
+        not isinstance(threshold, int) or isinstance(threshold, bool) or threshold < 0
+    ):
         raise UsageError(f"params file {path}, key 'threshold': {threshold!r}; expected a whole number >= 0")
     _framework_validate(path)
     return data
@@ -158,9 +186,11 @@ def _framework_validate(path: Path) -> None:
     """Apply the framework's params validator when it exists (its errors are the analyst's to fix)."""
     import importlib
 
-    for module_name, func_name in (("eqlib.framework.params", "validate"),
-                                   ("eqlib.framework", "validate_params"),
-                                   ("eqlib.framework.selfassessment", "load")):
+    for module_name, func_name in (
+        ("eqlib.framework.params", "validate"),
+        ("eqlib.framework", "validate_params"),
+        ("eqlib.framework.selfassessment", "load"),
+    ):
         try:
             module = importlib.import_module(module_name)
         except ImportError:
@@ -177,8 +207,9 @@ def _framework_validate(path: Path) -> None:
         return
 
 
-def _check_params_match(path: Path | None, params: dict[str, Any], area: areas_mod.Area,
-                        period: periods_mod.Period) -> None:
+def _check_params_match(
+    path: Path | None, params: dict[str, Any], area: areas_mod.Area, period: periods_mod.Period
+) -> None:
     """A params file written for another area or year must not be applied silently."""
     if path is None:
         return
@@ -188,8 +219,10 @@ def _check_params_match(path: Path | None, params: dict[str, Any], area: areas_m
         except areas_mod.UnknownAreaError as exc:
             raise UsageError(f"params file {path}, key 'area': {exc}") from None
         if other.code != area.code:
-            raise UsageError(f"params file {path} is for {other.name} (key 'area'), not {area.name}; "
-                             f"expected params/{area.slug}-{period.label}.yml or a file with area: {area.slug}")
+            raise UsageError(
+                f"params file {path} is for {other.name} (key 'area'), not {area.name}; "
+                f"expected params/{area.slug}-{period.label}.yml or a file with area: {area.slug}"
+            )
     if params.get("year") not in (None, ""):
         try:
             year = normalise_year(params["year"])
@@ -205,8 +238,10 @@ def check_threshold(threshold: int | None) -> int | None:
     if isinstance(threshold, bool) or not isinstance(threshold, int):
         raise UsageError(f"--threshold {threshold!r}: expected a whole number >= 0")
     if threshold < 0:
-        raise UsageError(f"--threshold {threshold}: the small-number suppression threshold cannot be negative; "
-                         f"expected a whole number >= 0 (default {DEFAULT_THRESHOLD})")
+        raise UsageError(
+            f"--threshold {threshold}: the small-number suppression threshold cannot be negative; "
+            f"expected a whole number >= 0 (default {DEFAULT_THRESHOLD})"
+        )
     return threshold
 
 
@@ -253,11 +288,15 @@ def year_has_data(period: periods_mod.Period, root: Path | None = None) -> bool:
 def _year_error(period: periods_mod.Period, root: Path) -> UsageError:
     spans = [s for s in data_periods(root).values() if s[1] > s[0]]
     if not spans:
-        return UsageError(f"--year {period.label}: no dataset is registered, so there is no data for any year")
+        return UsageError(
+            f"--year {period.label}: no dataset is registered, so there is no data for any year"
+        )
     first = min(s[0] for s in spans)
     last = max(s[1] for s in spans)
-    return UsageError(f"--year {period.label}: no dataset has figures for {period.display}; the data cover "
-                      f"{first:%B %Y} to {last:%B %Y} (see `eqlib data check` for coverage by dataset)")
+    return UsageError(
+        f"--year {period.label}: no dataset has figures for {period.display}; the data cover "
+        f"{first:%B %Y} to {last:%B %Y} (see `eqlib data check` for coverage by dataset)"
+    )
 
 
 # --------------------------------------------------------------------------- jobs
@@ -326,13 +365,17 @@ class Summary:
             detail = r.error.splitlines()[0][:100] if r.error else r.output
             rows.append((r.area, r.year, r.status, f"{r.seconds:.1f}", f"{r.peak_kernel_mb:.0f}", detail))
         widths = [max(len(h), *(len(row[i]) for row in rows)) if rows else len(h) for i, h in enumerate(head)]
-        lines = ["  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)),
-                 "  ".join("-" * w for w in widths)]
+        lines = [
+            "  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)),
+            "  ".join("-" * w for w in widths),
+        ]
         lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows]
         counts = {s: sum(r.status == s for r in self.results) for s in ("ok", "skipped", "failed")}
-        lines.append(f"{len(self.results)} area-year(s): {counts['ok']} ran, {counts['skipped']} skipped "
-                     f"(inputs unchanged), {counts['failed']} failed; {self.seconds:.1f} s with {self.jobs} "
-                     f"worker(s)")
+        lines.append(
+            f"{len(self.results)} area-year(s): {counts['ok']} ran, {counts['skipped']} skipped "
+            f"(inputs unchanged), {counts['failed']} failed; {self.seconds:.1f} s with {self.jobs} "
+            f"worker(s)"
+        )
         return "\n".join(lines)
 
     def to_json(self) -> str:
@@ -402,14 +445,27 @@ def plan(
             if not batch:
                 raise
             assert rejected is not None
-            rejected.append(Result(area.slug, area.name, period.label, "failed",
-                                   error=f"invalid params: {exc}"))
+            rejected.append(
+                Result(area.slug, area.name, period.label, "failed", error=f"invalid params: {exc}")
+            )
             continue
         job_threshold = threshold
         if job_threshold is None:
             job_threshold = params.get("threshold", params.get("suppression_threshold", DEFAULT_THRESHOLD))
-        jobs.append(Job(area.slug, area.name, area.code, period.label, str(root),
-                        str(pfile) if pfile else None, int(job_threshold), force, names, kernel))
+        jobs.append(
+            Job(
+                area.slug,
+                area.name,
+                area.code,
+                period.label,
+                str(root),
+                str(pfile) if pfile else None,
+                int(job_threshold),
+                force,
+                names,
+                kernel,
+            )
+        )
     # after the params (a bad params file is reported at once, before the data are read)
     if not year_has_data(period, root):
         raise _year_error(period, root)
@@ -436,8 +492,11 @@ def _package_digest() -> str:
     package = Path(__file__).resolve().parent
     h = hashlib.sha256()
     for path in sorted(package.rglob("*")):
-        if path.is_file() and path.suffix in {".py", ".yml", ".yaml", ".csv", ".json"} \
-                and "__pycache__" not in path.parts:
+        if (
+            path.is_file()
+            and path.suffix in {".py", ".yml", ".yaml", ".csv", ".json"}
+            and "__pycache__" not in path.parts
+        ):
             h.update(str(path.relative_to(package)).encode())
             h.update(path.read_bytes())
     return h.hexdigest()
@@ -453,7 +512,9 @@ def inputs_digest(job: Job) -> dict[str, Any]:
         "data_manifest": _sha256_file(manifest) if manifest.is_file() else None,
         "params_file": job.params_file,
         "params": _sha256_file(Path(job.params_file)) if job.params_file else None,
-        "notebooks": {name: _sha256_file(paths.notebooks_dir(root) / f"{name}.ipynb") for name in job.notebooks},
+        "notebooks": {
+            name: _sha256_file(paths.notebooks_dir(root) / f"{name}.ipynb") for name in job.notebooks
+        },
         "parameters": {"area": job.area_slug, "year": job.year, "threshold": job.threshold},
     }
     parts["digest"] = _sha256_bytes(json.dumps(parts, sort_keys=True).encode())
@@ -470,7 +531,8 @@ def _up_to_date(job: Job, digest: dict[str, Any]) -> bool:
     except (OSError, json.JSONDecodeError):
         return False
     return previous.get("digest") == digest["digest"] and all(
-        (out / f"{name}.ipynb").is_file() for name in job.notebooks)
+        (out / f"{name}.ipynb").is_file() for name in job.notebooks
+    )
 
 
 # --------------------------------------------------------------------------- post-processing
@@ -547,9 +609,11 @@ class _SharedKernel:
         kc.start_channels()
         try:
             kc.wait_for_ready(timeout=120)
-            code = ("get_ipython().run_line_magic('reset', '-f')\n"
-                    f"import os as _os; _os.chdir({str(cwd)!r}); del _os\n"
-                    "get_ipython().execution_count = 1\n")
+            code = (
+                "get_ipython().run_line_magic('reset', '-f')\n"
+                f"import os as _os; _os.chdir({str(cwd)!r}); del _os\n"
+                "get_ipython().execution_count = 1\n"
+            )
             reply = kc.execute_interactive(code, store_history=False, timeout=120)
             if reply["content"]["status"] != "ok":
                 raise RuntimeError(f"could not reset the kernel: {reply['content'].get('evalue')}")
@@ -596,8 +660,14 @@ def close_worker_kernel() -> None:
         kernel.close()
 
 
-def _execute_notebook(src: Path, out: Path, parameters: dict[str, Any], cwd: Path, log_file: Path,
-                      kernel: _SharedKernel | None = None) -> None:
+def _execute_notebook(
+    src: Path,
+    out: Path,
+    parameters: dict[str, Any],
+    cwd: Path,
+    log_file: Path,
+    kernel: _SharedKernel | None = None,
+) -> None:
     """papermill one notebook, its cell outputs and timings logged to ``log_file``."""
     import papermill as pm
 
@@ -616,9 +686,17 @@ def _execute_notebook(src: Path, out: Path, parameters: dict[str, Any], cwd: Pat
         extra["extra_arguments"] = ["--IPKernelApp.log_level=ERROR"]  # no TCP-encryption warning
     try:
         pm.execute_notebook(
-            str(src), str(out), parameters=parameters, kernel_name=KERNEL_NAME, cwd=str(cwd),
-            progress_bar=False, log_output=True, request_save_on_cell_execute=False,
-            start_timeout=120, execution_timeout=900, **extra,
+            str(src),
+            str(out),
+            parameters=parameters,
+            kernel_name=KERNEL_NAME,
+            cwd=str(cwd),
+            progress_bar=False,
+            log_output=True,
+            request_save_on_cell_execute=False,
+            start_timeout=120,
+            execution_timeout=900,
+            **extra,
         )
     finally:
         pm_logger.removeHandler(handler)
@@ -666,8 +744,13 @@ def run_job(job: Job, digest: dict[str, Any] | None = None) -> Result:
             "threshold": job.threshold,
         }
         errors = []
-        kernel = (_worker_kernel(tmp) if job.kernel == "worker" else
-                  _SharedKernel(tmp) if job.kernel == "area" else None)
+        kernel = (
+            _worker_kernel(tmp)
+            if job.kernel == "worker"
+            else _SharedKernel(tmp)
+            if job.kernel == "area"
+            else None
+        )
         try:
             _run_notebooks(job, root, tmp, parameters, kernel, result, errors)
         finally:
@@ -683,7 +766,9 @@ def run_job(job: Job, digest: dict[str, Any] | None = None) -> Result:
             tmp = None
             result.output = str(failed_dest)
         else:
-            (tmp / INPUTS_FILE).write_text(json.dumps(digest, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+            (tmp / INPUTS_FILE).write_text(
+                json.dumps(digest, indent=1, sort_keys=True) + "\n", encoding="utf-8"
+            )
             _replace_dir(tmp, job.output_dir)
             tmp = None
             shutil.rmtree(build / FAILED_DIR / job.area_slug / job.year, ignore_errors=True)
@@ -714,12 +799,21 @@ def _warm(root: Path) -> None:
     try:
         sections.warm_cache(root)
     except Exception:  # noqa: BLE001 - reported per notebook instead
-        log.warning("computing the figures for every area failed; each notebook will report it", exc_info=True)
+        log.warning(
+            "computing the figures for every area failed; each notebook will report it", exc_info=True
+        )
     log.info("figures for every area ready in %.1f s", time.perf_counter() - t0)
 
 
-def _run_notebooks(job: Job, root: Path, tmp: Path, parameters: dict[str, Any], kernel: _SharedKernel | None,
-                   result: Result, errors: list[str]) -> None:
+def _run_notebooks(
+    job: Job,
+    root: Path,
+    tmp: Path,
+    parameters: dict[str, Any],
+    kernel: _SharedKernel | None,
+    result: Result,
+    errors: list[str],
+) -> None:
     """Execute each notebook of the job into ``tmp``; a failure is recorded and the next notebook runs."""
     for name in job.notebooks:
         t0 = time.perf_counter()
@@ -766,8 +860,16 @@ def run_one(
     Parameters are validated first (:class:`UsageError`); a notebook failure gives a ``failed``
     result rather than an exception.
     """
-    (job,) = plan([area], year, root=root, params_file=params_file, threshold=threshold, force=force,
-                  notebooks=notebooks, kernel=kernel)
+    (job,) = plan(
+        [area],
+        year,
+        root=root,
+        params_file=params_file,
+        threshold=threshold,
+        force=force,
+        notebooks=notebooks,
+        kernel=kernel,
+    )
     return run_job(job)
 
 
@@ -791,8 +893,17 @@ def run_many(
     ``"notebook"`` a fresh kernel for every notebook, as plain papermill does.
     """
     rejected: list[Result] = []
-    planned = plan(areas, year, root=root, params_file=params_file, threshold=threshold, force=force,
-                   notebooks=notebooks, kernel=kernel, rejected=rejected)
+    planned = plan(
+        areas,
+        year,
+        root=root,
+        params_file=params_file,
+        threshold=threshold,
+        force=force,
+        notebooks=notebooks,
+        kernel=kernel,
+        rejected=rejected,
+    )
     if jobs is not None and jobs < 1:
         raise UsageError(f"--jobs {jobs}: expected 1 or more")
     if not planned:
@@ -806,8 +917,14 @@ def run_many(
     results: list[Result] = []
     from tqdm import tqdm
 
-    bar = tqdm(total=len(planned), desc=f"eqlib run {planned[0].year}", unit="area", disable=not progress,
-               file=sys.stderr, dynamic_ncols=True)
+    bar = tqdm(
+        total=len(planned),
+        desc=f"eqlib run {planned[0].year}",
+        unit="area",
+        disable=not progress,
+        file=sys.stderr,
+        dynamic_ncols=True,
+    )
     try:
         if workers == 1:
             try:
@@ -828,8 +945,15 @@ def run_many(
                     try:
                         results.append(future.result())
                     except Exception as exc:  # noqa: BLE001 - a worker crash fails its area only
-                        results.append(Result(job.area_slug, job.area_name, job.year, "failed",
-                                              error=f"worker crashed: {type(exc).__name__}: {exc}"))
+                        results.append(
+                            Result(
+                                job.area_slug,
+                                job.area_name,
+                                job.year,
+                                "failed",
+                                error=f"worker crashed: {type(exc).__name__}: {exc}",
+                            )
+                        )
                     bar.set_postfix_str(job.area_slug)
                     bar.update(1)
     finally:
@@ -845,9 +969,15 @@ def cmd_run(args: Any) -> int:
         names = [a.slug for a in areas_mod.all_areas()]
     else:
         names = list(args.area or [])
-    summary = run_many(names, args.year, jobs=getattr(args, "jobs", None), force=getattr(args, "force", False),
-                       threshold=getattr(args, "threshold", None), params_file=getattr(args, "params", None),
-                       kernel=getattr(args, "kernel", None) or "worker")
+    summary = run_many(
+        names,
+        args.year,
+        jobs=getattr(args, "jobs", None),
+        force=getattr(args, "force", False),
+        threshold=getattr(args, "threshold", None),
+        params_file=getattr(args, "params", None),
+        kernel=getattr(args, "kernel", None) or "worker",
+    )
     print(summary.table())
     for r in summary.failed:
         where = f"\n  logs and executed notebooks: {r.output}/logs/" if r.output else ""

@@ -46,7 +46,9 @@ AREA_HELP = "force area: slug (south-wales), ONS code (W15000003) or name; repea
 YEAR_HELP = "financial year: 2021-22, 2021/22 or 2021 (the year starting then)"
 THRESHOLD_HELP = "small-number suppression threshold (default: params/defaults.yml, 5)"
 ENGINE_HELP = "render path: quarto if on PATH else pandoc + Typst (auto), or force one"
-DATA_DIR_HELP = "folder holding the official data files (default: EQLIB_DATA_DIR, else data/raw, else the user cache)"
+DATA_DIR_HELP = (
+    "folder holding the official data files (default: EQLIB_DATA_DIR, else data/raw, else the user cache)"
+)
 
 
 def _add_area_year(parser: argparse.ArgumentParser, *, allow_all: bool) -> None:
@@ -62,8 +64,9 @@ def _formatter(prog: str) -> argparse.HelpFormatter:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="eqlib", description=DESCRIPTION, epilog=EPILOG,
-                                     formatter_class=_formatter)
+    parser = argparse.ArgumentParser(
+        prog="eqlib", description=DESCRIPTION, epilog=EPILOG, formatter_class=_formatter
+    )
     parser.add_argument("--version", action="version", version=f"eqlib {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress (rows in and out)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="command")
@@ -74,15 +77,26 @@ def build_parser() -> argparse.ArgumentParser:
 
     data = add(sub, "data", "the official data: fetch, check, validate local files, build the cache")
     data_sub = data.add_subparsers(dest="data_command", required=True, metavar="command")
-    fetch = add(data_sub, "fetch", "download the data files a build needs into the data folder, verifying "
-                                   "every sha256 (files already there and verified are kept)")
+    fetch = add(
+        data_sub,
+        "fetch",
+        "download the data files a build needs into the data folder, verifying "
+        "every sha256 (files already there and verified are kept)",
+    )
     fetch.add_argument("--data-dir", help=DATA_DIR_HELP)
-    fetch.add_argument("--all", action="store_true",
-                       help="every file in data/manifest.yml (default: the data files the datasets read)")
-    fetch.add_argument("--source", action="append",
-                       help="only this source folder of data/manifest.yml; repeat for several")
-    fetch.add_argument("--mirror", help="fetch <MIRROR>/<source>/<file> instead of each file's url "
-                                        "(a copy of the data folder over HTTP; default: EQLIB_DATA_MIRROR)")
+    fetch.add_argument(
+        "--all",
+        action="store_true",
+        help="every file in data/manifest.yml (default: the data files the datasets read)",
+    )
+    fetch.add_argument(
+        "--source", action="append", help="only this source folder of data/manifest.yml; repeat for several"
+    )
+    fetch.add_argument(
+        "--mirror",
+        help="fetch <MIRROR>/<source>/<file> instead of each file's url "
+        "(a copy of the data folder over HTTP; default: EQLIB_DATA_MIRROR)",
+    )
     fetch.add_argument("--no-progress", action="store_true", help="no progress bars")
     check = add(data_sub, "check", "verify checksums against data/manifest.yml; print coverage")
     check.add_argument("--area", help="show coverage for one area only")
@@ -93,7 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
     build_cache.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
 
     tables = add(sub, "tables", "write every figure for an area and year as CSV and ODS")
-    tables.add_argument("--area", required=True, help="force area (slug, ONS code or name) or england-and-wales")
+    tables.add_argument(
+        "--area", required=True, help="force area (slug, ONS code or name) or england-and-wales"
+    )
     tables.add_argument("--year", required=True, help=YEAR_HELP)
     tables.add_argument("--out", required=True, help="output folder")
     tables.add_argument("--threshold", type=int, default=None, help=THRESHOLD_HELP)
@@ -109,8 +125,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--force", action="store_true", help="re-run even if inputs are unchanged")
     run.add_argument("--threshold", type=int, default=None, help=THRESHOLD_HELP)
     run.add_argument("--params", default=None, help="params YAML (default: params/<area>-<year>.yml)")
-    run.add_argument("--kernel", choices=("worker", "area", "notebook"), default="worker",
-                     help="share a kernel per worker (fastest), per area-year, or use a fresh one per notebook")
+    run.add_argument(
+        "--kernel",
+        choices=("worker", "area", "notebook"),
+        default="worker",
+        help="share a kernel per worker (fastest), per area-year, or use a fresh one per notebook",
+    )
     run.add_argument("--data-dir", help=DATA_DIR_HELP)
 
     render = add(sub, "render", "render executed notebooks to HTML and PDF in _site/<area>/<year>/")
@@ -121,13 +141,19 @@ def build_parser() -> argparse.ArgumentParser:
     _add_area_year(build, allow_all=True)
     build.add_argument("--engine", choices=("auto", "quarto", "fallback"), default="auto", help=ENGINE_HELP)
     build.add_argument("--jobs", type=int, default=None, help="parallel workers (default: cores)")
-    build.add_argument("--force", action="store_true", help="re-run the notebooks even if inputs are unchanged")
+    build.add_argument(
+        "--force", action="store_true", help="re-run the notebooks even if inputs are unchanged"
+    )
     build.add_argument("--threshold", type=int, default=None, help=THRESHOLD_HELP)
     build.add_argument("--data-dir", help=DATA_DIR_HELP)
-    build.add_argument("--no-fetch", action="store_true",
-                       help="do not download missing data files (fail instead)")
-    build.add_argument("--allow-example", action="store_true",
-                       help="build even if the params file is marked 'example: true' (every page then says so)")
+    build.add_argument(
+        "--no-fetch", action="store_true", help="do not download missing data files (fail instead)"
+    )
+    build.add_argument(
+        "--allow-example",
+        action="store_true",
+        help="build even if the params file is marked 'example: true' (every page then says so)",
+    )
     return parser
 
 
@@ -146,11 +172,13 @@ def refuse_example_params(args: argparse.Namespace) -> None:
         area = batch.resolve_area(name)
         path = batch.resolve_params_file(area, period, None, root)
         if path is not None and batch.read_params(path).get("example") is True:
-            raise UsageError(f"{path}: this params file is marked 'example: true' (its self-assessment and "
-                             f"objectives are illustrative, not the OPCC's assessment), so 'eqlib build' will not "
-                             f"publish {area.name} {period.display} from it. Replace them with the OPCC's own and "
-                             "remove 'example: true', or add --allow-example to build it anyway (every page is "
-                             "then marked as an example).")
+            raise UsageError(
+                f"{path}: this params file is marked 'example: true' (its self-assessment and "
+                f"objectives are illustrative, not the OPCC's assessment), so 'eqlib build' will not "
+                f"publish {area.name} {period.display} from it. Replace them with the OPCC's own and "
+                "remove 'example: true', or add --allow-example to build it anyway (every page is "
+                "then marked as an example)."
+            )
 
 
 def _handler_key(args: argparse.Namespace) -> str:
@@ -189,8 +217,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     _silence_noise()
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
     key = _handler_key(args)
     module_name, func_name = _HANDLERS[key]
     try:

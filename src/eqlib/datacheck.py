@@ -58,8 +58,11 @@ def raw_files(root: Path | None = None) -> list[str]:
     raw = paths.raw_dir(root)
     if not raw.is_dir():
         return []
-    return sorted(p.relative_to(raw).as_posix() for p in raw.glob("*/*")
-                  if p.is_file() and not p.name.startswith(".") and not p.parent.name.startswith("."))
+    return sorted(
+        p.relative_to(raw).as_posix()
+        for p in raw.glob("*/*")
+        if p.is_file() and not p.name.startswith(".") and not p.parent.name.startswith(".")
+    )
 
 
 def _provenance_from_source_txt(text: str) -> str:
@@ -69,7 +72,7 @@ def _provenance_from_source_txt(text: str) -> str:
     for i, line in enumerate(lines):
         if line.startswith("PROVENANCE"):
             out.append(line.split(":", 1)[1].strip())
-            for follow in lines[i + 1:]:
+            for follow in lines[i + 1 :]:
                 if follow.startswith((" ", "\t")):
                     out.append(follow.strip())
                 else:
@@ -84,8 +87,9 @@ def load_manifest(root: Path | None = None) -> dict[str, Any]:
         return yaml.safe_load(handle)
 
 
-def build_manifest(root: Path | None = None, *, previous: dict[str, Any] | None = None,
-                   sources: Iterable[str] | None = None) -> dict[str, Any]:
+def build_manifest(
+    root: Path | None = None, *, previous: dict[str, Any] | None = None, sources: Iterable[str] | None = None
+) -> dict[str, Any]:
     """Compute the manifest for the data folder: sources with their files' sha256 and bytes.
 
     Source-level descriptions come from ``previous`` (default: the current manifest, if
@@ -114,9 +118,15 @@ def build_manifest(root: Path | None = None, *, previous: dict[str, Any] | None 
             if not entry:
                 source_txt = raw / folder / "SOURCE.txt"
                 text = source_txt.read_text(encoding="utf-8") if source_txt.is_file() else ""
-                entry = {"publisher": "TODO", "title": "TODO", "licence": "Open Government Licence v3.0",
-                         "attribution": OGL_ATTRIBUTION, "period": "TODO", "coverage": "TODO",
-                         "provenance": _provenance_from_source_txt(text)}
+                entry = {
+                    "publisher": "TODO",
+                    "title": "TODO",
+                    "licence": "Open Government Licence v3.0",
+                    "attribution": OGL_ATTRIBUTION,
+                    "period": "TODO",
+                    "coverage": "TODO",
+                    "provenance": _provenance_from_source_txt(text),
+                }
             entry["files"] = []
             sources[folder] = entry
         path = raw / rel
@@ -125,8 +135,9 @@ def build_manifest(root: Path | None = None, *, previous: dict[str, Any] | None 
         name = rel.rsplit("/", 1)[-1]
         file_entry.setdefault("kind", "documentation" if name in _DOC_NAMES else "data")
         file_entry.setdefault("url", None)
-        sources[folder]["files"].append({"path": rel, "sha256": _sha256(path), "bytes": path.stat().st_size,
-                                         **file_entry})
+        sources[folder]["files"].append(
+            {"path": rel, "sha256": _sha256(path), "bytes": path.stat().st_size, **file_entry}
+        )
     return {
         "manifest_version": MANIFEST_VERSION,
         "attribution": {"ogl": OGL_ATTRIBUTION, "ons": ONS_ATTRIBUTION},
@@ -137,12 +148,14 @@ def build_manifest(root: Path | None = None, *, previous: dict[str, Any] | None 
 def write_manifest(manifest: dict[str, Any], root: Path | None = None) -> Path:
     """Write the manifest YAML (keys in the order given) to ``data/manifest.yml``."""
     path = paths.manifest_path(root)
-    header = ("# data/manifest.yml: every official data file eqlib reads, with its source, licence, checksum\n"
-              "# and download url (null, with the reason in no_url, where none serves the bytes). The files\n"
-              "# are not in git: `eqlib data fetch` downloads them into the data folder (EQLIB_DATA_DIR, else\n"
-              "# the user cache) and checks every sha256; `eqlib data check` verifies a folder. Refresh\n"
-              "# checksums with eqlib.datacheck.build_manifest + write_manifest; the descriptions, upstream\n"
-              "# notes and urls are written and checked by hand (tools/manifest_urls.py added the urls).\n")
+    header = (
+        "# data/manifest.yml: every official data file eqlib reads, with its source, licence, checksum\n"
+        "# and download url (null, with the reason in no_url, where none serves the bytes). The files\n"
+        "# are not in git: `eqlib data fetch` downloads them into the data folder (EQLIB_DATA_DIR, else\n"
+        "# the user cache) and checks every sha256; `eqlib data check` verifies a folder. Refresh\n"
+        "# checksums with eqlib.datacheck.build_manifest + write_manifest; the descriptions, upstream\n"
+        "# notes and urls are written and checked by hand (tools/manifest_urls.py added the urls).\n"
+    )
     text = yaml.safe_dump(manifest, sort_keys=False, allow_unicode=True, width=100)
     path.write_text(header + text, encoding="utf-8")
     return path
@@ -203,7 +216,9 @@ def verify_checksums(root: Path | None = None, *, strict: bool | None = None) ->
         entry = listed[rel]
         size = (raw / rel).stat().st_size
         if "bytes" in entry and int(entry["bytes"]) != size:
-            problems.append(ChecksumProblem(rel, "size differs", f"{int(entry['bytes']):,} bytes", f"{size:,} bytes"))
+            problems.append(
+                ChecksumProblem(rel, "size differs", f"{int(entry['bytes']):,} bytes", f"{size:,} bytes")
+            )
             continue
         digest = _sha256(raw / rel)
         if digest != entry.get("sha256"):
@@ -252,29 +267,56 @@ def coverage_of(frame: pd.DataFrame, *, dataset: str | None = None) -> pd.DataFr
     if not needed <= set(frame.columns):
         missing = ", ".join(sorted(needed - set(frame.columns)))
         raise ValueError(f"{dataset or 'frame'}: no {missing} column(s); cannot compute coverage")
-    work = pd.DataFrame({
-        "area_code": frame["area_code"],
-        "area_name": frame["area_name"] if "area_name" in frame.columns else "",
-        "period": _period_labels(frame),
-        "period_start": frame["period_start"],
-        "period_end": frame["period_end"],
-        "with_data": _with_data(frame),
-        "records": frame["count"].fillna(0) if "count" in frame.columns else 1.0,
-    }, index=frame.index)
+    work = pd.DataFrame(
+        {
+            "area_code": frame["area_code"],
+            "area_name": frame["area_name"] if "area_name" in frame.columns else "",
+            "period": _period_labels(frame),
+            "period_start": frame["period_start"],
+            "period_end": frame["period_end"],
+            "with_data": _with_data(frame),
+            "records": frame["count"].fillna(0) if "count" in frame.columns else 1.0,
+        },
+        index=frame.index,
+    )
     out = work.groupby(["area_code", "period"], as_index=False, sort=False).agg(
-        area_name=("area_name", "first"), period_start=("period_start", "min"), period_end=("period_end", "max"),
-        rows=("with_data", "size"), rows_with_data=("with_data", "sum"), records=("records", "sum"))
-    out.insert(0, "dataset", dataset if dataset is not None else
-               (str(frame["dataset"].iloc[0]) if "dataset" in frame.columns and len(frame) else ""))
+        area_name=("area_name", "first"),
+        period_start=("period_start", "min"),
+        period_end=("period_end", "max"),
+        rows=("with_data", "size"),
+        rows_with_data=("with_data", "sum"),
+        records=("records", "sum"),
+    )
+    out.insert(
+        0,
+        "dataset",
+        dataset
+        if dataset is not None
+        else (str(frame["dataset"].iloc[0]) if "dataset" in frame.columns and len(frame) else ""),
+    )
     out["rows_with_data"] = out["rows_with_data"].astype(int)
     out["records"] = out["records"].astype(float)
-    columns = ["dataset", "area_code", "area_name", "period", "period_start", "period_end",
-               "rows", "rows_with_data", "records"]
-    return out[columns].sort_values(["area_code", "period_start", "period"], kind="stable").reset_index(drop=True)
+    columns = [
+        "dataset",
+        "area_code",
+        "area_name",
+        "period",
+        "period_start",
+        "period_end",
+        "rows",
+        "rows_with_data",
+        "records",
+    ]
+    return (
+        out[columns]
+        .sort_values(["area_code", "period_start", "period"], kind="stable")
+        .reset_index(drop=True)
+    )
 
 
-def coverage(root: Path | None = None, *, dataset_ids: list[str] | None = None,
-             area: str | None = None) -> pd.DataFrame:
+def coverage(
+    root: Path | None = None, *, dataset_ids: list[str] | None = None, area: str | None = None
+) -> pd.DataFrame:
     """Dataset x area x period: rows, rows with a figure, and records (the sum of ``count``).
 
     Columns ``dataset``, ``area_code``, ``area_name``, ``period``, ``period_start``,
@@ -294,7 +336,9 @@ def coverage(root: Path | None = None, *, dataset_ids: list[str] | None = None,
             frame = frame[frame["area_code"] == code]
         parts.append(coverage_of(frame, dataset=dataset_id))
     if not parts:
-        return coverage_of(pd.DataFrame(columns=["area_code", "period", "period_start", "period_end"]), dataset="")
+        return coverage_of(
+            pd.DataFrame(columns=["area_code", "period", "period_start", "period_end"]), dataset=""
+        )
     return pd.concat(parts, ignore_index=True)
 
 
@@ -304,8 +348,14 @@ def _area_rows(frame: pd.DataFrame, area_code: str) -> pd.DataFrame:
     return rows[_with_data(rows)]
 
 
-def available(dataset_id: str, area_code: str, period: periods.Period | str | int, *,
-              root: Path | None = None, frame: pd.DataFrame | None = None) -> bool:
+def available(
+    dataset_id: str,
+    area_code: str,
+    period: periods.Period | str | int,
+    *,
+    root: Path | None = None,
+    frame: pd.DataFrame | None = None,
+) -> bool:
     """Does ``dataset_id`` hold a figure for ``area_code`` within ``period``?
 
     True if some row for the area has a non-missing count and its period lies within
@@ -323,8 +373,14 @@ def available(dataset_id: str, area_code: str, period: periods.Period | str | in
     return bool(inside.any() or (_period_labels(rows) == p.label).any())
 
 
-def latest_period(dataset_id: str, area_code: str, on_or_before: periods.Period | str | int | None = None, *,
-                  root: Path | None = None, frame: pd.DataFrame | None = None) -> str | None:
+def latest_period(
+    dataset_id: str,
+    area_code: str,
+    on_or_before: periods.Period | str | int | None = None,
+    *,
+    root: Path | None = None,
+    frame: pd.DataFrame | None = None,
+) -> str | None:
     """The label of the latest period with a figure for the area, ending on or before ``on_or_before``.
 
     Returns the dataset's own label (``2019-20``, ``2018``, ``2019-03-31``; show it with
@@ -400,7 +456,9 @@ def _format_matrix(matrix: pd.DataFrame) -> str:
     widths = {c: max(len(headers[c]), *(len(v) for v in matrix[c])) for c in matrix.columns}
     lines = [" " * name_width + "  " + " ".join(headers[c].rjust(widths[c]) for c in matrix.columns)]
     for dataset, row in matrix.iterrows():
-        lines.append(str(dataset).ljust(name_width) + "  " + " ".join(row[c].rjust(widths[c]) for c in matrix.columns))
+        lines.append(
+            str(dataset).ljust(name_width) + "  " + " ".join(row[c].rjust(widths[c]) for c in matrix.columns)
+        )
     return "\n".join(lines)
 
 
@@ -456,13 +514,19 @@ def cmd_check(args) -> int:
     table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     print()
     if area_obj is not None:
-        print(f"Coverage for {area_obj.name} ({area_obj.code}) by financial year "
-              "(Y = figures, x = only missing/suppressed cells, . = nothing):")
+        print(
+            f"Coverage for {area_obj.name} ({area_obj.code}) by financial year "
+            "(Y = figures, x = only missing/suppressed cells, . = nothing):"
+        )
     else:
-        print("Coverage by financial year: number of the 43 force areas with figures "
-              "(+EW = England and Wales figure too; . = nothing). Use --area for one area.")
-    print("Each period sits in the financial year (April-March) holding its start date: "
-          "a census day or a 31 March snapshot falls in the year it ends.")
+        print(
+            "Coverage by financial year: number of the 43 force areas with figures "
+            "(+EW = England and Wales figure too; . = nothing). Use --area for one area."
+        )
+    print(
+        "Each period sits in the financial year (April-March) holding its start date: "
+        "a census day or a 31 March snapshot falls in the year it ends."
+    )
     matrix = coverage_matrix(table, area=area)
     if area_obj is not None and not matrix.empty:
         # list datasets with nothing at all for the area, too

@@ -23,8 +23,16 @@ class EqlibError(Exception):
 class DataError(EqlibError, ValueError):
     """Bad input data. The message names the file, row, column, value and what was expected."""
 
-    def __init__(self, message: str, *, file: str | None = None, row: int | None = None,
-                 column: str | None = None, value: object = None, expected: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        row: int | None = None,
+        column: str | None = None,
+        value: object = None,
+        expected: str | None = None,
+    ):
         parts = []
         if file is not None:
             parts.append(str(file))

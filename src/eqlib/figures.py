@@ -40,10 +40,29 @@ from matplotlib.lines import Line2D
 from eqlib.report import escape
 
 __all__ = [
-    "OKABE_ITO", "GROUP_COLOURS", "TEXT", "MUTED", "HIGHLIGHT", "STYLE", "DPI",
-    "contrast_ratio", "group_colour", "new_figure", "fmt_number",
-    "interval_chart", "ratio_chart", "trend_chart", "funnel_plot", "bar_chart", "share_chart",
-    "save", "figure_markdown", "show", "table_markdown", "table", "markdown",
+    "OKABE_ITO",
+    "GROUP_COLOURS",
+    "TEXT",
+    "MUTED",
+    "HIGHLIGHT",
+    "STYLE",
+    "DPI",
+    "contrast_ratio",
+    "group_colour",
+    "new_figure",
+    "fmt_number",
+    "interval_chart",
+    "ratio_chart",
+    "trend_chart",
+    "funnel_plot",
+    "bar_chart",
+    "share_chart",
+    "save",
+    "figure_markdown",
+    "show",
+    "table_markdown",
+    "table",
+    "markdown",
 ]
 
 # Okabe-Ito, in their published order
@@ -74,8 +93,15 @@ GROUP_COLOURS: dict[str, str] = {
     "All ethnic minority groups": OKABE_ITO["vermillion"],
     "All": TEXT,
 }
-_FALLBACK_CYCLE = (OKABE_ITO["blue"], OKABE_ITO["vermillion"], OKABE_ITO["bluish green"],
-                   OKABE_ITO["reddish purple"], OKABE_ITO["orange"], OKABE_ITO["sky blue"], TEXT)
+_FALLBACK_CYCLE = (
+    OKABE_ITO["blue"],
+    OKABE_ITO["vermillion"],
+    OKABE_ITO["bluish green"],
+    OKABE_ITO["reddish purple"],
+    OKABE_ITO["orange"],
+    OKABE_ITO["sky blue"],
+    TEXT,
+)
 
 DPI = 150
 WIDTH_IN = 7.0  # inches; 1050 px at 150 dpi
@@ -107,7 +133,7 @@ STYLE: dict[str, Any] = {
 def _relative_luminance(hex_colour: str) -> float:
     """WCAG 2.x relative luminance of an sRGB colour given as ``#rrggbb``."""
     value = hex_colour.lstrip("#")
-    channels = [int(value[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    channels = [int(value[i : i + 2], 16) / 255 for i in (0, 2, 4)]
     linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
     return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
 
@@ -174,8 +200,10 @@ def fmt_number(value: Any, *, digits: int | None = None, symbol: str = "") -> st
 def _interval_text(value: float, low: float, high: float, digits: int | None) -> str:
     if any(pd.isna(v) for v in (low, high)):
         return fmt_number(value, digits=digits)
-    return (f"{fmt_number(value, digits=digits)} (95% CI {fmt_number(low, digits=digits)} to "
-            f"{fmt_number(high, digits=digits)})")
+    return (
+        f"{fmt_number(value, digits=digits)} (95% CI {fmt_number(low, digits=digits)} to "
+        f"{fmt_number(high, digits=digits)})"
+    )
 
 
 def _where(area_name: str | None, period_label: str | None) -> str:
@@ -258,8 +286,16 @@ def interval_chart(
         val = row[value]
         symbol = str(row.get("symbol", "") or "")
         if pd.isna(val):
-            ax.text(0.01, y, "not shown " + (symbol or "[x]"), transform=ax.get_yaxis_transform(),
-                    va="center", ha="left", fontsize=8.5, color=TEXT)
+            ax.text(
+                0.01,
+                y,
+                "not shown " + (symbol or "[x]"),
+                transform=ax.get_yaxis_transform(),
+                va="center",
+                ha="left",
+                fontsize=8.5,
+                color=TEXT,
+            )
             parts.append(f"{row[group]} {symbol or 'not available'}")
             continue
         if has_ci and not (pd.isna(row[low]) or pd.isna(row[high])):
@@ -267,25 +303,42 @@ def interval_chart(
             parts.append(f"{row[group]} {_interval_text(val, row[low], row[high], digits)}")
         else:
             parts.append(f"{row[group]} {fmt_number(val, digits=digits)}")
-        ax.plot([val], [y], marker="o", markersize=7, color=colour, markeredgecolor=_edge(colour),
-                linestyle="none")
+        ax.plot(
+            [val],
+            [y],
+            marker="o",
+            markersize=7,
+            color=colour,
+            markeredgecolor=_edge(colour),
+            linestyle="none",
+        )
     ax.set_yticks(ypos, labels)
     ax.grid(False, axis="y")
     if reference_line is not None:
         ax.axvline(reference_line, color=TEXT, linewidth=1, linestyle="--")
     if log_scale:
         _log_ticks(ax, data, value, low if has_ci else value, high if has_ci else value, reference_line)
-    ax.set_xlabel(f"{measure[0].upper()}{measure[1:]}" + (f" ({unit})" if unit and unit not in measure else ""))
+    ax.set_xlabel(
+        f"{measure[0].upper()}{measure[1:]}" + (f" ({unit})" if unit and unit not in measure else "")
+    )
     if not parts:
         parts.append("no values to show")
-    finding = _interval_finding(data, group, value, low if has_ci else None, high if has_ci else None,
-                                reference_line, digits)
-    alt = (finding + f"{chart_type}: {measure}{_where(area_name, period_label)}. " + "; ".join(parts) + ".")
+    finding = _interval_finding(
+        data, group, value, low if has_ci else None, high if has_ci else None, reference_line, digits
+    )
+    alt = finding + f"{chart_type}: {measure}{_where(area_name, period_label)}. " + "; ".join(parts) + "."
     return fig, alt
 
 
-def _interval_finding(data: pd.DataFrame, group: str, value: str, low: str | None, high: str | None,
-                      reference: float | None, digits: int | None) -> str:
+def _interval_finding(
+    data: pd.DataFrame,
+    group: str,
+    value: str,
+    low: str | None,
+    high: str | None,
+    reference: float | None,
+    digits: int | None,
+) -> str:
     """The finding an alt text opens with: highest and lowest value, and (with a reference line, e.g. a ratio
     of 1) which groups' whole interval lies above or below it. '' when there is nothing to compare."""
     shown = data[data[value].notna()]
@@ -295,8 +348,10 @@ def _interval_finding(data: pd.DataFrame, group: str, value: str, low: str | Non
     if len(shown) == 1:
         text = f"{top[group]}: {fmt_number(top[value], digits=digits)}."
     else:
-        text = (f"Highest: {top[group]} ({fmt_number(top[value], digits=digits)}); lowest: {bottom[group]} "
-                f"({fmt_number(bottom[value], digits=digits)}).")
+        text = (
+            f"Highest: {top[group]} ({fmt_number(top[value], digits=digits)}); lowest: {bottom[group]} "
+            f"({fmt_number(bottom[value], digits=digits)})."
+        )
     if reference is not None:
         lo = shown[low] if low else shown[value]
         hi = shown[high] if high else shown[value]
@@ -351,8 +406,7 @@ def ratio_chart(
 
     A ratio of 2 and of 1/2 are the same distance from the line. The alt text says what 1 means.
     """
-    fig, alt = interval_chart(frame, measure=measure, unit="", reference_line=1.0, log_scale=True,
-                              **kwargs)
+    fig, alt = interval_chart(frame, measure=measure, unit="", reference_line=1.0, log_scale=True, **kwargs)
     meaning = reference_text or f"the same rate as {reference_group} people"
     alt += f" A ratio of 1 means {meaning}; the x axis is logarithmic."
     return fig, alt
@@ -383,15 +437,24 @@ def trend_chart(
     for i, (name, sub) in enumerate(data.groupby(group, sort=False)):
         colour = group_colour(name, i)
         xs = [pos[str(p)] for p in sub[x]]
-        ax.plot(xs, sub[value], color=_edge(colour) if contrast_ratio(colour) < 3 else colour,
-                marker=markers[i % len(markers)], markerfacecolor=colour, linewidth=1.8, label=str(name))
+        ax.plot(
+            xs,
+            sub[value],
+            color=_edge(colour) if contrast_ratio(colour) < 3 else colour,
+            marker=markers[i % len(markers)],
+            markerfacecolor=colour,
+            linewidth=1.8,
+            label=str(name),
+        )
         if has_ci:
             ax.fill_between(xs, sub[low], sub[high], color=colour, alpha=0.18, linewidth=0)
         valid = sub.dropna(subset=[value])
         if not valid.empty:
             first, last = valid.iloc[0], valid.iloc[-1]
-            parts.append(f"{name} from {fmt_number(first[value], digits=digits)} in {_display(first[x])} "
-                         f"to {fmt_number(last[value], digits=digits)} in {_display(last[x])}")
+            parts.append(
+                f"{name} from {fmt_number(first[value], digits=digits)} in {_display(first[x])} "
+                f"to {fmt_number(last[value], digits=digits)} in {_display(last[x])}"
+            )
     ax.set_xticks(range(len(periods)), [_display(p) for p in periods])
     ax.set_xlim(-0.3, len(periods) - 0.7)
     ax.set_ylabel(unit or measure)
@@ -402,8 +465,10 @@ def trend_chart(
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8.5)
     span = f" from {_display(periods[0])} to {_display(periods[-1])}" if periods else ""
     finding = (_sentence_start("; ".join(parts)) + ". ") if parts else ""
-    alt = (f"{finding}Line chart: {measure}{_where(area_name, None)}{span}, one line per group with shaded 95% "
-           f"confidence intervals.")
+    alt = (
+        f"{finding}Line chart: {measure}{_where(area_name, None)}{span}, one line per group with shaded 95% "
+        f"confidence intervals."
+    )
     return fig, alt
 
 
@@ -459,11 +524,26 @@ def funnel_plot(
     others = data[data[code] != highlight]
     ax.scatter(others[x], others[y], s=22, color=MUTED, label="Other force areas", zorder=3)
     mine = data[data[code] == highlight]
-    ax.scatter(mine[x], mine[y], s=70, color=HIGHLIGHT, edgecolor=TEXT, linewidth=1,
-               label=str(mine[label].iloc[0]) if not mine.empty else "This area", zorder=4)
+    ax.scatter(
+        mine[x],
+        mine[y],
+        s=70,
+        color=HIGHLIGHT,
+        edgecolor=TEXT,
+        linewidth=1,
+        label=str(mine[label].iloc[0]) if not mine.empty else "This area",
+        zorder=4,
+    )
     for _, row in mine.iterrows():
-        ax.annotate(str(row[label]), (row[x], row[y]), xytext=(7, 5), textcoords="offset points",
-                    fontsize=9, color=TEXT, fontweight="bold")
+        ax.annotate(
+            str(row[label]),
+            (row[x], row[y]),
+            xytext=(7, 5),
+            textcoords="offset points",
+            fontsize=9,
+            color=TEXT,
+            fontweight="bold",
+        )
     if log_x:
         ax.set_xscale("log")
     ax.set_xlabel(x_label)
@@ -493,12 +573,16 @@ def funnel_plot(
     low = data.nsmallest(1, y)
     extremes = ""
     if not high.empty:
-        extremes = (f" The highest is {high[label].iloc[0]} ({fmt_number(high[y].iloc[0])}), the lowest "
-                    f"{low[label].iloc[0]} ({fmt_number(low[y].iloc[0])}).")
+        extremes = (
+            f" The highest is {high[label].iloc[0]} ({fmt_number(high[y].iloc[0])}), the lowest "
+            f"{low[label].iloc[0]} ({fmt_number(low[y].iloc[0])})."
+        )
     name = str(mine[label].iloc[0]) if not mine.empty else highlight
-    alt = (f"{name} {position}. Funnel plot: {measure} for {len(data)} police force areas"
-           f"{(' ' + period_label) if period_label else ''}, against {x_label.lower()}, with 95% and 99.8% "
-           f"control limits{(' around ' + fmt_number(target)) if target is not None else ''}.{extremes}")
+    alt = (
+        f"{name} {position}. Funnel plot: {measure} for {len(data)} police force areas"
+        f"{(' ' + period_label) if period_label else ''}, against {x_label.lower()}, with 95% and 99.8% "
+        f"control limits{(' around ' + fmt_number(target)) if target is not None else ''}.{extremes}"
+    )
     return fig, alt
 
 
@@ -525,13 +609,27 @@ def bar_chart(
         val = row[value]
         symbol = str(row.get("symbol", "") or "")
         if pd.isna(val):
-            ax.text(0.01, ypos[i], "not shown " + (symbol or "[x]"), transform=ax.get_yaxis_transform(),
-                    va="center", fontsize=8.5, color=TEXT)
+            ax.text(
+                0.01,
+                ypos[i],
+                "not shown " + (symbol or "[x]"),
+                transform=ax.get_yaxis_transform(),
+                va="center",
+                fontsize=8.5,
+                color=TEXT,
+            )
             parts.append(f"{row[category]} {symbol or 'not available'}")
             continue
         ax.barh(ypos[i], val, color=colour, edgecolor=_edge(colour), height=0.65)
-        ax.annotate(fmt_number(val, digits=digits), (val, ypos[i]), xytext=(3, 0), textcoords="offset points",
-                    va="center", fontsize=8.5, color=TEXT)
+        ax.annotate(
+            fmt_number(val, digits=digits),
+            (val, ypos[i]),
+            xytext=(3, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=8.5,
+            color=TEXT,
+        )
         parts.append(f"{row[category]} {fmt_number(val, digits=digits)}")
     ax.set_yticks(ypos, [str(c) for c in data[category]])
     ax.grid(False, axis="y")
@@ -566,26 +664,45 @@ def share_chart(
         if not (pd.isna(s) or pd.isna(p)):
             ax.hlines(ypos[i], min(s, p), max(s, p), color=GRID, linewidth=3)
         if not pd.isna(p):
-            ax.plot([p], [ypos[i]], marker="o", markersize=8, markerfacecolor="white",
-                    markeredgecolor=TEXT, linestyle="none")
+            ax.plot(
+                [p],
+                [ypos[i]],
+                marker="o",
+                markersize=8,
+                markerfacecolor="white",
+                markeredgecolor=TEXT,
+                linestyle="none",
+            )
         if not pd.isna(s):
-            ax.plot([s], [ypos[i]], marker="o", markersize=8, color=colour, markeredgecolor=_edge(colour),
-                    linestyle="none")
-        parts.append(f"{row[group]} {fmt_number(s, digits=1)}% of the workforce against "
-                     f"{fmt_number(p, digits=1)}% of the population")
+            ax.plot(
+                [s],
+                [ypos[i]],
+                marker="o",
+                markersize=8,
+                color=colour,
+                markeredgecolor=_edge(colour),
+                linestyle="none",
+            )
+        parts.append(
+            f"{row[group]} {fmt_number(s, digits=1)}% of the workforce against "
+            f"{fmt_number(p, digits=1)}% of the population"
+        )
     ax.set_yticks(ypos, [str(g) for g in data[group]])
     ax.grid(False, axis="y")
     ax.set_xlabel("Per cent")
-    handles = [Line2D([], [], marker="o", color=TEXT, markerfacecolor=TEXT, linestyle="none", label="Workforce"),
-               Line2D([], [], marker="o", color=TEXT, markerfacecolor="white", linestyle="none",
-                      label="Population")]
+    handles = [
+        Line2D([], [], marker="o", color=TEXT, markerfacecolor=TEXT, linestyle="none", label="Workforce"),
+        Line2D([], [], marker="o", color=TEXT, markerfacecolor="white", linestyle="none", label="Population"),
+    ]
     ax.legend(handles=handles, loc="lower right", fontsize=8.5)
     gaps = data.assign(_gap=data[share] - data[population_share]).dropna(subset=["_gap"])
     finding = ""
     if not gaps.empty:
         worst = gaps.loc[gaps["_gap"].idxmin()]
-        finding = (f"Largest shortfall against the population: {worst[group]} ({fmt_number(worst[share], digits=1)}% "
-                   f"of the workforce, {fmt_number(worst[population_share], digits=1)}% of the population). ")
+        finding = (
+            f"Largest shortfall against the population: {worst[group]} ({fmt_number(worst[share], digits=1)}% "
+            f"of the workforce, {fmt_number(worst[population_share], digits=1)}% of the population). "
+        )
     alt = finding + f"Dot chart: {measure}{_where(area_name, period_label)}. " + "; ".join(parts) + "."
     return fig, alt
 
@@ -596,8 +713,10 @@ _LABEL = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 def _check_label(label: str) -> str:
     if not _LABEL.match(label):
-        raise ValueError(f"figure/table label {label!r}: expected lower-case letters, digits and hyphens "
-                         "(it becomes a file name and a cross-reference id)")
+        raise ValueError(
+            f"figure/table label {label!r}: expected lower-case letters, digits and hyphens "
+            "(it becomes a file name and a cross-reference id)"
+        )
     return label
 
 
@@ -626,8 +745,7 @@ def save(fig: Figure, label: str, *, folder: Path | str = "figures") -> Path:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{_check_label(label)}.png"
-    fig.savefig(path, dpi=DPI, format="png", facecolor="white",
-                metadata={"Software": None})
+    fig.savefig(path, dpi=DPI, format="png", facecolor="white", metadata={"Software": None})
     return path
 
 
@@ -715,8 +833,13 @@ def _plain(cell: str) -> str:
     return _MARKUP.sub(lambda m: m.group(1) or m.group(2) or "", cell)
 
 
-def column_widths(header: Sequence[str], body: Sequence[Sequence[str]], numeric: Sequence[bool],
-                  *, available: int = TEXT_WIDTH_CHARS) -> list[int]:
+def column_widths(
+    header: Sequence[str],
+    body: Sequence[Sequence[str]],
+    numeric: Sequence[bool],
+    *,
+    available: int = TEXT_WIDTH_CHARS,
+) -> list[int]:
     """Relative column widths for a pipe table, in characters, the way a browser lays out an automatic table.
 
     Each column needs at least its longest word (a number column: its longest cell, which is never wrapped)
@@ -784,8 +907,13 @@ def table_markdown(
         rows.append("| " + " | ".join(cells) + " |")
         body.append(cells)
     widths = column_widths([str(c) for c in columns], body, numeric)
-    rule = "|" + "|".join(("-" * w + ":") if a == "right" else (":" + "-" * w) for a, w in zip(align, widths,
-                                                                                            strict=True)) + "|"
+    rule = (
+        "|"
+        + "|".join(
+            ("-" * w + ":") if a == "right" else (":" + "-" * w) for a, w in zip(align, widths, strict=True)
+        )
+        + "|"
+    )
     return "\n".join([header, rule, *rows, "", f": {_escape_inline(caption)} {{#tbl-{label}}}"])
 
 

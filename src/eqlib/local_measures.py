@@ -142,8 +142,12 @@ OPCC_WORKFORCE = "opcc_workforce_representation"
 SENIOR_RANKS: tuple[str, ...] = ("chief inspector", "superintendent", "chief superintendent", "chief officer")
 #: worker types added up in the headline force workforce (specials are volunteers, not added in)
 HEADLINE_WORKER_TYPES: tuple[str, ...] = ("officer", "staff", "pcso")
-WORKER_TYPE_WORDS = {"officer": "police officers", "staff": "police staff", "pcso": "PCSOs",
-                     "special": "special constables"}
+WORKER_TYPE_WORDS = {
+    "officer": "police officers",
+    "staff": "police staff",
+    "pcso": "PCSOs",
+    "special": "special constables",
+}
 
 #: template measures rated per 1,000 residents by ethnicity when they have no denominator
 RATE_MEASURES: dict[str, tuple[str, ...]] = {
@@ -157,7 +161,10 @@ RATE_MEASURES: dict[str, tuple[str, ...]] = {
 FILL_DENOMINATOR: dict[str, dict[str, str]] = {
     "victims_services": {"take_up": "referrals"},
     "custody": {"strip_searches": "detentions", "intimate_searches": "detentions"},
-    "custody_visits": {"detainees_seen": "detainees_in_custody", "detainees_declined": "detainees_in_custody"},
+    "custody_visits": {
+        "detainees_seen": "detainees_in_custody",
+        "detainees_declined": "detainees_in_custody",
+    },
 }
 #: measures published as counts only (no distribution or rate)
 COUNT_ONLY: dict[str, tuple[str, ...]] = {
@@ -166,16 +173,25 @@ COUNT_ONLY: dict[str, tuple[str, ...]] = {
 }
 
 COUNT_METHOD = "count from the analyst's local file ({template} template)"
-DISTRIBUTION_METHOD = ("share of those whose {characteristic} was stated; Wilson score (statsmodels "
-                       "proportion_confint wilson)")
-NOT_STATED_METHOD = "share of all records whose {characteristic} was not stated; Wilson score " \
-                    "(statsmodels proportion_confint wilson)"
-SHARE_METHOD = ("count / denominator; Wilson score (statsmodels proportion_confint wilson); p-value vs "
-                "reference: test_proportions_2indep ratio score")
-RATIO_METHOD = ("ratio of proportions, score interval (statsmodels confint_proportions_2indep ratio score); "
-                "test_proportions_2indep ratio score")
-CHANGE_METHOD = ("percentage change on the previous period, 100 x (count / previous count - 1); interval from "
-                 "the ratio of two Poisson counts ({kind}); test_poisson_2indep ({test})")
+DISTRIBUTION_METHOD = (
+    "share of those whose {characteristic} was stated; Wilson score (statsmodels proportion_confint wilson)"
+)
+NOT_STATED_METHOD = (
+    "share of all records whose {characteristic} was not stated; Wilson score "
+    "(statsmodels proportion_confint wilson)"
+)
+SHARE_METHOD = (
+    "count / denominator; Wilson score (statsmodels proportion_confint wilson); p-value vs "
+    "reference: test_proportions_2indep ratio score"
+)
+RATIO_METHOD = (
+    "ratio of proportions, score interval (statsmodels confint_proportions_2indep ratio score); "
+    "test_proportions_2indep ratio score"
+)
+CHANGE_METHOD = (
+    "percentage change on the previous period, 100 x (count / previous count - 1); interval from "
+    "the ratio of two Poisson counts ({kind}); test_poisson_2indep ({test})"
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -204,13 +220,18 @@ def _sum(frame: pd.DataFrame, keys: list[str], columns: Iterable[str] = ("count"
     out = out.mask(missing.reindex(out.index).to_numpy())
     if "symbol" in frame.columns:
         sym = frame["symbol"].where(frame["count"].isna(), "").fillna("")
-        out["symbol"] = sym.groupby([frame[k] for k in keys], sort=True, dropna=False).max().reindex(out.index)
+        out["symbol"] = (
+            sym.groupby([frame[k] for k in keys], sort=True, dropna=False).max().reindex(out.index)
+        )
     else:
         out["symbol"] = ""
     out["symbol"] = np.where(out["count"].isna(), out["symbol"].replace("", "[x]"), "")
     if "denominator" in columns:
-        dsym = (frame["denominator_symbol"].fillna("") if "denominator_symbol" in frame.columns
-                else pd.Series("", index=frame.index)).where(frame["denominator"].isna(), "")
+        dsym = (
+            frame["denominator_symbol"].fillna("")
+            if "denominator_symbol" in frame.columns
+            else pd.Series("", index=frame.index)
+        ).where(frame["denominator"].isna(), "")
         dsym = dsym.groupby([frame[k] for k in keys], sort=True, dropna=False).max().reindex(out.index)
         out["denominator_symbol"] = np.where(out["denominator"].isna(), dsym.fillna(""), "")
     if "area_name" in frame.columns and "area_name" not in keys:
@@ -225,8 +246,9 @@ def _frame(base: pd.DataFrame, **columns) -> pd.DataFrame:
     return out
 
 
-def _finish(frame: pd.DataFrame, *, characteristic: str, breakdown: str, block: str,
-            within: Iterable[str] = ()) -> pd.DataFrame:
+def _finish(
+    frame: pd.DataFrame, *, characteristic: str, breakdown: str, block: str, within: Iterable[str] = ()
+) -> pd.DataFrame:
     frame = frame.copy()
     frame["characteristic"] = characteristic
     frame["breakdown"] = breakdown
@@ -282,9 +304,16 @@ def _counts(block: pd.DataFrame, measure: str, template: str, *, total: bool = T
     if total and len(rows) > 1:
         whole = _sum(rows.assign(group=ALL), ["area_code", "period", "group"])
         rows = pd.concat([rows, whole[rows.columns]], ignore_index=True)
-    out = rows.assign(measure=measure, reference_group="", denominator=np.nan, value=rows["count"],
-                      ci_low=rows["count"], ci_high=rows["count"], p_value=np.nan,
-                      method=COUNT_METHOD.format(template=template))
+    out = rows.assign(
+        measure=measure,
+        reference_group="",
+        denominator=np.nan,
+        value=rows["count"],
+        ci_low=rows["count"],
+        ci_high=rows["count"],
+        p_value=np.nan,
+        method=COUNT_METHOD.format(template=template),
+    )
     out["caveats"] = [() for _ in range(len(out))]
     out = cv.add(out, out["count"].isna().to_numpy(), "missing_count")
     return cv.standard(out)
@@ -299,8 +328,9 @@ def _wilson_rows(base: pd.DataFrame, alpha: float) -> pd.DataFrame:
     return frame
 
 
-def _distribution(block: pd.DataFrame, measure: str, characteristic: str, *,
-                  alpha: float = ALPHA) -> pd.DataFrame:
+def _distribution(
+    block: pd.DataFrame, measure: str, characteristic: str, *, alpha: float = ALPHA
+) -> pd.DataFrame:
     """Share of those who stated a group (``<measure>_distribution``) and the not-stated share.
 
     share_g = 100 x count_g / sum of the stated groups' counts; not stated = 100 x NS / all records
@@ -317,8 +347,12 @@ def _distribution(block: pd.DataFrame, measure: str, characteristic: str, *,
             agg = _sum(minority.assign(group=ETHNIC_MINORITY), ["area_code", "period", "group"])
             stated = pd.concat([stated, agg[stated.columns]], ignore_index=True)
     shares = _wilson_rows(stated.assign(denominator=stated_total), alpha)
-    shares = shares.assign(measure=f"{measure}_distribution", reference_group="", p_value=np.nan,
-                           method=DISTRIBUTION_METHOD.format(characteristic=characteristic.replace("_", " ")))
+    shares = shares.assign(
+        measure=f"{measure}_distribution",
+        reference_group="",
+        p_value=np.nan,
+        method=DISTRIBUTION_METHOD.format(characteristic=characteristic.replace("_", " ")),
+    )
     ns = rows.loc[rows["group"] == NOT_STATED]
     if ns.empty:  # the file gives no Not stated row: its share is unknown, not zero
         return cv.standard(shares)
@@ -326,16 +360,19 @@ def _distribution(block: pd.DataFrame, measure: str, characteristic: str, *,
     ns_symbol = str(ns["symbol"].max()) if np.isnan(ns_count) else ""
     all_total = stated_total + ns_count if np.isfinite(stated_total) else np.nan
     ns_row = rows.iloc[:1][["area_code", "area_name", "period"]].assign(
-        group=NOT_STATED, count=ns_count, symbol=ns_symbol, denominator=all_total)
+        group=NOT_STATED, count=ns_count, symbol=ns_symbol, denominator=all_total
+    )
     ns_row = _wilson_rows(ns_row, alpha).assign(
-        measure=f"{measure}_not_stated_share", reference_group="", p_value=np.nan,
-        method=NOT_STATED_METHOD.format(characteristic=characteristic.replace("_", " ")))
+        measure=f"{measure}_not_stated_share",
+        reference_group="",
+        p_value=np.nan,
+        method=NOT_STATED_METHOD.format(characteristic=characteristic.replace("_", " ")),
+    )
     out = pd.concat([shares, ns_row], ignore_index=True)
     return cv.standard(out)
 
 
-def _shares(block: pd.DataFrame, measure: str, characteristic: str, *,
-            alpha: float = ALPHA) -> pd.DataFrame:
+def _shares(block: pd.DataFrame, measure: str, characteristic: str, *, alpha: float = ALPHA) -> pd.DataFrame:
     """count / denominator by group (``<measure>``) with Wilson intervals, and ``<measure>_ratio``.
 
     Ethnicity uses :func:`eqlib.metrics.proportions` (reference White, ethnic minority aggregate);
@@ -360,10 +397,12 @@ def _shares(block: pd.DataFrame, measure: str, characteristic: str, *,
     testable = ok & ~is_ref & np.isfinite(rc) & np.isfinite(rn) & (rn > 0)
     p = np.full(len(frame), np.nan)
     if testable.any():
-        p[testable] = proportion_ratio_pvalue(count[testable], den[testable], np.full(testable.sum(), rc),
-                                              np.full(testable.sum(), rn))
-    shares = frame.assign(measure=measure, p_value=p, reference_group=np.where(is_ref, "", reference),
-                          method=SHARE_METHOD)
+        p[testable] = proportion_ratio_pvalue(
+            count[testable], den[testable], np.full(testable.sum(), rc), np.full(testable.sum(), rn)
+        )
+    shares = frame.assign(
+        measure=measure, p_value=p, reference_group=np.where(is_ref, "", reference), method=SHARE_METHOD
+    )
     parts = [cv.standard(shares)]
     others = frame.loc[~is_ref].copy()
     if len(others) and reference:
@@ -381,14 +420,22 @@ def _shares(block: pd.DataFrame, measure: str, characteristic: str, *,
         high = np.full(len(others), np.nan)
         if okr.any():
             value[okr] = (oc[okr] / on[okr]) / (rc / rn)
-            low[okr], high[okr] = proportion_ratio_score_ci(oc[okr], on[okr], np.full(okr.sum(), rc),
-                                                            np.full(okr.sum(), rn), alpha)
+            low[okr], high[okr] = proportion_ratio_score_ci(
+                oc[okr], on[okr], np.full(okr.sum(), rc), np.full(okr.sum(), rn), alpha
+            )
         undefined = okr & ~(np.isfinite(low) & np.isfinite(high))
         others = cv.add(others, undefined, "interval_undefined")
         others.loc[undefined, "symbol"] = "[x]"
         value[undefined] = low[undefined] = high[undefined] = np.nan
-        others = others.assign(measure=f"{measure}_ratio", value=value, ci_low=low, ci_high=high,
-                               reference_group=reference, p_value=p[~is_ref], method=RATIO_METHOD)
+        others = others.assign(
+            measure=f"{measure}_ratio",
+            value=value,
+            ci_low=low,
+            ci_high=high,
+            reference_group=reference,
+            p_value=p[~is_ref],
+            method=RATIO_METHOD,
+        )
         small = np.fmin(oc, rc) if np.isfinite(rc) else oc
         parts.append(cv.standard(others.assign(count=small)).assign(count=oc))
     return pd.concat(parts, ignore_index=True)
@@ -440,12 +487,22 @@ def _complete_ethnic_groups(summed: pd.DataFrame, what: str) -> pd.DataFrame:
         return summed
     log.warning("%s: no row for %s; counted as not available ([x]), not zero", what, ", ".join(absent))
     first = summed.iloc[0]
-    extra = pd.DataFrame({"area_code": first["area_code"], "period": first["period"], "group": absent,
-                          "count": np.nan, "symbol": "[x]"})
+    extra = pd.DataFrame(
+        {
+            "area_code": first["area_code"],
+            "period": first["period"],
+            "group": absent,
+            "count": np.nan,
+            "symbol": "[x]",
+        }
+    )
     for column in summed.columns:
         if column not in extra.columns:
-            extra[column] = first[column] if column == "area_name" else (
-                np.nan if pd.api.types.is_float_dtype(summed[column]) else "")
+            extra[column] = (
+                first[column]
+                if column == "area_name"
+                else (np.nan if pd.api.types.is_float_dtype(summed[column]) else "")
+            )
     return pd.concat([summed, extra[summed.columns]], ignore_index=True)
 
 
@@ -457,12 +514,16 @@ def _fill_denominators(frame: pd.DataFrame, template: str) -> pd.DataFrame:
     dims = [c for c in ("area_code", "period", "service", "characteristic", "group") if c in frame.columns]
     for target, source in rules.items():
         src = _sum(frame.loc[frame["measure"] == source], dims, ["count"]).rename(
-            columns={"count": "_fill", "symbol": "_fill_symbol"})
+            columns={"count": "_fill", "symbol": "_fill_symbol"}
+        )
         if src.empty:
             continue
         merged = frame[dims].merge(src[[*dims, "_fill"]], on=dims, how="left")
-        blank = ((frame["measure"] == target) & frame["denominator"].isna()
-                 & (frame.get("denominator_symbol", pd.Series("", index=frame.index)).fillna("") == ""))
+        blank = (
+            (frame["measure"] == target)
+            & frame["denominator"].isna()
+            & (frame.get("denominator_symbol", pd.Series("", index=frame.index)).fillna("") == "")
+        )
         fill = blank & merged["_fill"].notna().to_numpy()
         if fill.any():
             log.info("%s: %d blank %s denominators taken from %s", template, int(fill.sum()), target, source)
@@ -470,8 +531,9 @@ def _fill_denominators(frame: pd.DataFrame, template: str) -> pd.DataFrame:
     return frame
 
 
-def _counts_template(frame: pd.DataFrame, template: str, root: Path | None,
-                     breakdown_column: str | None) -> pd.DataFrame:
+def _counts_template(
+    frame: pd.DataFrame, template: str, root: Path | None, breakdown_column: str | None
+) -> pd.DataFrame:
     """complaints, victims_services, custody, custody_visits and use_of_force."""
     base = MEASURE_OF_TEMPLATE[template]
     measure_col = "tactic" if template == "use_of_force" else "measure"
@@ -493,7 +555,9 @@ def _counts_template(frame: pd.DataFrame, template: str, root: Path | None,
                 parts.append(_shares(block, f"{block_id}_share", characteristic))
             elif characteristic == "ethnicity" and (rate_measures is None or m in rate_measures):
                 parts.append(_rates(block, block_id, root))
-        out.append(_finish(_concat(parts), characteristic=characteristic, breakdown=breakdown, block=block_id))
+        out.append(
+            _finish(_concat(parts), characteristic=characteristic, breakdown=breakdown, block=block_id)
+        )
     return _concat(out)
 
 
@@ -505,7 +569,9 @@ def _satisfaction(frame: pd.DataFrame) -> pd.DataFrame:
         block_id = _join(base, _slug(key["survey"]) if several else "", _char_part(key["characteristic"]))
         shares = _shares(block, block_id, key["characteristic"])
         shares["method"] = "satisfied / respondents; " + shares["method"]
-        out.append(_finish(shares, characteristic=key["characteristic"], breakdown=key["survey"], block=block_id))
+        out.append(
+            _finish(shares, characteristic=key["characteristic"], breakdown=key["survey"], block=block_id)
+        )
     return _concat(out)
 
 
@@ -533,12 +599,17 @@ def _hate_crime(frame: pd.DataFrame, *, alpha: float = ALPHA) -> pd.DataFrame:
         prev = frame.loc[(frame["measure"] == m) & (frame["period"] == prev_label)]
         if prev_label and len(prev):
             prev_counts = _sum(prev, ["area_code", "group"], ["count"]).rename(
-                columns={"count": "previous", "symbol": "previous_symbol"})
-            change = block.merge(prev_counts[["area_code", "group", "previous", "previous_symbol"]],
-                                 on=["area_code", "group"], how="left")
+                columns={"count": "previous", "symbol": "previous_symbol"}
+            )
+            change = block.merge(
+                prev_counts[["area_code", "group", "previous", "previous_symbol"]],
+                on=["area_code", "group"],
+                how="left",
+            )
             parts.append(_change(change, f"{block_id}_change", prev_label, alpha))
-        out.append(_finish(_concat(parts), characteristic="hate_crime_strand",
-                           breakdown=f"hate {m}", block=block_id))
+        out.append(
+            _finish(_concat(parts), characteristic="hate_crime_strand", breakdown=f"hate {m}", block=block_id)
+        )
     return _concat(out)
 
 
@@ -560,8 +631,9 @@ def _change(frame: pd.DataFrame, measure: str, prev_label: str, alpha: float) ->
     frame = cv.add(frame, no_now, "missing_count")
     frame = cv.add(frame, no_prev, "missing_denominator")
     frame = cv.add(frame, zero_prev, "zero_reference")
-    frame["symbol"] = np.where(no_now, frame["symbol"].replace("", "[x]"),
-                               np.where(no_prev | zero_prev, "[x]", ""))
+    frame["symbol"] = np.where(
+        no_now, frame["symbol"].replace("", "[x]"), np.where(no_prev | zero_prev, "[x]", "")
+    )
     ok = ~no_now & ~no_prev & ~zero_prev
     exact = ok & (np.fmin(n1, n0) < 10)
     score = ok & ~exact
@@ -582,10 +654,14 @@ def _change(frame: pd.DataFrame, measure: str, prev_label: str, alpha: float) ->
     frame["p_value"] = p
     frame["measure"] = measure
     frame["reference_group"] = ""
-    frame["method"] = np.where(exact, CHANGE_METHOD.format(kind="exact conditional, Clopper-Pearson",
-                                                           test="exact-cond"),
-                               CHANGE_METHOD.format(kind="score, statsmodels confint_poisson_2indep",
-                                                    test="score")) + f"; previous period {prev_label}"
+    frame["method"] = (
+        np.where(
+            exact,
+            CHANGE_METHOD.format(kind="exact conditional, Clopper-Pearson", test="exact-cond"),
+            CHANGE_METHOD.format(kind="score, statsmodels confint_poisson_2indep", test="score"),
+        )
+        + f"; previous period {prev_label}"
+    )
     return cv.standard(frame.assign(count=np.fmin(n1, n0)), small_count=cv.SMALL_COUNT).assign(count=n1)
 
 
@@ -615,8 +691,10 @@ def _workforce_cells(frame: pd.DataFrame) -> pd.DataFrame:
         merged = from_cross.merge(have_sex.assign(_have=True), on=unit, how="left")
         add = merged.loc[merged["_have"].isna()].drop(columns="_have")
         if len(add):
-            log.info("workforce: sex counts for %d workforce groups taken from the ethnicity-by-sex rows",
-                     len(add[unit].drop_duplicates()))
+            log.info(
+                "workforce: sex counts for %d workforce groups taken from the ethnicity-by-sex rows",
+                len(add[unit].drop_duplicates()),
+            )
             cells = pd.concat([cells, add], ignore_index=True)
     return cells
 
@@ -646,10 +724,16 @@ def _workforce_scopes(cells: pd.DataFrame, organisation: str) -> list[Scope]:
     for wt, part in org.groupby("worker_type", sort=True):
         scopes.append((wt, WORKER_TYPE_WORDS.get(wt, wt), part, ("",) if wt in HEADLINE_WORKER_TYPES else ()))
         ranked = part.loc[part["rank"].str.casefold() != "all"]
-        senior = ranked.loc[ranked["rank"].str.casefold().isin(SENIOR_RANKS)] if wt == "officer" else ranked.iloc[0:0]
+        senior = (
+            ranked.loc[ranked["rank"].str.casefold().isin(SENIOR_RANKS)]
+            if wt == "officer"
+            else ranked.iloc[0:0]
+        )
         for rank, rpart in ranked.groupby("rank", sort=True):
             parents = (wt, "officer_senior") if rank.casefold() in SENIOR_RANKS and wt == "officer" else (wt,)
-            scopes.append((_join(wt, _slug(rank)), f"{WORKER_TYPE_WORDS.get(wt, wt)}, {rank}", rpart, parents))
+            scopes.append(
+                (_join(wt, _slug(rank)), f"{WORKER_TYPE_WORDS.get(wt, wt)}, {rank}", rpart, parents)
+            )
         if len(senior):
             scopes.append(("officer_senior", "police officers, Chief Inspector and above", senior, ()))
     return scopes
@@ -672,14 +756,30 @@ def _workforce(frame: pd.DataFrame, organisation: str, root: Path | None) -> pd.
             if characteristic == "ethnicity":
                 pop, census, pop_base = _population(str(label), root)
                 fig = metrics.representation(summed, pop, measure=measure, population_base=pop_base)
-                out.append(_finish(fig, characteristic="ethnicity", breakdown=words, block=measure,
-                                   within=[_join(base, p) for p in parent_scopes]))
+                out.append(
+                    _finish(
+                        fig,
+                        characteristic="ethnicity",
+                        breakdown=words,
+                        block=measure,
+                        within=[_join(base, p) for p in parent_scopes],
+                    )
+                )
             else:
                 sub = _join(measure, characteristic)
                 dist = _distribution(summed, sub, characteristic)
-                dist["measure"] = dist["measure"].str.replace(f"{sub}_distribution", f"{sub}_share", regex=False)
-                out.append(_finish(dist, characteristic=characteristic, breakdown=words, block=sub,
-                                   within=[_join(base, p, characteristic) for p in parent_scopes]))
+                dist["measure"] = dist["measure"].str.replace(
+                    f"{sub}_distribution", f"{sub}_share", regex=False
+                )
+                out.append(
+                    _finish(
+                        dist,
+                        characteristic=characteristic,
+                        breakdown=words,
+                        block=sub,
+                        within=[_join(base, p, characteristic) for p in parent_scopes],
+                    )
+                )
     return _concat(out)
 
 
@@ -688,9 +788,13 @@ def _workforce(frame: pd.DataFrame, organisation: str, root: Path | None) -> pd.
 # --------------------------------------------------------------------------------------------
 
 
-def local_figures(frames: Mapping[str, pd.DataFrame], *, area_code: str,
-                  period: str | periods.Period | None = None,
-                  root: Path | None = None) -> dict[str, pd.DataFrame]:
+def local_figures(
+    frames: Mapping[str, pd.DataFrame],
+    *,
+    area_code: str,
+    period: str | periods.Period | None = None,
+    root: Path | None = None,
+) -> dict[str, pd.DataFrame]:
     """Figure frames for every template present: ``{measure_id: frame}`` (see the module docstring).
 
     Parameters
@@ -717,7 +821,9 @@ def local_figures(frames: Mapping[str, pd.DataFrame], *, area_code: str,
         if report is not None:
             keep &= frame["period_start"] <= pd.Timestamp(report.end)
         if (~keep).any():
-            log.info("local:%s: %d rows for other areas or later periods set aside", template, int((~keep).sum()))
+            log.info(
+                "local:%s: %d rows for other areas or later periods set aside", template, int((~keep).sum())
+            )
         frame = frame.loc[keep].reset_index(drop=True)
         if frame.empty:
             continue
@@ -748,8 +854,9 @@ def _block_cells(block: pd.DataFrame) -> tuple[list[str], np.ndarray, np.ndarray
     (stated + Not stated) and, for ethnicity, the ethnic minority groups. A total the block does
     not publish (as a count, or as a denominator) starts as unknown; so does a missing count.
     """
-    rows = block.loc[~block["measure"].str.endswith("_population_share")
-                     & ~block["measure"].str.endswith("_change")]
+    rows = block.loc[
+        ~block["measure"].str.endswith("_population_share") & ~block["measure"].str.endswith("_change")
+    ]
     by_group = rows.groupby("group", sort=False)["count"].first()
     characteristic = str(block["characteristic"].iloc[0])
     groups = [g for g in by_group.index if g not in (ALL, ETHNIC_MINORITY, NOT_STATED)]
@@ -762,23 +869,29 @@ def _block_cells(block: pd.DataFrame) -> tuple[list[str], np.ndarray, np.ndarray
     stated = float(np.sum(values)) if np.isfinite(values).all() else np.nan
     values = np.concatenate([values, [ns, stated, stated + ns]])
     index = {n: i for i, n in enumerate(names)}
-    lines: list = [([index[g] for g in groups], index[_STATED]),
-                   ([index[_STATED], index[NOT_STATED]], index[ALL])]
+    lines: list = [
+        ([index[g] for g in groups], index[_STATED]),
+        ([index[_STATED], index[NOT_STATED]], index[ALL]),
+    ]
     if characteristic == "ethnicity":
         minority = [g for g in groups if g in POPULATION_GROUPS and g != "White"]
         if minority and "White" in index:
             names.append(ETHNIC_MINORITY)
             values = np.append(values, np.sum(values[[index[g] for g in minority]]))
             index[ETHNIC_MINORITY] = len(names) - 1
-            lines += [([index[g] for g in minority], index[ETHNIC_MINORITY]),
-                      ([index["White"], index[ETHNIC_MINORITY]], index[_STATED])]
+            lines += [
+                ([index[g] for g in minority], index[ETHNIC_MINORITY]),
+                ([index["White"], index[ETHNIC_MINORITY]], index[_STATED]),
+            ]
     dens = set(block["denominator"].dropna().to_numpy(dtype=float).tolist())
     published = {
         _STATED: np.isfinite(values[index[_STATED]]) and values[index[_STATED]] in dens,
         ALL: (ALL in by_group.index) or (np.isfinite(values[index[ALL]]) and values[index[ALL]] in dens),
         ETHNIC_MINORITY: ETHNIC_MINORITY in by_group.index,
     }
-    unknown = np.array([np.isnan(v) or not published.get(n, True) for n, v in zip(names, values, strict=True)])
+    unknown = np.array(
+        [np.isnan(v) or not published.get(n, True) for n, v in zip(names, values, strict=True)]
+    )
     return names, values, unknown, lines
 
 
@@ -848,8 +961,14 @@ class _Lines:
         return cell in self.solved(cells, line_ids)
 
 
-def _secondary(values: np.ndarray, mask: np.ndarray, confidential: np.ndarray, lines: list,
-               all_of: Mapping[int, int], penalty: np.ndarray) -> np.ndarray:
+def _secondary(
+    values: np.ndarray,
+    mask: np.ndarray,
+    confidential: np.ndarray,
+    lines: list,
+    all_of: Mapping[int, int],
+    penalty: np.ndarray,
+) -> np.ndarray:
     """Extend ``mask`` until no confidential cell can be solved for from the published cells.
 
     Only the confidential cells (the primary suppressions) must stay unsolvable: a masked cell
@@ -882,8 +1001,14 @@ def _secondary(values: np.ndarray, mask: np.ndarray, confidential: np.ndarray, l
     return mask
 
 
-def _cheapest_cover(cell: int, mask: np.ndarray, system: _Lines, rank: np.ndarray,
-                    all_of: Mapping[int, int], pairs_from: int = 30) -> list[int]:
+def _cheapest_cover(
+    cell: int,
+    mask: np.ndarray,
+    system: _Lines,
+    rank: np.ndarray,
+    all_of: Mapping[int, int],
+    pairs_from: int = 30,
+) -> list[int]:
     """The cheapest cells to hide so that ``cell`` can no longer be solved for.
 
     Only published cells of the lines that hold ``cell``'s connected part can change that. Tries,
@@ -901,15 +1026,19 @@ def _cheapest_cover(cell: int, mask: np.ndarray, system: _Lines, rank: np.ndarra
         return not system.is_solved(cell, trial)
 
     for candidate in open_cells:
-        extra = [candidate] + ([all_of[candidate]] if candidate in all_of and not mask[all_of[candidate]] else [])
+        extra = [candidate] + (
+            [all_of[candidate]] if candidate in all_of and not mask[all_of[candidate]] else []
+        )
         if covers(extra):
             return extra
     top = open_cells[:pairs_from]
     for i, first in enumerate(top):
-        for second in top[i + 1:]:
+        for second in top[i + 1 :]:
             if covers([first, second]):
                 return [first, second]
-    member = {c for j in system.of_cell[cell] for c in (*system.lines[j][0], system.lines[j][1]) if not mask[c]}
+    member = {
+        c for j in system.of_cell[cell] for c in (*system.lines[j][0], system.lines[j][1]) if not mask[c]
+    }
     return [next(c for c in open_cells if c in member)] if member else []
 
 
@@ -963,8 +1092,12 @@ def _protect(original: pd.DataFrame, suppressed: pd.DataFrame, threshold: int) -
         if mask[i] and not unknown[i]:
             hidden.setdefault(block_id, {})[name] = values[i]
     # the same total of all records appears in the blocks of each characteristic: hide it in all
-    all_hidden = {(str(original.loc[original["block"] == b, "breakdown"].iloc[0]), v)
-                  for b, cells in hidden.items() for n, v in cells.items() if n == ALL}
+    all_hidden = {
+        (str(original.loc[original["block"] == b, "breakdown"].iloc[0]), v)
+        for b, cells in hidden.items()
+        for n, v in cells.items()
+        if n == ALL
+    }
     for (block_id, name), i in index.items():
         if name == ALL and not unknown[i] and np.isfinite(values[i]):
             breakdown = str(original.loc[original["block"] == block_id, "breakdown"].iloc[0])
@@ -1011,8 +1144,11 @@ def suppress_local(frame: pd.DataFrame, *, threshold: int = analysis.DEFAULT_THR
     small_den = np.isfinite(den0) & (den0 > 0) & (den0 < threshold)
     hide |= small_den
     hide_den |= small_den
-    new = (hide & (out["symbol"] != "[c]").to_numpy()) | (hide_count & out["count"].notna().to_numpy()) | (
-        hide_den & out["denominator"].notna().to_numpy())
+    new = (
+        (hide & (out["symbol"] != "[c]").to_numpy())
+        | (hide_count & out["count"].notna().to_numpy())
+        | (hide_den & out["denominator"].notna().to_numpy())
+    )
     if new.any():
         log.info("local suppression: %d more figures hidden to protect suppressed cells", int(new.sum()))
     for column in ("value", "ci_low", "ci_high", "p_value"):
@@ -1023,9 +1159,15 @@ def suppress_local(frame: pd.DataFrame, *, threshold: int = analysis.DEFAULT_THR
     return cv.add(out, hide, "suppressed")
 
 
-def compute_local(area: str, year: str | int, local_dir: str | Path, *,
-                  threshold: int | None = analysis.DEFAULT_THRESHOLD, root: Path | None = None,
-                  allow_examples: bool = False) -> dict[str, analysis.Selection]:
+def compute_local(
+    area: str,
+    year: str | int,
+    local_dir: str | Path,
+    *,
+    threshold: int | None = analysis.DEFAULT_THRESHOLD,
+    root: Path | None = None,
+    allow_examples: bool = False,
+) -> dict[str, analysis.Selection]:
     """Every local measure for one area and year: read, compute, select the year, suppress.
 
     Reads ``local_dir`` with :func:`eqlib.sources.local.load_local_dir` (rows for other areas and
@@ -1037,8 +1179,9 @@ def compute_local(area: str, year: str | int, local_dir: str | Path, *,
     from eqlib.errors import UsageError
     from eqlib.sources.local import load_local_dir
 
-    if threshold is not None and (isinstance(threshold, bool) or not isinstance(threshold, (int, np.integer))
-                                  or threshold < 0):
+    if threshold is not None and (
+        isinstance(threshold, bool) or not isinstance(threshold, (int, np.integer)) or threshold < 0
+    ):
         raise UsageError(f"suppression threshold must be a whole number of 0 or more (got {threshold!r})")
     area_obj = areas.resolve(area)
     period = periods.parse(year)
@@ -1048,8 +1191,13 @@ def compute_local(area: str, year: str | int, local_dir: str | Path, *,
     for measure_id, fig in figures.items():
         chosen = analysis.select(fig, area_obj.code, period, measure=measure_id)
         if threshold is not None and not chosen.frame.empty:
-            chosen = analysis.Selection(chosen.measure, suppress_local(chosen.frame, threshold=threshold),
-                                        chosen.period, chosen.requested, chosen.status)
+            chosen = analysis.Selection(
+                chosen.measure,
+                suppress_local(chosen.frame, threshold=threshold),
+                chosen.period,
+                chosen.requested,
+                chosen.status,
+            )
         out[measure_id] = chosen
     return out
 
@@ -1071,5 +1219,11 @@ def source_text(measure_id: str) -> str:
 LOCAL_MEASURES: tuple[str, ...] = (WORKFORCE, OPCC_WORKFORCE, *MEASURE_OF_TEMPLATE.values())
 
 
-__all__ = ["LOCAL_MEASURES", "MEASURE_OF_TEMPLATE", "compute_local", "local_figures", "source_text",
-           "suppress_local"]
+__all__ = [
+    "LOCAL_MEASURES",
+    "MEASURE_OF_TEMPLATE",
+    "compute_local",
+    "local_figures",
+    "source_text",
+    "suppress_local",
+]

@@ -56,13 +56,21 @@ _SHARE_PHRASE = {
     "stop_search_no_further_action": ("searches", "led to no further action"),
     "stop_search_outcome_linked": ("searches", "had an outcome linked to the object of the search"),
     "stop_search_s60_share": ("searches", "were under section 60 (no suspicion required)"),
-    "stop_search_ethnicity_agreement": ("searches", "recorded an officer-defined ethnicity different from "
-                                                    "the person's own"),
+    "stop_search_ethnicity_agreement": (
+        "searches",
+        "recorded an officer-defined ethnicity different from the person's own",
+    ),
     "stop_search_not_stated_share": ("searches", "did not record ethnicity"),
     "conviction_ratio": ("prosecutions", "led to conviction"),
 }
-_SINGULAR = {"searches": "search", "arrests": "arrest", "incidents": "incident", "records": "record",
-             "prosecutions": "prosecution", "detentions": "detention"}
+_SINGULAR = {
+    "searches": "search",
+    "arrests": "arrest",
+    "incidents": "incident",
+    "records": "record",
+    "prosecutions": "prosecution",
+    "detentions": "detention",
+}
 
 
 def round_half_up(value: float, places: int = 0) -> Decimal:
@@ -137,11 +145,16 @@ def _period_text(period: str) -> str:
 
 def _value(row: Mapping, key: str) -> float:
     value = row.get(key)
-    return float(value) if value is not None and not (isinstance(value, float) and math.isnan(value)) else math.nan
+    return (
+        float(value)
+        if value is not None and not (isinstance(value, float) and math.isnan(value))
+        else math.nan
+    )
 
 
-def caveat_sentences(codes: Iterable[str], *, not_stated_share: float | None = None,
-                     measure: str = "") -> list[str]:
+def caveat_sentences(
+    codes: Iterable[str], *, not_stated_share: float | None = None, measure: str = ""
+) -> list[str]:
     """The caveat sentences for a figure, with the not-stated share in words when it is known."""
     _, _, unit = _activity(measure)
     out = []
@@ -156,8 +169,9 @@ def caveat_sentences(codes: Iterable[str], *, not_stated_share: float | None = N
     return out
 
 
-def sentence(row: Mapping | pd.Series, *, not_stated_share: float | None = None,
-             with_caveats: bool = True) -> str:
+def sentence(
+    row: Mapping | pd.Series, *, not_stated_share: float | None = None, with_caveats: bool = True
+) -> str:
     """The sentence for one figure row (:data:`eqlib.metrics.FIGURE_COLUMNS`).
 
     Examples
@@ -185,106 +199,153 @@ def sentence(row: Mapping | pd.Series, *, not_stated_share: float | None = None,
         text = f"{when} the figure for {group_noun(group)} in {area} is not shown ({symbol or '[x]'}). {why}"
         return text
 
-    ci = ("(95% CI {lo} to {hi})" if not (math.isnan(low) or math.isnan(high)) else "")
+    ci = "(95% CI {lo} to {hi})" if not (math.isnan(low) or math.isnan(high)) else ""
     if measure.endswith("_not_stated_bounds"):
-        text = (f"{when}, if every {_SINGULAR.get(unit, unit)} without a recorded ethnicity in "
-                f"{area} had been of {group_noun(reference)}, the ratio for {group_noun(group)} would be "
-                f"{format_ratio(low)}; if every one had been of {group_noun(group)}, {format_ratio(high)} "
-                f"(published: {format_ratio(value)}).")
+        text = (
+            f"{when}, if every {_SINGULAR.get(unit, unit)} without a recorded ethnicity in "
+            f"{area} had been of {group_noun(reference)}, the ratio for {group_noun(group)} would be "
+            f"{format_ratio(low)}; if every one had been of {group_noun(group)}, {format_ratio(high)} "
+            f"(published: {format_ratio(value)})."
+        )
     elif measure.endswith("_trend"):
         if not (math.isnan(low) or math.isnan(high)) and low <= 1 <= high:
             pct = lambda v: f"{round_half_up((v - 1) * 100, 1):+.1f}%"  # noqa: E731
-            text = (f"{when} the disparity between {group_noun(group)} and {group_noun(reference)} in {area} "
-                    f"changed by {pct(value)} a year (95% CI {pct(low)} to {pct(high)}): no clear change "
-                    f"(the interval includes no change).")
+            text = (
+                f"{when} the disparity between {group_noun(group)} and {group_noun(reference)} in {area} "
+                f"changed by {pct(value)} a year (95% CI {pct(low)} to {pct(high)}): no clear change "
+                f"(the interval includes no change)."
+            )
         elif value > 1:
-            text = (f"{when} the disparity between {group_noun(group)} and {group_noun(reference)} in {area} "
-                    f"grew by {format_percent((value - 1) * 100)} a year (95% CI {format_percent((low - 1) * 100)} "
-                    f"to {format_percent((high - 1) * 100)}).")
+            text = (
+                f"{when} the disparity between {group_noun(group)} and {group_noun(reference)} in {area} "
+                f"grew by {format_percent((value - 1) * 100)} a year (95% CI {format_percent((low - 1) * 100)} "
+                f"to {format_percent((high - 1) * 100)})."
+            )
         else:
-            text = (f"{when} the disparity between {group_noun(group)} and {group_noun(reference)} in {area} "
-                    f"narrowed by {format_percent((1 - value) * 100)} a year (95% CI "
-                    f"{format_percent((1 - high) * 100)} to {format_percent((1 - low) * 100)}).")
+            text = (
+                f"{when} the disparity between {group_noun(group)} and {group_noun(reference)} in {area} "
+                f"narrowed by {format_percent((1 - value) * 100)} a year (95% CI "
+                f"{format_percent((1 - high) * 100)} to {format_percent((1 - low) * 100)})."
+            )
     elif reference and measure.startswith("rri") and row.get("stage"):
         stage = str(row["stage"])
         index = format_ratio(value)
         interval = ci.format(lo=format_ratio(low), hi=format_ratio(high))
         if value == 0:
-            reading = (f"no {group_noun(group)} reached this stage from the one before, so the index is 0 "
-                       f"and its inverse cannot be given")
+            reading = (
+                f"no {group_noun(group)} reached this stage from the one before, so the index is 0 "
+                f"and its inverse cannot be given"
+            )
         elif value >= 1 or index == "1.0":
-            reading = (f"{group_noun(group)} were {index} times as likely as {group_noun(reference)} to reach this "
-                       f"stage from the one before")
+            reading = (
+                f"{group_noun(group)} were {index} times as likely as {group_noun(reference)} to reach this "
+                f"stage from the one before"
+            )
         else:
-            reading = (f"{group_noun(reference)} were {format_ratio(1 / value)} times as likely as "
-                       f"{group_noun(group)} to reach this stage from the one before")
-        text = (f"{when} the relative rate index at the {stage} stage for {group_noun(group)} in {area} was "
-                f"{index} {interval}: {reading}.").replace("  ", " ")
+            reading = (
+                f"{group_noun(reference)} were {format_ratio(1 / value)} times as likely as "
+                f"{group_noun(group)} to reach this stage from the one before"
+            )
+        text = (
+            f"{when} the relative rate index at the {stage} stage for {group_noun(group)} in {area} was "
+            f"{index} {interval}: {reading}."
+        ).replace("  ", " ")
         if not (math.isnan(low) or math.isnan(high)) and low <= 1 <= high:
             text += " The interval includes 1, so the data are consistent with no difference."
-    elif reference and (measure.endswith("disparity") or measure.startswith("rri") or measure.endswith("_ratio")):
+    elif reference and (
+        measure.endswith("disparity") or measure.startswith("rri") or measure.endswith("_ratio")
+    ):
         phrase = _ratio_phrase(measure, verb)
         if format_ratio(value) == "1.0":
-            text = (f"{when} {group_noun(group)} were about as likely as {group_noun(reference)} {phrase} in "
-                    f"{area} (ratio {format_ratio(value)}, "
-                    f"{ci.format(lo=format_ratio(low), hi=format_ratio(high))[1:-1]}).")
+            text = (
+                f"{when} {group_noun(group)} were about as likely as {group_noun(reference)} {phrase} in "
+                f"{area} (ratio {format_ratio(value)}, "
+                f"{ci.format(lo=format_ratio(low), hi=format_ratio(high))[1:-1]})."
+            )
         elif value == 0:
             # no events in the group: a ratio of 0 has no "times as likely" reading
-            text = (f"{when} no {group_noun(group)} were recorded {phrase} in {area}, so the ratio to "
-                    f"{group_noun(reference)} is 0 "
-                    f"{ci.format(lo=format_ratio(low), hi=format_ratio(high))}.")
+            text = (
+                f"{when} no {group_noun(group)} were recorded {phrase} in {area}, so the ratio to "
+                f"{group_noun(reference)} is 0 "
+                f"{ci.format(lo=format_ratio(low), hi=format_ratio(high))}."
+            )
         elif value >= 1:
-            text = (f"{when} {group_noun(group)} were {format_ratio(value)} times "
-                    f"{ci.format(lo=format_ratio(low), hi=format_ratio(high))} as likely as "
-                    f"{group_noun(reference)} {phrase} in {area}.")
+            text = (
+                f"{when} {group_noun(group)} were {format_ratio(value)} times "
+                f"{ci.format(lo=format_ratio(low), hi=format_ratio(high))} as likely as "
+                f"{group_noun(reference)} {phrase} in {area}."
+            )
         else:
             inv_low = 1 / high if high > 0 else math.nan
             inv_high = 1 / low if low > 0 else math.inf
             hi_text = format_ratio(inv_high) if math.isfinite(inv_high) else "more"
-            text = (f"{when} {group_noun(group)} were less likely than {group_noun(reference)} {phrase} in "
-                    f"{area}: {group_noun(reference)} were {format_ratio(1 / value)} times "
-                    f"{ci.format(lo=format_ratio(inv_low), hi=hi_text)} as likely.")
+            text = (
+                f"{when} {group_noun(group)} were less likely than {group_noun(reference)} {phrase} in "
+                f"{area}: {group_noun(reference)} were {format_ratio(1 / value)} times "
+                f"{ci.format(lo=format_ratio(inv_low), hi=hi_text)} as likely."
+            )
         if not (math.isnan(low) or math.isnan(high)) and low <= 1 <= high:
             text += " The interval includes 1, so the data are consistent with no difference."
         text = text.replace("  ", " ")
     elif measure.endswith("_rate") and measure not in _SHARE_PHRASE or measure.endswith("rate_per_1000"):
-        text = (f"{when} there were {format_rate(value)} {plural} per 1,000 {group_noun(group)} "
-                f"{ci.format(lo=format_rate(low), hi=format_rate(high))} in {area}.").replace("  ", " ")
+        text = (
+            f"{when} there were {format_rate(value)} {plural} per 1,000 {group_noun(group)} "
+            f"{ci.format(lo=format_rate(low), hi=format_rate(high))} in {area}."
+        ).replace("  ", " ")
     elif measure.endswith("_workforce_share"):
-        text = (f"{when} {group_noun(group)} made up {format_percent(value)} of the staff of {area} who stated "
-                f"their ethnicity {ci.format(lo=format_percent(low), hi=format_percent(high))}.").replace("  ", " ")
+        text = (
+            f"{when} {group_noun(group)} made up {format_percent(value)} of the staff of {area} who stated "
+            f"their ethnicity {ci.format(lo=format_percent(low), hi=format_percent(high))}."
+        ).replace("  ", " ")
     elif measure.endswith("_population_share"):
         text = f"{when} {group_noun(group)} made up {format_percent(value)} of the population of {area}."
     elif measure.endswith("_headcount_gap"):
         people = format_count(abs(value))
         if round(value) > 0:
-            text = (f"{when} the workforce of {area} would need {people} more staff from the "
-                    f"{group} group to match the group's share of the population.")
+            text = (
+                f"{when} the workforce of {area} would need {people} more staff from the "
+                f"{group} group to match the group's share of the population."
+            )
         elif round(value) < 0:
-            text = (f"{when} the workforce of {area} had {people} more staff from the {group} group than "
-                    f"the group's share of the population would give.")
+            text = (
+                f"{when} the workforce of {area} had {people} more staff from the {group} group than "
+                f"the group's share of the population would give."
+            )
         else:
             text = f"{when} the workforce of {area} matched the {group} group's share of the population."
-    elif measure.startswith(("workforce", "opcc_workforce", "chief_officer")) and measure.endswith("_not_stated_share"):
-        text = (f"{when} {format_percent(value)} of the staff of {area} did not state their ethnicity "
-                f"{ci.format(lo=format_percent(low), hi=format_percent(high))}.").replace("  ", " ")
+    elif measure.startswith(("workforce", "opcc_workforce", "chief_officer")) and measure.endswith(
+        "_not_stated_share"
+    ):
+        text = (
+            f"{when} {format_percent(value)} of the staff of {area} did not state their ethnicity "
+            f"{ci.format(lo=format_percent(low), hi=format_percent(high))}."
+        ).replace("  ", " ")
     elif measure in _SHARE_PHRASE or measure.endswith("_share"):
         counted, happened = _SHARE_PHRASE.get(measure, (unit, f"were in this category ({measure})"))
-        who = "" if measure == "stop_search_not_stated_share" or group == "All" else f" of {group_noun(group)}"
-        text = (f"{when} {format_percent(value)} of {counted}{who} in {area} {happened} "
-                f"{ci.format(lo=format_percent(low), hi=format_percent(high))}.")
+        who = (
+            "" if measure == "stop_search_not_stated_share" or group == "All" else f" of {group_noun(group)}"
+        )
+        text = (
+            f"{when} {format_percent(value)} of {counted}{who} in {area} {happened} "
+            f"{ci.format(lo=format_percent(low), hi=format_percent(high))}."
+        )
         text = text.replace(" .", ".").replace("  ", " ")
     elif measure.endswith("representation"):
-        text = (f"{when} {group_noun(group)} were represented in the workforce of {area} at "
-                f"{format_ratio(value)} times their share of the population "
-                f"{ci.format(lo=format_ratio(low), hi=format_ratio(high))} (1 would be proportional).")
+        text = (
+            f"{when} {group_noun(group)} were represented in the workforce of {area} at "
+            f"{format_ratio(value)} times their share of the population "
+            f"{ci.format(lo=format_ratio(low), hi=format_ratio(high))} (1 would be proportional)."
+        )
         text = text.replace("  ", " ")
     else:
         text = f"{when} the value for {group_noun(group)} in {area} was {value:,.1f} {ci.format(lo=f'{low:,.1f}', hi=f'{high:,.1f}')}."
         text = text.replace(" .", ".").replace("  ", " ")
     if with_caveats:
-        shown = [c for c in codes if c not in cv.REASONS
-                 and not (c == "not_stated_high" and measure.endswith("not_stated_share"))]
+        shown = [
+            c
+            for c in codes
+            if c not in cv.REASONS and not (c == "not_stated_high" and measure.endswith("not_stated_share"))
+        ]
         extra = caveat_sentences(shown, not_stated_share=not_stated_share, measure=measure)
         if extra:
             text += " " + " ".join(extra)
@@ -307,10 +368,16 @@ def _significance(row: Mapping) -> str:
     p = _value(row, "p_value")
     if math.isnan(p):
         return ""
-    return "; this change is statistically significant" if p < 0.05 else "; this change is not statistically significant"
+    return (
+        "; this change is statistically significant"
+        if p < 0.05
+        else "; this change is not statistically significant"
+    )
 
 
-def figure_sentences(figure: pd.DataFrame, *, not_stated_measure: str = "stop_search_not_stated_share") -> list[str]:
+def figure_sentences(
+    figure: pd.DataFrame, *, not_stated_measure: str = "stop_search_not_stated_share"
+) -> list[str]:
     """A sentence for every row of a figure frame, adding each area-period's not-stated share (from the
     rows of ``not_stated_measure`` in the same frame, if any) to the other rows' caveats."""
     shares = {}
@@ -319,6 +386,10 @@ def figure_sentences(figure: pd.DataFrame, *, not_stated_measure: str = "stop_se
         shares = {(r.area_code, r.period): r.value for r in ns.itertuples()}
     out = []
     for row in figure.to_dict("records"):
-        share = None if row.get("measure") == not_stated_measure else shares.get((row["area_code"], row["period"]))
+        share = (
+            None
+            if row.get("measure") == not_stated_measure
+            else shares.get((row["area_code"], row["period"]))
+        )
         out.append(sentence(row, not_stated_share=share))
     return out

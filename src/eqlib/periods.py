@@ -37,8 +37,12 @@ class Period:
 
 
 def financial_year(start_year: int) -> Period:
-    return Period(date(start_year, 4, 1), date(start_year + 1, 3, 31),
-                  f"{start_year}-{(start_year + 1) % 100:02d}", "financial_year")
+    return Period(
+        date(start_year, 4, 1),
+        date(start_year + 1, 3, 31),
+        f"{start_year}-{(start_year + 1) % 100:02d}",
+        "financial_year",
+    )
 
 
 def calendar_year(year: int) -> Period:
@@ -47,8 +51,9 @@ def calendar_year(year: int) -> Period:
 
 def month(year: int, month_number: int) -> Period:
     last = calendar.monthrange(year, month_number)[1]
-    return Period(date(year, month_number, 1), date(year, month_number, last),
-                  f"{year}-{month_number:02d}", "month")
+    return Period(
+        date(year, month_number, 1), date(year, month_number, last), f"{year}-{month_number:02d}", "month"
+    )
 
 
 def as_at(day: date) -> Period:
@@ -71,8 +76,10 @@ def check_report_year(period: Period, given: object = None) -> Period:
     """``period`` if it is a financial year eqlib reports on, else :class:`PeriodError` naming the range."""
     if not REPORT_FIRST_YEAR <= period.start.year <= REPORT_LAST_YEAR:
         shown = str(period.label if given is None else given)[:40]
-        raise PeriodError(f"{shown!r} is outside the years eqlib reports on; expected a financial year from "
-                          f"{report_years_text()}")
+        raise PeriodError(
+            f"{shown!r} is outside the years eqlib reports on; expected a financial year from "
+            f"{report_years_text()}"
+        )
     return period
 
 
@@ -93,8 +100,11 @@ def parse(label: str | int) -> Period:
 
 def _shown(label: object) -> str:
     text = label if isinstance(label, str) else str(label)
-    return repr(text if len(text) <= 40 else text[:37] + "...") if isinstance(label, str) else \
-        (text if len(text) <= 40 else text[:37] + "...")
+    return (
+        repr(text if len(text) <= 40 else text[:37] + "...")
+        if isinstance(label, str)
+        else (text if len(text) <= 40 else text[:37] + "...")
+    )
 
 
 def _parse(label: str | int) -> Period:

@@ -48,8 +48,9 @@ def local_dir_of(params_file: Path | None, params: dict[str, Any]) -> Path | Non
     return folder
 
 
-def check_local_data(params_file: Path | None, params: dict[str, Any], area: areas_mod.Area,
-                     period: periods_mod.Period) -> list[str]:
+def check_local_data(
+    params_file: Path | None, params: dict[str, Any], area: areas_mod.Area, period: periods_mod.Period
+) -> list[str]:
     """Validate the area's local files; the reader's notices as warnings. UsageError for a bad file."""
     folder = local_dir_of(params_file, params)
     if folder is None:
@@ -82,5 +83,7 @@ def verify_raw_files(root: Path) -> None:
     problems = [str(p) for p in datacheck.verify_checksums(root)]
     if problems:
         shown = "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5 else "")
-        raise UsageError(f"data files do not match data/manifest.yml: {shown}. Restore the files as published "
-                         "(eqlib data check lists them all); nothing was run")
+        raise UsageError(
+            f"data files do not match data/manifest.yml: {shown}. Restore the files as published "
+            "(eqlib data check lists them all); nothing was run"
+        )

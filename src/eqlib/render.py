@@ -82,9 +82,11 @@ CHAPTERS: tuple[tuple[str, Role], ...] = (
 )
 
 LANG = "en-GB"
-OGL = ("Contains public sector information licensed under the Open Government Licence v3.0. "
-       "Figures are computed from official statistics by eqlib; counts under the suppression "
-       "threshold are not shown.")
+OGL = (
+    "Contains public sector information licensed under the Open Government Licence v3.0. "
+    "Figures are computed from official statistics by eqlib; counts under the suppression "
+    "threshold are not shown."
+)
 
 #: Who publishes the equality information where it is not a Police and Crime Commissioner, and the
 #: first financial year (starting April of) it applies to. Any area can set ``publisher:`` in its
@@ -99,10 +101,26 @@ _PUBLISHERS: dict[str, tuple[str, int]] = {
     "british-transport-police": ("British Transport Police Authority", 2004),
 }
 
-__all__ = ["CHAPTERS", "RenderResult", "RenderError", "BuildOutcome", "render", "build_one", "build_many",
-           "render_national_index", "national_funnel_png", "cmd_render", "cmd_build", "pdf_name",
-           "report_metadata", "quarto_config", "quarto_path", "quarto_version", "check_quarto",
-           "quarto_document"]
+__all__ = [
+    "CHAPTERS",
+    "RenderResult",
+    "RenderError",
+    "BuildOutcome",
+    "render",
+    "build_one",
+    "build_many",
+    "render_national_index",
+    "national_funnel_png",
+    "cmd_render",
+    "cmd_build",
+    "pdf_name",
+    "report_metadata",
+    "quarto_config",
+    "quarto_path",
+    "quarto_version",
+    "check_quarto",
+    "quarto_document",
+]
 
 
 @dataclass(frozen=True)
@@ -168,8 +186,9 @@ def _publisher(area: areas_mod.Area, period: periods_mod.Period, root: Path, par
     return f"Office of the Police and Crime Commissioner for {area.name}"
 
 
-def report_metadata(area: areas_mod.Area, period: periods_mod.Period, *, root: Path | None = None,
-                    params: dict | None = None) -> dict[str, str]:
+def report_metadata(
+    area: areas_mod.Area, period: periods_mod.Period, *, root: Path | None = None, params: dict | None = None
+) -> dict[str, str]:
     """Title page metadata for an area and year (strings only; deterministic: no 'today')."""
     root = root or paths.project_root()
     params = _params(area, period, root) if params is None else params
@@ -178,7 +197,7 @@ def report_metadata(area: areas_mod.Area, period: periods_mod.Period, *, root: P
         "title": f"Equality information {period.display}: {area.name}",
         "pagetitle": f"Equality information {period.display}: {area.name}",
         "subtitle": "Annual equality information under the Public Sector Equality Duty "
-                    "(Equality Act 2010, section 149)",
+        "(Equality Act 2010, section 149)",
         "publisher": publisher,
         "period": f"{_long_date(period.start)} to {_long_date(period.end)}",
         "lang": LANG,
@@ -187,7 +206,7 @@ def report_metadata(area: areas_mod.Area, period: periods_mod.Period, *, root: P
         "year": period.display,
         "eqlib-version": __version__,
         "description": f"Equality information for {area.name}, {period.display}: use of police powers, "
-                       "workforce, complaints and services by protected characteristic.",
+        "workforce, complaints and services by protected characteristic.",
         "footer": f"{OGL} {publisher}. Produced with eqlib {__version__}.",
     }
     return meta
@@ -214,8 +233,9 @@ def _write_record(site: Path, result: RenderResult, extra: dict) -> Path:
 
 
 # ----------------------------------------------------------------------------- render
-def render(area: str | areas_mod.Area, year: str | int, *, engine: Engine = "auto",
-           root: Path | str | None = None) -> RenderResult:
+def render(
+    area: str | areas_mod.Area, year: str | int, *, engine: Engine = "auto", root: Path | str | None = None
+) -> RenderResult:
     """Render one area-year's executed notebooks to ``_site/<area>/<year>/`` (HTML and PDF).
 
     Parameters
@@ -244,8 +264,10 @@ def render(area: str | areas_mod.Area, year: str | int, *, engine: Engine = "aut
     meta = report_metadata(area, period, root=root)
     quarto = quarto_path()
     if engine == "quarto" and not quarto:
-        raise UsageError("--engine quarto: quarto is not on PATH (install it, e.g. from conda-forge, "
-                         "or use --engine fallback)")
+        raise UsageError(
+            "--engine quarto: quarto is not on PATH (install it, e.g. from conda-forge, "
+            "or use --engine fallback)"
+        )
     if engine not in ("auto", "quarto", "fallback"):
         raise UsageError(f"engine {engine!r}: expected auto, quarto or fallback")
     site.mkdir(parents=True, exist_ok=True)
@@ -269,8 +291,10 @@ def render(area: str | areas_mod.Area, year: str | int, *, engine: Engine = "aut
         import pypandoc
         import typst
 
-        extra = {"pandoc_version": pypandoc.get_pandoc_version(),
-                 "typst_python_version": getattr(typst, "__version__", "")}
+        extra = {
+            "pandoc_version": pypandoc.get_pandoc_version(),
+            "typst_python_version": getattr(typst, "__version__", ""),
+        }
     _write_record(site, result, extra)
     return result
 
@@ -302,8 +326,14 @@ QUARTO_MIN_VERSION = (1, 9)
 QUARTO_INPUT = "report.qmd"
 #: Files copied from :mod:`eqlib.report` into the Quarto project folder; ``_quarto.yml`` names
 #: them project-relative, as Quarto reads every path in it.
-QUARTO_RESOURCES = ("report.css", "template.html", "typst-template.typ", "typst-show.typ",
-                    "filters/alt-text.lua", "filters/html-tables.lua")
+QUARTO_RESOURCES = (
+    "report.css",
+    "template.html",
+    "typst-template.typ",
+    "typst-show.typ",
+    "filters/alt-text.lua",
+    "filters/html-tables.lua",
+)
 #: Cross-reference prefixes Quarto reserves (its crossref filter would number these again):
 #: eqlib has numbered them already, so the Quarto input uses these instead.
 _QUARTO_IDS = {"fig-": "figure-", "tbl-": "table-", "sec-": "section-"}
@@ -325,9 +355,11 @@ def check_quarto(quarto: str) -> str:
     text, numbers = quarto_version(quarto)
     if numbers[:2] < QUARTO_MIN_VERSION:
         need = ".".join(map(str, QUARTO_MIN_VERSION))
-        raise UsageError(f"{quarto} is Quarto {text}; eqlib's Quarto path needs Quarto {need} or later "
-                         "(Typst PDF/UA-1 and template partials). Install a newer Quarto, or use "
-                         "--engine fallback")
+        raise UsageError(
+            f"{quarto} is Quarto {text}; eqlib's Quarto path needs Quarto {need} or later "
+            "(Typst PDF/UA-1 and template partials). Install a newer Quarto, or use "
+            "--engine fallback"
+        )
     return text
 
 
@@ -353,7 +385,7 @@ def _quarto_ids(blocks: list[dict]) -> None:
     def renamed(ident: str) -> str:
         for old, new in _QUARTO_IDS.items():
             if ident.startswith(old):
-                return new + ident[len(old):]
+                return new + ident[len(old) :]
         return ident
 
     for node in iter_nodes(blocks):
@@ -370,8 +402,9 @@ def _quarto_ids(blocks: list[dict]) -> None:
 
 
 #: front-matter keys whose values are text for the reader (escaped as markdown for Quarto)
-_QUARTO_TEXT_KEYS = frozenset({"title", "subtitle", "publisher", "author", "period", "date", "footer",
-                               "example-banner"})
+_QUARTO_TEXT_KEYS = frozenset(
+    {"title", "subtitle", "publisher", "author", "period", "date", "footer", "example-banner"}
+)
 
 
 def quarto_document(doc) -> str:
@@ -390,13 +423,16 @@ def quarto_document(doc) -> str:
     _quarto_ids(blocks)
     body = pypandoc.convert_text(to_json(blocks, {}), "markdown", format="json", extra_args=["--wrap=none"])
     # Quarto reads front-matter strings as markdown: the title page's text is escaped, never markup
-    front = {key: escape.markdown_text(value) if key in _QUARTO_TEXT_KEYS and isinstance(value, str) else value
-             for key, value in doc.meta.items()}
+    front = {
+        key: escape.markdown_text(value) if key in _QUARTO_TEXT_KEYS and isinstance(value, str) else value
+        for key, value in doc.meta.items()
+    }
     return "---\n" + yaml.safe_dump(front, sort_keys=True, allow_unicode=True) + "---\n\n" + body
 
 
-def _render_quarto(quarto: str, folder: Path, site: Path, meta: dict[str, str], pdf: str,
-                   root: Path) -> RenderResult:
+def _render_quarto(
+    quarto: str, folder: Path, site: Path, meta: dict[str, str], pdf: str, root: Path
+) -> RenderResult:
     """One ``quarto render <folder> --to all --no-clean`` of one document (HTML and Typst PDF).
 
     Not a Quarto book: a book embeds every earlier page into the next with ``embed-resources``
@@ -432,13 +468,21 @@ def _render_quarto(quarto: str, folder: Path, site: Path, meta: dict[str, str], 
     html = html_out.read_text(encoding="utf-8")
     if "<script" in html:
         warnings.append(f"{html_out}: Quarto added scripts to the HTML (the report needs none)")
-    return RenderResult(html=site / "index.html", pdf=site / pdf, engine_used="quarto", warnings=tuple(warnings))
+    return RenderResult(
+        html=site / "index.html", pdf=site / pdf, engine_used="quarto", warnings=tuple(warnings)
+    )
 
 
 # ----------------------------------------------------------------------------- national index
-def render_national_index(year: str | int, *, root: Path | str | None = None, funnel_png: Path | None = None,
-                          funnel_alt: str | None = None, funnel_caption: str | None = None,
-                          funnel_text: str | None = None) -> Path:
+def render_national_index(
+    year: str | int,
+    *,
+    root: Path | str | None = None,
+    funnel_png: Path | None = None,
+    funnel_alt: str | None = None,
+    funnel_caption: str | None = None,
+    funnel_text: str | None = None,
+) -> Path:
     """``_site/<year>/index.html``: every area's report that exists for the year, and a funnel plot.
 
     ``funnel_png`` / ``funnel_alt`` give the funnel plot of all areas (``eqlib build`` draws it with
@@ -448,8 +492,14 @@ def render_national_index(year: str | int, *, root: Path | str | None = None, fu
 
     root = Path(root) if root is not None else paths.project_root()
     period = _period(year)
-    return write_national_index(period, root=root, funnel_png=funnel_png, funnel_alt=funnel_alt,
-                                funnel_caption=funnel_caption, funnel_text=funnel_text)
+    return write_national_index(
+        period,
+        root=root,
+        funnel_png=funnel_png,
+        funnel_alt=funnel_alt,
+        funnel_caption=funnel_caption,
+        funnel_text=funnel_text,
+    )
 
 
 # ----------------------------------------------------------------------------- CLI
@@ -465,8 +515,10 @@ def _check_engine(engine: str) -> None:
         return
     quarto = quarto_path()
     if not quarto:
-        raise UsageError("--engine quarto: quarto is not on PATH (install it, e.g. from conda-forge, "
-                         "or use --engine fallback)")
+        raise UsageError(
+            "--engine quarto: quarto is not on PATH (install it, e.g. from conda-forge, "
+            "or use --engine fallback)"
+        )
     check_quarto(quarto)
 
 
@@ -478,8 +530,13 @@ def cmd_render(args: argparse.Namespace) -> int:
     names = _area_names(args)
     period = _period(args.year)
     _check_engine(getattr(args, "engine", "auto"))
-    outcomes = build_many(names, period.label, engine=getattr(args, "engine", "auto"),
-                          jobs=getattr(args, "jobs", None), tables=False)
+    outcomes = build_many(
+        names,
+        period.label,
+        engine=getattr(args, "engine", "auto"),
+        jobs=getattr(args, "jobs", None),
+        tables=False,
+    )
     for outcome in outcomes:
         if outcome.error:
             print(f"eqlib render {outcome.area} {outcome.year}: {outcome.error}", file=sys.stderr)
@@ -488,8 +545,9 @@ def cmd_render(args: argparse.Namespace) -> int:
     return 1 if any(o.error for o in outcomes) else 0
 
 
-def _write_tables(area: areas_mod.Area, period: periods_mod.Period, out: Path,
-                  threshold: int | None) -> tuple[str, str]:
+def _write_tables(
+    area: areas_mod.Area, period: periods_mod.Period, out: Path, threshold: int | None
+) -> tuple[str, str]:
     """The data tables (CSV + ODS) beside the report, through ``eqlib tables`` (the metrics issue).
 
     Returns (where they are, error); a tables module that is not there yet is noted, not an error.
@@ -505,8 +563,9 @@ def _write_tables(area: areas_mod.Area, period: periods_mod.Period, out: Path,
         return f"not written ({exc})", ""
     try:
         with contextlib.redirect_stdout(io.StringIO()):
-            code = cmd_tables(argparse.Namespace(area=area.slug, year=period.label, out=str(out),
-                                                 threshold=threshold))
+            code = cmd_tables(
+                argparse.Namespace(area=area.slug, year=period.label, out=str(out), threshold=threshold)
+            )
     except (EqlibError, ImportError) as exc:
         return "", f"tables failed: {exc}"
     return (str(out), "") if code == 0 else ("", f"tables failed (exit {code})")
@@ -525,8 +584,15 @@ class BuildOutcome:
     error: str = ""
 
 
-def build_one(area: str, year: str, *, engine: Engine = "auto", root: str | None = None,
-              threshold: int | None = None, tables: bool = True) -> BuildOutcome:
+def build_one(
+    area: str,
+    year: str,
+    *,
+    engine: Engine = "auto",
+    root: str | None = None,
+    threshold: int | None = None,
+    tables: bool = True,
+) -> BuildOutcome:
     """Render one area-year and write its tables; errors are returned, not raised (for a batch)."""
     resolved = _area(area)
     period = _period(year)
@@ -534,14 +600,32 @@ def build_one(area: str, year: str, *, engine: Engine = "auto", root: str | None
         result = render(resolved, period.label, engine=engine, root=root)
     except (RenderError, UsageError) as exc:
         return BuildOutcome(resolved.slug, period.label, error=f"render failed: {exc}")
-    table_note, error = (_write_tables(resolved, period, result.html.parent / "tables", threshold) if tables
-                         else ("skipped", ""))
-    return BuildOutcome(resolved.slug, period.label, html=str(result.html), pdf=str(result.pdf),
-                        engine_used=result.engine_used, tables=table_note, error=error)
+    table_note, error = (
+        _write_tables(resolved, period, result.html.parent / "tables", threshold)
+        if tables
+        else ("skipped", "")
+    )
+    return BuildOutcome(
+        resolved.slug,
+        period.label,
+        html=str(result.html),
+        pdf=str(result.pdf),
+        engine_used=result.engine_used,
+        tables=table_note,
+        error=error,
+    )
 
 
-def build_many(areas: list[str], year: str, *, engine: Engine = "auto", root: Path | str | None = None,
-               jobs: int | None = None, threshold: int | None = None, tables: bool = True) -> list[BuildOutcome]:
+def build_many(
+    areas: list[str],
+    year: str,
+    *,
+    engine: Engine = "auto",
+    root: Path | str | None = None,
+    jobs: int | None = None,
+    threshold: int | None = None,
+    tables: bool = True,
+) -> list[BuildOutcome]:
     """:func:`build_one` for many areas, in ``jobs`` processes (one render per area-year folder)."""
     import os
     from concurrent.futures import ProcessPoolExecutor
@@ -550,7 +634,9 @@ def build_many(areas: list[str], year: str, *, engine: Engine = "auto", root: Pa
     workers = max(1, min(jobs or os.cpu_count() or 1, len(areas)))
     from tqdm.auto import tqdm
 
-    bar = tqdm(total=len(areas), desc=f"eqlib render {year}", unit="area", disable=len(areas) < 2, leave=False)
+    bar = tqdm(
+        total=len(areas), desc=f"eqlib render {year}", unit="area", disable=len(areas) < 2, leave=False
+    )
     if workers == 1:
         out = []
         for a in areas:
@@ -561,8 +647,10 @@ def build_many(areas: list[str], year: str, *, engine: Engine = "auto", root: Pa
     import multiprocessing
 
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = [pool.submit(build_one, a, year, engine=engine, root=root_text, threshold=threshold,
-                               tables=tables) for a in areas]
+        futures = [
+            pool.submit(build_one, a, year, engine=engine, root=root_text, threshold=threshold, tables=tables)
+            for a in areas
+        ]
         for future in futures:
             future.add_done_callback(lambda _f: bar.update())
         results = [f.result() for f in futures]
@@ -603,25 +691,34 @@ def cmd_build(args: argparse.Namespace) -> int:
     _check_engine(getattr(args, "engine", "auto"))
     jobs = getattr(args, "jobs", None)
     threshold = getattr(args, "threshold", None)
-    summary = run_many(names, period.label, jobs=jobs, force=getattr(args, "force", False), threshold=threshold)
+    summary = run_many(
+        names, period.label, jobs=jobs, force=getattr(args, "force", False), threshold=threshold
+    )
     print(summary.table())
     for failed in summary.failed:
         print(f"{failed.area} {failed.year}: notebooks failed: {failed.error}", file=sys.stderr)
     root = paths.project_root()
     ran = [r.area for r in summary.results if r.ok]
-    outcomes = build_many(ran, period.label, engine=getattr(args, "engine", "auto"), root=root, jobs=jobs,
-                          threshold=threshold)
+    outcomes = build_many(
+        ran, period.label, engine=getattr(args, "engine", "auto"), root=root, jobs=jobs, threshold=threshold
+    )
     for outcome in outcomes:
         if outcome.error:
             print(f"{outcome.area} {outcome.year}: {outcome.error}", file=sys.stderr)
         if outcome.html:
-            print(f"{outcome.area} {outcome.year}: {outcome.html}\n  PDF: {outcome.pdf}\n"
-                  f"  tables: {outcome.tables}\n  engine: {outcome.engine_used}")
+            print(
+                f"{outcome.area} {outcome.year}: {outcome.html}\n  PDF: {outcome.pdf}\n"
+                f"  tables: {outcome.tables}\n  engine: {outcome.engine_used}"
+            )
     funnel = national_funnel_png(period, root)
-    index = render_national_index(period.label, root=root, funnel_png=funnel[0] if funnel else None,
-                                  funnel_alt=funnel[1] if funnel else None,
-                                  funnel_caption=funnel[2] if funnel else None,
-                                  funnel_text=funnel[3] if funnel else None)
+    index = render_national_index(
+        period.label,
+        root=root,
+        funnel_png=funnel[0] if funnel else None,
+        funnel_alt=funnel[1] if funnel else None,
+        funnel_caption=funnel[2] if funnel else None,
+        funnel_text=funnel[3] if funnel else None,
+    )
     print(f"National index: {index}")
     if len(ran) == 1 and outcomes[0].html:
         print(f"\nThe report: {outcomes[0].html}")

@@ -33,8 +33,12 @@ class _Loader(yaml.SafeLoader):
         except (ValueError, OverflowError) as exc:
             value = str(node.value)
             shown = value if len(value) <= 40 else value[:37] + "..."
-            raise ConstructorError(None, None, f"{shown!r} is not a real date ({exc}); expected a date "
-                                   "written YYYY-MM-DD", node.start_mark) from None
+            raise ConstructorError(
+                None,
+                None,
+                f"{shown!r} is not a real date ({exc}); expected a date written YYYY-MM-DD",
+                node.start_mark,
+            ) from None
 
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
@@ -64,17 +68,23 @@ def _check(root: yaml.Node) -> None:
             size[key] = 1 + sum(size[id(child)] for child in children)
             height[key] = 1 + max((height[id(child)] for child in children), default=0)
             if size[key] > MAX_NODES:
-                raise YamlLimitError(problem=f"the document expands to more than {MAX_NODES:,} values "
-                                     "(aliases repeated inside aliases?)", problem_mark=node.start_mark)
+                raise YamlLimitError(
+                    problem=f"the document expands to more than {MAX_NODES:,} values "
+                    "(aliases repeated inside aliases?)",
+                    problem_mark=node.start_mark,
+                )
             if height[key] > MAX_DEPTH:
-                raise YamlLimitError(problem=f"nested more than {MAX_DEPTH} levels deep",
-                                     problem_mark=node.start_mark)
+                raise YamlLimitError(
+                    problem=f"nested more than {MAX_DEPTH} levels deep", problem_mark=node.start_mark
+                )
             continue
         if key in size:
             continue
         if key in on_path:
-            raise YamlLimitError(problem="an alias refers to the value that contains it (recursive alias)",
-                                 problem_mark=node.start_mark)
+            raise YamlLimitError(
+                problem="an alias refers to the value that contains it (recursive alias)",
+                problem_mark=node.start_mark,
+            )
         on_path.add(key)
         stack.append((node, True))
         for child in _children(node):
@@ -123,8 +133,9 @@ def _scan_depth(text: str) -> None:
             if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
                 depth += 1
                 if depth > MAX_DEPTH:
-                    raise YamlLimitError(problem=f"nested more than {MAX_DEPTH} levels deep",
-                                         problem_mark=event.start_mark)
+                    raise YamlLimitError(
+                        problem=f"nested more than {MAX_DEPTH} levels deep", problem_mark=event.start_mark
+                    )
             elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
                 depth -= 1
     finally:

@@ -25,8 +25,16 @@ import pandera.pandas as pa
 GSS_SYMBOLS = ("[c]", "[x]", "[z]", "[u]")
 
 COUNT_COLUMNS = (
-    "dataset", "area_code", "area_name", "period", "period_start", "period_end",
-    "group", "source_label", "count", "symbol",
+    "dataset",
+    "area_code",
+    "area_name",
+    "period",
+    "period_start",
+    "period_end",
+    "group",
+    "source_label",
+    "count",
+    "symbol",
 )
 
 COUNTS = pa.DataFrameSchema(
@@ -44,10 +52,13 @@ COUNTS = pa.DataFrameSchema(
         "denominator": pa.Column(float, pa.Check.ge(0), nullable=True, required=False),
     },
     checks=[
-        pa.Check(lambda df: (df["period_end"] >= df["period_start"]).all(),
-                 error="period_end before period_start"),
-        pa.Check(lambda df: (df["count"].notna() | (df["symbol"] != "")).all(),
-                 error="a missing count must carry a GSS symbol giving the reason"),
+        pa.Check(
+            lambda df: (df["period_end"] >= df["period_start"]).all(), error="period_end before period_start"
+        ),
+        pa.Check(
+            lambda df: (df["count"].notna() | (df["symbol"] != "")).all(),
+            error="a missing count must carry a GSS symbol giving the reason",
+        ),
     ],
     strict=False,
     coerce=True,

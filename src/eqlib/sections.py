@@ -38,10 +38,28 @@ from eqlib.report import escape
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "Context", "context", "Markdown", "Chart", "Table", "Block", "emit",
-    "load", "select_period", "Selection", "dataset_status", "measure_status",
-    "NOTEBOOKS", "SECTION_MEASURES", "intro", "section_data_status", "evidence_gaps",
-    "population_profile", "measure_blocks", "data_sources", "methods", "parameters_summary",
+    "Context",
+    "context",
+    "Markdown",
+    "Chart",
+    "Table",
+    "Block",
+    "emit",
+    "load",
+    "select_period",
+    "Selection",
+    "dataset_status",
+    "measure_status",
+    "NOTEBOOKS",
+    "SECTION_MEASURES",
+    "intro",
+    "section_data_status",
+    "evidence_gaps",
+    "population_profile",
+    "measure_blocks",
+    "data_sources",
+    "methods",
+    "parameters_summary",
 ]
 
 #: notebook name -> (title, framework section id or None)
@@ -58,23 +76,45 @@ NOTEBOOKS: dict[str, tuple[str, int | None]] = {
 #: which measures each section shows (each measure has one home section)
 SECTION_MEASURES: dict[str, tuple[str, ...]] = {
     "01_communities": (
-        "stop_search_rate", "stop_search_disparity", "stop_search_not_stated_share",
-        "stop_search_ethnicity_agreement", "stop_search_trend", "stop_search_benchmark",
-        "stop_search_by_sex", "stop_search_by_age", "stop_search_strip_search",
+        "stop_search_rate",
+        "stop_search_disparity",
+        "stop_search_not_stated_share",
+        "stop_search_ethnicity_agreement",
+        "stop_search_trend",
+        "stop_search_benchmark",
+        "stop_search_by_sex",
+        "stop_search_by_age",
+        "stop_search_strip_search",
         "hate_crime_by_strand",
     ),
     "02_leadership": (
-        "stop_search_s60_share", "arrest_rate", "arrest_disparity", "rri_stop_arrest", "arrest_benchmark",
+        "stop_search_s60_share",
+        "arrest_rate",
+        "arrest_disparity",
+        "rri_stop_arrest",
+        "arrest_benchmark",
     ),
     "03_services": (
-        "stop_search_arrest_rate", "stop_search_no_further_action", "stop_search_outcome_linked",
-        "use_of_force_rate", "use_of_force_disparity", "taser_by_ethnicity", "conviction_ratio",
-        "rri_prosecution_conviction", "deaths_following_contact", "complaints_by_characteristic",
-        "victims_services_by_characteristic", "satisfaction_by_characteristic", "custody_by_ethnicity",
-        "independent_custody_visits", "use_of_force_local",
+        "stop_search_arrest_rate",
+        "stop_search_no_further_action",
+        "stop_search_outcome_linked",
+        "use_of_force_rate",
+        "use_of_force_disparity",
+        "taser_by_ethnicity",
+        "conviction_ratio",
+        "rri_prosecution_conviction",
+        "deaths_following_contact",
+        "complaints_by_characteristic",
+        "victims_services_by_characteristic",
+        "satisfaction_by_characteristic",
+        "custody_by_ethnicity",
+        "independent_custody_visits",
+        "use_of_force_local",
     ),
     "04_workforce": (
-        "workforce_totals", "chief_officer_representation", "workforce_representation",
+        "workforce_totals",
+        "chief_officer_representation",
+        "workforce_representation",
         "opcc_workforce_representation",
     ),
 }
@@ -197,8 +237,12 @@ def analyst_notes(ctx: Context) -> list[AnalystNote]:
     so neither Quarto nor the fallback renders it; papermill writes it to the notebook's log)."""
     if not ctx.analyst_notes:
         return [AnalystNote("Analyst notes: nothing to do for this section.")]
-    return [AnalystNote("Analyst notes (not in the published report):\n\n"
-                        + "\n".join(f"- {n}" for n in ctx.analyst_notes))]
+    return [
+        AnalystNote(
+            "Analyst notes (not in the published report):\n\n"
+            + "\n".join(f"- {n}" for n in ctx.analyst_notes)
+        )
+    ]
 
 
 def emit(blocks: Iterable[Block]) -> None:
@@ -305,7 +349,7 @@ def financial_years_from_months(frame: pd.DataFrame, *, complete_only: bool = Fa
     data["_month"] = starts.dt.to_period("M").astype(str)
     months = data.groupby(["area_code", "period"])["_month"].nunique().rename("months")
     keys = [c for c in data.columns if c not in {"count", "_month", "denominator"}]
-    out = (data.groupby(keys, dropna=False, sort=True)["count"].sum(min_count=1).reset_index())
+    out = data.groupby(keys, dropna=False, sort=True)["count"].sum(min_count=1).reset_index()
     out = out.merge(months.reset_index(), on=["area_code", "period"], how="left")
     if complete_only:
         out = out[out["months"] == 12]
@@ -329,7 +373,7 @@ class Selection:
 
     @property
     def label(self) -> str:
-        """"2021/22" or "latest available: 2019/20" or "no data"."""
+        """ "2021/22" or "latest available: 2019/20" or "no data"."""
         if self.status == "current":
             return self.period_display
         if self.status == "earlier":
@@ -352,8 +396,9 @@ def _period_display(label: str, start: Any, end: Any) -> str:
     return label
 
 
-def select_period(ctx: Context, dataset_id: str, frame: pd.DataFrame | None = None, *,
-                  area_code: str | None = None) -> Selection:
+def select_period(
+    ctx: Context, dataset_id: str, frame: pd.DataFrame | None = None, *, area_code: str | None = None
+) -> Selection:
     """The period of ``dataset_id`` to show for ``ctx`` (Y where it exists, else the latest earlier one).
 
     Monthly data are summed into financial years first; a financial year with fewer than 12 months
@@ -388,8 +433,11 @@ def _select_period(ctx: Context, dataset_id: str, frame: pd.DataFrame | None, co
     eligible = rows[ends <= year_end]
     if eligible.empty:
         first = rows.sort_values("period_start").iloc[0]
-        return Selection(dataset_id, "later-only",
-                         note=f"the first period for this area is {_period_display(first['period'], first['period_start'], first['period_end'])}, after {ctx.year_display}")
+        return Selection(
+            dataset_id,
+            "later-only",
+            note=f"the first period for this area is {_period_display(first['period'], first['period_start'], first['period_end'])}, after {ctx.year_display}",
+        )
     eligible_ends = pd.to_datetime(eligible["period_end"]).dt.date
     latest_end = eligible_ends.max()
     chosen = eligible[eligible_ends == latest_end]
@@ -488,7 +536,8 @@ def _measure_title(measure_id: str) -> str:
         return measures.get_measure(measure_id).title
     except KeyError:
         return {"arrest_benchmark": "Arrest disparity compared with all force areas (funnel plot)"}.get(
-            measure_id, measure_id.replace("_", " "))
+            measure_id, measure_id.replace("_", " ")
+        )
 
 
 def _dataset_selections(ctx: Context, measure_id: str) -> tuple[Selection, ...]:
@@ -517,22 +566,45 @@ def measure_status(ctx: Context, measure_id: str) -> MeasureStatus:
         sel = analysis.select(every_area, ctx.area.code, ctx.period, measure=measure_id)
         if sel.status != "none" and not sel.frame.empty:
             published = analysis.suppress(sel.frame, threshold=ctx.threshold)
-            result = MeasureStatus(measure_id, title, sel.status, sel.label, published,
-                                   analysis.selection_source(sel.frame, analysis.MEASURE_FUNCTIONS[measure_id][1]))
+            result = MeasureStatus(
+                measure_id,
+                title,
+                sel.status,
+                sel.label,
+                published,
+                analysis.selection_source(sel.frame, analysis.MEASURE_FUNCTIONS[measure_id][1]),
+            )
     if result is None and measure_id in LOCAL_TEMPLATES:
         result = _local_measure(ctx, measure_id, title)
     if result is None:
         selections = _dataset_selections(ctx, measure_id)
         empty = pd.DataFrame(columns=["area_code", "period", "measure", "group", "value"])
-        result = MeasureStatus(measure_id, title, "none", "no data", empty, reason=_why_none(ctx, selections),
-                               selections=selections)
+        result = MeasureStatus(
+            measure_id,
+            title,
+            "none",
+            "no data",
+            empty,
+            reason=_why_none(ctx, selections),
+            selections=selections,
+        )
     ctx._frames[key] = result
     return result
 
 
 #: the parts of eqlib that determine the figures (not how they are shown): a change to any re-computes them
-_FIGURE_SOURCES = ("analysis.py", "measures.py", "store.py", "areas.py", "ethnicity.py", "periods.py",
-                   "schemas.py", "errors.py", "metrics", "sources")
+_FIGURE_SOURCES = (
+    "analysis.py",
+    "measures.py",
+    "store.py",
+    "areas.py",
+    "ethnicity.py",
+    "periods.py",
+    "schemas.py",
+    "errors.py",
+    "metrics",
+    "sources",
+)
 
 
 def _inputs_key(root: Path) -> str:
@@ -614,12 +686,17 @@ def _why_none(ctx: Context, selections: Sequence[Selection]) -> str:
     for s in selections:
         title = _dataset_title(s.dataset)
         if s.dataset.startswith("local:") and not s.available:
-            reasons.append("it needs the force's or OPCC's own figures, which were not supplied for this report")
+            reasons.append(
+                "it needs the force's or OPCC's own figures, which were not supplied for this report"
+            )
             template = s.dataset.removeprefix("local:")
-            note_for_analyst(ctx, f"{title[:1].upper()}{title[1:]}: {s.note or 'no data'}. Add them with the "
-                                  f"`{template}.csv` template in `data/templates/` (name the folder as "
-                                  "`local_data_dir` in the params file; check the file with "
-                                  f"`eqlib data validate`).")
+            note_for_analyst(
+                ctx,
+                f"{title[:1].upper()}{title[1:]}: {s.note or 'no data'}. Add them with the "
+                f"`{template}.csv` template in `data/templates/` (name the folder as "
+                "`local_data_dir` in the params file; check the file with "
+                f"`eqlib data validate`).",
+            )
         elif s.status == "no-loader":
             reasons.append(f"{title}: not yet readable by eqlib")
         elif s.status in ("current", "earlier"):
@@ -640,7 +717,9 @@ def _local_selections(ctx: Context) -> dict[str, Any]:
         from eqlib.local_measures import compute_local
 
         with _capture_data_notes(ctx):
-            selections = compute_local(ctx.area.code, ctx.year, folder, threshold=ctx.threshold, root=ctx.root)
+            selections = compute_local(
+                ctx.area.code, ctx.year, folder, threshold=ctx.threshold, root=ctx.root
+            )
     ctx._frames["_local"] = selections
     return selections
 
@@ -665,11 +744,16 @@ def _lower_first(text: str) -> str:
 
 def _no_data_sentence(ctx: Context, status: MeasureStatus) -> str:
     if status.measure in LOCAL_TEMPLATES:
-        note_for_analyst(ctx, f"{_sentence_case(status.title)}: an analyst can add it from the force's or "
-                              f"OPCC's own records with the `{LOCAL_TEMPLATES[status.measure]}.csv` template in "
-                              "`data/templates/` (check the file with `eqlib data validate`).")
-    return (f"**No data.** {_sentence_case(status.title)} cannot be shown for {ctx.name} for "
-            f"{ctx.year_display} or any earlier year ({status.reason or 'no dataset provides it'}).")
+        note_for_analyst(
+            ctx,
+            f"{_sentence_case(status.title)}: an analyst can add it from the force's or "
+            f"OPCC's own records with the `{LOCAL_TEMPLATES[status.measure]}.csv` template in "
+            "`data/templates/` (check the file with `eqlib data validate`).",
+        )
+    return (
+        f"**No data.** {_sentence_case(status.title)} cannot be shown for {ctx.name} for "
+        f"{ctx.year_display} or any earlier year ({status.reason or 'no dataset provides it'})."
+    )
 
 
 # --------------------------------------------------------------------------- builders: shared
@@ -678,8 +762,10 @@ def intro(ctx: Context, notebook: str) -> list[Block]:
     title, section = NOTEBOOKS[notebook]
     text = f"This section covers **{ctx.name}** for the financial year **{ctx.year_display}**"
     if section is not None:
-        text += (f": the framework section *{_framework_section_name(section) or title}* of the APCC "
-                 "Equality Framework")
+        text += (
+            f": the framework section *{_framework_section_name(section) or title}* of the APCC "
+            "Equality Framework"
+        )
     text += "."
     return [*example_banner(ctx), Markdown(text)]
 
@@ -687,8 +773,10 @@ def intro(ctx: Context, notebook: str) -> list[Block]:
 #: the class of the example banner's fenced div; the renderer puts its text in every page's header (PDF) and at
 #: the top of the page (HTML) as well (eqlib.report.fallback)
 EXAMPLE_BANNER_CLASS = "example-banner"
-EXAMPLE_BANNER_TEXT = ("Example, not the OPCC's assessment: the self-assessment and equality objectives in this "
-                       "report are illustrative.")
+EXAMPLE_BANNER_TEXT = (
+    "Example, not the OPCC's assessment: the self-assessment and equality objectives in this "
+    "report are illustrative."
+)
 
 
 def example_banner(ctx: Context) -> list[Block]:
@@ -714,18 +802,31 @@ def section_data_status(ctx: Context, notebook: str) -> list[Block]:
     rows = []
     for measure_id in SECTION_MEASURES.get(notebook, ()):
         st = measure_status(ctx, measure_id)
-        rows.append({"Measure": _sentence_case(st.title), "Data": st.source if st.available else "none",
-                     "Period shown": st.label})
+        rows.append(
+            {
+                "Measure": _sentence_case(st.title),
+                "Data": st.source if st.available else "none",
+                "Period shown": st.label,
+            }
+        )
     if not rows:
         return []
     gaps = sum(r["Period shown"] == "no data" for r in rows)
     earlier = sum(r["Period shown"].startswith("latest available") for r in rows)
-    text = (f"Of the {len(rows)} measures this section reports, {len(rows) - gaps} have data for {ctx.name}"
-            + (f" ({earlier} only for an earlier year, labelled \"latest available\")" if earlier else "")
-            + (f" and {gaps} have none (listed as evidence gaps below)." if gaps else "."))
-    return [Markdown(text),
-            Table(pd.DataFrame(rows), f"Measures in this section, the data behind them and the period shown, "
-                                      f"{ctx.name} {ctx.year_display}", f"{notebook.split('_', 1)[1]}-data")]
+    text = (
+        f"Of the {len(rows)} measures this section reports, {len(rows) - gaps} have data for {ctx.name}"
+        + (f' ({earlier} only for an earlier year, labelled "latest available")' if earlier else "")
+        + (f" and {gaps} have none (listed as evidence gaps below)." if gaps else ".")
+    )
+    return [
+        Markdown(text),
+        Table(
+            pd.DataFrame(rows),
+            f"Measures in this section, the data behind them and the period shown, "
+            f"{ctx.name} {ctx.year_display}",
+            f"{notebook.split('_', 1)[1]}-data",
+        ),
+    ]
 
 
 def evidence_gaps(ctx: Context, notebook: str) -> list[Block]:
@@ -733,8 +834,10 @@ def evidence_gaps(ctx: Context, notebook: str) -> list[Block]:
     gaps = [measure_status(ctx, m) for m in SECTION_MEASURES.get(notebook, ())]
     gaps = [g for g in gaps if not g.available]
     if not gaps:
-        return [Markdown(f"Every measure this section reports has data for {ctx.name}."),
-                *_section_criteria_gaps(ctx, notebook)]
+        return [
+            Markdown(f"Every measure this section reports has data for {ctx.name}."),
+            *_section_criteria_gaps(ctx, notebook),
+        ]
     criteria = _criteria_by_measure()
     rows = []
     for g in gaps:
@@ -744,17 +847,33 @@ def evidence_gaps(ctx: Context, notebook: str) -> list[Block]:
             needs = []
         from eqlib import wording
 
-        rows.append({"Measure": _sentence_case(g.title),
-                     "Framework criteria it would evidence": ", ".join(criteria.get(g.measure, ())) or "none mapped",
-                     "Data needed": _sentence_case(wording.dataset_names(needs)) or "not specified"})
+        rows.append(
+            {
+                "Measure": _sentence_case(g.title),
+                "Framework criteria it would evidence": ", ".join(criteria.get(g.measure, ()))
+                or "none mapped",
+                "Data needed": _sentence_case(wording.dataset_names(needs)) or "not specified",
+            }
+        )
     n = len(gaps)
-    text = (f"{n} {'measure' if n == 1 else 'measures'} this section asks for {'has' if n == 1 else 'have'} no "
-            f"data for {ctx.name}.")
-    note_for_analyst(ctx, "Local figures fill these gaps: use the templates in `data/templates/` and check each "
-                          "file with `eqlib data validate FILE`.")
-    return [Markdown(text), Table(pd.DataFrame(rows), f"Evidence gaps: measures with no data for {ctx.name}, "
-                                  f"{ctx.year_display}", f"{notebook.split('_', 1)[1]}-gaps"),
-            *_section_criteria_gaps(ctx, notebook)]
+    text = (
+        f"{n} {'measure' if n == 1 else 'measures'} this section asks for {'has' if n == 1 else 'have'} no "
+        f"data for {ctx.name}."
+    )
+    note_for_analyst(
+        ctx,
+        "Local figures fill these gaps: use the templates in `data/templates/` and check each "
+        "file with `eqlib data validate FILE`.",
+    )
+    return [
+        Markdown(text),
+        Table(
+            pd.DataFrame(rows),
+            f"Evidence gaps: measures with no data for {ctx.name}, {ctx.year_display}",
+            f"{notebook.split('_', 1)[1]}-gaps",
+        ),
+        *_section_criteria_gaps(ctx, notebook),
+    ]
 
 
 def _section_criteria_gaps(ctx: Context, notebook: str) -> list[Block]:
@@ -767,16 +886,30 @@ def _section_criteria_gaps(ctx: Context, notebook: str) -> list[Block]:
     gaps = fw_gaps(_available_measures(ctx))
     gaps = gaps[gaps["section"] == section]
     if gaps.empty:
-        return [Markdown("Every framework criterion in this section that needs data is supported by the data.")]
-    table = pd.DataFrame({"Criterion": gaps["criterion"].values,
-                          "Theme": ("Theme " + gaps["theme"].astype(str) + ": " + gaps["theme_name"]).values,
-                          "Status": gaps["status"].values,
-                          "Missing measures": gaps["missing_titles"].values})
+        return [
+            Markdown("Every framework criterion in this section that needs data is supported by the data.")
+        ]
+    table = pd.DataFrame(
+        {
+            "Criterion": gaps["criterion"].values,
+            "Theme": ("Theme " + gaps["theme"].astype(str) + ": " + gaps["theme_name"]).values,
+            "Status": gaps["status"].values,
+            "Missing measures": gaps["missing_titles"].values,
+        }
+    )
     n = len(gaps)
-    return [Markdown(f"{n} framework {'criterion' if n == 1 else 'criteria'} in this section "
-                     f"{'needs' if n == 1 else 'need'} data that {ctx.name} does not have (in full or in part):"),
-            Table(table, f"Framework criteria in this section not (fully) supported by the data, {ctx.name} "
-                         f"{ctx.year_display}", f"{notebook.split('_', 1)[1]}-criteria-gaps")]
+    return [
+        Markdown(
+            f"{n} framework {'criterion' if n == 1 else 'criteria'} in this section "
+            f"{'needs' if n == 1 else 'need'} data that {ctx.name} does not have (in full or in part):"
+        ),
+        Table(
+            table,
+            f"Framework criteria in this section not (fully) supported by the data, {ctx.name} "
+            f"{ctx.year_display}",
+            f"{notebook.split('_', 1)[1]}-criteria-gaps",
+        ),
+    ]
 
 
 def _criteria_by_measure() -> dict[str, tuple[str, ...]]:
@@ -803,8 +936,11 @@ _GROUP_ORDER = ("Asian", "Black", "Mixed", "White", "Other", "Not stated")
 
 def _order_groups(frame: pd.DataFrame, column: str = "group") -> pd.DataFrame:
     order = {g: i for i, g in enumerate(_GROUP_ORDER)}
-    return frame.assign(_o=frame[column].map(lambda g: order.get(g, 99))).sort_values(["_o", column]).drop(
-        columns="_o")
+    return (
+        frame.assign(_o=frame[column].map(lambda g: order.get(g, 99)))
+        .sort_values(["_o", column])
+        .drop(columns="_o")
+    )
 
 
 def population_profile(ctx: Context) -> list[Block]:
@@ -813,7 +949,9 @@ def population_profile(ctx: Context) -> list[Block]:
     frame = load(ctx, dataset)
     census = "Census 2021" if dataset.endswith("2021") else "Census 2011"
     if frame is None or frame[frame["area_code"] == ctx.area.code].empty:
-        return [Markdown(f"**No data.** The {census} population of {ctx.name} by ethnic group is not available.")]
+        return [
+            Markdown(f"**No data.** The {census} population of {ctx.name} by ethnic group is not available.")
+        ]
     rows = frame[frame["area_code"] == ctx.area.code]
     by_group = rows.groupby("group", as_index=False)["count"].sum()
     by_group = _order_groups(by_group)
@@ -821,23 +959,46 @@ def population_profile(ctx: Context) -> list[Block]:
     by_group["share"] = 100 * by_group["count"] / total
     minority = by_group.loc[by_group["group"] != "White", "count"].sum()
     largest = by_group[by_group["group"] != "White"].nlargest(1, "count")
-    text = (f"At the {census}, {fg.fmt_number(total)} people lived in {ctx.name}. "
-            f"{fg.fmt_number(100 * minority / total, digits=1)}% were from ethnic minority groups "
-            f"(all groups other than White)")
+    text = (
+        f"At the {census}, {fg.fmt_number(total)} people lived in {ctx.name}. "
+        f"{fg.fmt_number(100 * minority / total, digits=1)}% were from ethnic minority groups "
+        f"(all groups other than White)"
+    )
     if not largest.empty:
-        text += (f"; the largest was {largest['group'].iloc[0]} "
-                 f"({fg.fmt_number(largest['share'].iloc[0], digits=1)}%)")
-    text += (f". These are the denominators of the rates in this report ({census} "
-             f"{'for periods from April 2021' if census == 'Census 2021' else 'for periods before April 2021'}).")
-    fig, alt = fg.bar_chart(by_group.assign(share=by_group["share"].round(1)), category="group", value="share",
-                            measure="share of usual residents by broad ethnic group (per cent)",
-                            area_name=ctx.name, period_label=census, unit="Per cent of usual residents")
-    table = by_group.rename(columns={"group": "Ethnic group", "count": "Usual residents", "share": "Per cent"})
+        text += (
+            f"; the largest was {largest['group'].iloc[0]} "
+            f"({fg.fmt_number(largest['share'].iloc[0], digits=1)}%)"
+        )
+    text += (
+        f". These are the denominators of the rates in this report ({census} "
+        f"{'for periods from April 2021' if census == 'Census 2021' else 'for periods before April 2021'})."
+    )
+    fig, alt = fg.bar_chart(
+        by_group.assign(share=by_group["share"].round(1)),
+        category="group",
+        value="share",
+        measure="share of usual residents by broad ethnic group (per cent)",
+        area_name=ctx.name,
+        period_label=census,
+        unit="Per cent of usual residents",
+    )
+    table = by_group.rename(
+        columns={"group": "Ethnic group", "count": "Usual residents", "share": "Per cent"}
+    )
     table["Usual residents"] = table["Usual residents"].astype("int64")
     return [
         Markdown(text),
-        Chart(fig, "population-by-ethnicity", f"Usual residents by broad ethnic group, {ctx.name}, {census}", alt),
-        Table(table, f"Usual residents by broad ethnic group, {ctx.name}, {census} (ONS)", "population-by-ethnicity"),
+        Chart(
+            fig,
+            "population-by-ethnicity",
+            f"Usual residents by broad ethnic group, {ctx.name}, {census}",
+            alt,
+        ),
+        Table(
+            table,
+            f"Usual residents by broad ethnic group, {ctx.name}, {census} (ONS)",
+            "population-by-ethnicity",
+        ),
     ]
 
 
@@ -921,8 +1082,11 @@ def _latest_note(ctx: Context, st: MeasureStatus) -> str:
 #: companion figures a metric returns beside its main one: measure-id suffix -> (what it is, unit)
 COMPANIONS: dict[str, tuple[str, str]] = {
     "_ratio": ("ratio to the reference group", "ratio"),
-    "_bounds_not_stated_bounds": ("the ratio if every search with ethnicity not stated were in the group "
-                                  "(upper) or in the White group (lower)", "bounds"),
+    "_bounds_not_stated_bounds": (
+        "the ratio if every search with ethnicity not stated were in the group "
+        "(upper) or in the White group (lower)",
+        "bounds",
+    ),
     "_bounds": ("not-stated bounds", "bounds"),
     "_headcount_gap": ("headcount gap to proportional representation", "count"),
     "_population_share": ("share of the population (per cent)", "%"),
@@ -932,7 +1096,9 @@ COMPANIONS: dict[str, tuple[str, str]] = {
 
 
 def _reference_of(frame: pd.DataFrame) -> str:
-    refs = [r for r in frame.get("reference_group", pd.Series(dtype=object)).dropna().astype(str).unique() if r]
+    refs = [
+        r for r in frame.get("reference_group", pd.Series(dtype=object)).dropna().astype(str).unique() if r
+    ]
     return refs[0] if len(refs) == 1 else "White"
 
 
@@ -947,10 +1113,12 @@ def _sentence(row: dict[str, Any], *, with_source: bool = True) -> str:
         return escape.markdown_text(
             f"In {when} no {_lower_first(_measure_title(str(row.get('measure', ''))))} figure was recorded "
             f"for the {row.get('group')} group in {row.get('area_name')}, so no ratio to "
-            f"{row.get('reference_group')} can be given.")
+            f"{row.get('reference_group')} can be given."
+        )
     # plain text built from data (group labels may come from an analyst's file): escaped as markdown
-    return escape.markdown_text(narrative.sentence(row, with_caveats=False)
-                                + (_source_words(row) if with_source else ""))
+    return escape.markdown_text(
+        narrative.sentence(row, with_caveats=False) + (_source_words(row) if with_source else "")
+    )
 
 
 def _source_words(row: dict[str, Any]) -> str:
@@ -978,22 +1146,43 @@ def figure_table(frame: pd.DataFrame, unit: str) -> pd.DataFrame:
     out = pd.DataFrame({"Group": frame["group"].astype(str).values})
     if "stage" in frame.columns and frame["stage"].notna().any():
         out.insert(0, "Stage", frame["stage"].astype(str).values)
-    symbols = frame["symbol"].fillna("").astype(str).values if "symbol" in frame.columns else [""] * len(frame)
+    symbols = (
+        frame["symbol"].fillna("").astype(str).values if "symbol" in frame.columns else [""] * len(frame)
+    )
     if "count" in frame.columns and frame["count"].notna().any():
-        out["Count"] = [sym if sym == "[c]" or (pd.isna(v) and sym) else fg.fmt_number(v, digits=0)
-                        for v, sym in zip(frame["count"], symbols, strict=True)]
+        out["Count"] = [
+            sym if sym == "[c]" or (pd.isna(v) and sym) else fg.fmt_number(v, digits=0)
+            for v, sym in zip(frame["count"], symbols, strict=True)
+        ]
     if "denominator" in frame.columns and frame["denominator"].notna().any():
-        out["Denominator"] = [fg.fmt_number(v, digits=0) if pd.notna(v) else "[x]" for v in frame["denominator"]]
-    heading = {"per 1,000": "Rate per 1,000", "ratio": "Ratio", "%": "Per cent", "index": "Index",
-               "count": "Value", "bounds": "Ratio"}.get(unit, "Value")
-    if unit != "count" or "Count" not in out.columns or not np.allclose(
-            frame["value"].fillna(-1).to_numpy(dtype=float), frame["count"].fillna(-1).to_numpy(dtype=float)):
-        out[heading] = [fg.fmt_number(v, digits=None if unit != "count" else 0, symbol=sym if pd.isna(v) else "")
-                        for v, sym in zip(frame["value"], symbols, strict=True)]
+        out["Denominator"] = [
+            fg.fmt_number(v, digits=0) if pd.notna(v) else "[x]" for v in frame["denominator"]
+        ]
+    heading = {
+        "per 1,000": "Rate per 1,000",
+        "ratio": "Ratio",
+        "%": "Per cent",
+        "index": "Index",
+        "count": "Value",
+        "bounds": "Ratio",
+    }.get(unit, "Value")
+    if (
+        unit != "count"
+        or "Count" not in out.columns
+        or not np.allclose(
+            frame["value"].fillna(-1).to_numpy(dtype=float), frame["count"].fillna(-1).to_numpy(dtype=float)
+        )
+    ):
+        out[heading] = [
+            fg.fmt_number(v, digits=None if unit != "count" else 0, symbol=sym if pd.isna(v) else "")
+            for v, sym in zip(frame["value"], symbols, strict=True)
+        ]
     if "ci_low" in frame.columns and frame["ci_low"].notna().any():
         name = "Lower to upper bound" if unit == "bounds" else "95% CI"
-        out[name] = [f"{fg.fmt_number(lo)} to {fg.fmt_number(hi)}" if pd.notna(lo) and pd.notna(hi) else
-                     (sym or "[x]") for lo, hi, sym in zip(frame["ci_low"], frame["ci_high"], symbols, strict=True)]
+        out[name] = [
+            f"{fg.fmt_number(lo)} to {fg.fmt_number(hi)}" if pd.notna(lo) and pd.notna(hi) else (sym or "[x]")
+            for lo, hi, sym in zip(frame["ci_low"], frame["ci_high"], symbols, strict=True)
+        ]
     return out
 
 
@@ -1004,11 +1193,20 @@ def _measure_tables(ctx: Context, st: MeasureStatus, unit: str, period: str) -> 
         if measure_id == st.measure:
             what, sub_unit, label = _sentence_case(st.title), unit, _label(st.measure)
         else:
-            suffix = str(measure_id)[len(st.measure):] if str(measure_id).startswith(st.measure) else str(measure_id)
+            suffix = (
+                str(measure_id)[len(st.measure) :]
+                if str(measure_id).startswith(st.measure)
+                else str(measure_id)
+            )
             name, sub_unit = COMPANIONS.get(suffix, (suffix.strip("_").replace("_", " "), "ratio"))
             what, label = f"{_sentence_case(st.title)}: {name}", _label(st.measure) + _label(suffix)
-        blocks.append(Table(figure_table(sub.reset_index(drop=True), sub_unit),
-                            f"{what}, {ctx.name}, {period}. Source: {st.source}", label))
+        blocks.append(
+            Table(
+                figure_table(sub.reset_index(drop=True), sub_unit),
+                f"{what}, {ctx.name}, {period}. Source: {st.source}",
+                label,
+            )
+        )
     return blocks
 
 
@@ -1021,12 +1219,12 @@ def show_measure(ctx: Context, st: MeasureStatus) -> list[Block]:
     if main.empty:
         main = frame
     period = _period_words(st)
-    blocks: list[Block] = [Markdown(f"**{_sentence_case(st.title)}**, {ctx.name}, {st.label}."
-                                    f"{_latest_note(ctx, st)}")]
+    blocks: list[Block] = [
+        Markdown(f"**{_sentence_case(st.title)}**, {ctx.name}, {st.label}.{_latest_note(ctx, st)}")
+    ]
     if st.measure.endswith(("_disparity", "_not_stated_share")) or unit == "ratio":
         rows = main[main["group"] != main.get("reference_group", "")]
-        sentences = [_sentence(r) for r in rows.to_dict("records")
-                     if pd.notna(r.get("value"))]
+        sentences = [_sentence(r) for r in rows.to_dict("records") if pd.notna(r.get("value"))]
         if sentences:
             blocks.append(Markdown("\n".join(f"- {t}" for t in sentences)))
     chart = None
@@ -1038,15 +1236,28 @@ def show_measure(ctx: Context, st: MeasureStatus) -> list[Block]:
         if unit == "ratio":
             representation = "representation" in st.measure
             fig, alt = fg.ratio_chart(
-                plot, measure=measure_words, area_name=ctx.name, period_label=period,
+                plot,
+                measure=measure_words,
+                area_name=ctx.name,
+                period_label=period,
                 reference_text="a share of the workforce equal to the group's share of the population"
-                if representation else f"the same rate as {_reference_of(plot)} people")
+                if representation
+                else f"the same rate as {_reference_of(plot)} people",
+            )
         elif unit in ("per 1,000", "%"):
-            fig, alt = fg.interval_chart(plot, measure=measure_words, unit=unit, area_name=ctx.name,
-                                         period_label=period)
+            fig, alt = fg.interval_chart(
+                plot, measure=measure_words, unit=unit, area_name=ctx.name, period_label=period
+            )
         elif unit == "count":
-            fig, alt = fg.bar_chart(plot, category="group", value="value", measure=measure_words,
-                                    area_name=ctx.name, period_label=period, digits=0)
+            fig, alt = fg.bar_chart(
+                plot,
+                category="group",
+                value="value",
+                measure=measure_words,
+                area_name=ctx.name,
+                period_label=period,
+                digits=0,
+            )
         else:
             fig = None
         if fig is not None:
@@ -1066,8 +1277,11 @@ def _show_trend(ctx: Context, st: MeasureStatus) -> list[Block]:
     from eqlib import analysis
 
     ratios = compute_measure(ctx, "stop_search_disparity")
-    ratios = ratios[(ratios["area_code"] == ctx.area.code) & (ratios["measure"] == "stop_search_disparity")
-                    & (ratios["period"].map(analysis.period_end) <= pd.Timestamp(ctx.period.end))]
+    ratios = ratios[
+        (ratios["area_code"] == ctx.area.code)
+        & (ratios["measure"] == "stop_search_disparity")
+        & (ratios["period"].map(analysis.period_end) <= pd.Timestamp(ctx.period.end))
+    ]
     if "source" in ratios.columns and "source" in st.frame.columns and len(st.frame):
         same = ratios[ratios["source"] == st.frame["source"].iloc[0]]  # the trend's own source's ratios
         ratios = same if same["period"].nunique() >= 2 else ratios
@@ -1075,20 +1289,37 @@ def _show_trend(ctx: Context, st: MeasureStatus) -> list[Block]:
     ratios = ratios[ratios["group"] != "All ethnic minority groups"]
     blocks: list[Block] = [Markdown(f"**{_sentence_case(st.title)}**, {ctx.name}, {st.label}.")]
     if ratios["period"].nunique() >= 2:
-        fig, alt = fg.trend_chart(ratios, measure="stop and search disparity ratio to White", area_name=ctx.name,
-                                  unit="Ratio to White (1 = same rate)")
-        blocks.append(Chart(fig, "stop-search-disparity-trend", f"Stop and search disparity ratio to White by "
-                                                                f"year, {ctx.name}", alt))
+        fig, alt = fg.trend_chart(
+            ratios,
+            measure="stop and search disparity ratio to White",
+            area_name=ctx.name,
+            unit="Ratio to White (1 = same rate)",
+        )
+        blocks.append(
+            Chart(
+                fig,
+                "stop-search-disparity-trend",
+                f"Stop and search disparity ratio to White by year, {ctx.name}",
+                alt,
+            )
+        )
 
-    sentences = [_sentence(r) for r in st.frame.to_dict("records")
-                 if pd.notna(r.get("value"))]
+    sentences = [_sentence(r) for r in st.frame.to_dict("records") if pd.notna(r.get("value"))]
     if sentences:
         blocks.append(Markdown("\n".join(f"- {t}" for t in sentences)))
     else:
-        blocks.append(Markdown("The change per year could not be estimated reliably for any group "
-                               "(see the table's symbols)."))
-    blocks.append(Table(figure_table(st.frame, "ratio"), f"Change in the stop and search disparity per year "
-                                                         f"(factor), {ctx.name}, {st.label}", "stop-search-trend"))
+        blocks.append(
+            Markdown(
+                "The change per year could not be estimated reliably for any group (see the table's symbols)."
+            )
+        )
+    blocks.append(
+        Table(
+            figure_table(st.frame, "ratio"),
+            f"Change in the stop and search disparity per year (factor), {ctx.name}, {st.label}",
+            "stop-search-trend",
+        )
+    )
     return blocks
 
 
@@ -1115,16 +1346,25 @@ def _funnel_blocks(ctx: Context, st: MeasureStatus, what: str) -> list[Block]:
     limits = funnel_curve(target, grid, kind="ratio", tau2=tau2).rename(columns={"precision": "x"})
     plot = allf.drop(columns=["denominator"]).rename(columns={"precision": "denominator"})
     label = analysis.display_period(period)
-    fig, alt = fg.funnel_plot(plot, limits, measure=what, highlight=ctx.area.code, period_label=label,
-                              x_label=FUNNEL_X_LABEL)
+    fig, alt = fg.funnel_plot(
+        plot, limits, measure=what, highlight=ctx.area.code, period_label=label, x_label=FUNNEL_X_LABEL
+    )
     row = mine.iloc[0]
-    text = (f"In {label}, the {what} in {ctx.name} was {fg.fmt_number(row['value'])} against "
-            f"{fg.fmt_number(target)} for all force areas together: {row.get('position', '')} the funnel's "
-            f"limits (95% and 99.8%, widened for overdispersion between areas).{_latest_note(ctx, st)}")
+    text = (
+        f"In {label}, the {what} in {ctx.name} was {fg.fmt_number(row['value'])} against "
+        f"{fg.fmt_number(target)} for all force areas together: {row.get('position', '')} the funnel's "
+        f"limits (95% and 99.8%, widened for overdispersion between areas).{_latest_note(ctx, st)}"
+    )
     caveats = _caveat_text(mine)
-    return [Markdown(text + (f" *Notes:* {caveats}" if caveats else "")),
-            Chart(fig, _label(st.measure), f"{_sentence_case(what)} in every police force area, {label}, with "
-                                           f"{ctx.name} highlighted", alt)]
+    return [
+        Markdown(text + (f" *Notes:* {caveats}" if caveats else "")),
+        Chart(
+            fig,
+            _label(st.measure),
+            f"{_sentence_case(what)} in every police force area, {label}, with {ctx.name} highlighted",
+            alt,
+        ),
+    ]
 
 
 @builder("stop_search_benchmark")
@@ -1140,12 +1380,17 @@ def _show_arrest_benchmark(ctx: Context, st: MeasureStatus) -> list[Block]:
 # --------------------------------------------------------------------------- builders: data and methods
 def parameters_summary(ctx: Context) -> list[Block]:
     """The run's parameters, stated for the record."""
-    params = str(ctx.params_file.relative_to(ctx.root)) if ctx.params_file and ctx.params_file.is_relative_to(
-        ctx.root) else (str(ctx.params_file) if ctx.params_file else "none")
-    text = (f"Area **{ctx.name}** (ONS code {ctx.area.code}); financial year **{ctx.year_display}** "
-            f"(1 April {ctx.period.start.year} to 31 March {ctx.period.end.year}); params file {escape.code_span(params)}; "
-            f"counts under **{ctx.threshold}** are suppressed in every table and chart; eqlib version "
-            f"{__version__}.")
+    params = (
+        str(ctx.params_file.relative_to(ctx.root))
+        if ctx.params_file and ctx.params_file.is_relative_to(ctx.root)
+        else (str(ctx.params_file) if ctx.params_file else "none")
+    )
+    text = (
+        f"Area **{ctx.name}** (ONS code {ctx.area.code}); financial year **{ctx.year_display}** "
+        f"(1 April {ctx.period.start.year} to 31 March {ctx.period.end.year}); params file {escape.code_span(params)}; "
+        f"counts under **{ctx.threshold}** are suppressed in every table and chart; eqlib version "
+        f"{__version__}."
+    )
     return [Markdown(text)]
 
 
@@ -1162,6 +1407,7 @@ def _breakable(text: str, *, longer_than: int = 18) -> str:
     """Text whose long words (file names, paths, ``(see SOURCE.txt)``) may wrap after ``/ _ - .`` (a
     zero-width space there), so they stay inside a table column in the PDF and on a phone; the text reads and
     prints the same. Plain text: the table cell escapes it as markdown (``__December_2016__`` stays literal)."""
+
     def wrap(word: str) -> str:
         return re.sub(r"([/_\-.])(?=.)", "\\1\u200b", word) if len(word) > longer_than else word
 
@@ -1179,46 +1425,71 @@ def data_sources(ctx: Context) -> list[Block]:
     n_files = 0
     for name, entry in sorted(sources.items()):
         entry = entry or {}
-        rows.append({"Source": _breakable(name), "Publisher": _breakable(str(entry.get("publisher", ""))),
-                     "Title": _breakable(str(entry.get("title", ""))), "Period": str(entry.get("period", "")),
-                     "Licence": _breakable(str(entry.get("licence", "")), longer_than=9)})
-        data_files = [f for f in entry.get("files") or [] if isinstance(f, dict) and f.get("kind", "data") == "data"]
+        rows.append(
+            {
+                "Source": _breakable(name),
+                "Publisher": _breakable(str(entry.get("publisher", ""))),
+                "Title": _breakable(str(entry.get("title", ""))),
+                "Period": str(entry.get("period", "")),
+                "Licence": _breakable(str(entry.get("licence", "")), longer_than=9),
+            }
+        )
+        data_files = [
+            f for f in entry.get("files") or [] if isinstance(f, dict) and f.get("kind", "data") == "data"
+        ]
         n_files += len(data_files)
         if len(data_files) <= 5:
-            files.extend({"File": _breakable(str(f.get("path", "")), longer_than=0),
-                          "sha256 (first 16 characters)": str(f.get("sha256", ""))[:16]} for f in data_files)
+            files.extend(
+                {
+                    "File": _breakable(str(f.get("path", "")), longer_than=0),
+                    "sha256 (first 16 characters)": str(f.get("sha256", ""))[:16],
+                }
+                for f in data_files
+            )
         else:
-            files.append({"File": f"{name}/ ({len(data_files)} files)",
-                          "sha256 (first 16 characters)": "one per file in data/manifest.yml"})
+            files.append(
+                {
+                    "File": f"{name}/ ({len(data_files)} files)",
+                    "sha256 (first 16 characters)": "one per file in data/manifest.yml",
+                }
+            )
     attributions = sorted({str(v) for v in (manifest.get("attribution") or {}).values()})
-    text = (f"The report draws on {len(rows)} sources ({n_files} data files), each file recorded in "
-            "the project's data manifest with its SHA-256 checksum, so anyone can check that the figures come "
-            "from the files as published. "
-            + " ".join(attributions))
-    return [Markdown(text),
-            Table(pd.DataFrame(rows), "Data sources: publisher, title, period and licence", "data-sources"),
-            Table(pd.DataFrame(files), "Data files and their checksums (full values in data/manifest.yml)",
-                  "data-files")]
+    text = (
+        f"The report draws on {len(rows)} sources ({n_files} data files), each file recorded in "
+        "the project's data manifest with its SHA-256 checksum, so anyone can check that the figures come "
+        "from the files as published. " + " ".join(attributions)
+    )
+    return [
+        Markdown(text),
+        Table(pd.DataFrame(rows), "Data sources: publisher, title, period and licence", "data-sources"),
+        Table(
+            pd.DataFrame(files),
+            "Data files and their checksums (full values in data/manifest.yml)",
+            "data-files",
+        ),
+    ]
 
 
 def methods(ctx: Context) -> list[Block]:
     """The statistical methods in plain English (the methods reference is docs/METHODS)."""
     census = "Census 2021" if _population_dataset(ctx).endswith("2021") else "Census 2011"
-    text = "\n".join([
-        f"- **Rates** are per 1,000 usual residents of each ethnic group ({census} populations for "
-        f"{ctx.year_display}), with exact Poisson 95% confidence intervals.",
-        "- **Disparity ratios** compare a group's rate with the White group's, computed from unrounded rates, "
-        "with a 95% confidence interval (score method; exact conditional for small counts).",
-        "- **Proportions** such as the share of searches leading to arrest have Wilson 95% intervals.",
-        "- **Trends** in a disparity use a Poisson regression with a year-by-group term (at least three years).",
-        "- **Funnel plots** compare the area with all force areas against 95% and 99.8% control limits "
-        "(Spiegelhalter 2005). Across the chart is how precise each area's figure is (1 / variance of the log "
-        "ratio): areas further right have figures based on more people, so their limits are narrower.",
-        f"- **Small numbers**: counts under {ctx.threshold} are suppressed ([c]), with secondary suppression so "
-        "they cannot be worked out from totals. [x] means not available, [z] not applicable, [u] low reliability.",
-        "- A dataset without figures for the report year is shown for its latest earlier period, labelled "
-        "\"latest available\"; a dataset with nothing for the area is listed as an evidence gap.",
-    ])
+    text = "\n".join(
+        [
+            f"- **Rates** are per 1,000 usual residents of each ethnic group ({census} populations for "
+            f"{ctx.year_display}), with exact Poisson 95% confidence intervals.",
+            "- **Disparity ratios** compare a group's rate with the White group's, computed from unrounded rates, "
+            "with a 95% confidence interval (score method; exact conditional for small counts).",
+            "- **Proportions** such as the share of searches leading to arrest have Wilson 95% intervals.",
+            "- **Trends** in a disparity use a Poisson regression with a year-by-group term (at least three years).",
+            "- **Funnel plots** compare the area with all force areas against 95% and 99.8% control limits "
+            "(Spiegelhalter 2005). Across the chart is how precise each area's figure is (1 / variance of the log "
+            "ratio): areas further right have figures based on more people, so their limits are narrower.",
+            f"- **Small numbers**: counts under {ctx.threshold} are suppressed ([c]), with secondary suppression so "
+            "they cannot be worked out from totals. [x] means not available, [z] not applicable, [u] low reliability.",
+            "- A dataset without figures for the report year is shown for its latest earlier period, labelled "
+            '"latest available"; a dataset with nothing for the area is listed as an evidence gap.',
+        ]
+    )
     return [Markdown(text)]
 
 
@@ -1235,20 +1506,28 @@ def coverage_table(ctx: Context) -> list[Block]:
         if dataset_id in _INTERNAL_DATASETS:
             continue
         sel = dataset_status(ctx, dataset_id)
-        rows.append({"Dataset": ds.title, "Period shown": sel.label + (f" ({sel.note})" if sel.note and
-                                                                         sel.available else ""),
-                     "Note": "" if sel.available else sel.note})
+        rows.append(
+            {
+                "Dataset": ds.title,
+                "Period shown": sel.label + (f" ({sel.note})" if sel.note and sel.available else ""),
+                "Note": "" if sel.available else sel.note,
+            }
+        )
     if not rows:
         return [Markdown("No dataset loaders are registered.")]
     frame = pd.DataFrame(rows)
     current = sum(r["Period shown"].startswith(ctx.year_display) for r in rows)
     earlier = sum(r["Period shown"].startswith("latest available") for r in rows)
     none = len(rows) - current - earlier
-    text = (f"Of {len(rows)} datasets, {current} have figures for {ctx.name} for {ctx.year_display}, {earlier} "
-            f"only for an earlier period (shown as \"latest available\") and {none} have nothing for "
-            f"{ctx.name} up to {ctx.year_display}.")
-    return [Markdown(text), Table(frame, f"Datasets and the period shown for {ctx.name}, {ctx.year_display}",
-                                  "coverage")]
+    text = (
+        f"Of {len(rows)} datasets, {current} have figures for {ctx.name} for {ctx.year_display}, {earlier} "
+        f'only for an earlier period (shown as "latest available") and {none} have nothing for '
+        f"{ctx.name} up to {ctx.year_display}."
+    )
+    return [
+        Markdown(text),
+        Table(frame, f"Datasets and the period shown for {ctx.name}, {ctx.year_display}", "coverage"),
+    ]
 
 
 def coverage_summary(ctx: Context) -> list[Block]:
@@ -1265,8 +1544,10 @@ def coverage_summary(ctx: Context) -> list[Block]:
         if missing:
             line += "; no data for " + "; ".join(_lower_first(m) for m in missing)
         lines.append(line + ".")
-    head = (f"{have} of the {total} measures the framework sections ask for have data for {ctx.name} "
-            f"(for {ctx.year_display} or the latest earlier year). Each section lists its evidence gaps.")
+    head = (
+        f"{have} of the {total} measures the framework sections ask for have data for {ctx.name} "
+        f"(for {ctx.year_display} or the latest earlier year). Each section lists its evidence gaps."
+    )
     return [Markdown(head + "\n\n" + "\n".join(lines))]
 
 
@@ -1285,36 +1566,54 @@ def key_figures(ctx: Context) -> list[Block]:
             continue
         rows = st.frame[(st.frame["measure"] == measure_id) & st.frame["group"].isin(_HEADLINE_GROUPS)]
         # the source and period follow in the figure's context line, so not in each sentence
-        sentences = [_sentence(row, with_source=False) for row in rows.to_dict("records")
-                     if pd.notna(row.get("value"))]
+        sentences = [
+            _sentence(row, with_source=False) for row in rows.to_dict("records") if pd.notna(row.get("value"))
+        ]
         if sentences:
-            items.append(f"- **{_MEASURE_SHORT[measure_id]}.** " + " ".join(sentences) + " "
-                         + _figure_context(ctx, st, rows))
+            items.append(
+                f"- **{_MEASURE_SHORT[measure_id]}.** "
+                + " ".join(sentences)
+                + " "
+                + _figure_context(ctx, st, rows)
+            )
     if items:
         blocks.append(Markdown(CI_EXPLAINED + "\n\n" + "\n".join(items)))
     else:
-        blocks.append(Markdown(f"No disparity figures are available for {ctx.name} for {ctx.year_display} or "
-                               "any earlier year."))
+        blocks.append(
+            Markdown(
+                f"No disparity figures are available for {ctx.name} for {ctx.year_display} or "
+                "any earlier year."
+            )
+        )
     blocks.extend(coverage_summary(ctx))
     return blocks
 
 
 #: the overview explains the interval once, in plain words, before the key figures
-CI_EXPLAINED = ("Each figure below comes with a *95% confidence interval* (95% CI): the range the true value "
-                "very probably lies in, given how many people the figure is based on. A ratio whose whole interval "
-                "is above 1 is very unlikely to be down to chance.")
+CI_EXPLAINED = (
+    "Each figure below comes with a *95% confidence interval* (95% CI): the range the true value "
+    "very probably lies in, given how many people the figure is based on. A ratio whose whole interval "
+    "is above 1 is very unlikely to be down to chance."
+)
 
 
 def _figure_context(ctx: Context, st: MeasureStatus, rows: pd.DataFrame) -> str:
     """Source, period and caveat of a key figure, in plain words."""
     period = _period_words(st)
-    when = (f"{period}" if st.status == "current"
-            else f"{period}, the latest available (there are no figures for {ctx.year_display} yet)")
+    when = (
+        f"{period}"
+        if st.status == "current"
+        else f"{period}, the latest available (there are no figures for {ctx.year_display} yet)"
+    )
     caveat = _caveat_text(rows) or "none beyond the interval itself."
     row_sources = rows["source"].dropna().astype(str) if "source" in rows else pd.Series(dtype=str)
     source = row_sources.iloc[0] if len(row_sources) and row_sources.iloc[0] else st.source
     if source.endswith("ONS Census"):  # the Census whose populations are the denominators for this period
-        source += " 2021" if pd.Timestamp(analysis_period_end(str(rows["period"].iloc[0]))).year >= 2022 else " 2011"
+        source += (
+            " 2021"
+            if pd.Timestamp(analysis_period_end(str(rows["period"].iloc[0]))).year >= 2022
+            else " 2011"
+        )
     source = source.replace("; ", " and ").replace("ONS Census", "population from the ONS Census")
     return f"*Source:* {source}. *Period:* {when}. *Caveat:* {caveat}"
 
@@ -1328,8 +1627,11 @@ def analysis_period_end(label: str):
 #: the measures whose sentences the overview gives, in order, and for which groups
 _HEADLINE_MEASURES = ("stop_search_disparity", "arrest_disparity", "use_of_force_disparity")
 _HEADLINE_GROUPS = ("Black", "All ethnic minority groups")
-_MEASURE_SHORT = {"stop_search_disparity": "Stop and search", "arrest_disparity": "Arrest",
-                  "use_of_force_disparity": "Use of force"}
+_MEASURE_SHORT = {
+    "stop_search_disparity": "Stop and search",
+    "arrest_disparity": "Arrest",
+    "use_of_force_disparity": "Use of force",
+}
 
 
 def main_disparities(ctx: Context) -> list[Block]:
@@ -1339,19 +1641,35 @@ def main_disparities(ctx: Context) -> list[Block]:
         st = measure_status(ctx, measure_id)
         if not st.available:
             continue
-        rows = st.frame[(st.frame["measure"] == measure_id)
-                        & (st.frame["group"] != "All ethnic minority groups")].copy()
+        rows = st.frame[
+            (st.frame["measure"] == measure_id) & (st.frame["group"] != "All ethnic minority groups")
+        ].copy()
         rows["colour_group"] = rows["group"]
         rows["group"] = f"{_MEASURE_SHORT[measure_id]} ({_period_words(st)}): " + rows["group"].astype(str)
         frames.append(rows)
     if not frames:
-        return [Markdown(f"No disparity ratios can be computed for {ctx.name} for {ctx.year_display} or any "
-                         "earlier year.")]
+        return [
+            Markdown(
+                f"No disparity ratios can be computed for {ctx.name} for {ctx.year_display} or any "
+                "earlier year."
+            )
+        ]
     data = pd.concat(frames, ignore_index=True)
-    fig, alt = fg.ratio_chart(data, measure="disparity ratio to White by ethnic group and power",
-                              area_name=ctx.name, colour_column="colour_group")
-    return [Chart(fig, "main-disparities", f"Disparity ratios to White with 95% confidence intervals, "
-                                           f"{ctx.name}, latest year of each source", alt)]
+    fig, alt = fg.ratio_chart(
+        data,
+        measure="disparity ratio to White by ethnic group and power",
+        area_name=ctx.name,
+        colour_column="colour_group",
+    )
+    return [
+        Chart(
+            fig,
+            "main-disparities",
+            f"Disparity ratios to White with 95% confidence intervals, "
+            f"{ctx.name}, latest year of each source",
+            alt,
+        )
+    ]
 
 
 #: the force areas in Wales, whose reports say a Welsh version can be requested (Welsh Language Standards)
@@ -1369,21 +1687,28 @@ def other_formats(ctx: Context) -> list[Block]:
     """Links to the PDF and the data tables (CSV, ODS) with descriptive text, a contact line for other formats
     (``contact`` in the params file, escaped) and, for the Welsh force areas, that a Welsh version can be asked for."""
     stem = f"{ctx.area.slug}-{ctx.year}-equality-information"
-    lines = [f"- [Download this report as a PDF (tagged for screen readers)]({stem}.pdf)",
-             f"- [Download the data tables as a spreadsheet (ODS, one sheet per table)](tables/{stem}.ods)",
-             "- [The data tables as CSV files, one per table (folder)](tables/)"]
+    lines = [
+        f"- [Download this report as a PDF (tagged for screen readers)]({stem}.pdf)",
+        f"- [Download the data tables as a spreadsheet (ODS, one sheet per table)](tables/{stem}.ods)",
+        "- [The data tables as CSV files, one per table (folder)](tables/)",
+    ]
     contact = ctx.params.get("contact")
     text = "This report is also available in other formats:\n\n" + "\n".join(lines)
     if contact:
-        text += (f"\n\nTo ask for this report in another format (for example large print, easy read or audio), "
-                 f"contact {_escape_markdown(contact)}.")
+        text += (
+            f"\n\nTo ask for this report in another format (for example large print, easy read or audio), "
+            f"contact {_escape_markdown(contact)}."
+        )
     else:
         text += "\n\nTo ask for this report in another format, contact the publisher named on the title page."
-        note_for_analyst(ctx, "Add `contact:` (an email address or phone number for other formats) to the params file.")
+        note_for_analyst(
+            ctx, "Add `contact:` (an email address or phone number for other formats) to the params file."
+        )
     if ctx.area.slug in WELSH_AREAS:
         # the Welsh wording is the OPCC's to write (no machine translation): the offer is made in English
-        text += ("\n\nA Welsh language version of this report can be requested"
-                 + (f" from {_escape_markdown(contact)}." if contact else "."))
+        text += "\n\nA Welsh language version of this report can be requested" + (
+            f" from {_escape_markdown(contact)}." if contact else "."
+        )
     return [Markdown(text)]
 
 
@@ -1406,8 +1731,12 @@ def benchmark(ctx: Context) -> list[Block]:
         st = measure_status(ctx, measure_id)
         if st.available:
             return relabel(measure_blocks(ctx, [measure_id]), "overview")
-    return [Markdown(f"No figures compare {ctx.name} with other force areas for {ctx.year_display} or any "
-                     "earlier year.")]
+    return [
+        Markdown(
+            f"No figures compare {ctx.name} with other force areas for {ctx.year_display} or any "
+            "earlier year."
+        )
+    ]
 
 
 # --------------------------------------------------------------------------- builders: framework
@@ -1443,11 +1772,18 @@ def _example_warning(ctx: Context) -> list[Block]:
     (every page carries the banner of :func:`example_banner` too); the analyst is told which file."""
     fw = framework_params(ctx)
     if getattr(fw, "example", False):
-        note_for_analyst(ctx, f"The params file {_params_name(ctx)} is marked `example: true`: replace its "
-                              "self-assessment and objectives with the OPCC's own and remove the marker before "
-                              "publication (`eqlib build` refuses it without `--allow-example`).")
-        return [Markdown("**Example content.** The self-assessment and objectives below are illustrative, not the "
-                         "OPCC's assessment.")]
+        note_for_analyst(
+            ctx,
+            f"The params file {_params_name(ctx)} is marked `example: true`: replace its "
+            "self-assessment and objectives with the OPCC's own and remove the marker before "
+            "publication (`eqlib build` refuses it without `--allow-example`).",
+        )
+        return [
+            Markdown(
+                "**Example content.** The self-assessment and objectives below are illustrative, not the "
+                "OPCC's assessment."
+            )
+        ]
     return []
 
 
@@ -1461,38 +1797,63 @@ def maturity_grid(ctx: Context, *, brief: bool = False) -> list[Block]:
     framework = load_framework()
     assessment = fw.self_assessment
     if not assessment.themes:
-        note_for_analyst(ctx, f"No self-assessment in {_params_name(ctx)}: add a `self_assessment` section to "
-                              f"`params/{ctx.area.slug}-{ctx.year}.yml` (see `params/south-wales-2021-22.yml`).")
-        return [Markdown(f"**No self-assessment.** No self-assessment against the APCC Equality Framework is "
-                         f"recorded for {ctx.name} for {ctx.year_display}, so no maturity grid can be shown.")]
+        note_for_analyst(
+            ctx,
+            f"No self-assessment in {_params_name(ctx)}: add a `self_assessment` section to "
+            f"`params/{ctx.area.slug}-{ctx.year}.yml` (see `params/south-wales-2021-22.yml`).",
+        )
+        return [
+            Markdown(
+                f"**No self-assessment.** No self-assessment against the APCC Equality Framework is "
+                f"recorded for {ctx.name} for {ctx.year_display}, so no maturity grid can be shown."
+            )
+        ]
     table = fw_summaries.maturity_table(assessment, framework=framework)
     text = maturity_summary(table, len(framework.themes))
-    fig, alt = fw_summaries.maturity_chart(assessment, framework=framework, area_name=ctx.name,
-                                           year=ctx.year_display)
-    chart = Chart(fig, "overview-maturity-grid" if brief else "maturity-grid",
-                  f"Maturity grid: descriptors met in each theme and level of the APCC Equality Framework, "
-                  f"{ctx.name} {ctx.year_display}", alt)
+    fig, alt = fw_summaries.maturity_chart(
+        assessment, framework=framework, area_name=ctx.name, year=ctx.year_display
+    )
+    chart = Chart(
+        fig,
+        "overview-maturity-grid" if brief else "maturity-grid",
+        f"Maturity grid: descriptors met in each theme and level of the APCC Equality Framework, "
+        f"{ctx.name} {ctx.year_display}",
+        alt,
+    )
     if brief:
         return [*_example_warning(ctx), Markdown(text), chart]
-    return [*_example_warning(ctx), Markdown(text), chart,
-            Table(table, f"Self-assessment against the APCC Equality Framework, {ctx.name} {ctx.year_display}",
-                  "maturity-grid")]
+    return [
+        *_example_warning(ctx),
+        Markdown(text),
+        chart,
+        Table(
+            table,
+            f"Self-assessment against the APCC Equality Framework, {ctx.name} {ctx.year_display}",
+            "maturity-grid",
+        ),
+    ]
 
 
 def maturity_summary(table: pd.DataFrame, n_themes: int) -> str:
-    """"16 of the 16 themes have been self-assessed: 1 at Advancing, 5 at Achieving, 9 at Developing and 1 below
+    """ "16 of the 16 themes have been self-assessed: 1 at Advancing, 5 at Achieving, 9 at Developing and 1 below
     Developing (16 Wellbeing)": every assessed theme counted once, so the parts add up to the whole, and a theme
     below Developing or not assessed named. ``table`` is :func:`eqlib.framework.summaries.maturity_table`."""
     levels = table["Level reached"]
     assessed = table[levels != "Not assessed"]
-    parts = [f"{int((levels == lv).sum())} at {lv}" for lv in ("Advancing", "Achieving", "Developing")
-             if (levels == lv).any()]
+    parts = [
+        f"{int((levels == lv).sum())} at {lv}"
+        for lv in ("Advancing", "Achieving", "Developing")
+        if (levels == lv).any()
+    ]
     below = table.loc[levels == "Below Developing", "Theme"].tolist()
     if below:
         parts.append(f"{len(below)} below Developing ({'; '.join(below)})")
     summary = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1] if parts else ""
-    text = (f"{len(assessed)} of the {n_themes} themes have been self-assessed" + (f": {summary}" if summary else "")
-            + ".")
+    text = (
+        f"{len(assessed)} of the {n_themes} themes have been self-assessed"
+        + (f": {summary}" if summary else "")
+        + "."
+    )
     missing = table.loc[levels == "Not assessed", "Theme"].tolist()
     if missing and len(missing) <= 5:
         text += f" Not assessed: {'; '.join(missing)}."
@@ -1508,8 +1869,11 @@ def area_figures(ctx: Context) -> pd.DataFrame:
 
     frames = [measure_status(ctx, m).frame for m in analysis.MEASURE_FUNCTIONS]
     frames = [f for f in frames if len(f)]
-    result = (pd.concat(frames, ignore_index=True) if frames
-              else pd.DataFrame({c: pd.Series(dtype=object) for c in FIGURE_COLUMNS}))
+    result = (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else pd.DataFrame({c: pd.Series(dtype=object) for c in FIGURE_COLUMNS})
+    )
     ctx._frames["_figures"] = result
     return result
 
@@ -1527,8 +1891,11 @@ def _baseline_figure(ctx: Context, objective) -> float | None:
     if objective.measure not in analysis.MEASURE_FUNCTIONS:
         return None
     every_area = compute_measure(ctx, objective.measure)
-    rows = every_area[(every_area["area_code"] == ctx.area.code) & (every_area["measure"] == objective.measure)
-                      & (every_area["period"].astype(str) == objective.baseline_period.label)]
+    rows = every_area[
+        (every_area["area_code"] == ctx.area.code)
+        & (every_area["measure"] == objective.measure)
+        & (every_area["period"].astype(str) == objective.baseline_period.label)
+    ]
     if objective.group is not None:
         rows = rows[rows["group"] == objective.group]
     if len(rows) != 1:
@@ -1554,11 +1921,14 @@ def objectives_with_data_baselines(ctx: Context, objectives: Sequence[Any]) -> l
     for objective in objectives:
         figure = _baseline_figure(ctx, objective)
         if figure is not None and wording.number(figure) != wording.number(objective.baseline_value):
-            note_for_analyst(ctx, f"Objective {objective.id}: the params give a baseline of "
-                                  f"{wording.number(objective.baseline_value)} for "
-                                  f"{objective.baseline_period.display}, but the data give "
-                                  f"{wording.number(figure)} for that period; the report uses the data's figure. "
-                                  "Correct the baseline in the params file.")
+            note_for_analyst(
+                ctx,
+                f"Objective {objective.id}: the params give a baseline of "
+                f"{wording.number(objective.baseline_value)} for "
+                f"{objective.baseline_period.display}, but the data give "
+                f"{wording.number(figure)} for that period; the report uses the data's figure. "
+                "Correct the baseline in the params file.",
+            )
             objective = dataclasses.replace(objective, baseline_value=figure)
         out.append(objective)
     return out
@@ -1571,27 +1941,55 @@ def objectives_status(ctx: Context, *, brief: bool = False) -> list[Block]:
 
     fw = framework_params(ctx)
     if not fw.objectives:
-        note_for_analyst(ctx, f"No equality objectives in {_params_name(ctx)}: add them under `objectives` "
-                              "(see `params/south-wales-2021-22.yml`).")
-        return [Markdown(f"**No equality objectives.** No equality objectives are recorded for {ctx.name} for "
-                         f"{ctx.year_display}.")]
+        note_for_analyst(
+            ctx,
+            f"No equality objectives in {_params_name(ctx)}: add them under `objectives` "
+            "(see `params/south-wales-2021-22.yml`).",
+        )
+        return [
+            Markdown(
+                f"**No equality objectives.** No equality objectives are recorded for {ctx.name} for "
+                f"{ctx.year_display}."
+            )
+        ]
     status = objective_status(objectives_with_data_baselines(ctx, fw.objectives), latest_values(ctx))
     counts = status["status"].value_counts()
-    text = (f"{ctx.name} has {len(status)} equality objective(s): "
-            + ", ".join(f"{int(counts[s])} {s}" for s in ("achieved", "on track", "off track", "no data")
-                        if s in counts) + ".")
+    text = (
+        f"{ctx.name} has {len(status)} equality objective(s): "
+        + ", ".join(
+            f"{int(counts[s])} {s}" for s in ("achieved", "on track", "off track", "no data") if s in counts
+        )
+        + "."
+    )
     table = fw_summaries.objectives_table(status)
     blocks: list[Block] = [*_example_warning(ctx), Markdown(text)]
     if brief:
-        blocks.append(Table(table[["Objective", "Status"]], f"Equality objectives and their status, {ctx.name} "
-                                                            f"{ctx.year_display}", "objectives-brief"))
+        blocks.append(
+            Table(
+                table[["Objective", "Status"]],
+                f"Equality objectives and their status, {ctx.name} {ctx.year_display}",
+                "objectives-brief",
+            )
+        )
         return blocks
     if (status["status"] != "no data").any():
         fig, alt = fw_summaries.objectives_chart(status)
-        blocks.append(Chart(fig, "objectives", f"Progress towards each equality objective's target against the "
-                                               f"time elapsed, {ctx.name} {ctx.year_display}", alt))
-    blocks.append(Table(table, f"Equality objectives, their targets and status, {ctx.name} {ctx.year_display}",
-                        "objectives"))
+        blocks.append(
+            Chart(
+                fig,
+                "objectives",
+                f"Progress towards each equality objective's target against the "
+                f"time elapsed, {ctx.name} {ctx.year_display}",
+                alt,
+            )
+        )
+    blocks.append(
+        Table(
+            table,
+            f"Equality objectives, their targets and status, {ctx.name} {ctx.year_display}",
+            "objectives",
+        )
+    )
     blocks.append(Markdown(f"How the status is decided: {STATUS_RULE}."))
     return blocks
 
@@ -1610,16 +2008,32 @@ def framework_gaps(ctx: Context) -> list[Block]:
     status = evidence_status(available)
     gaps = fw_gaps(available)
     counts = status["status"].value_counts()
-    text = (f"Of the {len(status)} framework criteria that need data, "
-            f"{int(counts.get('supported', 0))} are supported by the data for {ctx.name}, "
-            f"{int(counts.get('partly supported', 0))} partly and {int(counts.get('gap', 0))} not at all.")
+    text = (
+        f"Of the {len(status)} framework criteria that need data, "
+        f"{int(counts.get('supported', 0))} are supported by the data for {ctx.name}, "
+        f"{int(counts.get('partly supported', 0))} partly and {int(counts.get('gap', 0))} not at all."
+    )
     fig, alt = fw_summaries.evidence_chart(status)
-    blocks: list[Block] = [Markdown(text), Chart(fig, "evidence-by-section", f"Framework criteria that need data, "
-                                                 f"by section: supported, partly supported and gaps, {ctx.name} "
-                                                 f"{ctx.year_display}", alt)]
+    blocks: list[Block] = [
+        Markdown(text),
+        Chart(
+            fig,
+            "evidence-by-section",
+            f"Framework criteria that need data, "
+            f"by section: supported, partly supported and gaps, {ctx.name} "
+            f"{ctx.year_display}",
+            alt,
+        ),
+    ]
     if not gaps.empty:
-        blocks.append(Table(fw_summaries.evidence_gap_table(gaps), f"Evidence gaps: framework criteria the data "
-                            f"for {ctx.name} do not (fully) support, {ctx.year_display}", "framework-gaps"))
+        blocks.append(
+            Table(
+                fw_summaries.evidence_gap_table(gaps),
+                f"Evidence gaps: framework criteria the data "
+                f"for {ctx.name} do not (fully) support, {ctx.year_display}",
+                "framework-gaps",
+            )
+        )
     return blocks
 
 
@@ -1633,23 +2047,45 @@ def holding_to_account(ctx: Context) -> list[Block]:
         module = None
     func = getattr(module, "questions", None) if module else None
     if func is None:
-        return [Markdown("Questions for the Chief Constable are drawn from each disparity that is statistically "
-                         "significant and not narrowing; eqlib does not yet compute them for this report.")]
+        return [
+            Markdown(
+                "Questions for the Chief Constable are drawn from each disparity that is statistically "
+                "significant and not narrowing; eqlib does not yet compute them for this report."
+            )
+        ]
     figures = area_figures(ctx)
     if not figures["measure"].astype(str).str.endswith("_disparity").any():
-        return [Markdown(f"No disparity figures are available for {ctx.name} for {ctx.year_display}, so no "
-                         "question for the Chief Constable can be drawn from the data.")]
-    usable = figures[~(figures["measure"].astype(str).str.endswith("_disparity")
-                       & (pd.to_numeric(figures["value"], errors="coerce") <= 0))]
+        return [
+            Markdown(
+                f"No disparity figures are available for {ctx.name} for {ctx.year_display}, so no "
+                "question for the Chief Constable can be drawn from the data."
+            )
+        ]
+    usable = figures[
+        ~(
+            figures["measure"].astype(str).str.endswith("_disparity")
+            & (pd.to_numeric(figures["value"], errors="coerce") <= 0)
+        )
+    ]
     frame = func(usable, area_name=ctx.name)
     if frame is None or len(frame) == 0:
-        return [Markdown(f"No disparity in the data for {ctx.name} is both statistically significant and "
-                         "not narrowing, so no question is raised from the data.")]
-    lines = [f"- {escape.markdown_text(row['evidence'])} **Question for the Chief Constable:** "
-             f"{escape.markdown_text(row['question'])}"
-             for row in frame.to_dict("records")]
-    return [Markdown(f"{len(lines)} disparit{'y is' if len(lines) == 1 else 'ies are'} statistically significant "
-                     f"and not narrowing in the data for {ctx.name}:\n\n" + "\n".join(lines))]
+        return [
+            Markdown(
+                f"No disparity in the data for {ctx.name} is both statistically significant and "
+                "not narrowing, so no question is raised from the data."
+            )
+        ]
+    lines = [
+        f"- {escape.markdown_text(row['evidence'])} **Question for the Chief Constable:** "
+        f"{escape.markdown_text(row['question'])}"
+        for row in frame.to_dict("records")
+    ]
+    return [
+        Markdown(
+            f"{len(lines)} disparit{'y is' if len(lines) == 1 else 'ies are'} statistically significant "
+            f"and not narrowing in the data for {ctx.name}:\n\n" + "\n".join(lines)
+        )
+    ]
 
 
 def year_on_year(ctx: Context) -> list[Block]:
@@ -1657,10 +2093,17 @@ def year_on_year(ctx: Context) -> list[Block]:
     previous = periods_mod.financial_year(ctx.period.start.year - 1)
     path = paths.params_dir(ctx.root) / f"{ctx.area.slug}-{previous.label}.yml"
     if not path.is_file():
-        note_for_analyst(ctx, f"No params file `params/{path.name}` for {previous.display}: the year-on-year "
-                              "comparison needs the previous year's self-assessment.")
-        return [Markdown(f"There is no self-assessment for {ctx.name} for {previous.display}, so no change can "
-                         "be shown.")]
+        note_for_analyst(
+            ctx,
+            f"No params file `params/{path.name}` for {previous.display}: the year-on-year "
+            "comparison needs the previous year's self-assessment.",
+        )
+        return [
+            Markdown(
+                f"There is no self-assessment for {ctx.name} for {previous.display}, so no change can "
+                "be shown."
+            )
+        ]
     from eqlib.framework import load_params
     from eqlib.framework.compare import compare_self_assessments
 
@@ -1669,17 +2112,27 @@ def year_on_year(ctx: Context) -> list[Block]:
     if frame.empty:
         return [Markdown(f"Neither {previous.display} nor {ctx.year_display} has any theme self-assessed.")]
     counts = frame["change"].value_counts()
-    text = (f"Since {previous.display}: " + ", ".join(f"{int(n)} theme(s) {c}" for c, n in counts.items()) + ".")
-    shown = pd.DataFrame({
-        "Theme": "Theme " + frame["theme"].astype(str) + ": " + frame["theme_name"],
-        previous.display: frame["previous_level"].fillna("not assessed"),
-        ctx.year_display: frame["current_level"].fillna("not assessed"),
-        "Change": frame["change"],
-        "Criteria gained": frame["criteria_gained"],
-        "Criteria lost": frame["criteria_lost"],
-    })
-    return [Markdown(text), Table(shown, f"Self-assessed level by theme, {previous.display} and "
-                                         f"{ctx.year_display}, {ctx.name}", "year-on-year")]
+    text = (
+        f"Since {previous.display}: " + ", ".join(f"{int(n)} theme(s) {c}" for c, n in counts.items()) + "."
+    )
+    shown = pd.DataFrame(
+        {
+            "Theme": "Theme " + frame["theme"].astype(str) + ": " + frame["theme_name"],
+            previous.display: frame["previous_level"].fillna("not assessed"),
+            ctx.year_display: frame["current_level"].fillna("not assessed"),
+            "Change": frame["change"],
+            "Criteria gained": frame["criteria_gained"],
+            "Criteria lost": frame["criteria_lost"],
+        }
+    )
+    return [
+        Markdown(text),
+        Table(
+            shown,
+            f"Self-assessed level by theme, {previous.display} and {ctx.year_display}, {ctx.name}",
+            "year-on-year",
+        ),
+    ]
 
 
 # searches by sex and age group, strip search, protected characteristics: registers their builders

@@ -183,16 +183,22 @@ def _files(dataset: Dataset, raw: Path) -> list[Path]:
     """The raw files a dataset reads; every one of its patterns must match at least one file."""
     missing = [pattern for pattern in dataset.files if not any(raw.glob(pattern))]
     if missing:
-        raise DataError(f"no raw files for dataset {dataset.id!r}", file=str(raw),
-                        value=", ".join(missing), expected="files matching " + ", ".join(dataset.files))
+        raise DataError(
+            f"no raw files for dataset {dataset.id!r}",
+            file=str(raw),
+            value=", ".join(missing),
+            expected="files matching " + ", ".join(dataset.files),
+        )
     return dataset.paths(raw)
 
 
 def dataset_key(dataset: Dataset, raw: Path, hashes: FileHashes) -> tuple[str, dict[str, str]]:
     """The cache key of a dataset and the sha256 of each file it reads (relative path -> sha256)."""
     files = {p.relative_to(raw).as_posix(): hashes.sha256(p) for p in _files(dataset, raw)}
-    text = json.dumps({"dataset": dataset.id, "loader": loader_version(dataset, hashes.sources), "files": files},
-                      sort_keys=True)
+    text = json.dumps(
+        {"dataset": dataset.id, "loader": loader_version(dataset, hashes.sources), "files": files},
+        sort_keys=True,
+    )
     return hashlib.sha256(text.encode("utf-8")).hexdigest(), files
 
 
@@ -222,8 +228,15 @@ def _write_parquet(frame: pd.DataFrame, target: Path, metadata: dict[str, str]) 
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     os.close(fd)
     try:
-        pq.write_table(table, tmp, compression="zstd", compression_level=3, use_dictionary=True,
-                       write_statistics=True, store_schema=True)
+        pq.write_table(
+            table,
+            tmp,
+            compression="zstd",
+            compression_level=3,
+            use_dictionary=True,
+            write_statistics=True,
+            store_schema=True,
+        )
         os.chmod(tmp, 0o644)
         digest = cache_digest(Path(tmp))
         os.replace(tmp, target)
@@ -254,8 +267,10 @@ def verify_cache_file(path: Path) -> None:
     expected = record.read_text(encoding="ascii").strip()
     found = cache_digest(path)
     if found != expected:
-        raise CacheIntegrityError(f"{path}: sha256 {found[:12]}... differs from the {expected[:12]}... recorded "
-                                  "when it was written (the file changed)")
+        raise CacheIntegrityError(
+            f"{path}: sha256 {found[:12]}... differs from the {expected[:12]}... recorded "
+            "when it was written (the file changed)"
+        )
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:
@@ -298,8 +313,16 @@ def _load_one(dataset: Dataset, root: Path | None, hashes: FileHashes) -> tuple[
     log.info("%s: building the cache from %d raw file(s)", dataset.id, len(files))
     frame = dataset.loader(raw)
     try:
-        _write_parquet(frame, target, {"dataset": dataset.id, "key": key,
-                                       "files": json.dumps(files, sort_keys=True), "eqlib": eqlib.__version__})
+        _write_parquet(
+            frame,
+            target,
+            {
+                "dataset": dataset.id,
+                "key": key,
+                "files": json.dumps(files, sort_keys=True),
+                "eqlib": eqlib.__version__,
+            },
+        )
     except PermissionError as exc:  # a read-only install: work uncached rather than fail
         log.warning("%s: cannot write the cache (%s); using the frame uncached", dataset.id, exc)
         return frame, BuildResult(dataset.id, "built", len(frame), time.perf_counter() - start, key)
@@ -349,8 +372,9 @@ def _build_one(dataset_id: str, root: Path | None, hashes: FileHashes) -> BuildR
         _, result = _load_one(get_dataset(dataset_id), root, hashes)
     except Exception as exc:  # report and carry on: one broken source must not hide the rest
         log.error("%s: %s", dataset_id, exc)
-        result = BuildResult(dataset_id, "failed", seconds=time.perf_counter() - start,
-                             error=f"{type(exc).__name__}: {exc}")
+        result = BuildResult(
+            dataset_id, "failed", seconds=time.perf_counter() - start, error=f"{type(exc).__name__}: {exc}"
+        )
     return result
 
 
@@ -362,8 +386,9 @@ def _build_in_worker(dataset_id: str, root: Path | None) -> BuildResult:
         hashes.save()
 
 
-def build_all(root: Path | None = None, *, dataset_ids: Iterable[str] | None = None,
-              jobs: int = 1) -> list[BuildResult]:
+def build_all(
+    root: Path | None = None, *, dataset_ids: Iterable[str] | None = None, jobs: int = 1
+) -> list[BuildResult]:
     """Build (or confirm) the cache of every registered dataset; one failure does not stop the rest.
 
     Returns one :class:`BuildResult` per dataset, in the order asked: ``built`` (parsed now),
@@ -395,8 +420,9 @@ def format_report(results: list[BuildResult], *, wall_seconds: float | None = No
     cached = sum(r.status == "cached" for r in results)
     failed = sum(r.status == "failed" for r in results)
     total = wall_seconds if wall_seconds is not None else sum(r.seconds for r in results)
-    lines.append(f"{len(results)} datasets: {built} built, {cached} already cached, {failed} failed "
-                 f"({total:.1f} s)")
+    lines.append(
+        f"{len(results)} datasets: {built} built, {cached} already cached, {failed} failed ({total:.1f} s)"
+    )
     return "\n".join(lines)
 
 

@@ -22,8 +22,19 @@ import pandas as pd
 from eqlib import __version__
 
 TABLE_COLUMNS: tuple[str, ...] = (
-    "area_code", "area_name", "period", "measure", "group", "reference_group", "count",
-    "denominator", "value", "ci_low", "ci_high", "symbol", "caveats",
+    "area_code",
+    "area_name",
+    "period",
+    "measure",
+    "group",
+    "reference_group",
+    "count",
+    "denominator",
+    "value",
+    "ci_low",
+    "ci_high",
+    "symbol",
+    "caveats",
 )
 #: kept after the required columns: the test's p-value and the method that computed the interval
 EXTRA_COLUMNS: tuple[str, ...] = ("p_value", "method", "source")
@@ -69,12 +80,15 @@ def tidy_table(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for column in (*TABLE_COLUMNS, *EXTRA_COLUMNS):
         if column not in out:
-            out[column] = "" if column in ("symbol", "caveats", "method", "reference_group", "source") else math.nan
+            out[column] = (
+                "" if column in ("symbol", "caveats", "method", "reference_group", "source") else math.nan
+            )
     out["caveats"] = out["caveats"].map(_caveat_text)
     out["symbol"] = out["symbol"].fillna("").astype(str)
     out = out[[*TABLE_COLUMNS, *EXTRA_COLUMNS]]
-    return out.sort_values(["area_code", "period", "measure", "group", "reference_group"],
-                           kind="stable").reset_index(drop=True)
+    return out.sort_values(
+        ["area_code", "period", "measure", "group", "reference_group"], kind="stable"
+    ).reset_index(drop=True)
 
 
 def _published(frame: pd.DataFrame) -> pd.DataFrame:
@@ -103,25 +117,31 @@ def write_csvs(tables: list[Table], out_dir: Path) -> list[Path]:
 def write_workbook(tables: list[Table], path: Path, meta: WorkbookMeta) -> Path:
     """Write the GSS-style ODS workbook: Cover, Contents, Notes, then one sheet per table."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    cover = pd.DataFrame({meta.title: [
-        f"Area: {meta.area_name}",
-        f"Period: {meta.period_display}",
-        f"Published by: {meta.publisher}",
-        "About these tables: equality information computed by eqlib from official police data. "
-        "Rates are per 1,000 usual residents; ratios compare each group with the reference group; "
-        "intervals are 95% confidence intervals.",
-        f"Small numbers: counts below {meta.threshold} are suppressed and shown as [c]; further cells are "
-        "suppressed where a total would reveal them.",
-        "Symbols: [c] confidential (suppressed); [x] not available; [z] not applicable; [u] low reliability.",
-        *[f"Source: {s}" for s in meta.sources],
-        OGL_ATTRIBUTION,
-        f"Produced with eqlib {__version__}.",
-    ]})
-    contents = pd.DataFrame({
-        "Sheet name": [t.name[:31] for t in tables],
-        "Table title": [t.title for t in tables],
-        "Rows": [len(t.frame) for t in tables],
-    })
+    cover = pd.DataFrame(
+        {
+            meta.title: [
+                f"Area: {meta.area_name}",
+                f"Period: {meta.period_display}",
+                f"Published by: {meta.publisher}",
+                "About these tables: equality information computed by eqlib from official police data. "
+                "Rates are per 1,000 usual residents; ratios compare each group with the reference group; "
+                "intervals are 95% confidence intervals.",
+                f"Small numbers: counts below {meta.threshold} are suppressed and shown as [c]; further cells are "
+                "suppressed where a total would reveal them.",
+                "Symbols: [c] confidential (suppressed); [x] not available; [z] not applicable; [u] low reliability.",
+                *[f"Source: {s}" for s in meta.sources],
+                OGL_ATTRIBUTION,
+                f"Produced with eqlib {__version__}.",
+            ]
+        }
+    )
+    contents = pd.DataFrame(
+        {
+            "Sheet name": [t.name[:31] for t in tables],
+            "Table title": [t.title for t in tables],
+            "Rows": [len(t.frame) for t in tables],
+        }
+    )
     notes_rows = []
     for table in tables:
         for note in table.notes:
@@ -132,19 +152,25 @@ def write_workbook(tables: list[Table], path: Path, meta: WorkbookMeta) -> Path:
 
     with pd.ExcelWriter(path, engine="odf") as writer:
         cover.to_excel(writer, sheet_name="Cover", index=False)
-        pd.DataFrame({"Contents": ["This worksheet contains one table listing every table in the workbook."]}
-                     ).to_excel(writer, sheet_name="Contents", index=False)
+        pd.DataFrame(
+            {"Contents": ["This worksheet contains one table listing every table in the workbook."]}
+        ).to_excel(writer, sheet_name="Contents", index=False)
         contents.to_excel(writer, sheet_name="Contents", index=False, startrow=2)
         pd.DataFrame({"Notes": ["This worksheet contains one table of notes."]}).to_excel(
-            writer, sheet_name="Notes", index=False)
+            writer, sheet_name="Notes", index=False
+        )
         notes.to_excel(writer, sheet_name="Notes", index=False, startrow=2)
         for table in tables:
             sheet = table.name[:31]
-            header = pd.DataFrame({table.title: [
-                "This worksheet contains one table. Symbols: [c] suppressed, [x] not available, "
-                "[z] not applicable, [u] low reliability.",
-                f"Source: {table.source}" if table.source else "Source: see the Cover sheet.",
-            ]})
+            header = pd.DataFrame(
+                {
+                    table.title: [
+                        "This worksheet contains one table. Symbols: [c] suppressed, [x] not available, "
+                        "[z] not applicable, [u] low reliability.",
+                        f"Source: {table.source}" if table.source else "Source: see the Cover sheet.",
+                    ]
+                }
+            )
             header.to_excel(writer, sheet_name=sheet, index=False)
             _published(tidy_table(table.frame)).to_excel(writer, sheet_name=sheet, index=False, startrow=4)
     normalise_ods(path)
@@ -173,7 +199,7 @@ def _canonical_namespaces(data: bytes) -> bytes:
     others = [(k, v) for k, v in attrs if not k.startswith(b"xmlns:")]
     parts = [b'%s="%s"' % kv for kv in sorted(declared.items())] + [b'%s="%s"' % kv for kv in others]
     root = b"<" + match.group(1) + b" " + b" ".join(parts) + match.group(3) + b">"
-    return data[: match.start()] + root + data[match.end():]
+    return data[: match.start()] + root + data[match.end() :]
 
 
 def normalise_ods(path: Path) -> Path:
@@ -192,8 +218,11 @@ def normalise_ods(path: Path) -> Path:
             if info.filename.endswith(".xml"):
                 data = _canonical_namespaces(data)
             if info.filename == "meta.xml":
-                data = re.sub(rb"(<(meta:creation-date|dc:date)>)[^<]*(</)", rb"\g<1>" + stamp.encode() + rb"\g<3>",
-                              data)
+                data = re.sub(
+                    rb"(<(meta:creation-date|dc:date)>)[^<]*(</)",
+                    rb"\g<1>" + stamp.encode() + rb"\g<3>",
+                    data,
+                )
             fixed = zipfile.ZipInfo(info.filename, date_time=_ODS_TIME)
             fixed.compress_type = zipfile.ZIP_STORED if info.filename == "mimetype" else zipfile.ZIP_DEFLATED
             fixed.external_attr = 0o644 << 16

@@ -13,8 +13,15 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["measure_title", "dataset_name", "dataset_names", "period_words", "date_words", "number",
-           "LOCAL_PREFIX"]
+__all__ = [
+    "measure_title",
+    "dataset_name",
+    "dataset_names",
+    "period_words",
+    "date_words",
+    "number",
+    "LOCAL_PREFIX",
+]
 
 LOCAL_PREFIX = "local:"
 

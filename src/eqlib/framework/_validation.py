@@ -51,8 +51,7 @@ class ParamsError(DataError):
         if len(problems) == 1:
             text = problems[0].describe(file)
         else:
-            text = f"{file}: {len(problems)} problems:\n" + "\n".join(
-                "  - " + p.describe() for p in problems)
+            text = f"{file}: {len(problems)} problems:\n" + "\n".join("  - " + p.describe() for p in problems)
         Exception.__init__(self, text)
         self.file, self.row, self.value = file, (problems[0].line if problems else None), None
         self.column = problems[0].key if problems else None
@@ -68,8 +67,14 @@ def describe_value(value: Any) -> str:
 def type_name(value: Any) -> str:
     if value is None:
         return "nothing (null)"
-    return {dict: "a mapping", list: "a list", str: "text", int: "a whole number", float: "a number",
-            bool: "true/false"}.get(type(value), type(value).__name__)
+    return {
+        dict: "a mapping",
+        list: "a list",
+        str: "text",
+        int: "a whole number",
+        float: "a number",
+        bool: "true/false",
+    }.get(type(value), type(value).__name__)
 
 
 def expect(value: Any, types: type | tuple[type, ...], key: str, problems: Problems, expected: str) -> bool:

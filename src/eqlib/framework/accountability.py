@@ -55,19 +55,49 @@ SUBJECT: dict[str, str] = {
     "use_of_force_disparity": "the use of force",
 }
 
-DISPARITY_COLUMNS = ("area_code", "period", "measure", "group", "reference_group", "value", "ci_low", "ci_high",
-                     "p_value")
+DISPARITY_COLUMNS = (
+    "area_code",
+    "period",
+    "measure",
+    "group",
+    "reference_group",
+    "value",
+    "ci_low",
+    "ci_high",
+    "p_value",
+)
 TREND_COLUMNS = ("area_code", "measure", "group", "value", "ci_low", "ci_high", "p_value")
-OUTPUT_COLUMNS = ["area_code", "area_name", "period", "measure", "group", "reference_group", "value", "ci_low",
-                  "ci_high", "p_value", "trend", "trend_value", "trend_ci_low", "trend_ci_high", "trend_p_value",
-                  "criteria", "evidence", "question", "rule"]
+OUTPUT_COLUMNS = [
+    "area_code",
+    "area_name",
+    "period",
+    "measure",
+    "group",
+    "reference_group",
+    "value",
+    "ci_low",
+    "ci_high",
+    "p_value",
+    "trend",
+    "trend_value",
+    "trend_ci_low",
+    "trend_ci_high",
+    "trend_p_value",
+    "criteria",
+    "evidence",
+    "question",
+    "rule",
+]
 
 
 def _require(frame: pd.DataFrame, columns: tuple[str, ...], name: str) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise DataError(f"{name} frame lacks column(s) {missing}", column=missing[0],
-                        expected=f"columns {', '.join(columns)}")
+        raise DataError(
+            f"{name} frame lacks column(s) {missing}",
+            column=missing[0],
+            expected=f"columns {', '.join(columns)}",
+        )
 
 
 def _area_name(code: str) -> str:
@@ -101,8 +131,11 @@ def _interval(low: float, high: float) -> str:
 
 
 PEOPLE: dict[str, str] = {
-    "Asian": "Asian people", "Black": "Black people", "White": "White people",
-    "Mixed": "people of Mixed ethnicity", "Other": "people from other ethnic groups",
+    "Asian": "Asian people",
+    "Black": "Black people",
+    "White": "White people",
+    "Mixed": "people of Mixed ethnicity",
+    "Other": "people from other ethnic groups",
     "All ethnic minority groups": "people from ethnic minority groups (all groups other than White)",
 }
 """How a broad group is named in a sentence (Race Disparity Unit style)."""
@@ -133,8 +166,9 @@ def _trend_factor(values: tuple[float, float, float], scale: str) -> tuple[float
 def _classify_trend(ratio: float, trend, alpha: float, scale: str) -> tuple[str, tuple[float, ...]]:
     if trend is None:
         return "no trend data", (math.nan,) * 4
-    factor, low, high = _trend_factor((float(trend["value"]), float(trend["ci_low"]), float(trend["ci_high"])),
-                                      scale)
+    factor, low, high = _trend_factor(
+        (float(trend["value"]), float(trend["ci_low"]), float(trend["ci_high"])), scale
+    )
     p = float(trend["p_value"])
     numbers = (factor, low, high, p)
     if any(math.isnan(v) for v in numbers):
@@ -146,8 +180,13 @@ def _classify_trend(ratio: float, trend, alpha: float, scale: str) -> tuple[str,
     return ("narrowing" if towards_one else "widening"), numbers
 
 
-def accountability_questions(disparities: pd.DataFrame, trends: pd.DataFrame | None = None, *,
-                             alpha: float = 0.05, trend_scale: str = "ratio") -> pd.DataFrame:
+def accountability_questions(
+    disparities: pd.DataFrame,
+    trends: pd.DataFrame | None = None,
+    *,
+    alpha: float = 0.05,
+    trend_scale: str = "ratio",
+) -> pd.DataFrame:
     """The disparities to raise with the Chief Constable: significant and not narrowing.
 
     Returns
@@ -172,14 +211,17 @@ def accountability_questions(disparities: pd.DataFrame, trends: pd.DataFrame | N
             measure = TREND_OF.get(t["measure"], t["measure"])
             trend_index[(t["area_code"], measure, t["group"])] = t
     rows = []
-    rule = (f"significant: p < {alpha:g} and 95% CI excludes 1; not narrowing: no significant change towards 1 "
-            "per year (includes widening and no trend data)")
+    rule = (
+        f"significant: p < {alpha:g} and 95% CI excludes 1; not narrowing: no significant change towards 1 "
+        "per year (includes widening and no trend data)"
+    )
     for _, d in latest.iterrows():
         if not _significant(d, alpha):
             continue
         ratio = float(d["value"])
         trend_status, (tv, tl, th, tp) = _classify_trend(
-            ratio, trend_index.get((d["area_code"], d["measure"], d["group"])), alpha, trend_scale)
+            ratio, trend_index.get((d["area_code"], d["measure"], d["group"])), alpha, trend_scale
+        )
         if trend_status == "narrowing":
             continue
         measure = d["measure"]
@@ -189,33 +231,60 @@ def accountability_questions(disparities: pd.DataFrame, trends: pd.DataFrame | N
         name = _area_name(d["area_code"])
         when = _display_period(d["period"])
         group, ref = d["group"], d["reference_group"]
-        evidence = (f"In {when} {_people(group)} were {_ratio(ratio)} times (95% CI "
-                    f"{_interval(d['ci_low'], d['ci_high'])}) as likely as {_people(ref)} {activity} in {name}.")
+        evidence = (
+            f"In {when} {_people(group)} were {_ratio(ratio)} times (95% CI "
+            f"{_interval(d['ci_low'], d['ci_high'])}) as likely as {_people(ref)} {activity} in {name}."
+        )
         if trend_status == "no trend data":
             evidence += " There are not enough years of data to tell whether the disparity is narrowing."
         else:
             change = (tv - 1) * 100
-            evidence += (f" The disparity is {'widening' if trend_status == 'widening' else 'not narrowing'}: "
-                         f"it changes by {change:+.0f}% a year (95% CI {(tl - 1) * 100:+.0f}% to "
-                         f"{(th - 1) * 100:+.0f}%).")
+            evidence += (
+                f" The disparity is {'widening' if trend_status == 'widening' else 'not narrowing'}: "
+                f"it changes by {change:+.0f}% a year (95% CI {(tl - 1) * 100:+.0f}% to "
+                f"{(th - 1) * 100:+.0f}%)."
+            )
         direction = "higher" if ratio > 1 else "lower"
-        question = (f"What is the force doing to understand and reduce the disparity in {subject} between "
-                    f"{_people(group)} and {_people(ref)} in {name}, where {_people(group)} were {_ratio(ratio)} "
-                    f"times as likely {activity} in {when}, and what will show the PCC that the {direction} rate "
-                    f"for {_people(group)} is moving towards parity?")
+        question = (
+            f"What is the force doing to understand and reduce the disparity in {subject} between "
+            f"{_people(group)} and {_people(ref)} in {name}, where {_people(group)} were {_ratio(ratio)} "
+            f"times as likely {activity} in {when}, and what will show the PCC that the {direction} rate "
+            f"for {_people(group)} is moving towards parity?"
+        )
         criteria = criteria_for_measure(measure) if measure in known else ()
-        rows.append({"area_code": d["area_code"], "area_name": name, "period": d["period"], "measure": measure,
-                     "group": group, "reference_group": ref, "value": ratio, "ci_low": float(d["ci_low"]),
-                     "ci_high": float(d["ci_high"]), "p_value": float(d["p_value"]), "trend": trend_status,
-                     "trend_value": tv, "trend_ci_low": tl, "trend_ci_high": th, "trend_p_value": tp,
-                     "criteria": "; ".join(criteria), "evidence": evidence, "question": question, "rule": rule})
+        rows.append(
+            {
+                "area_code": d["area_code"],
+                "area_name": name,
+                "period": d["period"],
+                "measure": measure,
+                "group": group,
+                "reference_group": ref,
+                "value": ratio,
+                "ci_low": float(d["ci_low"]),
+                "ci_high": float(d["ci_high"]),
+                "p_value": float(d["p_value"]),
+                "trend": trend_status,
+                "trend_value": tv,
+                "trend_ci_low": tl,
+                "trend_ci_high": th,
+                "trend_p_value": tp,
+                "criteria": "; ".join(criteria),
+                "evidence": evidence,
+                "question": question,
+                "rule": rule,
+            }
+        )
     out = pd.DataFrame(rows, columns=OUTPUT_COLUMNS)
     if out.empty:
         return out
     # distance from parity on the log scale; a ratio of 0 (no events in the group) is furthest of all
     out["_dist"] = out["value"].map(lambda v: abs(math.log(v)) if v > 0 else math.inf)
-    return out.sort_values(["area_code", "_dist"], ascending=[True, False]).drop(columns="_dist").reset_index(
-        drop=True)
+    return (
+        out.sort_values(["area_code", "_dist"], ascending=[True, False])
+        .drop(columns="_dist")
+        .reset_index(drop=True)
+    )
 
 
 def questions(figures: pd.DataFrame, *, area_name: str | None = None, alpha: float = 0.05) -> pd.DataFrame:

@@ -9,11 +9,31 @@ import pandas as pd
 from eqlib.framework.model import LEVELS, Framework, load_framework
 from eqlib.framework.self_assessment import SelfAssessment
 
-THEME_COLUMNS = ["theme", "theme_name", "section", "previous_level", "current_level", "change",
-                 "criteria_gained", "criteria_lost"]
-OBJECTIVE_COLUMNS = ["id", "statement", "measure", "previous_status", "current_status", "previous_period",
-                     "current_period", "previous_value", "current_value", "previous_progress", "current_progress",
-                     "change", "note"]
+THEME_COLUMNS = [
+    "theme",
+    "theme_name",
+    "section",
+    "previous_level",
+    "current_level",
+    "change",
+    "criteria_gained",
+    "criteria_lost",
+]
+OBJECTIVE_COLUMNS = [
+    "id",
+    "statement",
+    "measure",
+    "previous_status",
+    "current_status",
+    "previous_period",
+    "current_period",
+    "previous_value",
+    "current_value",
+    "previous_progress",
+    "current_progress",
+    "change",
+    "note",
+]
 _STATUS_RANK = {"off track": 0, "on track": 1, "achieved": 2}
 
 
@@ -21,8 +41,9 @@ def _rank(level: str | None) -> int:
     return LEVELS.index(level) + 1 if level else 0
 
 
-def compare_self_assessments(previous: SelfAssessment, current: SelfAssessment, *,
-                             framework: Framework | None = None) -> pd.DataFrame:
+def compare_self_assessments(
+    previous: SelfAssessment, current: SelfAssessment, *, framework: Framework | None = None
+) -> pd.DataFrame:
     """One row per theme: the level each year and ``change``.
 
     ``change`` is ``up`` or ``down`` (the level reached moved), ``same``, ``newly assessed`` (absent the
@@ -46,12 +67,18 @@ def compare_self_assessments(previous: SelfAssessment, current: SelfAssessment, 
         p_crit = {x.criterion for x in p.criteria_met} if p else set()
         c_crit = {x.criterion for x in c.criteria_met} if c else set()
         key = lambda s: tuple(int(n) for n in s.split("."))  # noqa: E731
-        rows.append({"theme": t.id, "theme_name": t.name, "section": t.section,
-                     "previous_level": (p.level or "below Developing") if p else None,
-                     "current_level": (c.level or "below Developing") if c else None,
-                     "change": change,
-                     "criteria_gained": "; ".join(sorted(c_crit - p_crit, key=key)),
-                     "criteria_lost": "; ".join(sorted(p_crit - c_crit, key=key))})
+        rows.append(
+            {
+                "theme": t.id,
+                "theme_name": t.name,
+                "section": t.section,
+                "previous_level": (p.level or "below Developing") if p else None,
+                "current_level": (c.level or "below Developing") if c else None,
+                "change": change,
+                "criteria_gained": "; ".join(sorted(c_crit - p_crit, key=key)),
+                "criteria_lost": "; ".join(sorted(p_crit - c_crit, key=key)),
+            }
+        )
     return pd.DataFrame(rows, columns=THEME_COLUMNS)
 
 
@@ -64,8 +91,16 @@ def compare_objectives(previous: pd.DataFrame, current: pd.DataFrame) -> pd.Data
     objective with that id the previous year), ``dropped`` (none this year) or ``no data`` (either year
     without data). ``note`` says when the baseline or target was changed between the years.
     """
-    prev = previous.set_index("id") if not previous.empty else pd.DataFrame(columns=previous.columns).set_index("id")
-    curr = current.set_index("id") if not current.empty else pd.DataFrame(columns=current.columns).set_index("id")
+    prev = (
+        previous.set_index("id")
+        if not previous.empty
+        else pd.DataFrame(columns=previous.columns).set_index("id")
+    )
+    curr = (
+        current.set_index("id")
+        if not current.empty
+        else pd.DataFrame(columns=current.columns).set_index("id")
+    )
     ids = list(curr.index) + [i for i in prev.index if i not in curr.index]
     rows = []
     for oid in ids:
@@ -89,18 +124,36 @@ def compare_objectives(previous: pd.DataFrame, current: pd.DataFrame) -> pd.Data
             else:
                 change = "unchanged"
         if p is not None and c is not None:
-            changed = [f for f in ("baseline_period", "baseline_value", "target_value", "target_date")
-                       if str(p[f]) != str(c[f])]
+            changed = [
+                f
+                for f in ("baseline_period", "baseline_value", "target_value", "target_date")
+                if str(p[f]) != str(c[f])
+            ]
             if changed:
                 note = "changed between the years: " + ", ".join(f.replace("_", " ") for f in changed)
 
         def get(row, field):
-            return row[field] if row is not None else (math.nan if field.endswith(("value", "progress")) else None)
+            return (
+                row[field]
+                if row is not None
+                else (math.nan if field.endswith(("value", "progress")) else None)
+            )
 
-        rows.append({"id": oid, "statement": src["statement"], "measure": src["measure"],
-                     "previous_status": get(p, "status"), "current_status": get(c, "status"),
-                     "previous_period": get(p, "latest_period"), "current_period": get(c, "latest_period"),
-                     "previous_value": get(p, "latest_value"), "current_value": get(c, "latest_value"),
-                     "previous_progress": get(p, "progress"), "current_progress": get(c, "progress"),
-                     "change": change, "note": note})
+        rows.append(
+            {
+                "id": oid,
+                "statement": src["statement"],
+                "measure": src["measure"],
+                "previous_status": get(p, "status"),
+                "current_status": get(c, "status"),
+                "previous_period": get(p, "latest_period"),
+                "current_period": get(c, "latest_period"),
+                "previous_value": get(p, "latest_value"),
+                "current_value": get(c, "latest_value"),
+                "previous_progress": get(p, "progress"),
+                "current_progress": get(c, "progress"),
+                "change": change,
+                "note": note,
+            }
+        )
     return pd.DataFrame(rows, columns=OBJECTIVE_COLUMNS)

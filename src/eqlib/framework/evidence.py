@@ -25,19 +25,36 @@ from eqlib.measures import get_measure, measure_ids
 EVIDENCE_STATUSES: tuple[str, ...] = ("supported", "partly supported", "gap")
 """supported: every measure mapped to the criterion has data; partly supported: some do; gap: none do."""
 
-STATUS_COLUMNS = ["criterion", "theme", "theme_name", "section", "level", "criterion_text", "measures",
-                  "available", "missing", "status", "race_action_plan"]
+STATUS_COLUMNS = [
+    "criterion",
+    "theme",
+    "theme_name",
+    "section",
+    "level",
+    "criterion_text",
+    "measures",
+    "available",
+    "missing",
+    "status",
+    "race_action_plan",
+]
 
 
 def _check_available(available_measures: Iterable[str]) -> frozenset[str]:
     if isinstance(available_measures, str):
-        raise DataError("available measures must be a collection of measure ids, not one string",
-                        value=available_measures, expected="a set such as {'stop_search_rate'}")
+        raise DataError(
+            "available measures must be a collection of measure ids, not one string",
+            value=available_measures,
+            expected="a set such as {'stop_search_rate'}",
+        )
     available = frozenset(available_measures)
     unknown = sorted(available - set(measure_ids()))
     if unknown:
-        raise DataError("unknown measure id(s) in the available measures", value=unknown,
-                        expected=f"ids from eqlib.measures.MEASURES ({', '.join(measure_ids()[:4])}, ...)")
+        raise DataError(
+            "unknown measure id(s) in the available measures",
+            value=unknown,
+            expected=f"ids from eqlib.measures.MEASURES ({', '.join(measure_ids()[:4])}, ...)",
+        )
     return available
 
 
@@ -72,10 +89,21 @@ def evidence_status(available_measures: Iterable[str], *, framework: Framework |
         lack = [m for m in measures if m not in available]
         status = "supported" if not lack else ("partly supported" if have else "gap")
         rap = sorted({a for m in measures for a in areas_of[m]})
-        rows.append({"criterion": criterion, "theme": t.id, "theme_name": t.name, "section": t.section,
-                     "level": c.level, "criterion_text": c.text, "measures": "; ".join(measures),
-                     "available": "; ".join(have), "missing": "; ".join(lack), "status": status,
-                     "race_action_plan": "; ".join(rap)})
+        rows.append(
+            {
+                "criterion": criterion,
+                "theme": t.id,
+                "theme_name": t.name,
+                "section": t.section,
+                "level": c.level,
+                "criterion_text": c.text,
+                "measures": "; ".join(measures),
+                "available": "; ".join(have),
+                "missing": "; ".join(lack),
+                "status": status,
+                "race_action_plan": "; ".join(rap),
+            }
+        )
     out = pd.DataFrame(rows, columns=STATUS_COLUMNS)
     return out.sort_values("criterion", key=lambda s: s.map(_id_key)).reset_index(drop=True)
 
@@ -86,9 +114,11 @@ def evidence_gaps(available_measures: Iterable[str], *, framework: Framework | N
     status = evidence_status(available_measures, framework=framework)
     gaps = status[status["status"] != "supported"].copy()
     gaps["missing_titles"] = gaps["missing"].map(
-        lambda ids: "; ".join(get_measure(m).title for m in ids.split("; ") if m))
+        lambda ids: "; ".join(get_measure(m).title for m in ids.split("; ") if m)
+    )
     gaps["needs"] = gaps["missing"].map(
-        lambda ids: "; ".join(sorted({d for m in ids.split("; ") if m for d in get_measure(m).datasets})))
+        lambda ids: "; ".join(sorted({d for m in ids.split("; ") if m for d in get_measure(m).datasets}))
+    )
     return gaps.reset_index(drop=True)
 
 
@@ -104,9 +134,16 @@ def outcome_area_coverage(available_measures: Iterable[str]) -> pd.DataFrame:
     for area in load_race_action_plan().outcome_areas:
         measures = [m for m in measure_ids() if area.id in areas_of.get(m, ())]
         lack = [m for m in measures if m not in available]
-        rows.append({"outcome_area": area.id, "name": area.name, "measures": len(measures),
-                     "available": len(measures) - len(lack), "missing": len(lack),
-                     "missing_measures": "; ".join(lack)})
+        rows.append(
+            {
+                "outcome_area": area.id,
+                "name": area.name,
+                "measures": len(measures),
+                "available": len(measures) - len(lack),
+                "missing": len(lack),
+                "missing_measures": "; ".join(lack),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -127,10 +164,23 @@ PROTECTED_CHARACTERISTICS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Gender reassignment (gender identity)", ("hate_crime_by_strand",)),
     ("Marriage and civil partnership", ()),
     ("Pregnancy and maternity", ()),
-    ("Race (ethnicity)", (
-        "stop_search_rate", "stop_search_disparity", "stop_search_strip_search", "stop_search_arrest_rate",
-        "arrest_rate", "arrest_disparity", "use_of_force_rate", "use_of_force_disparity", "conviction_ratio",
-        "chief_officer_representation", "workforce_representation", "hate_crime_by_strand")),
+    (
+        "Race (ethnicity)",
+        (
+            "stop_search_rate",
+            "stop_search_disparity",
+            "stop_search_strip_search",
+            "stop_search_arrest_rate",
+            "arrest_rate",
+            "arrest_disparity",
+            "use_of_force_rate",
+            "use_of_force_disparity",
+            "conviction_ratio",
+            "chief_officer_representation",
+            "workforce_representation",
+            "hate_crime_by_strand",
+        ),
+    ),
     ("Religion or belief", ("hate_crime_by_strand",)),
     ("Sex", ("stop_search_by_sex", "workforce_women_representation")),
     ("Sexual orientation", ("hate_crime_by_strand",)),
@@ -139,8 +189,9 @@ PROTECTED_CHARACTERISTICS: tuple[tuple[str, tuple[str, ...]], ...] = (
 CHARACTERISTIC_COLUMNS = ["characteristic", "measures", "available", "status"]
 
 
-def characteristic_coverage(available_measures: Iterable[str], *,
-                            local: dict[str, Iterable[str]] | None = None) -> pd.DataFrame:
+def characteristic_coverage(
+    available_measures: Iterable[str], *, local: dict[str, Iterable[str]] | None = None
+) -> pd.DataFrame:
     """Which of the nine protected characteristics (Equality Act 2010, s.4) the area's data give figures for.
 
     Parameters
@@ -164,8 +215,14 @@ def characteristic_coverage(available_measures: Iterable[str], *,
     for name, ids in PROTECTED_CHARACTERISTICS:
         candidates = [m for m in ids if m in known]
         have = [m for m in candidates if m in available] + sorted(extra.get(name, set()) - set(candidates))
-        rows.append({"characteristic": name, "measures": "; ".join(candidates), "available": "; ".join(have),
-                     "status": "data" if have else "gap"})
+        rows.append(
+            {
+                "characteristic": name,
+                "measures": "; ".join(candidates),
+                "available": "; ".join(have),
+                "status": "data" if have else "gap",
+            }
+        )
     return pd.DataFrame(rows, columns=CHARACTERISTIC_COLUMNS)
 
 

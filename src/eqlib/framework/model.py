@@ -106,8 +106,9 @@ class Framework:
     def criterion(self, criterion_id: str) -> Criterion:
         found = self._criteria_index().get(criterion_id)
         if found is None:
-            raise KeyError(f"Unknown framework criterion {criterion_id!r}; expected e.g. '3.2.4' "
-                           "(theme.level.number)")
+            raise KeyError(
+                f"Unknown framework criterion {criterion_id!r}; expected e.g. '3.2.4' (theme.level.number)"
+            )
         return found
 
     def _criteria_index(self) -> dict[str, Criterion]:
@@ -122,17 +123,34 @@ class Framework:
     def themes_frame(self) -> pd.DataFrame:
         """One row per theme: theme, theme_name, section, section_name."""
         return pd.DataFrame(
-            [{"theme": t.id, "theme_name": t.name, "section": t.section,
-              "section_name": self.section(t.section).name} for t in self.themes])
+            [
+                {
+                    "theme": t.id,
+                    "theme_name": t.name,
+                    "section": t.section,
+                    "section_name": self.section(t.section).name,
+                }
+                for t in self.themes
+            ]
+        )
 
     def descriptors_frame(self) -> pd.DataFrame:
         """One row per descriptor: descriptor, theme, theme_name, section, section_name, level, level_number, text."""
         rows = []
         for t in self.themes:
             for d in t.descriptors:
-                rows.append({"descriptor": d.id, "theme": t.id, "theme_name": t.name, "section": t.section,
-                             "section_name": self.section(t.section).name, "level": d.level,
-                             "level_number": level_number(d.level), "text": d.text})
+                rows.append(
+                    {
+                        "descriptor": d.id,
+                        "theme": t.id,
+                        "theme_name": t.name,
+                        "section": t.section,
+                        "section_name": self.section(t.section).name,
+                        "level": d.level,
+                        "level_number": level_number(d.level),
+                        "text": d.text,
+                    }
+                )
         return pd.DataFrame(rows)
 
     def criteria_frame(self) -> pd.DataFrame:
@@ -141,8 +159,17 @@ class Framework:
         for t in self.themes:
             for d in t.descriptors:
                 for c in d.criteria:
-                    rows.append({"criterion": c.id, "descriptor": d.id, "theme": t.id, "theme_name": t.name,
-                                 "section": t.section, "level": c.level, "text": c.text})
+                    rows.append(
+                        {
+                            "criterion": c.id,
+                            "descriptor": d.id,
+                            "theme": t.id,
+                            "theme_name": t.name,
+                            "section": t.section,
+                            "level": c.level,
+                            "text": c.text,
+                        }
+                    )
         return pd.DataFrame(rows)
 
 
@@ -166,8 +193,10 @@ class RaceActionPlan:
         for a in self.outcome_areas:
             if a.id == area_id:
                 return a
-        raise KeyError(f"Unknown Race Action Plan outcome area {area_id!r}; expected one of "
-                       f"{', '.join(a.id for a in self.outcome_areas)}")
+        raise KeyError(
+            f"Unknown Race Action Plan outcome area {area_id!r}; expected one of "
+            f"{', '.join(a.id for a in self.outcome_areas)}"
+        )
 
 
 def _read_yaml(name: str) -> dict:
@@ -183,14 +212,22 @@ def load_framework() -> Framework:
     for t in raw["themes"]:
         descriptors = []
         for d in t["descriptors"]:
-            criteria = tuple(Criterion(id=str(c["id"]), theme=int(t["id"]), level=d["level"], text=c["text"])
-                             for c in d["criteria"])
-            descriptors.append(Descriptor(id=str(d["id"]), theme=int(t["id"]), level=d["level"],
-                                          text=d["text"], criteria=criteria))
-        themes.append(Theme(id=int(t["id"]), name=t["name"], section=int(t["section"]),
-                            descriptors=tuple(descriptors)))
+            criteria = tuple(
+                Criterion(id=str(c["id"]), theme=int(t["id"]), level=d["level"], text=c["text"])
+                for c in d["criteria"]
+            )
+            descriptors.append(
+                Descriptor(
+                    id=str(d["id"]), theme=int(t["id"]), level=d["level"], text=d["text"], criteria=criteria
+                )
+            )
+        themes.append(
+            Theme(id=int(t["id"]), name=t["name"], section=int(t["section"]), descriptors=tuple(descriptors))
+        )
     return Framework(
-        title=raw["title"], publisher=raw["publisher"], edition=raw["edition"],
+        title=raw["title"],
+        publisher=raw["publisher"],
+        edition=raw["edition"],
         level_summaries={lv["name"]: lv["summary"] for lv in raw["levels"]},
         sections=tuple(Section(id=int(s["id"]), name=s["name"]) for s in raw["sections"]),
         themes=tuple(themes),
@@ -202,9 +239,13 @@ def load_race_action_plan() -> RaceActionPlan:
     """The Police Race Action Plan outcome areas from the package's ``race_action_plan.yml``."""
     raw = _read_yaml("race_action_plan.yml")
     return RaceActionPlan(
-        title=raw["title"], publisher=raw["publisher"], link=raw["link"],
-        outcome_areas=tuple(OutcomeArea(id=a["id"], name=a["name"], concerns=a["concerns"],
-                                        outcomes=tuple(a["outcomes"])) for a in raw["outcome_areas"]),
+        title=raw["title"],
+        publisher=raw["publisher"],
+        link=raw["link"],
+        outcome_areas=tuple(
+            OutcomeArea(id=a["id"], name=a["name"], concerns=a["concerns"], outcomes=tuple(a["outcomes"]))
+            for a in raw["outcome_areas"]
+        ),
         legal_duties=tuple(raw["legal_duties"]),
     )
 
@@ -219,8 +260,14 @@ def evidence_map() -> pd.DataFrame:
     rows = []
     for measure, entry in raw.items():
         for criterion in entry["criteria"]:
-            rows.append({"measure": measure, "criterion": str(criterion), "why": entry["why"],
-                         "race_action_plan": ";".join(entry["race_action_plan"])})
+            rows.append(
+                {
+                    "measure": measure,
+                    "criterion": str(criterion),
+                    "why": entry["why"],
+                    "race_action_plan": ";".join(entry["race_action_plan"]),
+                }
+            )
     return pd.DataFrame(rows, columns=["measure", "criterion", "why", "race_action_plan"])
 
 

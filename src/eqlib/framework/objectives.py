@@ -90,8 +90,9 @@ def _as_date(value: Any) -> dt.date | None:
     return None
 
 
-def parse_objectives(raw: Any, problems: Problems, key: str = "objectives",
-                     framework: Framework | None = None) -> tuple[Objective, ...]:
+def parse_objectives(
+    raw: Any, problems: Problems, key: str = "objectives", framework: Framework | None = None
+) -> tuple[Objective, ...]:
     """Validate and build the objectives from the parsed YAML value; problems go to ``problems``."""
     framework = framework or load_framework()
     if raw is None:
@@ -106,8 +107,11 @@ def parse_objectives(raw: Any, problems: Problems, key: str = "objectives",
         if obj is None:
             continue
         if obj.id in seen:
-            problems.add(f"{okey}.id", f"duplicate objective id {obj.id!r} (first at {key}[{seen[obj.id]}])",
-                         "a unique id per objective")
+            problems.add(
+                f"{okey}.id",
+                f"duplicate objective id {obj.id!r} (first at {key}[{seen[obj.id]}])",
+                "a unique id per objective",
+            )
             continue
         seen[obj.id] = i
         out.append(obj)
@@ -115,18 +119,44 @@ def parse_objectives(raw: Any, problems: Problems, key: str = "objectives",
 
 
 def _parse_objective(entry: Any, okey: str, problems: Problems, framework: Framework) -> Objective | None:
-    if not expect(entry, dict, okey, problems, "a mapping with id, statement, owner, measure, baseline, target, "
-                  "direction"):
+    if not expect(
+        entry,
+        dict,
+        okey,
+        problems,
+        "a mapping with id, statement, owner, measure, baseline, target, direction",
+    ):
         return None
-    check_keys(entry, {"id", "statement", "owner", "measure", "group", "baseline", "target", "direction",
-                       "themes", "race_action_plan", "notes"}, okey, problems)
+    check_keys(
+        entry,
+        {
+            "id",
+            "statement",
+            "owner",
+            "measure",
+            "group",
+            "baseline",
+            "target",
+            "direction",
+            "themes",
+            "race_action_plan",
+            "notes",
+        },
+        okey,
+        problems,
+    )
     before = len(problems)
     texts: dict[str, str] = {}
     for name in ("id", "statement", "owner", "measure", "direction"):
         if name not in entry:
-            problems.add(okey, f"missing key {name!r}",
-                         {"measure": "a measure id from eqlib.measures.MEASURES",
-                          "direction": "decrease or increase"}.get(name, "non-empty text"))
+            problems.add(
+                okey,
+                f"missing key {name!r}",
+                {
+                    "measure": "a measure id from eqlib.measures.MEASURES",
+                    "direction": "decrease or increase",
+                }.get(name, "non-empty text"),
+            )
             continue
         value = entry[name]
         if isinstance(value, int) and not isinstance(value, bool) and name == "id":
@@ -136,8 +166,11 @@ def _parse_objective(entry: Any, okey: str, problems: Problems, framework: Frame
             continue
         texts[name] = value.strip()
     if "measure" in texts and texts["measure"] not in measure_ids():
-        problems.add(f"{okey}.measure", f"unknown measure {texts['measure']!r}: no such metric",
-                     f"a measure id from eqlib.measures.MEASURES ({', '.join(measure_ids()[:4])}, ...)")
+        problems.add(
+            f"{okey}.measure",
+            f"unknown measure {texts['measure']!r}: no such metric",
+            f"a measure id from eqlib.measures.MEASURES ({', '.join(measure_ids()[:4])}, ...)",
+        )
     if "direction" in texts and texts["direction"] not in DIRECTIONS:
         problems.add(f"{okey}.direction", f"found {texts['direction']!r}", "decrease or increase")
     group = entry.get("group")
@@ -157,11 +190,17 @@ def _parse_objective(entry: Any, okey: str, problems: Problems, framework: Frame
         else:
             raw_period = b["period"]
             try:
-                baseline_period = (periods.as_at(raw_period) if isinstance(raw_period, dt.date)
-                                   else periods.parse(raw_period))
+                baseline_period = (
+                    periods.as_at(raw_period)
+                    if isinstance(raw_period, dt.date)
+                    else periods.parse(raw_period)
+                )
             except (periods.PeriodError, ValueError):
-                problems.add(f"{bkey}.period", f"found {describe_value(raw_period)}",
-                             "a period such as 2019-20 (financial year), 2020 or 2021-04")
+                problems.add(
+                    f"{bkey}.period",
+                    f"found {describe_value(raw_period)}",
+                    "a period such as 2019-20 (financial year), 2020 or 2021-04",
+                )
         baseline_value = _as_number(b.get("value"))
         if baseline_value is None:
             problems.add(f"{bkey}.value", f"found {describe_value(b.get('value'))}", "a number")
@@ -179,38 +218,59 @@ def _parse_objective(entry: Any, okey: str, problems: Problems, framework: Frame
             problems.add(f"{tkey}.value", f"found {describe_value(t.get('value'))}", "a number")
         target_date = _as_date(t.get("date"))
         if target_date is None:
-            problems.add(f"{tkey}.date", f"found {describe_value(t.get('date'))}", "a date such as 2025-03-31")
+            problems.add(
+                f"{tkey}.date", f"found {describe_value(t.get('date'))}", "a date such as 2025-03-31"
+            )
 
     if baseline_period is not None and target_date is not None and target_date <= baseline_period.end:
-        problems.add(f"{tkey}.date", f"target date {target_date.isoformat()} is not after the baseline period "
-                     f"{baseline_period.label} (ends {baseline_period.end.isoformat()})",
-                     "a target date after the end of the baseline period")
-    if (baseline_value is not None and target_value is not None and texts.get("direction") in DIRECTIONS):
+        problems.add(
+            f"{tkey}.date",
+            f"target date {target_date.isoformat()} is not after the baseline period "
+            f"{baseline_period.label} (ends {baseline_period.end.isoformat()})",
+            "a target date after the end of the baseline period",
+        )
+    if baseline_value is not None and target_value is not None and texts.get("direction") in DIRECTIONS:
         if texts["direction"] == "decrease" and not target_value < baseline_value:
-            problems.add(f"{tkey}.value", f"target {target_value:g} is not below the baseline {baseline_value:g} "
-                         "for a 'decrease' objective", "a target below the baseline (or direction: increase)")
+            problems.add(
+                f"{tkey}.value",
+                f"target {target_value:g} is not below the baseline {baseline_value:g} "
+                "for a 'decrease' objective",
+                "a target below the baseline (or direction: increase)",
+            )
         if texts["direction"] == "increase" and not target_value > baseline_value:
-            problems.add(f"{tkey}.value", f"target {target_value:g} is not above the baseline {baseline_value:g} "
-                         "for an 'increase' objective", "a target above the baseline (or direction: decrease)")
+            problems.add(
+                f"{tkey}.value",
+                f"target {target_value:g} is not above the baseline {baseline_value:g} "
+                "for an 'increase' objective",
+                "a target above the baseline (or direction: decrease)",
+            )
 
     themes: list[int] = []
-    if entry.get("themes") is not None and expect(entry["themes"], list, f"{okey}.themes", problems,
-                                                  "a list of theme ids"):
+    if entry.get("themes") is not None and expect(
+        entry["themes"], list, f"{okey}.themes", problems, "a list of theme ids"
+    ):
         valid = {t.id for t in framework.themes}
         for j, th in enumerate(entry["themes"]):
             if isinstance(th, bool) or not isinstance(th, int) or th not in valid:
-                problems.add(f"{okey}.themes[{j}]", f"unknown theme {describe_value(th)}",
-                             f"a theme id from 1 to {len(valid)}")
+                problems.add(
+                    f"{okey}.themes[{j}]",
+                    f"unknown theme {describe_value(th)}",
+                    f"a theme id from 1 to {len(valid)}",
+                )
             else:
                 themes.append(th)
     rap: list[str] = []
     if entry.get("race_action_plan") is not None and expect(
-            entry["race_action_plan"], list, f"{okey}.race_action_plan", problems, "a list of outcome area ids"):
+        entry["race_action_plan"], list, f"{okey}.race_action_plan", problems, "a list of outcome area ids"
+    ):
         valid_areas = [a.id for a in load_race_action_plan().outcome_areas]
         for j, a in enumerate(entry["race_action_plan"]):
             if a not in valid_areas:
-                problems.add(f"{okey}.race_action_plan[{j}]", f"unknown outcome area {describe_value(a)}",
-                             f"one of {', '.join(valid_areas)}")
+                problems.add(
+                    f"{okey}.race_action_plan[{j}]",
+                    f"unknown outcome area {describe_value(a)}",
+                    f"one of {', '.join(valid_areas)}",
+                )
             else:
                 rap.append(a)
     notes = entry.get("notes")
@@ -218,15 +278,41 @@ def _parse_objective(entry: Any, okey: str, problems: Problems, framework: Frame
         notes = None
     if len(problems) > before:
         return None
-    return Objective(id=texts["id"], statement=texts["statement"], owner=texts["owner"], measure=texts["measure"],
-                     baseline_period=baseline_period, baseline_value=baseline_value, target_value=target_value,
-                     target_date=target_date, direction=texts["direction"], group=group, themes=tuple(themes),
-                     race_action_plan=tuple(rap), notes=notes)
+    return Objective(
+        id=texts["id"],
+        statement=texts["statement"],
+        owner=texts["owner"],
+        measure=texts["measure"],
+        baseline_period=baseline_period,
+        baseline_value=baseline_value,
+        target_value=target_value,
+        target_date=target_date,
+        direction=texts["direction"],
+        group=group,
+        themes=tuple(themes),
+        race_action_plan=tuple(rap),
+        notes=notes,
+    )
 
 
-STATUS_COLUMNS = ["id", "statement", "owner", "measure", "group", "direction", "baseline_period",
-                  "baseline_value", "target_value", "target_date", "latest_period", "latest_value",
-                  "progress", "elapsed", "status", "rule"]
+STATUS_COLUMNS = [
+    "id",
+    "statement",
+    "owner",
+    "measure",
+    "group",
+    "direction",
+    "baseline_period",
+    "baseline_value",
+    "target_value",
+    "target_date",
+    "latest_period",
+    "latest_value",
+    "progress",
+    "elapsed",
+    "status",
+    "rule",
+]
 
 
 def _matching_rows(latest: pd.DataFrame, obj: Objective) -> pd.DataFrame:
@@ -256,27 +342,46 @@ def objective_status(objectives: Sequence[Objective], latest: pd.DataFrame) -> p
     """
     missing = {"measure", "group", "period", "value"} - set(latest.columns)
     if missing:
-        raise ValueError(f"latest values frame lacks columns {sorted(missing)}; expected measure, group, period, "
-                         "value")
+        raise ValueError(
+            f"latest values frame lacks columns {sorted(missing)}; expected measure, group, period, value"
+        )
     rows = []
     for obj in objectives:
-        base = {"id": obj.id, "statement": obj.statement, "owner": obj.owner, "measure": obj.measure,
-                "group": obj.group, "direction": obj.direction, "baseline_period": obj.baseline_period.label,
-                "baseline_value": obj.baseline_value, "target_value": obj.target_value,
-                "target_date": obj.target_date, "latest_period": None, "latest_value": math.nan,
-                "progress": math.nan, "elapsed": math.nan}
+        base = {
+            "id": obj.id,
+            "statement": obj.statement,
+            "owner": obj.owner,
+            "measure": obj.measure,
+            "group": obj.group,
+            "direction": obj.direction,
+            "baseline_period": obj.baseline_period.label,
+            "baseline_value": obj.baseline_value,
+            "target_value": obj.target_value,
+            "target_date": obj.target_date,
+            "latest_period": None,
+            "latest_value": math.nan,
+            "progress": math.nan,
+            "elapsed": math.nan,
+        }
         candidates = []
         for _, r in _matching_rows(latest, obj).iterrows():
             value = r["value"]
             if value is None or pd.isna(value):
                 continue
-            period = periods.parse(r["period"]) if not isinstance(r["period"], periods.Period) else r["period"]
+            period = (
+                periods.parse(r["period"]) if not isinstance(r["period"], periods.Period) else r["period"]
+            )
             if period.end > obj.baseline_period.end:
                 candidates.append((period.end, period.label, float(value)))
         if not candidates:
-            rows.append({**base, "status": "no data",
-                         "rule": f"no value of {obj.measure} for a period after the baseline "
-                                 f"{obj.baseline_period.label}"})
+            rows.append(
+                {
+                    **base,
+                    "status": "no data",
+                    "rule": f"no value of {obj.measure} for a period after the baseline "
+                    f"{obj.baseline_period.label}",
+                }
+            )
             continue
         end, label, value = max(candidates)
         progress = (value - obj.baseline_value) / (obj.target_value - obj.baseline_value)
@@ -288,9 +393,20 @@ def objective_status(objectives: Sequence[Objective], latest: pd.DataFrame) -> p
             rule = f"latest value {value:g} ({label}) has reached the target {obj.target_value:g}"
         else:
             status = "on track" if progress >= elapsed else "off track"
-            rule = (f"latest value {value:g} ({label}): {progress:.0%} of the distance from baseline "
-                    f"{obj.baseline_value:g} to target {obj.target_value:g} covered with {elapsed:.0%} of the time "
-                    f"to {obj.target_date.isoformat()} elapsed; on track needs at least the time share")
-        rows.append({**base, "latest_period": label, "latest_value": value, "progress": progress,
-                     "elapsed": elapsed, "status": status, "rule": rule})
+            rule = (
+                f"latest value {value:g} ({label}): {progress:.0%} of the distance from baseline "
+                f"{obj.baseline_value:g} to target {obj.target_value:g} covered with {elapsed:.0%} of the time "
+                f"to {obj.target_date.isoformat()} elapsed; on track needs at least the time share"
+            )
+        rows.append(
+            {
+                **base,
+                "latest_period": label,
+                "latest_value": value,
+                "progress": progress,
+                "elapsed": elapsed,
+                "status": status,
+                "rule": rule,
+            }
+        )
     return pd.DataFrame(rows, columns=STATUS_COLUMNS)

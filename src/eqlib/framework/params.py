@@ -55,8 +55,20 @@ BUILTIN_DEFAULTS: dict[str, Any] = {
 
 log = logging.getLogger(__name__)
 
-TOP_LEVEL_KEYS = {"area", "year", "publisher", "suppression_threshold", "local_data_dir", "example",
-                  "reference_group", "significance_level", "self_assessment", "objectives", "contact", "notes"}
+TOP_LEVEL_KEYS = {
+    "area",
+    "year",
+    "publisher",
+    "suppression_threshold",
+    "local_data_dir",
+    "example",
+    "reference_group",
+    "significance_level",
+    "self_assessment",
+    "objectives",
+    "contact",
+    "notes",
+}
 
 
 @dataclass(frozen=True)
@@ -104,10 +116,20 @@ def _read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ParamsError(path, [Problem("(file)", "params file not found",
-                                         "an existing YAML file such as params/south-wales-2021-22.yml")]) from None
+        raise ParamsError(
+            path,
+            [
+                Problem(
+                    "(file)",
+                    "params file not found",
+                    "an existing YAML file such as params/south-wales-2021-22.yml",
+                )
+            ],
+        ) from None
     except UnicodeDecodeError as exc:
-        raise ParamsError(path, [Problem("(file)", f"not UTF-8 text ({exc.reason})", "a UTF-8 YAML file")]) from None
+        raise ParamsError(
+            path, [Problem("(file)", f"not UTF-8 text ({exc.reason})", "a UTF-8 YAML file")]
+        ) from None
     try:
         data, node = safe_yaml.load(text)  # limits on aliases and nesting; impossible dates are errors
     except yaml.YAMLError as exc:
@@ -115,14 +137,32 @@ def _read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
         line = mark.line + 1 if mark is not None else None
         what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         col = f", column {mark.column + 1}" if mark is not None else ""
-        raise ParamsError(path, [Problem("(document)", f"malformed YAML{col}: {what}",
-                                         "valid YAML (check indentation, colons and quotes)", line)]) from None
+        raise ParamsError(
+            path,
+            [
+                Problem(
+                    "(document)",
+                    f"malformed YAML{col}: {what}",
+                    "valid YAML (check indentation, colons and quotes)",
+                    line,
+                )
+            ],
+        ) from None
     duplicates = _duplicate_keys(node)
     if duplicates:
-        raise ParamsError(path, [Problem(key, f"duplicate key at line {line}, column {column} (first at line "
-                                         f"{first}): YAML keeps only the last value, so one would be lost",
-                                         "each key once in its mapping", line)
-                                 for key, line, column, first in duplicates])
+        raise ParamsError(
+            path,
+            [
+                Problem(
+                    key,
+                    f"duplicate key at line {line}, column {column} (first at line "
+                    f"{first}): YAML keeps only the last value, so one would be lost",
+                    "each key once in its mapping",
+                    line,
+                )
+                for key, line, column, first in duplicates
+            ],
+        )
     return data, node
 
 
@@ -138,7 +178,9 @@ def _duplicate_keys(node: yaml.Node | None, prefix: str = "") -> list[tuple[str,
                 name = str(getattr(key_node, "value", ""))[:80]
                 dotted = f"{where}.{name}" if where else name
                 if name in first:
-                    out.append((dotted, key_node.start_mark.line + 1, key_node.start_mark.column + 1, first[name]))
+                    out.append(
+                        (dotted, key_node.start_mark.line + 1, key_node.start_mark.column + 1, first[name])
+                    )
                 else:
                     first[name] = key_node.start_mark.line + 1
                 stack.append((value_node, dotted))
@@ -154,8 +196,10 @@ def load_defaults(folder: Path | None) -> dict:
         if data is None:
             data = {}
         if not isinstance(data, dict):
-            raise ParamsError(folder / "defaults.yml", [Problem("(document)", f"found {type(data).__name__}",
-                                                                "a mapping of default values")])
+            raise ParamsError(
+                folder / "defaults.yml",
+                [Problem("(document)", f"found {type(data).__name__}", "a mapping of default values")],
+            )
         return deep_merge(BUILTIN_DEFAULTS, data)
     return copy.deepcopy(BUILTIN_DEFAULTS)
 
@@ -176,19 +220,38 @@ def load_params(path: str | Path, *, defaults: dict | None = None) -> Params:
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise ParamsError(path, [Problem("(document)", f"found {describe_value(data)}",
-                                         "a YAML mapping with area, year, self_assessment, objectives", 1)])
+        raise ParamsError(
+            path,
+            [
+                Problem(
+                    "(document)",
+                    f"found {describe_value(data)}",
+                    "a YAML mapping with area, year, self_assessment, objectives",
+                    1,
+                )
+            ],
+        )
     merged = deep_merge(load_defaults(path.parent) if defaults is None else defaults, data)
     problems = Problems()
     params = build_params(merged, problems, source=path)
     if problems:
-        located = [Problem(p.key, p.message, p.expected, p.line or node_line(node, p.key)) for p in problems.items]
+        located = [
+            Problem(p.key, p.message, p.expected, p.line or node_line(node, p.key)) for p in problems.items
+        ]
         raise ParamsError(path, located)
     assert params is not None
     sa = params.self_assessment
-    log.info("params %s: %s %s, %d theme(s) assessed, %d criteria met, %d evidence item(s), %d objective(s)%s",
-             path, params.area.name, params.period.label, len(sa.themes), len(sa.criteria_met_ids()),
-             len(sa.evidence_frame()), len(params.objectives), " (example)" if params.example else "")
+    log.info(
+        "params %s: %s %s, %d theme(s) assessed, %d criteria met, %d evidence item(s), %d objective(s)%s",
+        path,
+        params.area.name,
+        params.period.label,
+        len(sa.themes),
+        len(sa.criteria_met_ids()),
+        len(sa.evidence_frame()),
+        len(params.objectives),
+        " (example)" if params.example else "",
+    )
     return params
 
 
@@ -210,12 +273,20 @@ def build_params(merged: dict, problems: Problems, *, source: Path | None = None
         try:
             period = periods.parse(merged["year"])
         except (periods.PeriodError, ValueError):
-            problems.add("year", f"found {describe_value(merged['year'])}", "a financial year such as 2021-22")
+            problems.add(
+                "year", f"found {describe_value(merged['year'])}", "a financial year such as 2021-22"
+            )
     publisher = merged.get("publisher")
-    if expect(publisher, str, "publisher", problems, "text naming the publishing office") and area is not None:
+    if (
+        expect(publisher, str, "publisher", problems, "text naming the publishing office")
+        and area is not None
+    ):
         publisher = publisher.replace("{area}", area.name)
     threshold = merged.get("suppression_threshold")
-    if expect(threshold, int, "suppression_threshold", problems, "a whole number, 0 or more") and threshold < 0:
+    if (
+        expect(threshold, int, "suppression_threshold", problems, "a whole number, 0 or more")
+        and threshold < 0
+    ):
         problems.add("suppression_threshold", f"found {threshold}", "a whole number, 0 or more")
     local = merged.get("local_data_dir")
     local_dir = None
@@ -224,25 +295,39 @@ def build_params(merged: dict, problems: Problems, *, source: Path | None = None
         if not local_dir.is_absolute() and source is not None:
             local_dir = (source.parent / local_dir).resolve()
         if not local_dir.is_dir():
-            problems.add("local_data_dir", f"folder {str(local_dir)!r} does not exist",
-                         "an existing folder of the analyst's CSVs (relative paths start at the params file's folder)")
+            problems.add(
+                "local_data_dir",
+                f"folder {str(local_dir)!r} does not exist",
+                "an existing folder of the analyst's CSVs (relative paths start at the params file's folder)",
+            )
     example = merged.get("example")
     expect(example, bool, "example", problems, "true or false")
     reference = merged.get("reference_group")
-    if expect(reference, str, "reference_group", problems, "a group label such as White") \
-            and reference != SUPPORTED_REFERENCE:
+    if (
+        expect(reference, str, "reference_group", problems, "a group label such as White")
+        and reference != SUPPORTED_REFERENCE
+    ):
         # every disparity ratio eqlib publishes (national and local) compares with White, as the Home
         # Office and Ethnicity facts and figures do: another value would be read and ignored, so refuse it
-        problems.add("reference_group", f"found {reference!r}: eqlib compares every ethnic group with White "
-                     "(Home Office, Ethnicity facts and figures); no other reference group is supported",
-                     f"{SUPPORTED_REFERENCE} (or leave the key out)")
+        problems.add(
+            "reference_group",
+            f"found {reference!r}: eqlib compares every ethnic group with White "
+            "(Home Office, Ethnicity facts and figures); no other reference group is supported",
+            f"{SUPPORTED_REFERENCE} (or leave the key out)",
+        )
     alpha = merged.get("significance_level")
-    if expect(alpha, (int, float), "significance_level", problems, "a number between 0 and 1") and not 0 < alpha < 1:
+    if (
+        expect(alpha, (int, float), "significance_level", problems, "a number between 0 and 1")
+        and not 0 < alpha < 1
+    ):
         problems.add("significance_level", f"found {alpha}", "a number between 0 and 1")
     elif isinstance(alpha, (int, float)) and not isinstance(alpha, bool) and alpha != SUPPORTED_SIGNIFICANCE:
-        problems.add("significance_level", f"found {alpha}: every interval and test eqlib publishes is at the "
-                     "5% level (95% intervals); no other level is supported",
-                     f"{SUPPORTED_SIGNIFICANCE} (or leave the key out)")
+        problems.add(
+            "significance_level",
+            f"found {alpha}: every interval and test eqlib publishes is at the "
+            "5% level (95% intervals); no other level is supported",
+            f"{SUPPORTED_SIGNIFICANCE} (or leave the key out)",
+        )
     texts = {}
     for name in ("contact", "notes"):
         value = merged.get(name)
@@ -253,10 +338,21 @@ def build_params(merged: dict, problems: Problems, *, source: Path | None = None
     objectives = parse_objectives(merged.get("objectives"), problems)
     if problems:
         return None
-    return Params(source=source, area=area, period=period, publisher=publisher, suppression_threshold=threshold,
-                  local_data_dir=local_dir, example=example, reference_group=reference,
-                  significance_level=float(alpha), self_assessment=assessment, objectives=objectives,
-                  raw=merged, **texts)
+    return Params(
+        source=source,
+        area=area,
+        period=period,
+        publisher=publisher,
+        suppression_threshold=threshold,
+        local_data_dir=local_dir,
+        example=example,
+        reference_group=reference,
+        significance_level=float(alpha),
+        self_assessment=assessment,
+        objectives=objectives,
+        raw=merged,
+        **texts,
+    )
 
 
 def params_path(area: str, year: str | int, root: Path | None = None) -> Path:
@@ -296,13 +392,16 @@ def validate(path: str | Path) -> Params | None:
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise ParamsError(path, [Problem("(document)", f"found {describe_value(data)}", "a mapping of defaults", 1)])
+        raise ParamsError(
+            path, [Problem("(document)", f"found {describe_value(data)}", "a mapping of defaults", 1)]
+        )
     merged = deep_merge(BUILTIN_DEFAULTS, data)
     merged.setdefault("area", "south-wales")
     merged.setdefault("year", "2021-22")
     problems = Problems()
     build_params(merged, problems, source=path)
     if problems:
-        raise ParamsError(path, [Problem(p.key, p.message, p.expected, node_line(node, p.key))
-                                 for p in problems.items])
+        raise ParamsError(
+            path, [Problem(p.key, p.message, p.expected, node_line(node, p.key)) for p in problems.items]
+        )
     return None

@@ -101,13 +101,22 @@ class SelfAssessment:
         for t in self.themes:
             for c in t.criteria_met:
                 for e in c.evidence:
-                    rows.append({"theme": t.theme, "criterion": c.criterion, "level": fw.criterion(c.criterion).level,
-                                 "kind": e.kind, "value": e.value, "title": e.title})
+                    rows.append(
+                        {
+                            "theme": t.theme,
+                            "criterion": c.criterion,
+                            "level": fw.criterion(c.criterion).level,
+                            "kind": e.kind,
+                            "value": e.value,
+                            "title": e.title,
+                        }
+                    )
         return pd.DataFrame(rows, columns=["theme", "criterion", "level", "kind", "value", "title"])
 
     def measures_cited(self) -> frozenset[str]:
-        return frozenset(e.value for t in self.themes for c in t.criteria_met for e in c.evidence
-                         if e.kind == "measure")
+        return frozenset(
+            e.value for t in self.themes for c in t.criteria_met for e in c.evidence if e.kind == "measure"
+        )
 
 
 EMPTY = SelfAssessment(themes=())
@@ -141,8 +150,9 @@ def _dotted_id(value: Any) -> str | None:
     return None
 
 
-def parse_self_assessment(raw: Any, problems: Problems, key: str = "self_assessment",
-                          framework: Framework | None = None) -> SelfAssessment:
+def parse_self_assessment(
+    raw: Any, problems: Problems, key: str = "self_assessment", framework: Framework | None = None
+) -> SelfAssessment:
     """Validate and build a :class:`SelfAssessment` from the parsed YAML value; problems go to ``problems``."""
     framework = framework or load_framework()
     if raw is None:
@@ -151,12 +161,15 @@ def parse_self_assessment(raw: Any, problems: Problems, key: str = "self_assessm
         return EMPTY
     check_keys(raw, {"themes", "assessed_on", "assessed_by"}, key, problems)
     assessed_on = raw.get("assessed_on")
-    if assessed_on is not None and not (isinstance(assessed_on, dt.date)
-                                        and not isinstance(assessed_on, dt.datetime)):
+    if assessed_on is not None and not (
+        isinstance(assessed_on, dt.date) and not isinstance(assessed_on, dt.datetime)
+    ):
         try:
             assessed_on = dt.date.fromisoformat(str(assessed_on))
         except ValueError:
-            problems.add(f"{key}.assessed_on", f"found {describe_value(assessed_on)}", "a date such as 2022-06-30")
+            problems.add(
+                f"{key}.assessed_on", f"found {describe_value(assessed_on)}", "a date such as 2022-06-30"
+            )
             assessed_on = None
     assessed_by = raw.get("assessed_by")
     if assessed_by is not None and not expect(assessed_by, str, f"{key}.assessed_by", problems, "text"):
@@ -174,8 +187,11 @@ def parse_self_assessment(raw: Any, problems: Problems, key: str = "self_assessm
         if parsed is None:
             continue
         if parsed.theme in seen:
-            problems.add(f"{tkey}.theme", f"duplicate entry for theme {parsed.theme} (first at "
-                         f"{key}.themes[{seen[parsed.theme]}])", "each theme at most once")
+            problems.add(
+                f"{tkey}.theme",
+                f"duplicate entry for theme {parsed.theme} (first at {key}.themes[{seen[parsed.theme]}])",
+                "each theme at most once",
+            )
             continue
         seen[parsed.theme] = i
         themes.append(parsed)
@@ -186,7 +202,9 @@ def parse_self_assessment(raw: Any, problems: Problems, key: str = "self_assessm
 def _parse_theme(entry: Any, tkey: str, problems: Problems, framework: Framework) -> ThemeAssessment | None:
     if not expect(entry, dict, tkey, problems, "a mapping with theme, level, criteria_met"):
         return None
-    check_keys(entry, {"theme", "level", "descriptors_met", "criteria_met", "next_steps", "notes"}, tkey, problems)
+    check_keys(
+        entry, {"theme", "level", "descriptors_met", "criteria_met", "next_steps", "notes"}, tkey, problems
+    )
     if "theme" not in entry:
         problems.add(tkey, "missing key 'theme'", "a theme id from 1 to 16")
         return None
@@ -198,13 +216,21 @@ def _parse_theme(entry: Any, tkey: str, problems: Problems, framework: Framework
     level_raw = entry.get("level", None)
     level: str | None = None
     if "level" not in entry:
-        problems.add(tkey, "missing key 'level'", f"one of {', '.join(LEVELS)} (or null if the Developing "
-                     "descriptor is not yet met)")
+        problems.add(
+            tkey,
+            "missing key 'level'",
+            f"one of {', '.join(LEVELS)} (or null if the Developing descriptor is not yet met)",
+        )
     elif level_raw is not None:
-        matches = [lv for lv in LEVELS if isinstance(level_raw, str) and lv.lower() == level_raw.strip().lower()]
+        matches = [
+            lv for lv in LEVELS if isinstance(level_raw, str) and lv.lower() == level_raw.strip().lower()
+        ]
         if not matches:
-            problems.add(f"{tkey}.level", f"found {describe_value(level_raw)}",
-                         f"one of {', '.join(LEVELS)} (or null if the Developing descriptor is not yet met)")
+            problems.add(
+                f"{tkey}.level",
+                f"found {describe_value(level_raw)}",
+                f"one of {', '.join(LEVELS)} (or null if the Developing descriptor is not yet met)",
+            )
         else:
             level = matches[0]
     reached = level_number(level) if level else 0
@@ -214,12 +240,21 @@ def _parse_theme(entry: Any, tkey: str, problems: Problems, framework: Framework
     descriptors: list[str] = []
     if "descriptors_met" in entry and entry["descriptors_met"] is not None:
         dkey = f"{tkey}.descriptors_met"
-        if expect(entry["descriptors_met"], list, dkey, problems, f"a list of descriptor ids such as {own_descriptors}"):
+        if expect(
+            entry["descriptors_met"],
+            list,
+            dkey,
+            problems,
+            f"a list of descriptor ids such as {own_descriptors}",
+        ):
             for j, d in enumerate(entry["descriptors_met"]):
                 did = _dotted_id(d)
                 if did not in own_descriptors:
-                    problems.add(f"{dkey}[{j}]", f"{describe_value(d)} is not a descriptor of theme {theme}",
-                                 f"one of {', '.join(own_descriptors)}")
+                    problems.add(
+                        f"{dkey}[{j}]",
+                        f"{describe_value(d)} is not a descriptor of theme {theme}",
+                        f"one of {', '.join(own_descriptors)}",
+                    )
                 elif did in descriptors:
                     problems.add(f"{dkey}[{j}]", f"descriptor {did} listed twice", "each descriptor once")
                 else:
@@ -232,16 +267,20 @@ def _parse_theme(entry: Any, tkey: str, problems: Problems, framework: Framework
     if "level" in entry:
         highest = met_levels[-1] if met_levels else 0
         if explicit and highest != reached:
-            problems.add(f"{tkey}.level",
-                         f"level {level or 'null'} does not match the highest descriptor met "
-                         f"({own_descriptors[highest - 1] + ' ' + LEVELS[highest - 1] if highest else 'none'})",
-                         "the level of the highest descriptor in descriptors_met")
+            problems.add(
+                f"{tkey}.level",
+                f"level {level or 'null'} does not match the highest descriptor met "
+                f"({own_descriptors[highest - 1] + ' ' + LEVELS[highest - 1] if highest else 'none'})",
+                "the level of the highest descriptor in descriptors_met",
+            )
         for lower in range(1, max(reached, highest)):
             if lower not in met_levels:
-                problems.add(f"{tkey}.level" if not explicit else f"{tkey}.descriptors_met",
-                             f"{LEVELS[max(reached, highest) - 1]} claimed without the {LEVELS[lower - 1]} "
-                             f"descriptor {own_descriptors[lower - 1]} met",
-                             "levels are cumulative: every lower level's descriptor met first")
+                problems.add(
+                    f"{tkey}.level" if not explicit else f"{tkey}.descriptors_met",
+                    f"{LEVELS[max(reached, highest) - 1]} claimed without the {LEVELS[lower - 1]} "
+                    f"descriptor {own_descriptors[lower - 1]} met",
+                    "levels are cumulative: every lower level's descriptor met first",
+                )
 
     # criteria met
     criteria: list[CriterionMet] = []
@@ -257,8 +296,11 @@ def _parse_theme(entry: Any, tkey: str, problems: Problems, framework: Framework
             if parsed is None:
                 continue
             if parsed.criterion in seen:
-                problems.add(f"{ckey}[{j}].criterion", f"criterion {parsed.criterion} listed twice",
-                             "each criterion once")
+                problems.add(
+                    f"{ckey}[{j}].criterion",
+                    f"criterion {parsed.criterion} listed twice",
+                    "each criterion once",
+                )
                 continue
             seen.add(parsed.criterion)
             criteria.append(parsed)
@@ -268,9 +310,12 @@ def _parse_theme(entry: Any, tkey: str, problems: Problems, framework: Framework
     for did in descriptors if criteria_ok else ():
         if did not in met_criteria_levels:
             lv = LEVELS[int(did.split(".")[1]) - 1]
-            problems.add(ckey, f"missing evidence: descriptor {did} ({lv}) is claimed as met but none of its "
-                         f"criteria ({did}.1, {did}.2, ...) is listed in criteria_met",
-                         f"at least one {lv} criterion of theme {theme} with its evidence")
+            problems.add(
+                ckey,
+                f"missing evidence: descriptor {did} ({lv}) is claimed as met but none of its "
+                f"criteria ({did}.1, {did}.2, ...) is listed in criteria_met",
+                f"at least one {lv} criterion of theme {theme} with its evidence",
+            )
 
     texts = {}
     for name in ("next_steps", "notes"):
@@ -278,12 +323,14 @@ def _parse_theme(entry: Any, tkey: str, problems: Problems, framework: Framework
         if value is not None and not expect(value, str, f"{tkey}.{name}", problems, "text"):
             value = None
         texts[name] = value
-    return ThemeAssessment(theme=theme, level=level, descriptors_met=tuple(descriptors),
-                           criteria_met=tuple(criteria), **texts)
+    return ThemeAssessment(
+        theme=theme, level=level, descriptors_met=tuple(descriptors), criteria_met=tuple(criteria), **texts
+    )
 
 
-def _parse_criterion(item: Any, key: str, theme: int, problems: Problems,
-                     framework: Framework) -> CriterionMet | None:
+def _parse_criterion(
+    item: Any, key: str, theme: int, problems: Problems, framework: Framework
+) -> CriterionMet | None:
     if not expect(item, dict, key, problems, "a mapping {criterion: <id>, evidence: [...]}"):
         return None
     check_keys(item, {"criterion", "evidence"}, key, problems)
@@ -293,12 +340,18 @@ def _parse_criterion(item: Any, key: str, theme: int, problems: Problems,
     cid = _dotted_id(item["criterion"])
     known = framework.criterion_ids()
     if cid not in known:
-        problems.add(f"{key}.criterion", f"unknown criterion {describe_value(item['criterion'])}",
-                     f"a criterion id from framework.yml of the form theme.level.number, e.g. {theme}.1.1")
+        problems.add(
+            f"{key}.criterion",
+            f"unknown criterion {describe_value(item['criterion'])}",
+            f"a criterion id from framework.yml of the form theme.level.number, e.g. {theme}.1.1",
+        )
         return None
     if int(cid.split(".")[0]) != theme:
-        problems.add(f"{key}.criterion", f"criterion {cid} belongs to theme {cid.split('.')[0]}, not theme {theme}",
-                     f"a criterion of theme {theme} ({theme}.<level>.<n>)")
+        problems.add(
+            f"{key}.criterion",
+            f"criterion {cid} belongs to theme {cid.split('.')[0]}, not theme {theme}",
+            f"a criterion of theme {theme} ({theme}.<level>.<n>)",
+        )
         return None
     evidence = _parse_evidence(item.get("evidence"), f"{key}.evidence", cid, problems)
     return CriterionMet(criterion=cid, evidence=tuple(evidence))
@@ -341,12 +394,18 @@ def _parse_evidence(raw: Any, key: str, cid: str, problems: Problems) -> list[Ev
             try:
                 safe_link(value)
             except UnsafeLinkError:
-                problems.add(f"{ekey}.link", f"{_shown(value)} is not an https:// link",
-                             "a URL starting https:// (links in the report are https only)")
+                problems.add(
+                    f"{ekey}.link",
+                    f"{_shown(value)} is not an https:// link",
+                    "a URL starting https:// (links in the report are https only)",
+                )
                 continue
         if kind == "measure" and value not in known_measures:
-            problems.add(f"{ekey}.measure", f"unknown measure {value!r}",
-                         f"a measure id from eqlib.measures.MEASURES ({', '.join(known_measures[:4])}, ...)")
+            problems.add(
+                f"{ekey}.measure",
+                f"unknown measure {value!r}",
+                f"a measure id from eqlib.measures.MEASURES ({', '.join(known_measures[:4])}, ...)",
+            )
             continue
         title = ev.get("title")
         if title is not None and not expect(title, str, f"{ekey}.title", problems, "text"):

@@ -23,24 +23,46 @@ from eqlib.framework.objectives import STATUSES
 from eqlib.framework.self_assessment import SelfAssessment
 
 OKABE_ITO: dict[str, str] = {
-    "black": "#000000", "orange": "#E69F00", "sky blue": "#56B4E9", "bluish green": "#009E73",
-    "yellow": "#F0E442", "blue": "#0072B2", "vermillion": "#D55E00", "reddish purple": "#CC79A7",
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky blue": "#56B4E9",
+    "bluish green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "reddish purple": "#CC79A7",
 }
 TEXT = "#1a1a1a"
 MUTED = "#707070"
 MET = OKABE_ITO["blue"]  # descriptor met: white text on it has contrast 5.3:1
 STATUS_COLOURS: dict[str, str] = {
-    "achieved": OKABE_ITO["bluish green"], "on track": OKABE_ITO["blue"], "off track": OKABE_ITO["vermillion"],
+    "achieved": OKABE_ITO["bluish green"],
+    "on track": OKABE_ITO["blue"],
+    "off track": OKABE_ITO["vermillion"],
     "no data": MUTED,
 }
 EVIDENCE_COLOURS: dict[str, str] = {
-    "supported": OKABE_ITO["blue"], "partly supported": OKABE_ITO["sky blue"], "gap": OKABE_ITO["vermillion"],
+    "supported": OKABE_ITO["blue"],
+    "partly supported": OKABE_ITO["sky blue"],
+    "gap": OKABE_ITO["vermillion"],
 }
 _RC = {"font.family": ["DejaVu Sans"], "font.size": 9, "svg.hashsalt": "eqlib"}
 DPI = 150
 
-GRID_COLUMNS = ["section", "section_name", "theme", "theme_name", "level", "level_number", "descriptor",
-                "assessed", "met", "criteria_met", "criteria_total", "theme_level"]
+GRID_COLUMNS = [
+    "section",
+    "section_name",
+    "theme",
+    "theme_name",
+    "level",
+    "level_number",
+    "descriptor",
+    "assessed",
+    "met",
+    "criteria_met",
+    "criteria_total",
+    "theme_level",
+]
 
 
 def _figure(width: float, height: float) -> Figure:
@@ -68,14 +90,22 @@ def maturity_grid(assessment: SelfAssessment, *, framework: Framework | None = N
         ta = assessment.theme(t.id)
         met_criteria = {c.criterion for c in ta.criteria_met} if ta else set()
         for d in t.descriptors:
-            rows.append({
-                "section": t.section, "section_name": framework.section(t.section).name, "theme": t.id,
-                "theme_name": t.name, "level": d.level, "level_number": LEVELS.index(d.level) + 1,
-                "descriptor": d.id, "assessed": ta is not None,
-                "met": bool(ta is not None and d.id in ta.descriptors_met),
-                "criteria_met": sum(c.id in met_criteria for c in d.criteria), "criteria_total": len(d.criteria),
-                "theme_level": (ta.level or "") if ta else None,
-            })
+            rows.append(
+                {
+                    "section": t.section,
+                    "section_name": framework.section(t.section).name,
+                    "theme": t.id,
+                    "theme_name": t.name,
+                    "level": d.level,
+                    "level_number": LEVELS.index(d.level) + 1,
+                    "descriptor": d.id,
+                    "assessed": ta is not None,
+                    "met": bool(ta is not None and d.id in ta.descriptors_met),
+                    "criteria_met": sum(c.id in met_criteria for c in d.criteria),
+                    "criteria_total": len(d.criteria),
+                    "theme_level": (ta.level or "") if ta else None,
+                }
+            )
     return pd.DataFrame(rows, columns=GRID_COLUMNS)
 
 
@@ -84,11 +114,17 @@ def maturity_table(assessment: SelfAssessment, *, framework: Framework | None = 
     "Met" or "Not met" with the criteria met out of the level's criteria)."""
     grid = maturity_grid(assessment, framework=framework)
     rows = []
-    for (section_name, theme, theme_name), g in grid.groupby(["section_name", "theme", "theme_name"], sort=False):
+    for (section_name, theme, theme_name), g in grid.groupby(
+        ["section_name", "theme", "theme_name"], sort=False
+    ):
         first = g.iloc[0]
-        row = {"Section": section_name, "Theme": f"Theme {theme}: {theme_name}",
-               "Level reached": ("Not assessed" if not first["assessed"]
-                                 else first["theme_level"] or "Below Developing")}
+        row = {
+            "Section": section_name,
+            "Theme": f"Theme {theme}: {theme_name}",
+            "Level reached": (
+                "Not assessed" if not first["assessed"] else first["theme_level"] or "Below Developing"
+            ),
+        }
         for _, cell in g.iterrows():
             state = "Met" if cell["met"] else ("Not met" if cell["assessed"] else "Not assessed")
             row[cell["level"]] = f"{state} ({cell['criteria_met']} of {cell['criteria_total']} criteria)"
@@ -100,12 +136,16 @@ def maturity_alt_text(grid: pd.DataFrame, *, area_name: str = "", year: str = ""
     """Alt text for the maturity grid, from the grid frame."""
     themes = grid.drop_duplicates("theme")
     where = f" for {area_name}" + (f", {year}" if year else "") if area_name else ""
-    parts = [f"Maturity grid of the APCC Equality Framework{where}: {len(themes)} themes in "
-             f"{themes['section'].nunique()} sections, each at three levels (Developing, Achieving, Advancing)."]
+    parts = [
+        f"Maturity grid of the APCC Equality Framework{where}: {len(themes)} themes in "
+        f"{themes['section'].nunique()} sections, each at three levels (Developing, Achieving, Advancing)."
+    ]
     for level in reversed(LEVELS):
         names = [f"{r.theme} {r.theme_name}" for r in themes.itertuples() if r.theme_level == level]
         if names:
-            parts.append(f"{level} reached in {len(names)} theme{'s' if len(names) != 1 else ''}: {_join(names)}.")
+            parts.append(
+                f"{level} reached in {len(names)} theme{'s' if len(names) != 1 else ''}: {_join(names)}."
+            )
     below = [f"{r.theme} {r.theme_name}" for r in themes.itertuples() if r.assessed and not r.theme_level]
     if below:
         parts.append(f"Below Developing in {len(below)}: {_join(below)}.")
@@ -117,8 +157,9 @@ def maturity_alt_text(grid: pd.DataFrame, *, area_name: str = "", year: str = ""
     return " ".join(parts)
 
 
-def maturity_chart(assessment: SelfAssessment, *, framework: Framework | None = None, area_name: str = "",
-                   year: str = "") -> tuple[Figure, str]:
+def maturity_chart(
+    assessment: SelfAssessment, *, framework: Framework | None = None, area_name: str = "", year: str = ""
+) -> tuple[Figure, str]:
     """The maturity grid as a chart: one row per theme grouped by section, one column per level; a filled
     cell (with the word "Met") is a descriptor met; every cell shows criteria met out of the level's total."""
     framework = framework or load_framework()
@@ -129,20 +170,48 @@ def maturity_chart(assessment: SelfAssessment, *, framework: Framework | None = 
     y = 0.0
     yticks, ylabels = [], []
     for section in framework.sections:
-        ax.text(-0.02, y + 0.5, section.name, transform=ax.get_yaxis_transform(), ha="right", va="center",
-                fontweight="bold", color=TEXT, fontsize=8.5)
+        ax.text(
+            -0.02,
+            y + 0.5,
+            section.name,
+            transform=ax.get_yaxis_transform(),
+            ha="right",
+            va="center",
+            fontweight="bold",
+            color=TEXT,
+            fontsize=8.5,
+        )
         y += 1
         for theme in [t for t in framework.themes if t.section == section.id]:
             cells = grid[grid["theme"] == theme.id]
             for _, cell in cells.iterrows():
                 x = cell["level_number"] - 1
                 face = MET if cell["met"] else "white"
-                ax.add_patch(Rectangle((x + 0.04, y + 0.08), 0.92, 0.84, facecolor=face, edgecolor=MUTED,
-                                       linewidth=0.8, hatch=None if cell["assessed"] else "//"))
-                label = (("Met, " if cell["met"] else "") + f"{cell['criteria_met']}/{cell['criteria_total']}"
-                         if cell["assessed"] else "not assessed")
-                ax.text(x + 0.5, y + 0.5, label, ha="center", va="center", fontsize=7.5,
-                        color="white" if cell["met"] else TEXT)
+                ax.add_patch(
+                    Rectangle(
+                        (x + 0.04, y + 0.08),
+                        0.92,
+                        0.84,
+                        facecolor=face,
+                        edgecolor=MUTED,
+                        linewidth=0.8,
+                        hatch=None if cell["assessed"] else "//",
+                    )
+                )
+                label = (
+                    ("Met, " if cell["met"] else "") + f"{cell['criteria_met']}/{cell['criteria_total']}"
+                    if cell["assessed"]
+                    else "not assessed"
+                )
+                ax.text(
+                    x + 0.5,
+                    y + 0.5,
+                    label,
+                    ha="center",
+                    va="center",
+                    fontsize=7.5,
+                    color="white" if cell["met"] else TEXT,
+                )
             yticks.append(y + 0.5)
             ylabels.append(textwrap.shorten(f"{theme.id}. {theme.name}", 48, placeholder="..."))
             y += 1
@@ -154,8 +223,13 @@ def maturity_chart(assessment: SelfAssessment, *, framework: Framework | None = 
     ax.tick_params(length=0, colors=TEXT)
     for side in ax.spines.values():
         side.set_visible(False)
-    fig.suptitle("Descriptors met, by theme and level (in each cell: criteria met / criteria in the level)",
-                 x=0.01, ha="left", fontsize=9, color=TEXT)
+    fig.suptitle(
+        "Descriptors met, by theme and level (in each cell: criteria met / criteria in the level)",
+        x=0.01,
+        ha="left",
+        fontsize=9,
+        color=TEXT,
+    )
     return fig, maturity_alt_text(grid, area_name=area_name, year=year)
 
 
@@ -177,31 +251,40 @@ def objectives_table(status: pd.DataFrame) -> pd.DataFrame:
         elif r.status == "achieved":
             how = "the target has been reached"
         else:
-            how = (f"{r.progress:.0%} of the way from baseline to target, with {r.elapsed:.0%} of the time "
-                   "gone")
-        rows.append({
-            "Objective": f"{r.id}: {r.statement}", "Owner": r.owner,
-            "Measure": wording.measure_title(r.measure) + (f" ({r.group})" if isinstance(r.group, str) and r.group
-                                                         else ""),
-            "Baseline": f"{wording.number(r.baseline_value)}{period(r.baseline_period)}",
-            "Target": f"{wording.number(r.target_value)} by {wording.date_words(r.target_date)}",
-            "Latest": f"{wording.number(r.latest_value)}{period(r.latest_period)}",
-            "Status": r.status, "How the status was decided": how,
-        })
+            how = (
+                f"{r.progress:.0%} of the way from baseline to target, with {r.elapsed:.0%} of the time gone"
+            )
+        rows.append(
+            {
+                "Objective": f"{r.id}: {r.statement}",
+                "Owner": r.owner,
+                "Measure": wording.measure_title(r.measure)
+                + (f" ({r.group})" if isinstance(r.group, str) and r.group else ""),
+                "Baseline": f"{wording.number(r.baseline_value)}{period(r.baseline_period)}",
+                "Target": f"{wording.number(r.target_value)} by {wording.date_words(r.target_date)}",
+                "Latest": f"{wording.number(r.latest_value)}{period(r.latest_period)}",
+                "Status": r.status,
+                "How the status was decided": how,
+            }
+        )
     return pd.DataFrame(rows)
 
 
 def objectives_alt_text(status: pd.DataFrame) -> str:
     counts = status["status"].value_counts()
-    parts = [f"Progress of {len(status)} equality objective{'s' if len(status) != 1 else ''} towards their "
-             "targets, against the share of time elapsed."]
+    parts = [
+        f"Progress of {len(status)} equality objective{'s' if len(status) != 1 else ''} towards their "
+        "targets, against the share of time elapsed."
+    ]
     parts.append("; ".join(f"{counts.get(s, 0)} {s}" for s in STATUSES) + ".")
     for r in status.itertuples():
         if r.status == "no data":
             parts.append(f"{r.id}: no data since the baseline.")
         else:
-            parts.append(f"{r.id}: {r.progress:.0%} of the way to the target with {r.elapsed:.0%} of the time "
-                         f"elapsed, {r.status}.")
+            parts.append(
+                f"{r.id}: {r.progress:.0%} of the way to the target with {r.elapsed:.0%} of the time "
+                f"elapsed, {r.status}."
+            )
     return " ".join(parts)
 
 
@@ -218,16 +301,24 @@ def objectives_chart(status: pd.DataFrame) -> tuple[Figure, str]:
         shown = max(-0.5, min(1.2, float(r.progress)))
         ax.barh(i, shown, color=STATUS_COLOURS[r.status], edgecolor=TEXT, linewidth=0.5, height=0.6)
         ax.plot([r.elapsed, r.elapsed], [i - 0.38, i + 0.38], color=TEXT, linewidth=2)
-        ax.text(max(shown, float(r.elapsed), 0) + 0.03, i, f"{r.progress:.0%}, {r.status}", va="center", ha="left", fontsize=8,
-                color=TEXT)
+        ax.text(
+            max(shown, float(r.elapsed), 0) + 0.03,
+            i,
+            f"{r.progress:.0%}, {r.status}",
+            va="center",
+            ha="left",
+            fontsize=8,
+            color=TEXT,
+        )
     ax.set_yticks(range(len(status)), list(status["id"]))
     ax.set_ylim(n - 0.5, -0.5)
     ax.set_xlim(-0.5, 1.6)
     ax.axvline(0, color=MUTED, linewidth=0.8)
     ax.axvline(1, color=MUTED, linewidth=0.8, linestyle="--")
     ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
-    ax.set_xlabel("Share of the distance from baseline to target covered (tick: share of time elapsed)",
-                  color=TEXT)
+    ax.set_xlabel(
+        "Share of the distance from baseline to target covered (tick: share of time elapsed)", color=TEXT
+    )
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     return fig, objectives_alt_text(status)
@@ -240,26 +331,35 @@ def evidence_gap_table(gaps: pd.DataFrame) -> pd.DataFrame:
     :func:`eqlib.wording.dataset_names`), and the status."""
     from eqlib import wording
 
-    return pd.DataFrame({
-        "Criterion": gaps["criterion"].astype(str) + " (" + gaps["level"].astype(str) + ")",
-        "Theme": "Theme " + gaps["theme"].astype(str) + ": " + gaps["theme_name"],
-        "What the criterion asks": gaps["criterion_text"],
-        "Missing measures": gaps["missing_titles"],
-        "Data needed": gaps["needs"].map(lambda ids: wording.dataset_names(i for i in str(ids).split("; ") if i)),
-        "Status": gaps["status"],
-    })
+    return pd.DataFrame(
+        {
+            "Criterion": gaps["criterion"].astype(str) + " (" + gaps["level"].astype(str) + ")",
+            "Theme": "Theme " + gaps["theme"].astype(str) + ": " + gaps["theme_name"],
+            "What the criterion asks": gaps["criterion_text"],
+            "Missing measures": gaps["missing_titles"],
+            "Data needed": gaps["needs"].map(
+                lambda ids: wording.dataset_names(i for i in str(ids).split("; ") if i)
+            ),
+            "Status": gaps["status"],
+        }
+    )
 
 
 def evidence_alt_text(status: pd.DataFrame) -> str:
     total = len(status)
     counts = status["status"].value_counts()
-    parts = [f"Of the {total} framework criteria that need data, {counts.get('supported', 0)} are supported by "
-             f"the data, {counts.get('partly supported', 0)} partly, and {counts.get('gap', 0)} are evidence gaps."]
+    parts = [
+        f"Of the {total} framework criteria that need data, {counts.get('supported', 0)} are supported by "
+        f"the data, {counts.get('partly supported', 0)} partly, and {counts.get('gap', 0)} are evidence gaps."
+    ]
     by_section = status.groupby("section")["status"].value_counts().unstack(fill_value=0)
     fw = load_framework()
     for section, row in by_section.iterrows():
-        parts.append(f"{fw.section(int(section)).name}: " + ", ".join(
-            f"{int(row.get(s, 0))} {s}" for s in EVIDENCE_COLOURS) + ".")
+        parts.append(
+            f"{fw.section(int(section)).name}: "
+            + ", ".join(f"{int(row.get(s, 0))} {s}" for s in EVIDENCE_COLOURS)
+            + "."
+        )
     return " ".join(parts)
 
 
@@ -268,8 +368,12 @@ def evidence_chart(status: pd.DataFrame) -> tuple[Figure, str]:
     segment labelled with its count."""
     fw = load_framework()
     sections = [s.id for s in fw.sections]
-    counts = status.groupby("section")["status"].value_counts().unstack(fill_value=0).reindex(
-        sections, fill_value=0)
+    counts = (
+        status.groupby("section")["status"]
+        .value_counts()
+        .unstack(fill_value=0)
+        .reindex(sections, fill_value=0)
+    )
     fig = _figure(7.0, 2.6)
     ax = fig.add_subplot()
     left = pd.Series(0, index=sections, dtype=float)
@@ -278,8 +382,15 @@ def evidence_chart(status: pd.DataFrame) -> tuple[Figure, str]:
         ax.barh(range(len(sections)), values, left=left, color=colour, edgecolor=TEXT, linewidth=0.5, label=s)
         for i, (v, lft) in enumerate(zip(values, left, strict=True)):
             if v:
-                ax.text(lft + v / 2, i, str(int(v)), ha="center", va="center", fontsize=8,
-                        color="white" if s == "supported" else TEXT)  # contrast >= 4.5:1 either way
+                ax.text(
+                    lft + v / 2,
+                    i,
+                    str(int(v)),
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color="white" if s == "supported" else TEXT,
+                )  # contrast >= 4.5:1 either way
         left = left + values
     ax.set_yticks(range(len(sections)), [textwrap.fill(fw.section(s).name, 28) for s in sections])
     ax.invert_yaxis()
@@ -294,16 +405,24 @@ def evidence_chart(status: pd.DataFrame) -> tuple[Figure, str]:
 _LEVEL_RANK = {None: None, "below Developing": 0, "Developing": 1, "Achieving": 2, "Advancing": 3}
 
 
-def level_change_alt_text(comparison: pd.DataFrame, *, previous: str = "previous year",
-                          current: str = "this year") -> str:
+def level_change_alt_text(
+    comparison: pd.DataFrame, *, previous: str = "previous year", current: str = "this year"
+) -> str:
     """Alt text for :func:`level_change_chart`, from :func:`~eqlib.framework.compare.compare_self_assessments`."""
     parts = [f"Level reached in each of the {len(comparison)} framework themes, {previous} and {current}."]
     for change, word in (("up", "Moved up"), ("down", "Moved down")):
         rows = comparison[comparison["change"] == change]
         if not rows.empty:
-            parts.append(f"{word} in {len(rows)}: " + _join(
-                [f"{r.theme} {r.theme_name} ({r.previous_level} to {r.current_level})" for r in rows.itertuples()])
-                + ".")
+            parts.append(
+                f"{word} in {len(rows)}: "
+                + _join(
+                    [
+                        f"{r.theme} {r.theme_name} ({r.previous_level} to {r.current_level})"
+                        for r in rows.itertuples()
+                    ]
+                )
+                + "."
+            )
     same = int((comparison["change"] == "same").sum())
     parts.append(f"{same} theme{'s' if same != 1 else ''} stayed at the same level.")
     other = comparison[~comparison["change"].isin(["up", "down", "same"])]
@@ -312,8 +431,9 @@ def level_change_alt_text(comparison: pd.DataFrame, *, previous: str = "previous
     return " ".join(parts)
 
 
-def level_change_chart(comparison: pd.DataFrame, *, previous: str = "previous year",
-                       current: str = "this year") -> tuple[Figure, str]:
+def level_change_chart(
+    comparison: pd.DataFrame, *, previous: str = "previous year", current: str = "this year"
+) -> tuple[Figure, str]:
     """Dot plot of the level reached per theme in two years (hollow: previous, filled: current), with an
     arrow where it moved and the change written beside each theme."""
     n = len(comparison)
@@ -326,15 +446,27 @@ def level_change_chart(comparison: pd.DataFrame, *, previous: str = "previous ye
         if c is not None:
             ax.plot(c, i, "o", color=MET, markeredgecolor=TEXT, markersize=7)
         if p is not None and c is not None and p != c:
-            ax.annotate("", xy=(c, i), xytext=(p, i),
-                        arrowprops={"arrowstyle": "->", "color": TEXT, "shrinkA": 5, "shrinkB": 5})
+            ax.annotate(
+                "",
+                xy=(c, i),
+                xytext=(p, i),
+                arrowprops={"arrowstyle": "->", "color": TEXT, "shrinkA": 5, "shrinkB": 5},
+            )
         ax.text(3.25, i, r.change, va="center", fontsize=8, color=TEXT)
-    ax.set_yticks(range(n), [textwrap.shorten(f"{r.theme}. {r.theme_name}", 45, placeholder="...")
-                             for r in comparison.itertuples()], fontsize=8)
+    ax.set_yticks(
+        range(n),
+        [
+            textwrap.shorten(f"{r.theme}. {r.theme_name}", 45, placeholder="...")
+            for r in comparison.itertuples()
+        ],
+        fontsize=8,
+    )
     ax.set_ylim(n - 0.5, -0.5)
     ax.set_xlim(-0.3, 3.9)
     ax.set_xticks([0, 1, 2, 3], ["Below\nDeveloping", *LEVELS], fontsize=8)
-    ax.set_title(f"Level reached: {previous} (hollow) and {current} (filled)", fontsize=9, color=TEXT, loc="left")
+    ax.set_title(
+        f"Level reached: {previous} (hollow) and {current} (filled)", fontsize=9, color=TEXT, loc="left"
+    )
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     return fig, level_change_alt_text(comparison, previous=previous, current=current)

@@ -27,8 +27,21 @@ from eqlib import areas
 from eqlib.errors import DataError
 
 FIGURE_COLUMNS: tuple[str, ...] = (
-    "area_code", "area_name", "period", "measure", "group", "reference_group", "count",
-    "denominator", "value", "ci_low", "ci_high", "p_value", "method", "symbol", "caveats",
+    "area_code",
+    "area_name",
+    "period",
+    "measure",
+    "group",
+    "reference_group",
+    "count",
+    "denominator",
+    "value",
+    "ci_low",
+    "ci_high",
+    "p_value",
+    "method",
+    "symbol",
+    "caveats",
 )
 
 #: the keys that identify one figure (plus ``stage`` for the relative rate index)
@@ -57,7 +70,8 @@ def require_columns(frame: pd.DataFrame, columns: Iterable[str], *, name: str) -
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise DataError(
-            f"{name} lacks column(s) {missing}", column=missing[0],
+            f"{name} lacks column(s) {missing}",
+            column=missing[0],
             expected=f"columns {list(columns)} (found {list(frame.columns)})",
         )
 
@@ -70,7 +84,10 @@ def check_non_negative(frame: pd.DataFrame, column: str, *, name: str) -> None:
     if bad.size:
         row = int(bad[0])
         raise DataError(
-            f"{name}: negative {column}", row=row + 1, column=column, value=frame[column].iloc[row],
+            f"{name}: negative {column}",
+            row=row + 1,
+            column=column,
+            value=frame[column].iloc[row],
             expected="a count or population of 0 or more",
         )
     if is_float:
@@ -79,8 +96,11 @@ def check_non_negative(frame: pd.DataFrame, column: str, *, name: str) -> None:
     if not_numeric.size:
         row = int(not_numeric[0])
         raise DataError(
-            f"{name}: {column} is not a number", row=row + 1, column=column,
-            value=frame[column].iloc[row], expected="a number",
+            f"{name}: {column} is not a number",
+            row=row + 1,
+            column=column,
+            value=frame[column].iloc[row],
+            expected="a number",
         )
 
 
@@ -109,8 +129,9 @@ def with_area_names(frame: pd.DataFrame) -> pd.DataFrame:
 
 def empty_figure() -> pd.DataFrame:
     """A figure frame with no rows and the right columns and dtypes."""
-    frame = pd.DataFrame({c: pd.Series(dtype=float if c in _FLOAT_COLUMNS else object)
-                          for c in FIGURE_COLUMNS})
+    frame = pd.DataFrame(
+        {c: pd.Series(dtype=float if c in _FLOAT_COLUMNS else object) for c in FIGURE_COLUMNS}
+    )
     return frame
 
 
@@ -129,14 +150,28 @@ def finalise(frame: pd.DataFrame, *, extra: Sequence[str] = ()) -> pd.DataFrame:
     for column in _FLOAT_COLUMNS:
         if out[column].dtype != np.float64:
             out[column] = pd.to_numeric(out[column], errors="coerce").astype(float)
-    for column in ("area_code", "area_name", "period", "measure", "group", "reference_group", "method",
-                   "symbol"):
+    for column in (
+        "area_code",
+        "area_name",
+        "period",
+        "measure",
+        "group",
+        "reference_group",
+        "method",
+        "symbol",
+    ):
         out[column] = _as_text(out[column])
     caveat_list = out["caveats"].tolist()
     if out["caveats"].dtype != object or not all(type(c) is tuple for c in caveat_list):  # noqa: E721
-        out["caveats"] = [c if type(c) is tuple else  # noqa: E721 - exact type: a subclass is converted
-                          tuple(c) if isinstance(c, (tuple, list)) else (() if not c else (str(c),))
-                          for c in caveat_list]
+        out["caveats"] = [
+            c
+            if type(c) is tuple
+            # noqa: E721 - exact type: a subclass is converted
+            else tuple(c)
+            if isinstance(c, (tuple, list))
+            else (() if not c else (str(c),))
+            for c in caveat_list
+        ]
         caveat_list = out["caveats"].tolist()
     values = np.column_stack([out[c].to_numpy(dtype=float) for c in ("value", "ci_low", "ci_high")])
     if np.isinf(values).any():
@@ -145,13 +180,16 @@ def finalise(frame: pd.DataFrame, *, extra: Sequence[str] = ()) -> pd.DataFrame:
     unexplained = nan_rows & (out["symbol"].to_numpy(dtype=object) == "")
     if unexplained.any():
         raise AssertionError(
-            "a metric produced NaN without a GSS symbol:\n" + out.loc[unexplained].head().to_string())
+            "a metric produced NaN without a GSS symbol:\n" + out.loc[unexplained].head().to_string()
+        )
     no_reason = np.zeros(len(out), dtype=bool)
     for i in np.flatnonzero(nan_rows):
         no_reason[i] = len(caveat_list[i]) == 0
     if no_reason.any():
         raise AssertionError(
-            "a metric produced NaN without a caveat giving the reason:\n" + out.loc[no_reason].head().to_string())
+            "a metric produced NaN without a caveat giving the reason:\n"
+            + out.loc[no_reason].head().to_string()
+        )
     columns = list(FIGURE_COLUMNS) + [c for c in extra if c in out.columns]
     out = out[columns]
     sort = [c for c in ("area_code", "period", "measure", "stage") if c in out.columns]
@@ -189,7 +227,8 @@ def _stable_order(out: pd.DataFrame, sort: list[str]) -> np.ndarray:
         values = out[column]
         if column == "stage" and not _all_str(values.to_numpy(dtype=object)):
             frame = out[sort + ["group"]].assign(
-                _group_order=out["group"].map(_GROUP_ORDER).fillna(len(_GROUP_ORDER)).astype(int))
+                _group_order=out["group"].map(_GROUP_ORDER).fillna(len(_GROUP_ORDER)).astype(int)
+            )
             return frame.sort_values([*sort, "_group_order", "group"], kind="stable").index.to_numpy()
         keys.append(pd.factorize(values, sort=True)[0])
     group_codes, group_names = pd.factorize(out["group"], sort=True)
@@ -199,8 +238,12 @@ def _stable_order(out: pd.DataFrame, sort: list[str]) -> np.ndarray:
 
 
 #: conventional order of groups in outputs (the order of GOV.UK Ethnicity facts and figures tables)
-_GROUP_ORDER = {g: i for i, g in enumerate(
-    ("Asian", "Black", "Mixed", "White", "Other", "All ethnic minority groups", "Not stated", "All"))}
+_GROUP_ORDER = {
+    g: i
+    for i, g in enumerate(
+        ("Asian", "Black", "Mixed", "White", "Other", "All ethnic minority groups", "Not stated", "All")
+    )
+}
 
 
 def caveats_to_text(codes: Iterable[str]) -> str:
@@ -213,4 +256,3 @@ def to_csv_ready(figure: pd.DataFrame) -> pd.DataFrame:
     out = figure.copy()
     out["caveats"] = out["caveats"].map(caveats_to_text)
     return out
-

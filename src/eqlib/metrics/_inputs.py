@@ -28,8 +28,13 @@ TOTAL_LABELS = ("All", "Total")
 KNOWN_GROUPS = (*BROAD_GROUPS, ETHNIC_MINORITY, *TOTAL_LABELS)
 
 
-def prepare_counts(counts: pd.DataFrame, *, name: str = "counts", value: str = "count",
-                   groups: tuple[str, ...] | None = KNOWN_GROUPS) -> tuple[pd.DataFrame, pd.DataFrame]:
+def prepare_counts(
+    counts: pd.DataFrame,
+    *,
+    name: str = "counts",
+    value: str = "count",
+    groups: tuple[str, ...] | None = KNOWN_GROUPS,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Aggregate a tidy count frame to one row per area_code, period and group, and its flags.
 
     Returns ``(counts, flags)``: counts has area_code, area_name, period, group, count, symbol (a
@@ -55,21 +60,39 @@ def prepare_counts(counts: pd.DataFrame, *, name: str = "counts", value: str = "
         unknown = ~group.isin(groups)
         if unknown.any():
             row = int(np.flatnonzero(unknown.to_numpy())[0])
-            raise DataError(f"{name}: unknown group", row=row + 1, column="group",
-                            value=group.iloc[row], expected=f"one of {list(groups)}")
+            raise DataError(
+                f"{name}: unknown group",
+                row=row + 1,
+                column="group",
+                value=group.iloc[row],
+                expected=f"one of {list(groups)}",
+            )
         totals = group.isin(TOTAL_LABELS).to_numpy()
         if totals.any():
-            log.info("%s: %d total rows set aside (totals are recomputed from the groups)", name, totals.sum())
+            log.info(
+                "%s: %d total rows set aside (totals are recomputed from the groups)", name, totals.sum()
+            )
             keep = ~totals
-    symbols = (counts["symbol"].fillna("").astype(str).to_numpy(dtype=object) if "symbol" in counts.columns
-               else np.full(len(counts), "", dtype=object))
+    symbols = (
+        counts["symbol"].fillna("").astype(str).to_numpy(dtype=object)
+        if "symbol" in counts.columns
+        else np.full(len(counts), "", dtype=object)
+    )
     names_in = counts["area_name"].to_numpy(dtype=object) if "area_name" in counts.columns else None
-    flag_in = {c: (counts[c].fillna(False).astype(bool).to_numpy() if c in counts.columns
-                   else np.zeros(len(counts), dtype=bool)) for c in ("derived", "partial")}
+    flag_in = {
+        c: (
+            counts[c].fillna(False).astype(bool).to_numpy()
+            if c in counts.columns
+            else np.zeros(len(counts), dtype=bool)
+        )
+        for c in ("derived", "partial")
+    }
     if "dataset" in counts.columns:
         dataset_code, dataset_names = pd.factorize(counts["dataset"].astype(str))
         is_policeuk = np.array([str(d).startswith("stop_search_policeuk") for d in dataset_names], dtype=bool)
-        flag_in["police_uk"] = is_policeuk[dataset_code] if len(dataset_names) else np.zeros(len(counts), bool)
+        flag_in["police_uk"] = (
+            is_policeuk[dataset_code] if len(dataset_names) else np.zeros(len(counts), bool)
+        )
     else:
         flag_in["police_uk"] = np.zeros(len(counts), dtype=bool)
     if keep is not None:
@@ -80,8 +103,12 @@ def prepare_counts(counts: pd.DataFrame, *, name: str = "counts", value: str = "
     bad = np.isnan(raw) & (symbols == "")
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
-        raise DataError(f"{name}: missing {value} without a GSS symbol giving the reason", row=row + 1,
-                        column=value, expected="a number, or a symbol [c] [x] [z] [u]")
+        raise DataError(
+            f"{name}: missing {value} without a GSS symbol giving the reason",
+            row=row + 1,
+            column=value,
+            expected="a number, or a symbol [c] [x] [z] [u]",
+        )
 
     # Aggregate to area x period x group on integer keys (the same groups, order and sums as
     # ``frame.groupby(keys, sort=True)``; see :func:`_group_sum`).
@@ -128,8 +155,11 @@ def prepare_counts(counts: pd.DataFrame, *, name: str = "counts", value: str = "
     grid_group = pair_group[np.repeat(area_start[ap_cells // n_p], sizes) + offsets]
     grid_key = grid_ap * n_g + grid_group
     position = np.searchsorted(cells, grid_key)
-    found = (position < n_cells) & (cells[np.minimum(position, max(n_cells - 1, 0))] == grid_key) \
-        if n_cells else np.zeros(len(grid_key), dtype=bool)
+    found = (
+        (position < n_cells) & (cells[np.minimum(position, max(n_cells - 1, 0))] == grid_key)
+        if n_cells
+        else np.zeros(len(grid_key), dtype=bool)
+    )
     position = np.where(found, position, 0)
     grid_count = np.where(found, count[position] if n_cells else np.nan, np.nan)
     grid_symbol = np.where(found, symbol[position] if n_cells else "", "[x]").astype(object)
@@ -138,21 +168,25 @@ def prepare_counts(counts: pd.DataFrame, *, name: str = "counts", value: str = "
     if (~found).any():
         log.info("%s: %d group-period rows missing in the input; marked [x]", name, int((~found).sum()))
     ap_index = np.searchsorted(ap_cells, grid_ap)
-    out = pd.DataFrame({
-        "area_code": areas.array.take(grid_ap // n_p),
-        "period": periods.array.take(grid_ap % n_p),
-        "area_name": names[ap_first][ap_index],
-        "group": groups_found.array.take(grid_group),
-        "count": grid_count,
-        "symbol": grid_symbol,
-        "missing_reason": reason,
-    })
+    out = pd.DataFrame(
+        {
+            "area_code": areas.array.take(grid_ap // n_p),
+            "period": periods.array.take(grid_ap % n_p),
+            "area_name": names[ap_first][ap_index],
+            "group": groups_found.array.take(grid_group),
+            "count": grid_count,
+            "symbol": grid_symbol,
+            "missing_reason": reason,
+        }
+    )
 
     # flags per area and period (every area-period has at least one grid row)
     n_ap = len(ap_cells)
     row_ap = np.searchsorted(ap_cells, a_code.astype(np.int64) * n_p + p_code)
-    flag_values = {c: np.bincount(row_ap, weights=flag_in[c], minlength=n_ap) > 0
-                   for c in ("derived", "partial", "police_uk")}
+    flag_values = {
+        c: np.bincount(row_ap, weights=flag_in[c], minlength=n_ap) > 0
+        for c in ("derived", "partial", "police_uk")
+    }
     total = _group_sum(grid_count, ap_index, n_ap, min_count=1)
     ns_code = np.flatnonzero(groups_found == NOT_STATED)
     ns = np.full(n_ap, np.nan)
@@ -161,15 +195,18 @@ def prepare_counts(counts: pd.DataFrame, *, name: str = "counts", value: str = "
         ns[ap_index[is_ns]] = grid_count[is_ns]
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(total > 0, np.nan_to_num(ns, nan=0.0) / total, 0.0)
-    flags = pd.DataFrame({
-        "area_code": areas.array.take(ap_cells // n_p),
-        "period": periods.array.take(ap_cells % n_p),
-        **flag_values,
-        "not_stated_share": share,
-    })
+    flags = pd.DataFrame(
+        {
+            "area_code": areas.array.take(ap_cells // n_p),
+            "period": periods.array.take(ap_cells % n_p),
+            **flag_values,
+            "not_stated_share": share,
+        }
+    )
     if not len(raw):  # no rows to infer the string columns' dtype from
-        out = out.astype({c: "str" for c in ("area_code", "period", "area_name", "group", "symbol",
-                                             "missing_reason")})
+        out = out.astype(
+            {c: "str" for c in ("area_code", "period", "area_name", "group", "symbol", "missing_reason")}
+        )
         flags = flags.astype({"area_code": "str", "period": "str"})
     return out, flags
 
@@ -184,11 +221,16 @@ def _group_sum(values: np.ndarray, codes: np.ndarray, n_groups: int, *, min_coun
     values = np.asarray(values, dtype=float)
     present = ~np.isnan(values)
     clean = np.where(present, values, 0.0)
-    if np.all(clean == np.rint(clean)) and np.abs(clean).sum() < 2.0 ** 53:
+    if np.all(clean == np.rint(clean)) and np.abs(clean).sum() < 2.0**53:
         out = np.bincount(codes, weights=clean, minlength=n_groups).astype(float)
     else:
-        out = (pd.Series(values).groupby(codes, sort=True).sum()
-               .reindex(range(n_groups), fill_value=0.0).to_numpy(dtype=float, copy=True))
+        out = (
+            pd.Series(values)
+            .groupby(codes, sort=True)
+            .sum()
+            .reindex(range(n_groups), fill_value=0.0)
+            .to_numpy(dtype=float, copy=True)
+        )
     if min_count:
         out[np.bincount(codes, weights=present, minlength=n_groups) < min_count] = np.nan
     return out
@@ -204,8 +246,12 @@ def population_frame(loaded: pd.DataFrame, *, name: str = "population") -> pd.Da
     require_columns(loaded, ("area_code", "group", "count"), name=name)
     check_non_negative(loaded, "count", name=name)
     frame = loaded.loc[loaded["group"].isin(POPULATION_GROUPS)]
-    out = frame.groupby(["area_code", "group"], sort=True)["count"].sum(min_count=1).rename(
-        "population").reset_index()
+    out = (
+        frame.groupby(["area_code", "group"], sort=True)["count"]
+        .sum(min_count=1)
+        .rename("population")
+        .reset_index()
+    )
     if "census" in frame.columns:
         years = frame["census"].astype(str).str.extract(r"(\d{4})")[0]
         out["census"] = int(pd.to_numeric(years, errors="coerce").min())
@@ -232,7 +278,9 @@ def prepare_population(population: pd.DataFrame, *, name: str = "population") ->
     frame["group"] = frame["group"].astype(str)
     frame["population"] = pd.to_numeric(frame["population"]).astype(float)
     if "census" in frame.columns and not pd.api.types.is_numeric_dtype(frame["census"]):
-        frame["census"] = pd.to_numeric(frame["census"].astype(str).str.extract(r"(\d{4})")[0], errors="coerce")
+        frame["census"] = pd.to_numeric(
+            frame["census"].astype(str).str.extract(r"(\d{4})")[0], errors="coerce"
+        )
     keys = ["area_code", "group"] + (["period"] if "period" in frame.columns else [])
     if "period" in frame.columns:
         frame["period"] = frame["period"].astype(str)
@@ -244,9 +292,13 @@ def prepare_population(population: pd.DataFrame, *, name: str = "population") ->
     duplicated = times[key_of_row.reshape(-1)] > 1
     if duplicated.any():
         row = int(np.flatnonzero(duplicated)[0])
-        raise DataError(f"{name}: more than one population for the same {'/'.join(keys)}", row=row + 1,
-                        column="population", value=tuple(frame.iloc[row][keys]),
-                        expected="one row per area, group (and period)")
+        raise DataError(
+            f"{name}: more than one population for the same {'/'.join(keys)}",
+            row=row + 1,
+            column="population",
+            value=tuple(frame.iloc[row][keys]),
+            expected="one row per area, group (and period)",
+        )
     return frame
 
 
@@ -257,8 +309,9 @@ def join_population(counts: pd.DataFrame, population: pd.DataFrame) -> pd.DataFr
     return counts.merge(population[cols], on=keys, how="left")
 
 
-def add_aggregates(frame: pd.DataFrame, *, minority: bool, all_groups: bool,
-                   components: tuple[str, ...] = POPULATION_GROUPS) -> pd.DataFrame:
+def add_aggregates(
+    frame: pd.DataFrame, *, minority: bool, all_groups: bool, components: tuple[str, ...] = POPULATION_GROUPS
+) -> pd.DataFrame:
     """Append ETHNIC_MINORITY (every population group but White) and/or "All" (every group, including
     Not stated, over the population of all groups) rows to a frame with count and population.
 
@@ -277,12 +330,21 @@ def add_aggregates(frame: pd.DataFrame, *, minority: bool, all_groups: bool,
         components_only = frame.loc[np.isin(group, components)]
         codes, first, n = _key_codes(components_only, ["area_code", "period"])
         pops = _group_sum(components_only["population"].to_numpy(dtype=float), codes, n, min_count=1)
-        pop_of = dict(zip(zip(components_only["area_code"].to_numpy(dtype=object)[first],
-                              components_only["period"].to_numpy(dtype=object)[first], strict=True),
-                          pops.tolist(), strict=True))
+        pop_of = dict(
+            zip(
+                zip(
+                    components_only["area_code"].to_numpy(dtype=object)[first],
+                    components_only["period"].to_numpy(dtype=object)[first],
+                    strict=True,
+                ),
+                pops.tolist(),
+                strict=True,
+            )
+        )
         agg = agg.drop(columns="population")
         agg["population"] = np.array(
-            [pop_of.get(k, np.nan) for k in zip(agg["area_code"], agg["period"], strict=True)], dtype=float)
+            [pop_of.get(k, np.nan) for k in zip(agg["area_code"], agg["period"], strict=True)], dtype=float
+        )
         parts.append(agg)
     return pd.concat(parts, ignore_index=True)
 
@@ -365,28 +427,49 @@ def by_financial_year(
     for label in months.unique():
         period = parse(label)
         if period.kind != "month":
-            raise DataError("monthly counts: period is not a month", column="period", value=label,
-                            expected="a month such as 2021-04")
+            raise DataError(
+                "monthly counts: period is not a month",
+                column="period",
+                value=label,
+                expected="a month such as 2021-04",
+            )
         lookup[label] = financial_year_of(period.start).label
     frame["month"] = months
     frame["period"] = months.map(lookup)
     if coverage is not None:
-        present = coverage.loc[coverage.get("status", pd.Series("present", index=coverage.index)) == "present",
-                               ["area_code", "period"]].astype(str).drop_duplicates()
+        present = (
+            coverage.loc[
+                coverage.get("status", pd.Series("present", index=coverage.index)) == "present",
+                ["area_code", "period"],
+            ]
+            .astype(str)
+            .drop_duplicates()
+        )
         present = present.assign(fy=present["period"].map(lambda p: financial_year_of(parse(p).start).label))
-        n_months = present.groupby(["area_code", "fy"])["period"].nunique().rename("months").reset_index().rename(
-            columns={"fy": "period"})
+        n_months = (
+            present.groupby(["area_code", "fy"])["period"]
+            .nunique()
+            .rename("months")
+            .reset_index()
+            .rename(columns={"fy": "period"})
+        )
     else:
         n_months = frame.groupby(["area_code", "period"])["month"].nunique().rename("months").reset_index()
     keys = ["area_code", "period", "group", *keep]
     extra = {c: (c, "first") for c in ("area_name", "dataset") if c in frame.columns}
     out = frame.groupby(keys, sort=True, dropna=False).agg(count=("count", "sum"), **extra).reset_index()
-    missing = frame["count"].isna().groupby([frame[k] for k in keys], sort=True, dropna=False).any().to_numpy()
+    missing = (
+        frame["count"].isna().groupby([frame[k] for k in keys], sort=True, dropna=False).any().to_numpy()
+    )
     out.loc[missing, "count"] = np.nan
     out["symbol"] = np.where(out["count"].isna(), "[x]", "")
     out = out.merge(n_months, on=["area_code", "period"], how="left")
     out["partial"] = out["months"].fillna(0) < 12
-    log.info("by_financial_year: %d monthly rows in, %d yearly rows out; %d area-years partial", len(monthly),
-             len(out), int(out.drop_duplicates(["area_code", "period"])["partial"].sum()))
+    log.info(
+        "by_financial_year: %d monthly rows in, %d yearly rows out; %d area-years partial",
+        len(monthly),
+        len(out),
+        int(out.drop_duplicates(["area_code", "period"])["partial"].sum()),
+    )
     assert np.isclose(out["count"].sum(), frame["count"].sum()) or frame["count"].isna().any()
     return out.drop(columns="months")

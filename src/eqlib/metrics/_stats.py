@@ -47,7 +47,9 @@ class _NullValues(np.ndarray):
     __hash__ = None  # type: ignore[assignment]
 
 
-def poisson_rate_ci(count: np.ndarray, exposure: np.ndarray, alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
+def poisson_rate_ci(
+    count: np.ndarray, exposure: np.ndarray, alpha: float = 0.05
+) -> tuple[np.ndarray, np.ndarray]:
     """Exact (Garwood, chi-square/gamma) interval for count/exposure: ``confint_poisson(method="exact-c")``."""
     count = np.asarray(count, dtype=float)
     exposure = np.asarray(exposure, dtype=float)
@@ -58,7 +60,9 @@ def poisson_rate_ci(count: np.ndarray, exposure: np.ndarray, alpha: float = 0.05
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             lo, hi = confint_poisson(count[ok], exposure[ok], method="exact-c", alpha=alpha)
-        low[ok] = np.nan_to_num(lo, nan=0.0)  # gamma.ppf(alpha, 0) is nan: the lower limit of a zero count is 0
+        low[ok] = np.nan_to_num(
+            lo, nan=0.0
+        )  # gamma.ppf(alpha, 0) is nan: the lower limit of a zero count is 0
         high[ok] = hi
     return low, high
 
@@ -167,19 +171,24 @@ def rate_ratio_score_ci(c1, e1, c2, e2, alpha: float = 0.05) -> tuple[np.ndarray
     estimate = (c1 / e1) / (c2 / e2)
 
     def z(v: np.ndarray) -> np.ndarray:
-        return np.asarray(test_poisson_2indep(c1, e1, c2, e2, value=v, method="score",
-                                              compare="ratio").statistic, dtype=float)
+        return np.asarray(
+            test_poisson_2indep(c1, e1, c2, e2, value=v, method="score", compare="ratio").statistic,
+            dtype=float,
+        )
 
     twice = [np.concatenate([x, x]) for x in (c1, e1, c2, e2)]
 
     def z2(v: np.ndarray) -> np.ndarray:
-        return np.asarray(test_poisson_2indep(*twice, value=v, method="score", compare="ratio").statistic,
-                          dtype=float)
+        return np.asarray(
+            test_poisson_2indep(*twice, value=v, method="score", compare="ratio").statistic, dtype=float
+        )
 
     # Wald (log) starting brackets with 0.5 added to the counts so they exist when c1 = 0
     se = np.sqrt(1 / (c1 + 0.5) + 1 / (c2 + 0.5))
     centre = ((c1 + 0.5) / e1) / ((c2 + 0.5) / e2)
-    return invert_score_test(z, estimate, centre * np.exp(-3 * se), centre * np.exp(3 * se), alpha, stacked=z2)
+    return invert_score_test(
+        z, estimate, centre * np.exp(-3 * se), centre * np.exp(3 * se), alpha, stacked=z2
+    )
 
 
 def rate_ratio_exact_ci(c1, e1, c2, e2, alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
@@ -209,11 +218,13 @@ def rate_ratio_pvalue(c1, e1, c2, e2, *, exact: np.ndarray) -> np.ndarray:
     if score.any():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            out[score] = test_poisson_2indep(c1[score], e1[score], c2[score], e2[score], method="score",
-                                             compare="ratio").pvalue
+            out[score] = test_poisson_2indep(
+                c1[score], e1[score], c2[score], e2[score], method="score", compare="ratio"
+            ).pvalue
     for i in np.flatnonzero(exact):
-        out[i] = test_poisson_2indep(int(round(c1[i])), e1[i], int(round(c2[i])), e2[i],
-                                     method="exact-cond", compare="ratio").pvalue
+        out[i] = test_poisson_2indep(
+            int(round(c1[i])), e1[i], int(round(c2[i])), e2[i], method="exact-cond", compare="ratio"
+        ).pvalue
     return np.clip(out, 0.0, 1.0)
 
 
@@ -226,19 +237,29 @@ def proportion_ratio_score_ci(c1, n1, c2, n2, alpha: float = 0.05) -> tuple[np.n
 
     def z(v: np.ndarray) -> np.ndarray:
         null = np.asarray(v, dtype=float).view(_NullValues)
-        return np.asarray(test_proportions_2indep(c1, n1, c2, n2, value=null, method="score",
-                                                  compare="ratio", correction=True).statistic, dtype=float)
+        return np.asarray(
+            test_proportions_2indep(
+                c1, n1, c2, n2, value=null, method="score", compare="ratio", correction=True
+            ).statistic,
+            dtype=float,
+        )
 
     twice = [np.concatenate([x, x]) for x in (c1, n1, c2, n2)]
 
     def z2(v: np.ndarray) -> np.ndarray:
         null = np.asarray(v, dtype=float).view(_NullValues)
-        return np.asarray(test_proportions_2indep(*twice, value=null, method="score", compare="ratio",
-                                                  correction=True).statistic, dtype=float)
+        return np.asarray(
+            test_proportions_2indep(
+                *twice, value=null, method="score", compare="ratio", correction=True
+            ).statistic,
+            dtype=float,
+        )
 
     se = np.sqrt(np.abs(1 / (c1 + 0.5) - 1 / (n1 + 0.5) + 1 / (c2 + 0.5) - 1 / (n2 + 0.5))) + 1e-3
     centre = ((c1 + 0.5) / (n1 + 0.5)) / ((c2 + 0.5) / (n2 + 0.5))
-    return invert_score_test(z, estimate, centre * np.exp(-3 * se), centre * np.exp(3 * se), alpha, stacked=z2)
+    return invert_score_test(
+        z, estimate, centre * np.exp(-3 * se), centre * np.exp(3 * se), alpha, stacked=z2
+    )
 
 
 def proportion_ratio_pvalue(c1, n1, c2, n2) -> np.ndarray:

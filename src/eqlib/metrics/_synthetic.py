@@ -13,8 +13,13 @@ _BASE_RATE = {"Asian": 0.012, "Black": 0.04, "Mixed": 0.015, "White": 0.006, "Ot
 _SHARE = {"Asian": 0.06, "Black": 0.03, "Mixed": 0.025, "White": 0.86, "Other": 0.025}
 
 
-def synthetic(n_areas: int = 43, n_periods: int = 10, *, seed: int = 0, first_year: int = 2012,
-              ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def synthetic(
+    n_areas: int = 43,
+    n_periods: int = 10,
+    *,
+    seed: int = 0,
+    first_year: int = 2012,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Counts, populations and outcome counts for ``n_areas`` real area codes x 6 groups x periods.
 
     Returns ``(counts, population, outcomes)``: counts (area_code, period, group, count), population
@@ -46,9 +51,12 @@ def synthetic(n_areas: int = 43, n_periods: int = 10, *, seed: int = 0, first_ye
     arrest = rng.binomial(counts["count"].astype(int), 0.13)
     nfa = rng.binomial(counts["count"].astype(int) - arrest, 0.7)
     other = counts["count"].astype(int) - arrest - nfa
-    outcomes = pd.concat([
-        counts.assign(outcome="Arrest", count=arrest.astype(float)),
-        counts.assign(outcome="No further action", count=nfa.astype(float)),
-        counts.assign(outcome="Other outcome", count=other.astype(float)),
-    ], ignore_index=True)
+    outcomes = pd.concat(
+        [
+            counts.assign(outcome="Arrest", count=arrest.astype(float)),
+            counts.assign(outcome="No further action", count=nfa.astype(float)),
+            counts.assign(outcome="Other outcome", count=other.astype(float)),
+        ],
+        ignore_index=True,
+    )
     return counts, population, outcomes

@@ -26,8 +26,13 @@ from eqlib.metrics.rates import share_with_wilson
 METHOD = "share of records whose officer-defined group differs; Wilson score (statsmodels proportion_confint wilson)"
 
 
-def cross_table(records: pd.DataFrame, *, self_column: str = "self_group",
-                officer_column: str = "officer_group", count: str = "count") -> pd.DataFrame:
+def cross_table(
+    records: pd.DataFrame,
+    *,
+    self_column: str = "self_group",
+    officer_column: str = "officer_group",
+    count: str = "count",
+) -> pd.DataFrame:
     """Tidy cross-table: area_code, area_name, period, self_group, officer_group, count.
 
     ``records`` is record-level (one row per search; no ``count`` column) or already counted.
@@ -41,8 +46,11 @@ def cross_table(records: pd.DataFrame, *, self_column: str = "self_group",
     for column in (self_column, officer_column):
         frame[column] = frame[column].fillna(NOT_STATED).replace("", NOT_STATED).astype(str)
     frame = with_area_names(frame)
-    out = frame.groupby(["area_code", "area_name", "period", self_column, officer_column], sort=True)[
-        count].sum().reset_index()
+    out = (
+        frame.groupby(["area_code", "area_name", "period", self_column, officer_column], sort=True)[count]
+        .sum()
+        .reset_index()
+    )
     return out.rename(columns={self_column: "self_group", officer_column: "officer_group", count: "count"})
 
 
@@ -66,9 +74,14 @@ def disagreement(
     stated["differs"] = np.where(stated["self_group"] != stated["officer_group"], stated["count"], 0.0)
     keys = ["area_code", "area_name", "period"]
     sums = stated[[*keys, "self_group", "differs", "count"]].rename(
-        columns={"count": "denominator", "differs": "count"})
-    by_group = sums.groupby([*keys, "self_group"], sort=True)[["count", "denominator"]].sum().reset_index().rename(
-        columns={"self_group": "group"})
+        columns={"count": "denominator", "differs": "count"}
+    )
+    by_group = (
+        sums.groupby([*keys, "self_group"], sort=True)[["count", "denominator"]]
+        .sum()
+        .reset_index()
+        .rename(columns={"self_group": "group"})
+    )
     overall = sums.groupby(keys, sort=True)[["count", "denominator"]].sum().reset_index()
     overall["group"] = "All"
     frame = pd.concat([by_group, overall], ignore_index=True)
@@ -80,11 +93,14 @@ def disagreement(
     frame["method"] = METHOD
     flags = None
     if "dataset" in records.columns:
-        flags = records.assign(police_uk=records["dataset"].astype(str).str.startswith("stop_search_policeuk"))
+        flags = records.assign(
+            police_uk=records["dataset"].astype(str).str.startswith("stop_search_policeuk")
+        )
         flags = flags.groupby(["area_code", "period"])["police_uk"].any().reset_index()
         flags["period"] = flags["period"].astype(str)
-    frame = cv.standard(frame.assign(count=frame["denominator"]), small_count=small_count, flags=flags).assign(
-        count=frame["count"])
+    frame = cv.standard(
+        frame.assign(count=frame["denominator"]), small_count=small_count, flags=flags
+    ).assign(count=frame["count"])
     # officer-defined ethnicity has no Mixed category: a self-defined Mixed person always "disagrees"
     structural = frame["group"].isin(["Mixed", "All"]).to_numpy()
     frame = cv.add(frame, structural, "mixed_officer_defined_structural")

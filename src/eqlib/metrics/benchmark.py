@@ -33,8 +33,16 @@ from eqlib.metrics._inputs import prepare_population
 
 LEVELS = {"95": 0.95, "99.8": 0.998}
 BENCHMARK_COLUMNS: tuple[str, ...] = (
-    "target", "precision", "z_score", "lower_95", "upper_95", "lower_998", "upper_998", "position",
-    "phi", "tau2",
+    "target",
+    "precision",
+    "z_score",
+    "lower_95",
+    "upper_95",
+    "lower_998",
+    "upper_998",
+    "position",
+    "phi",
+    "tau2",
 )
 
 
@@ -69,20 +77,32 @@ def funnel_limits(
     """
     require_columns(figure, ("area_code", "period", "group", "count", "denominator", "value"), name="figure")
     if kind == "ratio":
-        require_columns(figure, ("ref_count", "ref_denominator"), name="figure (ratio funnels need the reference "
-                                                                        "counts: use ratio_funnel_inputs)")
+        require_columns(
+            figure,
+            ("ref_count", "ref_denominator"),
+            name="figure (ratio funnels need the reference counts: use ratio_funnel_inputs)",
+        )
     frame = figure.loc[figure["area_code"] != "K04000001"].reset_index(drop=True)
     keys = ["period", "group"] + (["measure"] if "measure" in frame.columns else [])
     out = _funnel(frame, keys, kind, overdispersion, target, per, winsor)
     out["source_measure"] = out["measure"] if "measure" in out.columns else ""
     out["measure"] = measure
-    over = ("overdispersion-adjusted (winsorised phi, additive tau^2)" if overdispersion else "no overdispersion")
+    over = (
+        "overdispersion-adjusted (winsorised phi, additive tau^2)" if overdispersion else "no overdispersion"
+    )
     out["method"] = f"funnel limits, Spiegelhalter (2005), {kind}, 95% and 99.8%, {over}"
     return finalise(out, extra=(*BENCHMARK_COLUMNS, "source_measure"))
 
 
-def _funnel(frame: pd.DataFrame, keys: list[str], kind: str, overdispersion: bool, target: float | None,
-            per: float, winsor: float) -> pd.DataFrame:
+def _funnel(
+    frame: pd.DataFrame,
+    keys: list[str],
+    kind: str,
+    overdispersion: bool,
+    target: float | None,
+    per: float,
+    winsor: float,
+) -> pd.DataFrame:
     """Limits for every funnel (one per period, group and measure) at once; only phi and tau^2 are
     computed block by block (on numpy arrays)."""
     symbol = frame["symbol"].fillna("").to_numpy() if "symbol" in frame.columns else np.full(len(frame), "")
@@ -107,28 +127,41 @@ def _funnel(frame: pd.DataFrame, keys: list[str], kind: str, overdispersion: boo
         for idx in blocks.values():
             use = idx[usable[idx]]
             if kind == "rate":
-                t = (target / per) if target is not None else n[use].sum() / e[use].sum() if use.size else np.nan
+                t = (
+                    (target / per)
+                    if target is not None
+                    else n[use].sum() / e[use].sum()
+                    if use.size
+                    else np.nan
+                )
             else:
-                t = np.log(target) if target is not None else (
-                    np.log((n[use].sum() / e[use].sum()) / (nr[use].sum() / er[use].sum())) if use.size else np.nan)
+                t = (
+                    np.log(target)
+                    if target is not None
+                    else (
+                        np.log((n[use].sum() / e[use].sum()) / (nr[use].sum() / er[use].sum()))
+                        if use.size
+                        else np.nan
+                    )
+                )
             theta[idx] = t
             if overdispersion and use.size > 2:
                 s_use = np.sqrt(t / e[use]) if kind == "rate" else s_ratio[use]
                 z = (y[use] - t) / s_use
                 zw = np.asarray(winsorize(z, limits=(winsor, winsor)), dtype=float)
-                block_phi = float(np.mean(zw ** 2))
+                block_phi = float(np.mean(zw**2))
                 phi[idx] = block_phi
                 k = use.size
-                w = 1 / s_use ** 2
+                w = 1 / s_use**2
                 if k * block_phi > k - 1:
-                    tau2[idx] = (k * block_phi - (k - 1)) / (w.sum() - (w ** 2).sum() / w.sum())
+                    tau2[idx] = (k * block_phi - (k - 1)) / (w.sum() - (w**2).sum() / w.sum())
         if kind == "rate":
             s = np.sqrt(theta / e)
             scale = lambda x: per * x  # noqa: E731
         else:
             s = s_ratio
             scale = np.exp
-        spread = np.sqrt(s ** 2 + tau2)
+        spread = np.sqrt(s**2 + tau2)
         out = frame.copy()
         out["target"] = scale(theta)
         for name, level in LEVELS.items():
@@ -143,7 +176,7 @@ def _funnel(frame: pd.DataFrame, keys: list[str], kind: str, overdispersion: boo
         position[yv < out["lower_95"].to_numpy()] = "below 95%"
         position[yv < out["lower_998"].to_numpy()] = "below 99.8%"
         position[~usable] = ""
-        out["precision"] = np.where(usable, 1 / s ** 2, np.nan)
+        out["precision"] = np.where(usable, 1 / s**2, np.nan)
         out["z_score"] = np.where(usable, (y - theta) / spread, np.nan)
     out["position"] = position
     out["phi"] = phi
@@ -155,12 +188,19 @@ def ratio_funnel_inputs(disparity_figure: pd.DataFrame, rate_figure: pd.DataFram
     """Add the reference group's count and population (``ref_count``, ``ref_denominator``) from a
     rates frame to a disparity frame, as :func:`funnel_limits` with ``kind="ratio"`` needs."""
     ref = rate_figure[["area_code", "period", "group", "count", "denominator"]].rename(
-        columns={"group": "reference_group", "count": "ref_count", "denominator": "ref_denominator"})
+        columns={"group": "reference_group", "count": "ref_count", "denominator": "ref_denominator"}
+    )
     return disparity_figure.merge(ref, on=["area_code", "period", "reference_group"], how="left")
 
 
-def funnel_curve(target: float, precision: np.ndarray, *, kind: Literal["rate", "ratio"] = "rate",
-                 per: float = 1000.0, tau2: float = 0.0) -> pd.DataFrame:
+def funnel_curve(
+    target: float,
+    precision: np.ndarray,
+    *,
+    kind: Literal["rate", "ratio"] = "rate",
+    per: float = 1000.0,
+    tau2: float = 0.0,
+) -> pd.DataFrame:
     """Smooth funnel limits over a grid of denominators (rates: population; ratios: 1/s^2) for a chart."""
     precision = np.asarray(precision, dtype=float)
     if kind == "rate":
@@ -171,7 +211,7 @@ def funnel_curve(target: float, precision: np.ndarray, *, kind: Literal["rate", 
         theta = np.log(target)
         s = np.sqrt(1 / precision)
         scale = np.exp
-    spread = np.sqrt(s ** 2 + tau2)
+    spread = np.sqrt(s**2 + tau2)
     out = {"precision": precision, "target": np.full(precision.shape, target)}
     for name, level in LEVELS.items():
         zc = stats.norm.isf((1 - level) / 2)
@@ -205,21 +245,30 @@ def derive_counts(
     rates[rate_column] = pd.to_numeric(rates[rate_column], errors="coerce")
     if (rates[rate_column] < 0).any():
         row = int(np.flatnonzero((rates[rate_column] < 0).to_numpy())[0])
-        raise DataError("published rates: negative rate", row=row + 1, column=rate_column,
-                        value=rates[rate_column].iloc[row], expected="a rate of 0 or more")
+        raise DataError(
+            "published rates: negative rate",
+            row=row + 1,
+            column=rate_column,
+            value=rates[rate_column].iloc[row],
+            expected="a rate of 0 or more",
+        )
     keys = ["area_code", "group"] + (["period"] if "period" in pop.columns else [])
     merged = rates.merge(pop[keys + ["population"]], on=keys, how="left")
     merged["count"] = merged[rate_column] * merged["population"] / per
-    merged["symbol"] = np.where(merged["count"].isna(),
-                                merged["symbol"].replace("", "[x]") if "symbol" in merged.columns else "[x]", "")
+    merged["symbol"] = np.where(
+        merged["count"].isna(),
+        merged["symbol"].replace("", "[x]") if "symbol" in merged.columns else "[x]",
+        "",
+    )
     merged["derived"] = True
     merged["dataset"] = dataset
     if "area_name" not in merged.columns:
         from eqlib.metrics._frame import area_name_of
 
         merged["area_name"] = merged["area_code"].map(area_name_of)
-    return merged[["area_code", "area_name", "period", "group", "count", "symbol", "derived", "dataset",
-                   "population"]].reset_index(drop=True)
+    return merged[
+        ["area_code", "area_name", "period", "group", "count", "symbol", "derived", "dataset", "population"]
+    ].reset_index(drop=True)
 
 
 __all__ = ["BENCHMARK_COLUMNS", "derive_counts", "funnel_curve", "funnel_limits", "ratio_funnel_inputs"]

@@ -22,43 +22,43 @@ NOT_STATED_HIGH = 0.10
 
 CAVEATS: dict[str, str] = {
     "small_count": "This figure is based on fewer than 10 events, so it is unreliable and can change a lot "
-                   "from year to year.",
+    "from year to year.",
     "small_population": "This area has a very small resident population (City of London, British Transport "
-                        "Police), so rates per head of resident population are not meaningful.",
+    "Police), so rates per head of resident population are not meaningful.",
     "not_stated_high": "More than 10% of records did not state ethnicity, so rates by ethnic group are "
-                       "understated and disparities may be larger or smaller.",
+    "understated and disparities may be larger or smaller.",
     "old_census_denominator": "Rates use Census 2011 populations, which are out of date for this period.",
     "partial_period": "Data are missing for part of this period (at least one month), so counts are "
-                      "incomplete.",
+    "incomplete.",
     "derived_count": "This count is derived from a published rate multiplied by a population, not published "
-                     "itself; it is approximate.",
+    "itself; it is approximate.",
     "perceived_ethnicity": "Ethnicity is as perceived by the officer, not self-defined.",
     "incident_not_person": "Counts are incidents, not people: one person can be counted more than once.",
     "police_uk_not_official": "Counts come from police.uk open data, which are not official statistics and "
-                              "can differ from Home Office figures.",
+    "can differ from Home Office figures.",
     "tactic_uses_not_people": "Counts are tactic uses, not people or incidents: one incident can involve "
-                              "several tactics and one person several incidents. Tactic uses are not "
-                              "independent events, so an interval that treats them as independent counts is "
-                              "too narrow.",
+    "several tactics and one person several incidents. Tactic uses are not "
+    "independent events, so an interval that treats them as independent counts is "
+    "too narrow.",
     "mixed_officer_defined_structural": "Officer-defined ethnicity has no Mixed category, so everyone who "
-                                        "self-defines as Mixed is recorded by the officer as another group: "
-                                        "this disagreement is built into the categories, not a finding about "
-                                        "officers.",
+    "self-defines as Mixed is recorded by the officer as another group: "
+    "this disagreement is built into the categories, not a finding about "
+    "officers.",
     "hate_strands_overlap": "One offence can be flagged with more than one hate crime strand, so the strands "
-                            "overlap and must not be added together.",
+    "overlap and must not be added together.",
     "published_nationally": "This count is already published nationally by its source, so it is not "
-                            "suppressed (suppression protects small local counts).",
+    "suppressed (suppression protects small local counts).",
     "arrest_classification_2001": "The Home Office arrest tables use the 2001 ethnic classification: Asian "
-                                  "excludes Chinese and Other includes Chinese; the populations are grouped "
-                                  "the same way.",
+    "excludes Chinese and Other includes Chinese; the populations are grouped "
+    "the same way.",
     "forces_excluded_national": "Forces that did not supply data (Lancashire in 2017/18 and 2018/19) are left "
-                                "out of the national count and of its population, as the Home Office does.",
+    "out of the national count and of its population, as the Home Office does.",
     "population_by_sex_unavailable": "No census table of residents by sex ships with eqlib (the census files "
-                                     "here are by ethnic group only), so women's share of the workforce "
-                                     "cannot be compared with their share of the area's population.",
+    "here are by ethnic group only), so women's share of the workforce "
+    "cannot be compared with their share of the area's population.",
     "sex_recording_2021": "In 2021 forces implemented the Police Workforce Data Standards and many records "
-                          "had an unknown sex (gender was used where sex was not known); women's shares are "
-                          "over those recorded as female or male.",
+    "had an unknown sex (gender was used where sex was not known); women's shares are "
+    "over those recorded as female or male.",
     # reasons for a missing value (with a GSS symbol)
     "missing_count": "The count is not available.",
     "missing_denominator": "There is no population or total to divide by.",
@@ -67,25 +67,33 @@ CAVEATS: dict[str, str] = {
     "too_few_periods": "Fewer than three periods of data, so a trend cannot be estimated.",
     "model_failed": "The trend model could not be estimated from these counts (for example all zero).",
     "rri_insufficient": "Too few people or events for a reliable relative rate index (group under 1% of "
-                        "the population, or a small count).",
+    "the population, or a small count).",
     "suppressed": "Suppressed to protect confidentiality (a small number, or one that would reveal one).",
     "small_denominator": "The rate is not shown because its denominator is under 100.",
     "group_missing_in_period": "This group has no record for this period in the source data.",
     "interval_undefined": "The interval cannot be calculated by the chosen method (a zero count).",
     # protected characteristics other than ethnicity (eqlib.metrics.characteristics)
     "no_population_denominator": "No resident population by age or sex for force areas is shipped with eqlib, "
-                                 "so these are shares of searches, not rates per head of population; a ratio "
-                                 "compares numbers of searches, not the likelihood of being searched.",
+    "so these are shares of searches, not rates per head of population; a ratio "
+    "compares numbers of searches, not the likelihood of being searched.",
     "not_recorded_high": "More than 10% of searches did not record this characteristic, so the shares are of "
-                         "the searches that did and may not describe all searches.",
+    "the searches that did and may not describe all searches.",
     "characteristic_not_recorded": "The force did not record this in any of its police.uk search records for "
-                                   "the period, so no figure can be given.",
+    "the period, so no figure can be given.",
 }
 
 #: codes that explain a missing value
 REASONS: tuple[str, ...] = (
-    "missing_count", "missing_denominator", "zero_denominator", "zero_reference", "too_few_periods",
-    "model_failed", "suppressed", "small_denominator", "group_missing_in_period", "interval_undefined",
+    "missing_count",
+    "missing_denominator",
+    "zero_denominator",
+    "zero_reference",
+    "too_few_periods",
+    "model_failed",
+    "suppressed",
+    "small_denominator",
+    "group_missing_in_period",
+    "interval_undefined",
     "characteristic_not_recorded",
 )
 
@@ -192,21 +200,34 @@ def standard(
     pairs.append((force, "perceived_ethnicity"))
     pairs.append((force, "incident_not_person"))
     if census_year is not None and census_year < 2021:
-        pairs.append(((_period_starts(out["period"]) >= pd.Timestamp("2021-04-01")).to_numpy(),
-                      "old_census_denominator"))
+        pairs.append(
+            (
+                (_period_starts(out["period"]) >= pd.Timestamp("2021-04-01")).to_numpy(),
+                "old_census_denominator",
+            )
+        )
     if flags is not None and len(flags):
         # each figure's row of ``flags`` (by area_code and period; -1 where it has none)
-        row_of = {key: i for i, key in enumerate(zip(flags["area_code"].tolist(), flags["period"].tolist(),
-                                                     strict=True))}
+        row_of = {
+            key: i
+            for i, key in enumerate(zip(flags["area_code"].tolist(), flags["period"].tolist(), strict=True))
+        }
         if len(row_of) != len(flags):
             raise ValueError("caveats.standard: flags has more than one row for an area and period")
-        position = np.array([row_of.get(key, -1) for key in zip(out["area_code"].tolist(),
-                                                                 out["period"].tolist(), strict=True)],
-                            dtype=np.int64)
+        position = np.array(
+            [
+                row_of.get(key, -1)
+                for key in zip(out["area_code"].tolist(), out["period"].tolist(), strict=True)
+            ],
+            dtype=np.int64,
+        )
         found = position >= 0
         take = np.where(found, position, 0)
-        for column, code in (("derived", "derived_count"), ("partial", "partial_period"),
-                             ("police_uk", "police_uk_not_official")):
+        for column, code in (
+            ("derived", "derived_count"),
+            ("partial", "partial_period"),
+            ("police_uk", "police_uk_not_official"),
+        ):
             if column in flags.columns:
                 values = flags[column].fillna(False).astype(bool).to_numpy()
                 pairs.append((found & values[take] if len(values) else found, code))

@@ -72,9 +72,15 @@ def _recoverable(values: np.ndarray, mask: np.ndarray, lines: Sequence[Line]) ->
     return unknown[determined]
 
 
-def secondary_suppression(values: np.ndarray, mask: np.ndarray, lines: Sequence[Line],
-                          labels: Sequence[str] | None = None, *, fixed: np.ndarray | None = None,
-                          min_hidden_sum: float | None = None) -> tuple[np.ndarray, list[tuple[int, str]]]:
+def secondary_suppression(
+    values: np.ndarray,
+    mask: np.ndarray,
+    lines: Sequence[Line],
+    labels: Sequence[str] | None = None,
+    *,
+    fixed: np.ndarray | None = None,
+    min_hidden_sum: float | None = None,
+) -> tuple[np.ndarray, list[tuple[int, str]]]:
     """Extend ``mask`` (primary suppression) so no suppressed value can be recovered from the lines.
 
     ``values`` is a flat array of cells, ``lines`` a list of (component indices, total index or None).
@@ -103,8 +109,13 @@ def secondary_suppression(values: np.ndarray, mask: np.ndarray, lines: Sequence[
         else:  # a zero adds nothing to the hidden sum: the smallest non-zero component first
             chosen = min(candidates, key=lambda i: (values[i] == 0, np.nan_to_num(values[i], nan=np.inf), i))
         mask[chosen] = True
-        audit.append((chosen, f"secondary: the total {name(total) if total is not None else ''} would reveal "
-                              f"{name(because)}"))
+        audit.append(
+            (
+                chosen,
+                f"secondary: the total {name(total) if total is not None else ''} would reveal "
+                f"{name(because)}",
+            )
+        )
         return True
 
     for _ in range(values.size + 1):
@@ -116,10 +127,17 @@ def secondary_suppression(values: np.ndarray, mask: np.ndarray, lines: Sequence[
             hidden = [int(c) for c in components if mask[c]]
             if len(hidden) == 1:
                 changed |= protect(line, hidden[0])
-            elif (hidden and min_hidden_sum is not None
-                  and np.nansum(values[hidden]) < min_hidden_sum and protect(line, hidden[0])):
-                audit[-1] = (audit[-1][0], f"secondary: the hidden cells of {name(total)} would add up to "
-                                           f"{np.nansum(values[hidden]):g}")
+            elif (
+                hidden
+                and min_hidden_sum is not None
+                and np.nansum(values[hidden]) < min_hidden_sum
+                and protect(line, hidden[0])
+            ):
+                audit[-1] = (
+                    audit[-1][0],
+                    f"secondary: the hidden cells of {name(total)} would add up to "
+                    f"{np.nansum(values[hidden]):g}",
+                )
                 changed = True
         if changed:
             continue
@@ -134,8 +152,12 @@ def secondary_suppression(values: np.ndarray, mask: np.ndarray, lines: Sequence[
                     break
         if not changed:  # nothing left to suppress in any line of this cell: hide the totals too
             for line in lines:
-                if (line[1] is not None and not mask[line[1]] and not fixed[line[1]]
-                        and (cell in [int(c) for c in line[0]])):
+                if (
+                    line[1] is not None
+                    and not mask[line[1]]
+                    and not fixed[line[1]]
+                    and (cell in [int(c) for c in line[0]])
+                ):
                     mask[line[1]] = True
                     audit.append((int(line[1]), f"secondary: total hidden to protect {name(cell)}"))
                     changed = True
@@ -185,10 +207,20 @@ def suppress_table(
         comps = [r * n_cols + c for r in range(n_rows) if r != r_total]
         lines.append((comps, r_total * n_cols + c if r_total is not None else None))
     mask, secondary = secondary_suppression(flat, mask, lines, labels)
-    audit = [dict(row=rows[i // n_cols], column=cols[i % n_cols], value=flat[i], stage="primary",
-                  reason=f"primary: count {flat[i]:g} below {threshold}") for i in np.flatnonzero(small)]
-    audit += [dict(row=rows[i // n_cols], column=cols[i % n_cols], value=flat[i], stage="secondary", reason=why)
-              for i, why in secondary]
+    audit = [
+        dict(
+            row=rows[i // n_cols],
+            column=cols[i % n_cols],
+            value=flat[i],
+            stage="primary",
+            reason=f"primary: count {flat[i]:g} below {threshold}",
+        )
+        for i in np.flatnonzero(small)
+    ]
+    audit += [
+        dict(row=rows[i // n_cols], column=cols[i % n_cols], value=flat[i], stage="secondary", reason=why)
+        for i, why in secondary
+    ]
     published = table.astype(object).copy()
     grid = mask.reshape(n_rows, n_cols)
     for r, c in zip(*np.nonzero(grid), strict=True):
@@ -224,13 +256,16 @@ def suppress_figures(
     primary = np.isfinite(count) & (count < threshold) & ~public
     if not suppress_zeros:
         primary &= count > 0
-    small_den = ~primary & ~public & np.isfinite(den) & (den < min_denominator) & out["value"].notna().to_numpy()
+    small_den = (
+        ~primary & ~public & np.isfinite(den) & (den < min_denominator) & out["value"].notna().to_numpy()
+    )
     audit_rows: list[dict] = []
     for i in np.flatnonzero(primary):
         audit_rows.append(_audit(out, i, "primary", f"primary: count {count[i]:g} below {threshold}"))
     for i in np.flatnonzero(small_den):
-        audit_rows.append(_audit(out, i, "primary",
-                                 f"primary: denominator {den[i]:g} below {min_denominator:g}"))
+        audit_rows.append(
+            _audit(out, i, "primary", f"primary: denominator {den[i]:g} below {min_denominator:g}")
+        )
     mask = primary.copy()
     block_keys = [k for k in ("area_code", "period", "measure", "stage") if k in out.columns]
     if mask.any():
@@ -243,22 +278,31 @@ def suppress_figures(
             groups = list(out.loc[idx, "group"])
             # a broad ethnic group with no records is often left out of a frame: a reader takes it as
             # 0, so it stays in the line as a published zero that cannot be hidden
-            absent = [g for components, total in lines if total in groups
-                      and any(g2 in groups for g2 in components)
-                      for g in components if g not in groups and g in POPULATION_GROUPS]
+            absent = [
+                g
+                for components, total in lines
+                if total in groups and any(g2 in groups for g2 in components)
+                for g in components
+                if g not in groups and g in POPULATION_GROUPS
+            ]
             absent = list(dict.fromkeys(absent))
             cells = groups + absent
             local_lines: list[Line] = []
             for components, total in lines:
-                if total in groups and all(g in cells for g in components) and any(g in groups for g in components):
+                if (
+                    total in groups
+                    and all(g in cells for g in components)
+                    and any(g in groups for g in components)
+                ):
                     local_lines.append(([cells.index(g) for g in components], cells.index(total)))
             if not local_lines:
                 continue
             values = np.concatenate([count[idx], np.zeros(len(absent))])
             start = np.concatenate([mask[idx], np.zeros(len(absent), dtype=bool)])
             fixed = np.concatenate([np.zeros(len(idx), dtype=bool), np.ones(len(absent), dtype=bool)])
-            new_mask, secondary = secondary_suppression(values, start, local_lines, cells, fixed=fixed,
-                                                        min_hidden_sum=max(threshold, 1))
+            new_mask, secondary = secondary_suppression(
+                values, start, local_lines, cells, fixed=fixed, min_hidden_sum=max(threshold, 1)
+            )
             for j, why in secondary:
                 audit_rows.append(_audit(out, idx[j], "secondary", why))
             mask[idx] = new_mask[: len(idx)]
@@ -276,8 +320,9 @@ def suppress_figures(
     out.loc[hide, "symbol"] = SUPPRESSED
     out = cv.add(out, hide & ~small_den | mask, "suppressed")
     out = cv.add(out, small_den, "small_denominator")
-    audit = pd.DataFrame(audit_rows, columns=["area_code", "period", "measure", "group", "count", "stage",
-                                              "reason"])
+    audit = pd.DataFrame(
+        audit_rows, columns=["area_code", "period", "measure", "group", "count", "stage", "reason"]
+    )
     return out, audit
 
 
@@ -294,10 +339,15 @@ def _computed_from_hidden(frame: pd.DataFrame, mask: np.ndarray) -> np.ndarray:
     keys = [k for k in ("area_code", "period") if k in frame.columns]
     method = frame["method"].astype(str) if "method" in frame.columns else pd.Series("", index=frame.index)
     bounds = method.str.startswith(BOUNDS_METHOD).to_numpy()
-    reference = frame["reference_group"].fillna("").astype(str).to_numpy() if "reference_group" in frame \
+    reference = (
+        frame["reference_group"].fillna("").astype(str).to_numpy()
+        if "reference_group" in frame
         else np.full(len(frame), "")
+    )
     group = frame["group"].astype(str).to_numpy()
-    for _, idx in frame.groupby(keys, sort=False).indices.items() if keys else [(None, np.arange(len(frame)))]:
+    for _, idx in (
+        frame.groupby(keys, sort=False).indices.items() if keys else [(None, np.arange(len(frame)))]
+    ):
         hidden = {group[i] for i in idx if mask[i] and not bounds[i]}
         if not hidden:
             continue
@@ -322,14 +372,23 @@ def published_nationally(figure: pd.DataFrame) -> np.ndarray:
     """Boolean array: the rows marked by :func:`mark_published`."""
     if "caveats" not in figure.columns:
         return np.zeros(len(figure), dtype=bool)
-    return np.array([isinstance(c, (tuple, list, np.ndarray)) and PUBLISHED in list(c) for c in figure["caveats"]],
-                    dtype=bool)
+    return np.array(
+        [isinstance(c, (tuple, list, np.ndarray)) and PUBLISHED in list(c) for c in figure["caveats"]],
+        dtype=bool,
+    )
 
 
 def _audit(frame: pd.DataFrame, i: int, stage: str, reason: str) -> dict:
     row = frame.iloc[int(i)]
-    return dict(area_code=row["area_code"], period=row["period"], measure=row["measure"], group=row["group"],
-                count=row["count"], stage=stage, reason=reason)
+    return dict(
+        area_code=row["area_code"],
+        period=row["period"],
+        measure=row["measure"],
+        group=row["group"],
+        count=row["count"],
+        stage=stage,
+        reason=reason,
+    )
 
 
 def find_disclosures(published, *, threshold: int = DEFAULT_THRESHOLD):

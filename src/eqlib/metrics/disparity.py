@@ -44,20 +44,28 @@ from eqlib.metrics.rates import _census_year, mark_missing, rate_inputs
 
 #: counts below this use the exact conditional interval and test
 EXACT_BELOW = 10
-SCORE_METHOD = ("ratio of rates, score interval (statsmodels confint_poisson_2indep score); "
-                "score test (test_poisson_2indep score)")
-EXACT_METHOD = ("ratio of rates, exact conditional interval (Clopper-Pearson, statsmodels "
-                "proportion_confint beta); exact conditional test (test_poisson_2indep exact-cond)")
-WALD_LOG_METHOD = ("ratio of rates, Wald interval on the log ratio (statsmodels confint_poisson_2indep "
-                   "wald-log); score test (test_poisson_2indep score)")
-BOUNDS_METHOD = ("not-stated sensitivity bounds: ci_low = all not-stated records in the reference group, "
-                 "ci_high = all in this group")
+SCORE_METHOD = (
+    "ratio of rates, score interval (statsmodels confint_poisson_2indep score); "
+    "score test (test_poisson_2indep score)"
+)
+EXACT_METHOD = (
+    "ratio of rates, exact conditional interval (Clopper-Pearson, statsmodels "
+    "proportion_confint beta); exact conditional test (test_poisson_2indep exact-cond)"
+)
+WALD_LOG_METHOD = (
+    "ratio of rates, Wald interval on the log ratio (statsmodels confint_poisson_2indep "
+    "wald-log); score test (test_poisson_2indep score)"
+)
+BOUNDS_METHOD = (
+    "not-stated sensitivity bounds: ci_low = all not-stated records in the reference group, "
+    "ci_high = all in this group"
+)
 
 
 def _with_reference(frame: pd.DataFrame, reference: str) -> pd.DataFrame:
-    ref = frame.loc[frame["group"] == reference,
-                    ["area_code", "period", "count", "population", "symbol"]].rename(
-        columns={"count": "ref_count", "population": "ref_population", "symbol": "ref_symbol"})
+    ref = frame.loc[
+        frame["group"] == reference, ["area_code", "period", "count", "population", "symbol"]
+    ].rename(columns={"count": "ref_count", "population": "ref_population", "symbol": "ref_symbol"})
     others = frame.loc[frame["group"] != reference]
     return others.merge(ref, on=["area_code", "period"], how="left")
 
@@ -101,8 +109,7 @@ def disparity(
     >>> r[["value", "ci_low", "ci_high"]].round(4).values.tolist()
     [[8.0, 6.6144, 9.6758]]
     """
-    frame, flags = rate_inputs(counts, population, include_minority=include_minority,
-                               include_all=include_all)
+    frame, flags = rate_inputs(counts, population, include_minority=include_minority, include_all=include_all)
     census = _census_year(frame, census_year)
     if frame.empty:
         from eqlib.metrics._frame import empty_figure
@@ -111,16 +118,23 @@ def disparity(
     if not (frame["group"] == reference).any():
         from eqlib.errors import DataError
 
-        raise DataError(f"no {reference!r} rows to compare with", column="group", value=reference,
-                        expected=f"rows for the reference group {reference!r}")
+        raise DataError(
+            f"no {reference!r} rows to compare with",
+            column="group",
+            value=reference,
+            expected=f"rows for the reference group {reference!r}",
+        )
     frame = _with_reference(frame, reference).rename(columns={"population": "denominator"})
     frame, ok = mark_missing(frame)
     ref_count = frame["ref_count"].to_numpy(dtype=float)
     ref_pop = frame["ref_population"].to_numpy(dtype=float)
     ref_missing = ok & np.isnan(ref_count)
     frame = cv.add(frame, ref_missing, "missing_count")
-    frame.loc[ref_missing, "symbol"] = np.where(frame.loc[ref_missing, "ref_symbol"].fillna("") != "",
-                                                frame.loc[ref_missing, "ref_symbol"].fillna(""), "[x]")
+    frame.loc[ref_missing, "symbol"] = np.where(
+        frame.loc[ref_missing, "ref_symbol"].fillna("") != "",
+        frame.loc[ref_missing, "ref_symbol"].fillna(""),
+        "[x]",
+    )
     ok &= ~ref_missing
     no_ref_pop = ok & np.isnan(ref_pop)
     zero_ref_pop = ok & (ref_pop == 0)
@@ -161,10 +175,13 @@ def disparity(
     frame["p_value"] = p
     frame["measure"] = measure
     frame["reference_group"] = reference
-    frame["method"] = np.where(exact, EXACT_METHOD, WALD_LOG_METHOD if interval == "wald-log" else SCORE_METHOD)
+    frame["method"] = np.where(
+        exact, EXACT_METHOD, WALD_LOG_METHOD if interval == "wald-log" else SCORE_METHOD
+    )
     small = np.where(np.isnan(ref_count), count, np.fmin(count, ref_count))
-    frame = cv.standard(frame.assign(count=small), small_count=small_count, census_year=census,
-                        flags=flags).assign(count=frame["count"])
+    frame = cv.standard(
+        frame.assign(count=small), small_count=small_count, census_year=census, flags=flags
+    ).assign(count=frame["count"])
     return finalise(frame)
 
 
@@ -186,11 +203,13 @@ def not_stated_bounds(
     worst cases, not a confidence interval.
     """
     prepared, flags = prepare_counts(counts)
-    frame, flags = rate_inputs(counts, population, include_minority=include_minority, include_all=False,
-                               prepared=(prepared, flags))
+    frame, flags = rate_inputs(
+        counts, population, include_minority=include_minority, include_all=False, prepared=(prepared, flags)
+    )
     census = _census_year(frame, census_year)
     unknown = prepared.loc[prepared["group"] == NOT_STATED, ["area_code", "period", "count"]].rename(
-        columns={"count": "unknown"})
+        columns={"count": "unknown"}
+    )
     frame = _with_reference(frame, reference).rename(columns={"population": "denominator"})
     frame = frame.merge(unknown, on=["area_code", "period"], how="left")
     frame["unknown"] = frame["unknown"].fillna(0.0)
@@ -217,5 +236,6 @@ def not_stated_bounds(
     frame["reference_group"] = reference
     frame["method"] = BOUNDS_METHOD
     frame = cv.standard(frame.assign(count=np.fmin(ng, nr)), census_year=census, flags=flags).assign(
-        count=frame["count"])
+        count=frame["count"]
+    )
     return finalise(frame)

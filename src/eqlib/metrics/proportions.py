@@ -40,12 +40,18 @@ from eqlib.metrics.rates import share_with_wilson
 
 log = logging.getLogger(__name__)
 
-SHARE_METHOD = ("Wilson score (statsmodels proportion_confint wilson); p-value vs reference: "
-                "test_proportions_2indep ratio score")
-RATIO_METHOD = ("ratio of proportions, score interval (statsmodels confint_proportions_2indep ratio score); "
-                "test_proportions_2indep ratio score")
-KATZ_METHOD = ("ratio of proportions, Katz log interval (statsmodels confint_proportions_2indep ratio log); "
-               "test_proportions_2indep ratio score")
+SHARE_METHOD = (
+    "Wilson score (statsmodels proportion_confint wilson); p-value vs reference: "
+    "test_proportions_2indep ratio score"
+)
+RATIO_METHOD = (
+    "ratio of proportions, score interval (statsmodels confint_proportions_2indep ratio score); "
+    "test_proportions_2indep ratio score"
+)
+KATZ_METHOD = (
+    "ratio of proportions, Katz log interval (statsmodels confint_proportions_2indep ratio log); "
+    "test_proportions_2indep ratio score"
+)
 
 
 def outcome_counts(
@@ -71,8 +77,12 @@ def outcome_counts(
     check_non_negative(frame, count, name="records")
     excluded = frame[column].isin(list(exclude)).to_numpy()
     if excluded.any():
-        log.info("outcome_counts: %d rows with %s in %s left out of the denominator", int(excluded.sum()), column,
-                 list(exclude))
+        log.info(
+            "outcome_counts: %d rows with %s in %s left out of the denominator",
+            int(excluded.sum()),
+            column,
+            list(exclude),
+        )
     mask = events(frame[column]) if callable(events) else frame[column].isin(list(events))
     weight = frame[count].astype(float).to_numpy()
     frame["_event"] = np.where(np.asarray(mask, dtype=bool) & ~excluded, weight, 0.0)
@@ -80,8 +90,11 @@ def outcome_counts(
     keys = ["area_code", "period", "group"]
     extra = {c: (c, "first") for c in ("area_name", "dataset") if c in frame.columns}
     extra.update({c: (c, "any") for c in ("derived", "partial") if c in frame.columns})
-    out = frame.groupby(keys, sort=True).agg(count=("_event", "sum"), denominator=("_recorded", "sum"),
-                                             **extra).reset_index()
+    out = (
+        frame.groupby(keys, sort=True)
+        .agg(count=("_event", "sum"), denominator=("_recorded", "sum"), **extra)
+        .reset_index()
+    )
     # nothing recorded (every record "Not recorded"): not available, not zero
     all_rows = frame.groupby(keys, sort=True)[count].sum().reset_index(drop=True)
     unrecorded = (out["denominator"] == 0) & (all_rows > 0)
@@ -93,11 +106,18 @@ def outcome_counts(
 def _prepare(events: pd.DataFrame, include_minority: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
     require_columns(events, ("area_code", "period", "group", "count", "denominator"), name="events")
     check_non_negative(events, "denominator", name="events")
-    over = pd.to_numeric(events["count"], errors="coerce") > pd.to_numeric(events["denominator"], errors="coerce")
+    over = pd.to_numeric(events["count"], errors="coerce") > pd.to_numeric(
+        events["denominator"], errors="coerce"
+    )
     if over.any():
         row = int(np.flatnonzero(over.to_numpy())[0])
-        raise DataError("events: count is larger than its denominator", row=row + 1, column="count",
-                        value=events["count"].iloc[row], expected=f"at most {events['denominator'].iloc[row]}")
+        raise DataError(
+            "events: count is larger than its denominator",
+            row=row + 1,
+            column="count",
+            value=events["count"].iloc[row],
+            expected=f"at most {events['denominator'].iloc[row]}",
+        )
     counted, flags = prepare_counts(events)
     # records per area, period and group (missing if any is missing), joined to the counted grid
     keys = ["area_code", "period", "group"]
@@ -113,11 +133,15 @@ def _prepare(events: pd.DataFrame, include_minority: bool) -> tuple[pd.DataFrame
     dens = _group_sum(denominator, row_cell, len(cells))
     dens[np.bincount(row_cell, weights=np.isnan(denominator), minlength=len(cells)) > 0] = np.nan
     position = np.searchsorted(cells, key_of_cell)
-    found = (position < len(cells)) & (cells[np.minimum(position, max(len(cells) - 1, 0))] == key_of_cell) \
-        if len(cells) else np.zeros(len(counted), dtype=bool)
-    found &= (key_of_cell >= 0)
-    frame = counted.assign(population=np.where(found, dens[np.where(found, position, 0)] if len(cells) else np.nan,
-                                               np.nan))
+    found = (
+        (position < len(cells)) & (cells[np.minimum(position, max(len(cells) - 1, 0))] == key_of_cell)
+        if len(cells)
+        else np.zeros(len(counted), dtype=bool)
+    )
+    found &= key_of_cell >= 0
+    frame = counted.assign(
+        population=np.where(found, dens[np.where(found, position, 0)] if len(cells) else np.nan, np.nan)
+    )
     frame = add_aggregates(frame, minority=include_minority, all_groups=False)
     return frame.rename(columns={"population": "denominator"}), flags
 
@@ -161,7 +185,8 @@ def proportions(
     frame["method"] = SHARE_METHOD
 
     ref = frame.loc[frame["group"] == reference, ["area_code", "period", "count", "denominator"]].rename(
-        columns={"count": "ref_count", "denominator": "ref_denominator"})
+        columns={"count": "ref_count", "denominator": "ref_denominator"}
+    )
     frame = frame.merge(ref, on=["area_code", "period"], how="left")
     rc = frame["ref_count"].to_numpy(dtype=float)
     rn = frame["ref_denominator"].to_numpy(dtype=float)
@@ -175,13 +200,31 @@ def proportions(
     shares = cv.standard(frame, small_count=small_count, flags=flags)
     parts = [shares]
     if compare:
-        parts.append(_ratios(frame.loc[~is_ref].copy(), ok[~is_ref], measure, reference, alpha, small_count,
-                             flags, ratio_interval))
+        parts.append(
+            _ratios(
+                frame.loc[~is_ref].copy(),
+                ok[~is_ref],
+                measure,
+                reference,
+                alpha,
+                small_count,
+                flags,
+                ratio_interval,
+            )
+        )
     return finalise(pd.concat(parts, ignore_index=True))
 
 
-def _ratios(frame: pd.DataFrame, ok: np.ndarray, measure: str, reference: str, alpha: float,
-            small_count: int, flags: pd.DataFrame, ratio_interval: str = "score") -> pd.DataFrame:
+def _ratios(
+    frame: pd.DataFrame,
+    ok: np.ndarray,
+    measure: str,
+    reference: str,
+    alpha: float,
+    small_count: int,
+    flags: pd.DataFrame,
+    ratio_interval: str = "score",
+) -> pd.DataFrame:
     count = frame["count"].to_numpy(dtype=float)
     den = frame["denominator"].to_numpy(dtype=float)
     rc = frame["ref_count"].to_numpy(dtype=float)
@@ -214,7 +257,8 @@ def _ratios(frame: pd.DataFrame, ok: np.ndarray, measure: str, reference: str, a
     frame["method"] = KATZ_METHOD if ratio_interval == "katz" else RATIO_METHOD
     frame["reference_group"] = reference
     return cv.standard(frame.assign(count=np.fmin(count, rc)), small_count=small_count, flags=flags).assign(
-        count=frame["count"].to_numpy())
+        count=frame["count"].to_numpy()
+    )
 
 
 #: the four stop and search outcome measures from police.uk columns: (measure, column, events, exclude)
@@ -222,13 +266,18 @@ POLICEUK_OUTCOMES: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...]
     ("stop_search_arrest_rate", "outcome_group", ("arrest",), ("Not recorded",)),
     ("stop_search_no_further_action", "outcome_group", ("no further action",), ("Not recorded",)),
     ("stop_search_outcome_linked", "outcome_linked", ("Yes",), ("Not recorded",)),
-    ("stop_search_s60_share", "legislation", ("Criminal Justice and Public Order Act 1994 (section 60)",),
-     ("Not recorded",)),
+    (
+        "stop_search_s60_share",
+        "legislation",
+        ("Criminal Justice and Public Order Act 1994 (section 60)",),
+        ("Not recorded",),
+    ),
 )
 
 
-def policeuk_outcome_shares(years: pd.DataFrame, *, reference: str = "White", alpha: float = 0.05,
-                            include_minority: bool = True) -> pd.DataFrame:
+def policeuk_outcome_shares(
+    years: pd.DataFrame, *, reference: str = "White", alpha: float = 0.05, include_minority: bool = True
+) -> pd.DataFrame:
     """Arrest, no further action, outcome linked and section 60 shares by group from police.uk counts
     summed to financial years (:func:`eqlib.metrics.by_financial_year` with ``keep=("outcome_group",
     "outcome_linked", "legislation")``). "Not recorded" is left out of each denominator.
@@ -236,11 +285,17 @@ def policeuk_outcome_shares(years: pd.DataFrame, *, reference: str = "White", al
     parts = []
     for measure, column, events, exclude in POLICEUK_OUTCOMES:
         if column not in years.columns:
-            raise DataError(f"police.uk counts lack the {column!r} column needed for {measure}", column=column,
-                            expected="by_financial_year(..., keep=('outcome_group', 'outcome_linked', 'legislation'))")
+            raise DataError(
+                f"police.uk counts lack the {column!r} column needed for {measure}",
+                column=column,
+                expected="by_financial_year(..., keep=('outcome_group', 'outcome_linked', 'legislation'))",
+            )
         counted = outcome_counts(years, column=column, events=set(events), exclude=exclude)
-        parts.append(proportions(counted, measure=measure, reference=reference, alpha=alpha,
-                                 include_minority=include_minority))
+        parts.append(
+            proportions(
+                counted, measure=measure, reference=reference, alpha=alpha, include_minority=include_minority
+            )
+        )
     return pd.concat(parts, ignore_index=True)
 
 

@@ -92,13 +92,38 @@ NO_LINES = {"workforce_fte", "deaths", "hate_crime_strand"}
 #: quantities whose "All" is the total of those who stated a group (Not stated is not in it)
 ALL_IS_STATED = {"searches_disagree"}
 #: local denominators taken from another measure of the same template (eqlib.local_measures)
-_LOCAL_FILL = {"_take_up": "_referrals", "_strip_searches": "_detentions", "_intimate_searches": "_detentions",
-               "_detainees_seen": "_detainees_in_custody", "_detainees_declined": "_detainees_in_custody"}
-_LOCAL_SUFFIXES = ("_not_stated_share", "_share_ratio", "_rate_ratio", "_distribution", "_workforce_share",
-                   "_population_share", "_headcount_gap", "_incidents_change", "_change", "_share", "_rate",
-                   "_ratio")
-CHARACTERISTICS = ("sex", "age", "disability", "religion", "sexual_orientation", "gender_identity",
-                   "gender_reassignment", "pregnancy", "marriage")
+_LOCAL_FILL = {
+    "_take_up": "_referrals",
+    "_strip_searches": "_detentions",
+    "_intimate_searches": "_detentions",
+    "_detainees_seen": "_detainees_in_custody",
+    "_detainees_declined": "_detainees_in_custody",
+}
+_LOCAL_SUFFIXES = (
+    "_not_stated_share",
+    "_share_ratio",
+    "_rate_ratio",
+    "_distribution",
+    "_workforce_share",
+    "_population_share",
+    "_headcount_gap",
+    "_incidents_change",
+    "_change",
+    "_share",
+    "_rate",
+    "_ratio",
+)
+CHARACTERISTICS = (
+    "sex",
+    "age",
+    "disability",
+    "religion",
+    "sexual_orientation",
+    "gender_identity",
+    "gender_reassignment",
+    "pregnancy",
+    "marriage",
+)
 
 
 @dataclass(frozen=True)
@@ -216,7 +241,9 @@ class _Builder:
             block = _local_block(row)
             characteristic = _local_characteristic(row, block)
             quantity = "L:" + block
-            kind = {"ethnicity": "ethnicity", "hate_crime_strand": "none"}.get(characteristic, "characteristic")
+            kind = {"ethnicity": "ethnicity", "hate_crime_strand": "none"}.get(
+                characteristic, "characteristic"
+            )
             self.m.kinds.setdefault(quantity, kind)
             whole = "L:" + _strip_characteristic(block, characteristic)
             self.m.alias[(period, quantity, ALL)] = (period, whole + "#all", ALL)
@@ -228,8 +255,11 @@ class _Builder:
             den_q = quantity
             fill = next((src for target, src in _LOCAL_FILL.items() if target in block), None)
             if method.startswith(("count / denominator", "satisfied / respondents", "ratio of proportions")):
-                den_q = "L:" + block.replace(next(t for t in _LOCAL_FILL if t in block), fill) if fill else \
-                    quantity + ":den"
+                den_q = (
+                    "L:" + block.replace(next(t for t in _LOCAL_FILL if t in block), fill)
+                    if fill
+                    else quantity + ":den"
+                )
                 self.m.kinds.setdefault(den_q, "none" if not fill else kind)
         if quantity in ALL_IS_STATED:
             self.m.alias[(period, quantity, STATED)] = (period, quantity, ALL)
@@ -244,19 +274,31 @@ class _Builder:
             inputs = [self.key(period, quantity, group), self.key(period, quantity, ref or "White"), count]
             return count, None, tuple(inputs)
         if method.startswith(("exact Poisson", "ratio of rates", "Poisson GLM", "funnel limits")) or (
-                "Poisson rates" in method):
+            "Poisson rates" in method
+        ):
             d = None
-        elif method.startswith(("workforce share / population share", "population share x staff who stated",
-                                "share of staff who stated", "share of those whose")):
+        elif method.startswith(
+            (
+                "workforce share / population share",
+                "population share x staff who stated",
+                "share of staff who stated",
+                "share of those whose",
+            )
+        ):
             d = self.key(period, quantity, STATED)
-        elif method.startswith(("share of staff whose ethnicity is not stated", "share of all records whose")):
+        elif method.startswith(
+            ("share of staff whose ethnicity is not stated", "share of all records whose")
+        ):
             d = self.key(period, quantity, ALL)
         elif name == "stop_search_not_stated_share":
             d = den(ALL)
         elif name == "stop_search_ethnicity_agreement":
             d = den(STATED if group == ALL else group)
-        elif method.startswith(("count from", "percentage change")) or den_q is None or name in (
-                "workforce_totals", "deaths_following_contact", "hate_crime_by_strand"):
+        elif (
+            method.startswith(("count from", "percentage change"))
+            or den_q is None
+            or name in ("workforce_totals", "deaths_following_contact", "hate_crime_by_strand")
+        ):
             d = None
         else:
             d = den(group)
@@ -368,21 +410,40 @@ def _attack(m: _Model, tables, threshold: int) -> list[Finding]:
         if key in m.absent:
             continue
         shown_in = sorted({tables[t][0] for t, _, _ in m.seen[key]})
-        findings.append(_finding(m, tables, "published_elsewhere", key, m.known[key],
-                                 f"hidden in one table, shown in {', '.join(shown_in)}"))
+        findings.append(
+            _finding(
+                m,
+                tables,
+                "published_elsewhere",
+                key,
+                m.known[key],
+                f"hidden in one table, shown in {', '.join(shown_in)}",
+            )
+        )
     for row in m.rows:
         if row.shows_figure:
             exposed = [k for k in row.inputs if k in hidden]
             if exposed:
                 key = exposed[0]
-                findings.append(Finding("derived_figure", tables[row.table][0], key[0], key[1], key[2], None,
-                                        f"row {row.index + 1} of {tables[row.table][0]} shows a figure computed "
-                                        f"from the hidden {key[2]} ({key[1]})"))
+                findings.append(
+                    Finding(
+                        "derived_figure",
+                        tables[row.table][0],
+                        key[0],
+                        key[1],
+                        key[2],
+                        None,
+                        f"row {row.index + 1} of {tables[row.table][0]} shows a figure computed "
+                        f"from the hidden {key[2]} ({key[1]})",
+                    )
+                )
     for key, value in sorted(m.known.items()):
         if key in m.absent or key[1] in NO_LINES or key[1].startswith("eff_"):
             continue
         if 0 < value < threshold:
-            findings.append(_finding(m, tables, "small_published", key, value, f"a count below {threshold} is shown"))
+            findings.append(
+                _finding(m, tables, "small_published", key, value, f"a count below {threshold} is shown")
+            )
     findings += _linear(m, tables, threshold, hidden)
     return findings
 
@@ -414,8 +475,16 @@ def _linear(m: _Model, tables, threshold: int, hidden: set[Key]) -> list[Finding
     findings = []
     for k, i in pos.items():
         if k in hidden and (basis.size == 0 or np.all(np.abs(basis[i]) < 1e-9)):
-            findings.append(_finding(m, tables, "solvable", k, round(float(solution[i]), 6),
-                                     "the published totals and the other cells of its lines give it exactly"))
+            findings.append(
+                _finding(
+                    m,
+                    tables,
+                    "solvable",
+                    k,
+                    round(float(solution[i]), 6),
+                    "the published totals and the other cells of its lines give it exactly",
+                )
+            )
     reported = {f.group for f in findings}
     for comps, total in m.lines:
         parts = [c for c in comps if c in pos]
@@ -428,8 +497,14 @@ def _linear(m: _Model, tables, threshold: int, hidden: set[Key]) -> list[Finding
         value = float(vector @ solution)
         if value < threshold - 1e-9 and not {c[2] for c in parts} <= reported:
             names = " + ".join(c[2] for c in parts)
-            f = _finding(m, tables, "small_sum", parts[0], round(value, 6),
-                         f"the hidden cells {names} of {total[2]} add up to {value:g}, below {threshold}")
+            f = _finding(
+                m,
+                tables,
+                "small_sum",
+                parts[0],
+                round(value, 6),
+                f"the hidden cells {names} of {total[2]} add up to {value:g}, below {threshold}",
+            )
             findings.append(Finding(**{**f.__dict__, "line": (tuple(comps), total)}))
     return findings
 
@@ -458,8 +533,9 @@ def _hide_key(m: _Model, frames, key: Key) -> None:
             _hide(frames, row.table, row.index)
 
 
-def _complement(m: _Model, key: Key, line: tuple[list[Key], Key] | None = None, *,
-                anywhere: bool = False) -> Key | None:
+def _complement(
+    m: _Model, key: Key, line: tuple[list[Key], Key] | None = None, *, anywhere: bool = False
+) -> Key | None:
     """The published member to hide so that ``key`` (or ``line``'s hidden sum) is protected: the
     smallest non-zero component of a line holding it, else the line's total (``anywhere``: of any line
     of the same period and quantity that holds a hidden cell)."""
@@ -481,7 +557,9 @@ def _complement(m: _Model, key: Key, line: tuple[list[Key], Key] | None = None, 
     return min(candidates, key=lambda c: (c[1], c[0], c[2], c[3]))[3]
 
 
-def protect(published, *, threshold: int = DEFAULT_THRESHOLD, max_rounds: int = 50) -> dict[str, pd.DataFrame]:
+def protect(
+    published, *, threshold: int = DEFAULT_THRESHOLD, max_rounds: int = 50
+) -> dict[str, pd.DataFrame]:
     """Hide more cells until :func:`find_disclosures` finds nothing. Returns ``{name: frame}`` (copies;
     the frames keep their columns; a newly hidden figure has symbol [c] and caveat ``suppressed``)."""
     tables = _tables(published)

@@ -58,9 +58,14 @@ def rate_inputs(
     with_pop = join_population(prepared, pop)
     rated = with_pop.loc[with_pop["group"].isin(POPULATION_GROUPS)].copy()
     if not include_all:  # Not stated rows only count towards "All"
-        return add_aggregates(rated, minority=include_minority, all_groups=False).reset_index(drop=True), flags
-    rated = add_aggregates(pd.concat([rated, with_pop.loc[with_pop["group"] == NOT_STATED]]),
-                           minority=include_minority, all_groups=include_all)
+        return add_aggregates(rated, minority=include_minority, all_groups=False).reset_index(
+            drop=True
+        ), flags
+    rated = add_aggregates(
+        pd.concat([rated, with_pop.loc[with_pop["group"] == NOT_STATED]]),
+        minority=include_minority,
+        all_groups=include_all,
+    )
     rated = rated.loc[rated["group"] != NOT_STATED].reset_index(drop=True)
     return rated, flags
 
@@ -91,12 +96,17 @@ def mark_missing(frame: pd.DataFrame, *, denominator: str = "denominator") -> tu
     den = out[denominator].to_numpy(dtype=float)
     no_den = ~count_missing & np.isnan(den)
     zero_den = ~count_missing & (den == 0)
-    out = cv.add_all(out, [
-        *((count_missing & ((reason == code) if reason is not None else code == "missing_count"), code)
-          for code in ("missing_count", "group_missing_in_period")),
-        (no_den, "missing_denominator"),
-        (zero_den, "zero_denominator"),
-    ])
+    out = cv.add_all(
+        out,
+        [
+            *(
+                (count_missing & ((reason == code) if reason is not None else code == "missing_count"), code)
+                for code in ("missing_count", "group_missing_in_period")
+            ),
+            (no_den, "missing_denominator"),
+            (zero_den, "zero_denominator"),
+        ],
+    )
     symbol = symbol_column.to_numpy(dtype=object)
     blank_missing = count_missing & (symbol == "")
     if blank_missing.any() or no_den.any() or zero_den.any():
@@ -170,8 +180,7 @@ def rates(
     >>> rates(c, p, include_minority=False, include_all=False)[["group", "value"]].round(2).values.tolist()
     [['Black', 4.8], ['White', 0.6]]
     """
-    frame, flags = rate_inputs(counts, population, include_minority=include_minority,
-                               include_all=include_all)
+    frame, flags = rate_inputs(counts, population, include_minority=include_minority, include_all=include_all)
     census = _census_year(frame, census_year)
     frame = frame.rename(columns={"population": "denominator"})
     frame, ok = mark_missing(frame)

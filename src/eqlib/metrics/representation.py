@@ -60,12 +60,17 @@ def representation(
     pop = prepare_population(population)
     frame = join_population(staff, pop)
     not_stated = frame.loc[frame["group"] == NOT_STATED, ["area_code", "period", "count"]].rename(
-        columns={"count": "not_stated"})
+        columns={"count": "not_stated"}
+    )
     groups = frame.loc[frame["group"].isin(POPULATION_GROUPS)]
     frame = add_aggregates(groups, minority=include_minority, all_groups=False)
     keys = ["area_code", "period"]
-    base = groups.groupby(keys)[["count", "population"]].sum().reset_index().rename(
-        columns={"count": "stated", "population": "total_population"})
+    base = (
+        groups.groupby(keys)[["count", "population"]]
+        .sum()
+        .reset_index()
+        .rename(columns={"count": "stated", "population": "total_population"})
+    )
     incomplete = groups["count"].isna().groupby([groups[k] for k in keys]).any().to_numpy()
     base.loc[incomplete, "stated"] = np.nan
     frame = frame.merge(base, on=keys, how="left").merge(not_stated, on=keys, how="left")
@@ -105,16 +110,47 @@ def representation(
         return out
 
     parts = [
-        part("", w / np.where(pop_ok, q, 1), lo / np.where(pop_ok, q, 1), hi / np.where(pop_ok, q, 1),
-             staff_g, stated, pop_ok,
-             f"workforce share / population share; Wilson interval on the workforce share "
-             f"(statsmodels proportion_confint wilson); {method_base}"),
-        part("_workforce_share", 100 * w, 100 * lo, 100 * hi, staff_g, stated, ok,
-             "share of staff who stated an ethnicity; Wilson score (statsmodels proportion_confint wilson)"),
-        part("_population_share", 100 * q, 100 * q, 100 * q, pop_g, pop_t, pop_ok,
-             f"share of the population (a census count, no interval); {method_base}"),
-        part("_headcount_gap", q * stated - staff_g, q * stated - staff_g, q * stated - staff_g, staff_g, stated,
-             pop_ok, f"population share x staff who stated - staff in the group; {method_base}"),
+        part(
+            "",
+            w / np.where(pop_ok, q, 1),
+            lo / np.where(pop_ok, q, 1),
+            hi / np.where(pop_ok, q, 1),
+            staff_g,
+            stated,
+            pop_ok,
+            f"workforce share / population share; Wilson interval on the workforce share "
+            f"(statsmodels proportion_confint wilson); {method_base}",
+        ),
+        part(
+            "_workforce_share",
+            100 * w,
+            100 * lo,
+            100 * hi,
+            staff_g,
+            stated,
+            ok,
+            "share of staff who stated an ethnicity; Wilson score (statsmodels proportion_confint wilson)",
+        ),
+        part(
+            "_population_share",
+            100 * q,
+            100 * q,
+            100 * q,
+            pop_g,
+            pop_t,
+            pop_ok,
+            f"share of the population (a census count, no interval); {method_base}",
+        ),
+        part(
+            "_headcount_gap",
+            q * stated - staff_g,
+            q * stated - staff_g,
+            q * stated - staff_g,
+            staff_g,
+            stated,
+            pop_ok,
+            f"population share x staff who stated - staff in the group; {method_base}",
+        ),
     ]
     ns = frame.drop_duplicates(keys).copy()
     ns_count = ns["not_stated"].to_numpy(dtype=float)
@@ -127,9 +163,13 @@ def representation(
     ns = cv.add(ns, ~np.isfinite(ns_total), "missing_count")
     ns = cv.standard(ns.assign(count=ns_total), small_count=small_count, flags=flags)
     ns_frame = ns.assign(
-        measure=measure + "_not_stated_share", group=NOT_STATED, count=ns_count, denominator=ns_total,
+        measure=measure + "_not_stated_share",
+        group=NOT_STATED,
+        count=ns_count,
+        denominator=ns_total,
         value=np.where(ns_ok, 100 * ns_count / np.where(ns_ok, ns_total, 1), np.nan),
-        ci_low=np.where(ns_ok, 100 * nlo, np.nan), ci_high=np.where(ns_ok, 100 * nhi, np.nan),
+        ci_low=np.where(ns_ok, 100 * nlo, np.nan),
+        ci_high=np.where(ns_ok, 100 * nhi, np.nan),
         method="share of staff whose ethnicity is not stated; Wilson score (statsmodels proportion_confint wilson)",
     )
     parts.append(ns_frame)

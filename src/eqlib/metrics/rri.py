@@ -38,9 +38,13 @@ from eqlib.metrics._stats import (
 )
 from eqlib.metrics.rates import mark_missing
 
-POISSON_METHOD = "relative rate index; ratio of Poisson rates, score interval (statsmodels confint_poisson_2indep score)"
-BINOMIAL_METHOD = ("relative rate index; ratio of proportions, score interval (statsmodels "
-                   "confint_proportions_2indep ratio score)")
+POISSON_METHOD = (
+    "relative rate index; ratio of Poisson rates, score interval (statsmodels confint_poisson_2indep score)"
+)
+BINOMIAL_METHOD = (
+    "relative rate index; ratio of proportions, score interval (statsmodels "
+    "confint_proportions_2indep ratio score)"
+)
 #: a group under this share of the entry population is "insufficient" (YJB tool: 1%)
 MIN_POPULATION_SHARE = 0.01
 #: a stage count under this is "insufficient"
@@ -77,8 +81,11 @@ def relative_rate_index(
         p_value the test of RRI = 1.
     """
     if len(stages) < 2 or len(stages) != len(stage_names):
-        raise DataError("relative_rate_index needs at least two stages and one name per stage",
-                        value=(len(stages), len(stage_names)), expected="len(stages) == len(stage_names) >= 2")
+        raise DataError(
+            "relative_rate_index needs at least two stages and one name per stage",
+            value=(len(stages), len(stage_names)),
+            expected="len(stages) == len(stage_names) >= 2",
+        )
     entry = stages[0]
     if "population" in entry.columns:
         pop = prepare_population(entry, name=f"stage {stage_names[0]!r}")
@@ -93,8 +100,9 @@ def relative_rate_index(
     for frame, name in zip(stages[1:], stage_names[1:], strict=True):
         prepared, flags = prepare_counts(frame, name=f"stage {name!r}")
         prepared = prepared.loc[prepared["group"].isin(POPULATION_GROUPS)]
-        prepared = add_aggregates(prepared.assign(population=np.nan), minority=include_minority,
-                                  all_groups=False).drop(columns="population")
+        prepared = add_aggregates(
+            prepared.assign(population=np.nan), minority=include_minority, all_groups=False
+        ).drop(columns="population")
         later.append((name, prepared, flags))
 
     # entry-population share of each group (for "insufficient")
@@ -103,8 +111,12 @@ def relative_rate_index(
     total_keys = [k for k in first_keys if k != "group"]
     shares["share"] = shares["count"] / shares.groupby(total_keys)["count"].transform("sum")
     if include_minority:
-        minority = shares.loc[shares["group"] != "White"].groupby(total_keys)[["count", "share"]].sum(
-            min_count=1).reset_index()
+        minority = (
+            shares.loc[shares["group"] != "White"]
+            .groupby(total_keys)[["count", "share"]]
+            .sum(min_count=1)
+            .reset_index()
+        )
         minority["group"] = "All ethnic minority groups"
         shares = pd.concat([shares, minority], ignore_index=True)
 
@@ -115,28 +127,45 @@ def relative_rate_index(
         frame = current.merge(previous, on=prev_keys, how="left")
         frame = frame.merge(shares[first_keys + ["share"]], on=first_keys, how="left")
         poisson = index == 0 and entry_is_population
-        parts.append(_stage(frame, name, poisson, measure, reference, alpha, min_population_share, min_count,
-                            flags))
+        parts.append(
+            _stage(frame, name, poisson, measure, reference, alpha, min_population_share, min_count, flags)
+        )
         previous = current[["area_code", "period", "group", "count"]].rename(columns={"count": "prev_count"})
         prev_keys = ["area_code", "period", "group"]
     out = finalise(pd.concat(parts, ignore_index=True), extra=("stage",))
     order = {name: i for i, name in enumerate(stage_names)}
     stage_order = out["stage"].map(order)
     if stage_order.isna().any():  # pragma: no cover - every stage is named
-        out = out.assign(_order=stage_order).sort_values(
-            ["area_code", "period", "_order"], kind="stable").drop(columns="_order")
+        out = (
+            out.assign(_order=stage_order)
+            .sort_values(["area_code", "period", "_order"], kind="stable")
+            .drop(columns="_order")
+        )
         return out.reset_index(drop=True)
     # a stable sort by area, period and stage order (finalise left area_code and period as str)
-    keys = [stage_order.to_numpy(dtype=np.int64), pd.factorize(out["period"], sort=True)[0],
-            pd.factorize(out["area_code"], sort=True)[0]]
+    keys = [
+        stage_order.to_numpy(dtype=np.int64),
+        pd.factorize(out["period"], sort=True)[0],
+        pd.factorize(out["area_code"], sort=True)[0],
+    ]
     return out.take(np.lexsort(keys)).reset_index(drop=True)
 
 
-def _stage(frame: pd.DataFrame, name: str, poisson: bool, measure: str, reference: str, alpha: float,
-           min_share: float, min_count: int, flags: pd.DataFrame) -> pd.DataFrame:
+def _stage(
+    frame: pd.DataFrame,
+    name: str,
+    poisson: bool,
+    measure: str,
+    reference: str,
+    alpha: float,
+    min_share: float,
+    min_count: int,
+    flags: pd.DataFrame,
+) -> pd.DataFrame:
     frame = frame.rename(columns={"prev_count": "denominator"})
     ref = frame.loc[frame["group"] == reference, ["area_code", "period", "count", "denominator"]].rename(
-        columns={"count": "ref_count", "denominator": "ref_denominator"})
+        columns={"count": "ref_count", "denominator": "ref_denominator"}
+    )
     frame = frame.loc[frame["group"] != reference].merge(ref, on=["area_code", "period"], how="left")
     frame, ok = mark_missing(frame)
     c1 = frame["count"].to_numpy(dtype=float)

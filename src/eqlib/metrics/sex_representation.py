@@ -67,13 +67,18 @@ def women_representation(
         if sex not in wide.columns:
             wide[sex] = 0.0
     other = [c for c in wide.columns if c not in (FEMALE, MALE)]
-    frame = pd.DataFrame({
-        "women": wide[FEMALE], "known": wide[FEMALE] + wide[MALE],
-        "not_recorded": wide[other].sum(axis=1) if other else 0.0,
-    }).reset_index()
+    frame = pd.DataFrame(
+        {
+            "women": wide[FEMALE],
+            "known": wide[FEMALE] + wide[MALE],
+            "not_recorded": wide[other].sum(axis=1) if other else 0.0,
+        }
+    ).reset_index()
     frame["total"] = frame["known"] + frame["not_recorded"]
     if population is not None and len(population):
-        pop = population[["area_code", "period", "women", "population"]].rename(columns={"women": "women_pop"})
+        pop = population[["area_code", "period", "women", "population"]].rename(
+            columns={"women": "women_pop"}
+        )
         frame = frame.merge(pop, on=["area_code", "period"], how="left")
     else:
         frame = frame.assign(women_pop=np.nan, population=np.nan)
@@ -108,24 +113,59 @@ def women_representation(
 
     no_pop = "population_by_sex_unavailable"
     parts = [
-        part("", 100 * w, 100 * lo, 100 * hi, women, known, ok,
-             "women / (women + men), headcount; Wilson score (statsmodels proportion_confint wilson)",
-             "zero_denominator"),
-        part("_ratio", w / np.where(pop_ok, q, 1), lo / np.where(pop_ok, q, 1), hi / np.where(pop_ok, q, 1),
-             women, known, ok & pop_ok,
-             f"workforce share of women / population share of women; Wilson interval on the workforce share "
-             f"(statsmodels proportion_confint wilson); {base_words}", no_pop),
-        part("_population_share", 100 * q, 100 * q, 100 * q, pop_w, pop_t, pop_ok,
-             f"women's share of the resident population (a census count, no interval); {base_words}", no_pop),
+        part(
+            "",
+            100 * w,
+            100 * lo,
+            100 * hi,
+            women,
+            known,
+            ok,
+            "women / (women + men), headcount; Wilson score (statsmodels proportion_confint wilson)",
+            "zero_denominator",
+        ),
+        part(
+            "_ratio",
+            w / np.where(pop_ok, q, 1),
+            lo / np.where(pop_ok, q, 1),
+            hi / np.where(pop_ok, q, 1),
+            women,
+            known,
+            ok & pop_ok,
+            f"workforce share of women / population share of women; Wilson interval on the workforce share "
+            f"(statsmodels proportion_confint wilson); {base_words}",
+            no_pop,
+        ),
+        part(
+            "_population_share",
+            100 * q,
+            100 * q,
+            100 * q,
+            pop_w,
+            pop_t,
+            pop_ok,
+            f"women's share of the resident population (a census count, no interval); {base_words}",
+            no_pop,
+        ),
     ]
     total = frame["total"].to_numpy(float)
     not_recorded = frame["not_recorded"].to_numpy(float)
     t_ok = total > 0
     nlo, nhi = wilson_ci(np.where(t_ok, not_recorded, 0), np.where(t_ok, total, 1), alpha)
-    parts.append(part("_not_recorded_share", 100 * not_recorded / np.where(t_ok, total, 1), 100 * nlo, 100 * nhi,
-                      not_recorded, total, t_ok,
-                      "sex not stated, prefer not to say or prefer to self-describe / all headcount; Wilson score "
-                      "(statsmodels proportion_confint wilson)", "zero_denominator"))
+    parts.append(
+        part(
+            "_not_recorded_share",
+            100 * not_recorded / np.where(t_ok, total, 1),
+            100 * nlo,
+            100 * nhi,
+            not_recorded,
+            total,
+            t_ok,
+            "sex not stated, prefer not to say or prefer to self-describe / all headcount; Wilson score "
+            "(statsmodels proportion_confint wilson)",
+            "zero_denominator",
+        )
+    )
     out = pd.concat(parts, ignore_index=True)
     out = cv.add(out, out["area_code"].map(_small_population).to_numpy(bool), "small_population")
     return finalise(out)

@@ -55,15 +55,18 @@ from eqlib.metrics._inputs import prepare_counts
 from eqlib.metrics.rates import rate_inputs
 from eqlib.periods import parse
 
-METHOD = ("quasi-Poisson GLM count ~ C(group) + C(period) + C(group):year + offset(log(population)) "
-          "(statsmodels GLM, scale = Pearson chi2 / df, at least 1); exp(group:year coefficient) = change "
-          "in the disparity ratio per year, Wald interval")
+METHOD = (
+    "quasi-Poisson GLM count ~ C(group) + C(period) + C(group):year + offset(log(population)) "
+    "(statsmodels GLM, scale = Pearson chi2 / df, at least 1); exp(group:year coefficient) = change "
+    "in the disparity ratio per year, Wald interval"
+)
 MIN_PERIODS = 3
 
 
 def _year_of(periods: pd.Series) -> pd.Series:
     """Numeric time of each period in years: the start year of a financial or calendar year, year +
     (month - 1) / 12 for a month, the decimal year of the date otherwise (evenly spaced steps)."""
+
     def value(label: str) -> float:
         period = parse(label)
         if period.kind in ("financial_year", "calendar_year"):
@@ -113,18 +116,26 @@ def disparity_trend(
     if "census" in population.columns and population["census"].nunique() > 1:
         from eqlib.errors import DataError
 
-        raise DataError("a trend needs one population base for every year",
-                        column="census", value=sorted(map(str, population["census"].unique())),
-                        expected="the same census for every period of the trend")
+        raise DataError(
+            "a trend needs one population base for every year",
+            column="census",
+            value=sorted(map(str, population["census"].unique())),
+            expected="the same census for every period of the trend",
+        )
     all_areas, flags = prepare_counts(counts)
-    frame, flags = rate_inputs(counts, population, include_minority=include_minority, include_all=False,
-                               prepared=(all_areas, flags))
+    frame, flags = rate_inputs(
+        counts, population, include_minority=include_minority, include_all=False, prepared=(all_areas, flags)
+    )
     frame = frame.loc[frame["count"].notna() & (frame["population"] > 0)].copy()
     frame["year"] = _year_of(frame["period"])
     crit = stats.norm.isf(alpha / 2)
     rows = []
-    names = dict(zip(*(all_areas.drop_duplicates("area_code")[c].tolist() for c in ("area_code", "area_name")),
-                     strict=True))
+    names = dict(
+        zip(
+            *(all_areas.drop_duplicates("area_code")[c].tolist() for c in ("area_code", "area_name")),
+            strict=True,
+        )
+    )
     area_groups = all_areas.groupby("area_code", sort=True)["group"].unique()
     data_by_area = {code: idx for code, idx in frame.groupby("area_code", sort=True).indices.items()}
     arrays = {c: frame[c].to_numpy() for c in ("group", "period")}
@@ -135,7 +146,9 @@ def disparity_trend(
         groups = sorted(str(g) for g in present if g not in (reference, "Not stated"))
         if include_minority:
             groups.append("All ethnic minority groups")
-        rows.extend(_fit_area(str(area_code), str(names[area_code]), data, groups, reference, min_periods, crit))
+        rows.extend(
+            _fit_area(str(area_code), str(names[area_code]), data, groups, reference, min_periods, crit)
+        )
     out = pd.DataFrame(rows)
     if out.empty:
         from eqlib.metrics._frame import empty_figure
@@ -144,21 +157,39 @@ def disparity_trend(
     out["measure"] = measure
     out["reference_group"] = reference
     base = f"; population base: {population_base}" if population_base else ""
-    out["method"] = [f"{METHOD}; dispersion {est:.2f}{base}" if np.isfinite(est) else f"{METHOD}{base}"
-                     for est in out["dispersion_estimate"]]
+    out["method"] = [
+        f"{METHOD}; dispersion {est:.2f}{base}" if np.isfinite(est) else f"{METHOD}{base}"
+        for est in out["dispersion_estimate"]
+    ]
     out = cv.standard(out, small_count=0)
     # flags of any period in the span travel with the trend
     if len(flags):
         by_area = flags.groupby("area_code")
-        span = by_area[["derived", "partial", "police_uk"]].any().join(
-            by_area[["not_stated_share"]].max()).reset_index()
-        out = cv.standard(out.assign(_p=out["period"]).assign(period="*"), small_count=0,
-                          flags=span.assign(period="*")).assign(period=lambda f: f["_p"]).drop(columns="_p")
+        span = (
+            by_area[["derived", "partial", "police_uk"]]
+            .any()
+            .join(by_area[["not_stated_share"]].max())
+            .reset_index()
+        )
+        out = (
+            cv.standard(
+                out.assign(_p=out["period"]).assign(period="*"), small_count=0, flags=span.assign(period="*")
+            )
+            .assign(period=lambda f: f["_p"])
+            .drop(columns="_p")
+        )
     return finalise(out, extra=("dispersion",))
 
 
-def _fit_area(area_code: str, area_name: str, data: dict[str, np.ndarray], groups: list[str], reference: str,
-              min_periods: int, crit: float) -> list[dict]:
+def _fit_area(
+    area_code: str,
+    area_name: str,
+    data: dict[str, np.ndarray],
+    groups: list[str],
+    reference: str,
+    min_periods: int,
+    crit: float,
+) -> list[dict]:
     periods = sorted(set(data["period"]))
     label = f"{periods[0]} to {periods[-1]}" if periods else ""
     group, count = data["group"], data["count"]
@@ -169,8 +200,11 @@ def _fit_area(area_code: str, area_name: str, data: dict[str, np.ndarray], group
     def group_stats(g: str) -> tuple[int, float, float]:
         if g not in stats_of:
             rows = group == g
-            stats_of[g] = (len(set(data["period"][rows])), float(count[rows].sum()),
-                           float(data["population"][rows].sum()))
+            stats_of[g] = (
+                len(set(data["period"][rows])),
+                float(count[rows].sum()),
+                float(data["population"][rows].sum()),
+            )
         return stats_of[g]
 
     def n_periods(g: str) -> int:
@@ -183,10 +217,22 @@ def _fit_area(area_code: str, area_name: str, data: dict[str, np.ndarray], group
         return group_stats(g)[2]
 
     def refuse(g: str, code: str, events: float = np.nan) -> dict:
-        return dict(area_code=area_code, area_name=area_name, period=label, group=g, count=events,
-                    denominator=exposure(g), value=np.nan, ci_low=np.nan, ci_high=np.nan,
-                    p_value=np.nan, symbol="[x]", caveats=(code,), dispersion=np.nan,
-                    dispersion_estimate=np.nan)
+        return dict(
+            area_code=area_code,
+            area_name=area_name,
+            period=label,
+            group=g,
+            count=events,
+            denominator=exposure(g),
+            value=np.nan,
+            ci_low=np.nan,
+            ci_high=np.nan,
+            p_value=np.nan,
+            symbol="[x]",
+            caveats=(code,),
+            dispersion=np.nan,
+            dispersion_estimate=np.nan,
+        )
 
     if len(periods) < min_periods or n_periods(reference) < min_periods:
         return [refuse(g, "too_few_periods") for g in groups]
@@ -202,15 +248,18 @@ def _fit_area(area_code: str, area_name: str, data: dict[str, np.ndarray], group
     # it repeats the individual groups' counts and the year effects are shared within a model
     sets = [[g for g in usable if g != MINORITY], [g for g in usable if g == MINORITY]]
     for model_groups in (s for s in sets if s):
-        out += _fit_model(area_code, area_name, label, data, model_groups, reference, crit, refuse, total,
-                          exposure)
+        out += _fit_model(
+            area_code, area_name, label, data, model_groups, reference, crit, refuse, total, exposure
+        )
     return out
 
 
 MINORITY = "All ethnic minority groups"
 
 
-def _fit_model(area_code, area_name, label, data, usable, reference, crit, refuse, total, exposure) -> list[dict]:
+def _fit_model(
+    area_code, area_name, label, data, usable, reference, crit, refuse, total, exposure
+) -> list[dict]:
     """One quasi-Poisson fit: intercept, group dummies, a factor for each period (the common change in
     volume from year to year), and a slope for each non-reference group (its change in log ratio per year)."""
     group, count = data["group"], data["count"]
@@ -226,12 +275,13 @@ def _fit_model(area_code, area_name, label, data, usable, reference, crit, refus
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            model = sm.GLM(count[rows], design, family=sm.families.Poisson(),
-                           offset=np.log(data["population"][rows]))
+            model = sm.GLM(
+                count[rows], design, family=sm.families.Poisson(), offset=np.log(data["population"][rows])
+            )
             result = model.fit(scale=1.0)
             # the scale statsmodels' fit(scale="X2") uses, computed from the Poisson fit (the same point
             # estimates; "X2" itself fails on a perfect fit, where the chi-square is 0)
-            estimate = (float(result.pearson_chi2 / result.df_resid) if result.df_resid > 0 else np.nan)
+            estimate = float(result.pearson_chi2 / result.df_resid) if result.df_resid > 0 else np.nan
             if estimate > 1:  # overdispersed: quasi-Poisson standard errors; else Poisson's
                 result = model.fit(scale=estimate)
             phi = float(result.scale)
@@ -246,9 +296,22 @@ def _fit_model(area_code, area_name, label, data, usable, reference, crit, refus
         if not (np.isfinite(b) and np.isfinite(se)) or se > 50:
             out.append(refuse(g, "model_failed"))
             continue
-        out.append(dict(area_code=area_code, area_name=area_name, period=label, group=g, count=total(g),
-                        denominator=exposure(g), value=float(np.exp(b)),
-                        ci_low=float(np.exp(b - crit * se)), ci_high=float(np.exp(b + crit * se)),
-                        p_value=float(p), symbol="", caveats=(), dispersion=phi,
-                        dispersion_estimate=estimate))
+        out.append(
+            dict(
+                area_code=area_code,
+                area_name=area_name,
+                period=label,
+                group=g,
+                count=total(g),
+                denominator=exposure(g),
+                value=float(np.exp(b)),
+                ci_low=float(np.exp(b - crit * se)),
+                ci_high=float(np.exp(b + crit * se)),
+                p_value=float(p),
+                symbol="",
+                caveats=(),
+                dispersion=phi,
+                dispersion_estimate=estimate,
+            )
+        )
     return out

@@ -127,7 +127,7 @@ def check_chapter(chapter: Chapter) -> None:
             if not alt:
                 raise RenderError(
                     f"{where}: image '{src}' has no alt text. Write it as "
-                    "![Caption](path){#fig-label fig-alt=\"what the chart shows\"}"
+                    '![Caption](path){#fig-label fig-alt="what the chart shows"}'
                 )
         elif kind == "Figure":
             if not stringify(node["c"][1][1]):
@@ -206,11 +206,15 @@ def assemble(chapters: list[Chapter], warnings: list[str] | None = None) -> tupl
                 if ident in seen_ids:
                     repeated = kind in ("Figure", "Table") and signatures.get(ident) == _signature(node)
                     if re.match(r"^(fig|tbl|sec)-", ident) and not repeated:
-                        raise RenderError(f"{chapter.name}: the label '{ident}' is used twice in the report "
-                                          "for different content; labels must be unique")
+                        raise RenderError(
+                            f"{chapter.name}: the label '{ident}' is used twice in the report "
+                            "for different content; labels must be unique"
+                        )
                     if repeated and warnings is not None:
-                        warnings.append(f"{chapter.name}: '{ident}' is shown again; the repeat is numbered "
-                                        "separately and @-references go to the first")
+                        warnings.append(
+                            f"{chapter.name}: '{ident}' is shown again; the repeat is numbered "
+                            "separately and @-references go to the first"
+                        )
                     suffix = 2
                     while f"{ident}-{suffix}" in seen_ids:
                         suffix += 1
@@ -255,8 +259,11 @@ def _number_sections(chapter: Chapter, references: dict[str, str], *, depth: int
             continue
         number = ".".join([chapter.label, *(str(c) for c in counts[1:])])
         if ident.startswith("sec-"):
-            kind = "Appendix" if level == 1 and chapter.role == "appendix" else (
-                "Chapter" if level == 1 else "Section")
+            kind = (
+                "Appendix"
+                if level == 1 and chapter.role == "appendix"
+                else ("Chapter" if level == 1 else "Section")
+            )
             references[ident] = f"{kind} {number}"
         if level <= depth and not (level == 1 and chapter.role == "appendix"):
             span = {"t": "Span", "c": [["", ["section-number"], []], [{"t": "Str", "c": number}]]}
@@ -286,8 +293,9 @@ def _resolve_references(blocks: list[Node], references: dict[str, str]) -> None:
             inlines.extend(citation.get("citationPrefix") or [])
             if citation.get("citationPrefix"):
                 inlines.append({"t": "Space"})
-            inlines.append({"t": "Link", "c": [["", ["xref"], []], _str_inlines(references[key]),
-                                                [f"#{key}", ""]]})
+            inlines.append(
+                {"t": "Link", "c": [["", ["xref"], []], _str_inlines(references[key]), [f"#{key}", ""]]}
+            )
             inlines.extend(citation.get("citationSuffix") or [])
         node["t"] = "Span"
         node["c"] = [["", [], []], inlines]
@@ -302,8 +310,11 @@ def walk_replace(blocks: list[Node], kind: str, fn: Callable[[Node], None]) -> N
 
 def to_json(blocks: list[Node], meta: dict[str, str]) -> str:
     """A pandoc JSON document from blocks and plain-string metadata."""
-    return json.dumps({
-        "pandoc-api-version": [1, 23, 1, 1],
-        "meta": {key: {"t": "MetaString", "c": value} for key, value in meta.items()},
-        "blocks": blocks,
-    }, ensure_ascii=False)
+    return json.dumps(
+        {
+            "pandoc-api-version": [1, 23, 1, 1],
+            "meta": {key: {"t": "MetaString", "c": value} for key, value in meta.items()},
+            "blocks": blocks,
+        },
+        ensure_ascii=False,
+    )

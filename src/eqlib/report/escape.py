@@ -22,8 +22,18 @@ import html
 import re
 from urllib.parse import urlsplit
 
-__all__ = ["markdown_text", "code_span", "markdown_attr", "html_text", "html_attr", "typst_string",
-           "typst_markup", "safe_link", "UnsafeLinkError", "MARKDOWN_SPECIAL"]
+__all__ = [
+    "markdown_text",
+    "code_span",
+    "markdown_attr",
+    "html_text",
+    "html_attr",
+    "typst_string",
+    "typst_markup",
+    "safe_link",
+    "UnsafeLinkError",
+    "MARKDOWN_SPECIAL",
+]
 
 #: Characters pandoc markdown gives a meaning inline (``all_symbols_escapable``: each may be
 #: backslash-escaped to stand for itself).
@@ -98,9 +108,15 @@ def safe_link(url: object, *, field: str = "link") -> str:
     """``url`` if it is an absolute ``https://`` URL with a host; else :class:`UnsafeLinkError`."""
     text = str(url).strip()
     parts = urlsplit(text)
-    if parts.scheme != "https" or not parts.netloc or any(ch.isspace() or ord(ch) < 32 for ch in text) \
-            or any(ch in text for ch in '<>"`\\'):
+    if (
+        parts.scheme != "https"
+        or not parts.netloc
+        or any(ch.isspace() or ord(ch) < 32 for ch in text)
+        or any(ch in text for ch in '<>"`\\')
+    ):
         shown = text if len(text) <= 80 else text[:77] + "..."
-        raise UnsafeLinkError(f"{field}: {shown!r} is not an https:// link; only absolute https:// "
-                              "URLs are allowed in a link field")
+        raise UnsafeLinkError(
+            f"{field}: {shown!r} is not an https:// link; only absolute https:// "
+            "URLs are allowed in a link field"
+        )
     return text

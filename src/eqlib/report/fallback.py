@@ -40,8 +40,13 @@ FONT_DIRS = (
 
 
 #: The PDF's page and type settings; ``_quarto.yml`` gives Quarto the same (format.typst).
-TYPST_VARIABLES = {"papersize": "a4", "mainfont": "Liberation Sans", "fontsize": "11pt", "toc": "true",
-                   "toc-depth": "2"}
+TYPST_VARIABLES = {
+    "papersize": "a4",
+    "mainfont": "Liberation Sans",
+    "fontsize": "11pt",
+    "toc": "true",
+    "toc-depth": "2",
+}
 
 
 @dataclass
@@ -60,7 +65,9 @@ def resource(name: str) -> Path:
     return Path(str(resources.files("eqlib.report").joinpath(name)))
 
 
-def build_document(folder: Path, chapters: Sequence[tuple[str, Role]], meta: dict[str, str]) -> ReportDocument:
+def build_document(
+    folder: Path, chapters: Sequence[tuple[str, Role]], meta: dict[str, str]
+) -> ReportDocument:
     """Read the executed notebooks in ``folder`` and assemble the report.
 
     Parameters
@@ -83,12 +90,18 @@ def build_document(folder: Path, chapters: Sequence[tuple[str, Role]], meta: dic
     warnings: list[str] = []
     known = {f"{stem}.ipynb" for stem, _ in chapters} | {"index.ipynb"}
     for extra in sorted(p.name for p in folder.glob("*.ipynb") if p.name not in known):
-        message = f"{folder / extra}: not a chapter of the report (add it to eqlib.render.CHAPTERS and _quarto.yml)"
+        message = (
+            f"{folder / extra}: not a chapter of the report (add it to eqlib.render.CHAPTERS and _quarto.yml)"
+        )
         log.warning(message)
         warnings.append(message)
     merged = dict(meta)
-    sources = [notebook_to_markdown(folder / f"{stem}.ipynb", media_dir=folder / MEDIA_FOLDER,
-                                    media_prefix=MEDIA_FOLDER) for stem, _ in chapters]
+    sources = [
+        notebook_to_markdown(
+            folder / f"{stem}.ipynb", media_dir=folder / MEDIA_FOLDER, media_prefix=MEDIA_FOLDER
+        )
+        for stem, _ in chapters
+    ]
     # one pandoc process per chapter, a few at a time (each is mostly process start-up)
     with ThreadPoolExecutor(max_workers=4) as pool:
         chapter_blocks = list(pool.map(parse_markdown, [source.markdown for source in sources]))
@@ -130,20 +143,27 @@ def _check_image_files(folder: Path, chapters: list[Chapter]) -> None:
                 continue
             src = node["c"][2][0]
             if "://" in src or src.startswith("data:"):
-                raise RenderError(f"{chapter.name}: image '{src}' is not a local file; the report "
-                                  "cannot fetch anything at render time")
+                raise RenderError(
+                    f"{chapter.name}: image '{src}' is not a local file; the report "
+                    "cannot fetch anything at render time"
+                )
             path = (folder / src).resolve()
             if not path.is_file():
                 raise RenderError(f"{chapter.name}: image file '{src}' not found (looked in {folder})")
             if folder.resolve() not in path.parents:
-                raise RenderError(f"{chapter.name}: image '{src}' is outside {folder}; keep figures "
-                                  "next to the executed notebook (figures/<label>.png)")
+                raise RenderError(
+                    f"{chapter.name}: image '{src}' is outside {folder}; keep figures "
+                    "next to the executed notebook (figures/<label>.png)"
+                )
 
 
 #: raw HTML that would make pandoc (``--embed-resources``) or a browser fetch something
-_HTML_RESOURCE = re.compile(r"\b(src|href|srcset|data|poster|background|action|formaction|xlink:href)\s*=|"
-                            r"url\s*\(|@import|<\s*(script|iframe|object|embed|link|meta|base|svg|style)\b|"
-                            r"\bon[a-z]+\s*=", re.I)
+_HTML_RESOURCE = re.compile(
+    r"\b(src|href|srcset|data|poster|background|action|formaction|xlink:href)\s*=|"
+    r"url\s*\(|@import|<\s*(script|iframe|object|embed|link|meta|base|svg|style)\b|"
+    r"\bon[a-z]+\s*=",
+    re.I,
+)
 #: raw Typst that reads a file or runs code beyond markup
 _TYPST_RESOURCE = re.compile(r"#|\b(image|read|include|import|json|csv|yaml|toml|xml|cbor|plugin)\s*\(", re.I)
 
@@ -188,16 +208,23 @@ def refuse_resources(blocks: list[dict], warnings: list[str]) -> list[str]:
         if kind == "Link":
             target = node["c"][2][0]
             if not _link_allowed(target):
-                refused.append(f"refused link to {_short(target)!r}: only https:// links and links inside the "
-                               "report are kept (the link text is shown without it)")
+                refused.append(
+                    f"refused link to {_short(target)!r}: only https:// links and links inside the "
+                    "report are kept (the link text is shown without it)"
+                )
                 node["t"], node["c"] = "Span", [["", [], []], node["c"][1]]
         elif kind in ("RawInline", "RawBlock"):
             fmt, text = node["c"][0].lower(), node["c"][1]
-            bad = (fmt == "html" and _HTML_RESOURCE.search(text)) or (fmt == "typst" and _TYPST_RESOURCE.search(text)) \
+            bad = (
+                (fmt == "html" and _HTML_RESOURCE.search(text))
+                or (fmt == "typst" and _TYPST_RESOURCE.search(text))
                 or fmt not in ("html", "typst")
+            )
             if bad:
-                refused.append(f"refused raw {fmt} content {_short(text)!r}: it could read a file, fetch a URL or "
-                               "run code at render time")
+                refused.append(
+                    f"refused raw {fmt} content {_short(text)!r}: it could read a file, fetch a URL or "
+                    "run code at render time"
+                )
                 if kind == "RawInline":
                     node["t"], node["c"] = "Str", ""
                 else:
@@ -211,7 +238,9 @@ def refuse_resources(blocks: list[dict], warnings: list[str]) -> list[str]:
 def _pandoc(doc: ReportDocument, to: str, extra: list[str]) -> str:
     filters = ["--lua-filter", str(resource("filters/alt-text.lua"))]
     return pypandoc.convert_text(
-        to_json(doc.blocks, doc.meta), to, format="json",
+        to_json(doc.blocks, doc.meta),
+        to,
+        format="json",
         extra_args=["--standalone", f"--resource-path={doc.folder}", *filters, *extra],
         cworkdir=str(doc.folder),
     )
@@ -219,10 +248,21 @@ def _pandoc(doc: ReportDocument, to: str, extra: list[str]) -> str:
 
 def write_html(doc: ReportDocument, output: Path) -> Path:
     """Write the self-contained HTML report (images and CSS embedded, no scripts)."""
-    html = _pandoc(doc, "html5", [
-        "--lua-filter", str(resource("filters/html-tables.lua")), "--embed-resources", f"--template={resource('template.html')}", "--toc", "--toc-depth=3",
-        "--shift-heading-level-by=1", "--section-divs", "--wrap=none",
-    ])
+    html = _pandoc(
+        doc,
+        "html5",
+        [
+            "--lua-filter",
+            str(resource("filters/html-tables.lua")),
+            "--embed-resources",
+            f"--template={resource('template.html')}",
+            "--toc",
+            "--toc-depth=3",
+            "--shift-heading-level-by=1",
+            "--section-divs",
+            "--wrap=none",
+        ],
+    )
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(html, encoding="utf-8")
     log.info("wrote %s (%d bytes)", output, output.stat().st_size)
@@ -231,8 +271,15 @@ def write_html(doc: ReportDocument, output: Path) -> Path:
 
 def typst_source(doc: ReportDocument) -> str:
     """The Typst source of the PDF (pandoc's Typst writer + eqlib's template and alt-text filter)."""
-    return _pandoc(doc, "typst", [f"--template={resource('report.typ')}", "--wrap=preserve",
-                                  *(f"--variable={key}={value}" for key, value in TYPST_VARIABLES.items())])
+    return _pandoc(
+        doc,
+        "typst",
+        [
+            f"--template={resource('report.typ')}",
+            "--wrap=preserve",
+            *(f"--variable={key}={value}" for key, value in TYPST_VARIABLES.items()),
+        ],
+    )
 
 
 def font_paths() -> list[str]:
@@ -262,12 +309,19 @@ def write_pdf(doc: ReportDocument, output: Path, *, tagged_standard: str | None 
         kwargs["pdf_standards"] = tagged_standard
     try:
         typst.compile(
-            str(typ_path), output=str(output), root=str(doc.folder), font_paths=font_paths(),
-            ignore_system_fonts=True, sys_inputs={"publisher": doc.meta.get("publisher", "")},
-            timestamp=source_date_epoch(), **kwargs,
+            str(typ_path),
+            output=str(output),
+            root=str(doc.folder),
+            font_paths=font_paths(),
+            ignore_system_fonts=True,
+            sys_inputs={"publisher": doc.meta.get("publisher", "")},
+            timestamp=source_date_epoch(),
+            **kwargs,
         )
     except typst.TypstError as exc:
-        raise RenderError(f"Typst could not make the PDF from {typ_path}: {exc.message}\n"
-                          f"{exc.diagnostic}\nhints: {exc.hints}") from exc
+        raise RenderError(
+            f"Typst could not make the PDF from {typ_path}: {exc.message}\n"
+            f"{exc.diagnostic}\nhints: {exc.hints}"
+        ) from exc
     log.info("wrote %s (%d bytes)", output, output.stat().st_size)
     return output

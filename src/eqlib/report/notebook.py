@@ -149,8 +149,10 @@ def notebook_to_markdown(notebook: Path, *, media_dir: Path, media_prefix: str) 
         source = _text(cell.get("source", ""))
         if cell.cell_type == "markdown":
             if "attachment:" in source:
-                raise RenderError(f"{where}: markdown cell attachments are not supported; save the "
-                                  "image as a file next to the notebook and link it.")
+                raise RenderError(
+                    f"{where}: markdown cell attachments are not supported; save the "
+                    "image as a file next to the notebook and link it."
+                )
             parts.append(source)
             continue
         if cell.cell_type == "raw":
@@ -160,12 +162,13 @@ def notebook_to_markdown(notebook: Path, *, media_dir: Path, media_prefix: str) 
                 if not isinstance(data, dict):
                     raise RenderError(f"{where}: the raw YAML front matter is not a mapping")
                 front.update(data)
-                rest = source[match.end():].strip()
+                rest = source[match.end() :].strip()
                 if rest:
                     parts.append(rest)
                 continue
-            mime = str(cell.get("metadata", {}).get("raw_mimetype")
-                       or cell.get("metadata", {}).get("format") or "").lower()
+            mime = str(
+                cell.get("metadata", {}).get("raw_mimetype") or cell.get("metadata", {}).get("format") or ""
+            ).lower()
             if "html" in mime:
                 parts.append(_fenced(source, "=html"))
             elif "typst" in mime:
@@ -213,8 +216,9 @@ def notebook_to_markdown(notebook: Path, *, media_dir: Path, media_prefix: str) 
                 name = f"{re.sub(r'[^A-Za-z0-9_-]+', '-', label)}{suffix}.{_IMAGE_MIMES[image_mime]}"
                 media_dir.mkdir(parents=True, exist_ok=True)
                 raw = data[image_mime]
-                payload = (_text(raw).encode() if image_mime == "image/svg+xml"
-                           else base64.b64decode(_text(raw)))
+                payload = (
+                    _text(raw).encode() if image_mime == "image/svg+xml" else base64.b64decode(_text(raw))
+                )
                 (media_dir / name).write_bytes(payload)
                 parts.append(_figure_markdown(f"{media_prefix}/{name}", options, where=where))
                 continue

@@ -49,11 +49,17 @@ def parse_count(
     if value is None or (isinstance(value, float) and math.isnan(value)):
         if allow_blank:
             return math.nan, "[x]"
-        raise DataError("empty count", file=str(file), row=row, column=column,
-                        expected="a whole number or a GSS symbol ([c], [x], [z], [u])")
+        raise DataError(
+            "empty count",
+            file=str(file),
+            row=row,
+            column=column,
+            expected="a whole number or a GSS symbol ([c], [x], [z], [u])",
+        )
     if isinstance(value, bool):
-        raise DataError("not a count", file=str(file), row=row, column=column, value=value,
-                        expected="a whole number")
+        raise DataError(
+            "not a count", file=str(file), row=row, column=column, value=value, expected="a whole number"
+        )
     if isinstance(value, (int, float)):
         number = float(value)
     else:
@@ -70,14 +76,32 @@ def parse_count(
         try:
             number = float(cleaned)
         except ValueError:
-            raise DataError("not a number", file=str(file), row=row, column=column, value=text,
-                            expected="a whole number or a GSS symbol ([c], [x], [z], [u], '..')") from None
+            raise DataError(
+                "not a number",
+                file=str(file),
+                row=row,
+                column=column,
+                value=text,
+                expected="a whole number or a GSS symbol ([c], [x], [z], [u], '..')",
+            ) from None
     if math.isnan(number) or math.isinf(number):
-        raise DataError("not a finite number", file=str(file), row=row, column=column, value=value,
-                        expected="a whole number")
+        raise DataError(
+            "not a finite number",
+            file=str(file),
+            row=row,
+            column=column,
+            value=value,
+            expected="a whole number",
+        )
     if number < 0:
-        raise DataError("negative count", file=str(file), row=row, column=column, value=value,
-                        expected="a count of 0 or more")
+        raise DataError(
+            "negative count",
+            file=str(file),
+            row=row,
+            column=column,
+            value=value,
+            expected="a count of 0 or more",
+        )
     return number, ""
 
 
@@ -92,8 +116,15 @@ def symbol_reason(symbol: str) -> str:
     }[symbol]
 
 
-def log_rows(dataset: str, *, rows_in: int, rows_out: int, dropped: dict[str, int] | None = None,
-             records_in: float | None = None, records_out: float | None = None) -> None:
+def log_rows(
+    dataset: str,
+    *,
+    rows_in: int,
+    rows_out: int,
+    dropped: dict[str, int] | None = None,
+    records_in: float | None = None,
+    records_out: float | None = None,
+) -> None:
     """Log rows in and out, and every reason rows were set aside (never silently)."""
     dropped = dropped or {}
     detail = "; ".join(f"{n} {why}" for why, n in dropped.items() if n)
@@ -104,17 +135,23 @@ def log_rows(dataset: str, *, rows_in: int, rows_out: int, dropped: dict[str, in
         )
 
 
-def latest_edition(frame: pd.DataFrame, *, key: list[str], edition: str, dataset: str,
-                   reason: str, reconcile: bool = True) -> pd.DataFrame:
+def latest_edition(
+    frame: pd.DataFrame, *, key: list[str], edition: str, dataset: str, reason: str, reconcile: bool = True
+) -> pd.DataFrame:
     """Keep, for each ``key``, the row of the latest ``edition`` (a later release revises an earlier
     one); log the superseded rows as set aside, and reconcile records in with kept + superseded."""
     frame = frame.sort_values([*key, edition], kind="stable")
     latest = ~frame.duplicated(key, keep="last")
     out = frame[latest].reset_index(drop=True)
     superseded = frame[~latest]
-    log_rows(dataset, rows_in=len(frame), rows_out=len(out), dropped={reason: len(superseded)},
-             records_in=float(frame["count"].sum()) if reconcile else None,
-             records_out=float(out["count"].sum() + superseded["count"].sum()) if reconcile else None)
+    log_rows(
+        dataset,
+        rows_in=len(frame),
+        rows_out=len(out),
+        dropped={reason: len(superseded)},
+        records_in=float(frame["count"].sum()) if reconcile else None,
+        records_out=float(out["count"].sum() + superseded["count"].sum()) if reconcile else None,
+    )
     return out
 
 

@@ -46,9 +46,21 @@ FILES = ("eff-cjs-prosecutions-convictions/prosecutions-and-convictions.csv",)
 
 DENOMINATOR_COLUMN = "Denominator (Prosecutions at Magistrates Court)"
 NUMERATOR_COLUMN = "Numerator (Convictions and Magistrates Court and Crown Court)"
-COLUMNS = ("Measure", "Ethnicity", "Ethnicity_type", "Time", "Time_type", "Sex", "Age group",
-           "Offence group", "Police Force Area", "Value", "Value_type", DENOMINATOR_COLUMN,
-           NUMERATOR_COLUMN)
+COLUMNS = (
+    "Measure",
+    "Ethnicity",
+    "Ethnicity_type",
+    "Time",
+    "Time_type",
+    "Sex",
+    "Age group",
+    "Offence group",
+    "Police Force Area",
+    "Value",
+    "Value_type",
+    DENOMINATOR_COLUMN,
+    NUMERATOR_COLUMN,
+)
 
 
 def read_prosecutions(path: str | Path) -> pd.DataFrame:
@@ -63,64 +75,102 @@ def read_prosecutions(path: str | Path) -> pd.DataFrame:
     raw.columns = [str(c).strip() for c in raw.columns]
     missing = [c for c in COLUMNS if c not in raw.columns]
     if missing:
-        raise DataError("missing columns", file=str(path), row=1, value=", ".join(missing),
-                        expected=f"the columns {', '.join(COLUMNS)}")
+        raise DataError(
+            "missing columns",
+            file=str(path),
+            row=1,
+            value=", ".join(missing),
+            expected=f"the columns {', '.join(COLUMNS)}",
+        )
     records: list[dict] = []
     area_cache: dict[str, object] = {}
     for position, rec in enumerate(raw.to_dict("records")):
         row = position + 2
         if all(not str(v).strip() for v in rec.values()):
-            raise DataError("an empty row", file=str(path), row=row,
-                            expected="a data row (empty rows are not allowed)")
+            raise DataError(
+                "an empty row", file=str(path), row=row, expected="a data row (empty rows are not allowed)"
+            )
         time_type = rec["Time_type"].strip()
         year = rec["Time"].strip()
         if time_type.casefold() != "year" or not re.fullmatch(r"(19|20)\d\d", year):
-            raise DataError("not a calendar year", file=str(path), row=row, column="Time",
-                            value=f"{year} ({time_type})", expected="a year such as 2017 (Time_type Year)")
+            raise DataError(
+                "not a calendar year",
+                file=str(path),
+                row=row,
+                column="Time",
+                value=f"{year} ({time_type})",
+                expected="a year such as 2017 (Time_type Year)",
+            )
         name = rec["Police Force Area"].strip()
         if name not in area_cache:
             area_cache[name] = resolve_area(name, file=path, row=row, column="Police Force Area")
         area = area_cache[name]
-        prosecuted, symbol_d = parse_count(rec[DENOMINATOR_COLUMN], file=path, row=row,
-                                           column=DENOMINATOR_COLUMN, dash_is_zero=False)
-        convicted, symbol_n = parse_count(rec[NUMERATOR_COLUMN], file=path, row=row,
-                                          column=NUMERATOR_COLUMN, dash_is_zero=False)
+        prosecuted, symbol_d = parse_count(
+            rec[DENOMINATOR_COLUMN], file=path, row=row, column=DENOMINATOR_COLUMN, dash_is_zero=False
+        )
+        convicted, symbol_n = parse_count(
+            rec[NUMERATOR_COLUMN], file=path, row=row, column=NUMERATOR_COLUMN, dash_is_zero=False
+        )
         value_text = rec["Value"].strip()
         if value_text:
             try:
                 value = float(value_text.replace(",", ""))
             except ValueError:
-                raise DataError("not a percentage", file=str(path), row=row, column="Value",
-                                value=value_text, expected="a percentage such as 71.8, or blank") from None
+                raise DataError(
+                    "not a percentage",
+                    file=str(path),
+                    row=row,
+                    column="Value",
+                    value=value_text,
+                    expected="a percentage such as 71.8, or blank",
+                ) from None
         else:
             value = math.nan
-        records.append({"area_code": area.code, "area_name": area.name,
-                        **period_fields(periods.calendar_year(int(year))),
-                        "source_label": rec["Ethnicity"].strip(), "count": convicted,
-                        "symbol": symbol_n or symbol_d, "denominator": prosecuted,
-                        "value_pct": value, "value_withheld": not value_text,
-                        "sex": rec["Sex"].strip(), "age_group": rec["Age group"].strip(),
-                        "offence_group": rec["Offence group"].strip(),
-                        "measure": "conviction ratio (convictions / prosecutions)",
-                        "ethnicity_classification": rec["Ethnicity_type"].strip()})
+        records.append(
+            {
+                "area_code": area.code,
+                "area_name": area.name,
+                **period_fields(periods.calendar_year(int(year))),
+                "source_label": rec["Ethnicity"].strip(),
+                "count": convicted,
+                "symbol": symbol_n or symbol_d,
+                "denominator": prosecuted,
+                "value_pct": value,
+                "value_withheld": not value_text,
+                "sex": rec["Sex"].strip(),
+                "age_group": rec["Age group"].strip(),
+                "offence_group": rec["Offence group"].strip(),
+                "measure": "conviction ratio (convictions / prosecutions)",
+                "ethnicity_classification": rec["Ethnicity_type"].strip(),
+            }
+        )
     frame = pd.DataFrame.from_records(records)
-    check_unique(frame, ["area_code", "period", "source_label", "sex", "age_group",
-                         "offence_group"], file=path, what="prosecutions and convictions")
-    frame = add_broad_group(frame, label_column="source_label", classification="ho",
-                            source=str(path))
-    log_rows("cjs_prosecutions_convictions", rows_in=len(raw), rows_out=len(frame),
-             records_in=float(pd.to_numeric(raw[NUMERATOR_COLUMN], errors="coerce").sum()),
-             records_out=float(frame["count"].sum()))
+    check_unique(
+        frame,
+        ["area_code", "period", "source_label", "sex", "age_group", "offence_group"],
+        file=path,
+        what="prosecutions and convictions",
+    )
+    frame = add_broad_group(frame, label_column="source_label", classification="ho", source=str(path))
+    log_rows(
+        "cjs_prosecutions_convictions",
+        rows_in=len(raw),
+        rows_out=len(frame),
+        records_in=float(pd.to_numeric(raw[NUMERATOR_COLUMN], errors="coerce").sum()),
+        records_out=float(frame["count"].sum()),
+    )
     withheld = int(frame["value_withheld"].sum())
-    log.info("%s: %d rows have no published conviction ratio (withheld); counts kept", path.name,
-             withheld)
+    log.info("%s: %d rows have no published conviction ratio (withheld); counts kept", path.name, withheld)
     return finalise(frame, dataset="cjs_prosecutions_convictions")
 
 
-@register("cjs_prosecutions_convictions", "Prosecutions and convictions by ethnicity and police "
-          "force area (MoJ, Ethnicity facts and figures)", files=FILES,
-          description="Conviction ratio by ethnicity, 2009-2017, by police force area, sex, age "
-                      "group and offence group. Court outcomes, not police actions.")
+@register(
+    "cjs_prosecutions_convictions",
+    "Prosecutions and convictions by ethnicity and police force area (MoJ, Ethnicity facts and figures)",
+    files=FILES,
+    description="Conviction ratio by ethnicity, 2009-2017, by police force area, sex, age "
+    "group and offence group. Court outcomes, not police actions.",
+)
 def load_prosecutions(raw_dir: Path) -> pd.DataFrame:
     """Dataset ``cjs_prosecutions_convictions`` (see the module docstring)."""
     path = Path(raw_dir) / FILES[0]

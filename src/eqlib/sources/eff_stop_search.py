@@ -53,8 +53,13 @@ NATIONAL_FILE = "eff-stop-search-rates-national-2006-2020/stop-and-search-data.c
 BY_AREA_FILE = "eff-stop-search-2022-23-by-area/ethnicity-stop-search-by-area.csv"
 BY_ETHNICITY_FILE = "eff-stop-search-2022-23-by-area/ethnicity-stop-search-by-ethnicity.csv"
 
-NATIONAL_COLUMNS = ("Time", "Ethnicity", "Number of stop and searches", "Population",
-                    "Rate per 1,000 population")
+NATIONAL_COLUMNS = (
+    "Time",
+    "Ethnicity",
+    "Number of stop and searches",
+    "Population",
+    "Rate per 1,000 population",
+)
 BY_ETHNICITY_COLUMNS = ("Ethnicity", "Rate of stop and search", "Number of stop and searches")
 BY_AREA_GROUPS = ("All", "Asian", "Black", "Mixed", "White", "Other")
 
@@ -77,7 +82,9 @@ def _check_header(found: list[str], expected: tuple[str, ...], path: Path, row: 
         unexpected = [c for c in got if c not in expected]
         raise DataError(
             f"wrong header (missing: {missing or 'none'}; unexpected: {unexpected or 'none'})",
-            file=str(path), row=row, value=list(got),
+            file=str(path),
+            row=row,
+            value=list(got),
             expected="the columns " + ", ".join(repr(c) for c in expected),
         )
 
@@ -96,8 +103,14 @@ def _group(label: str, *, path: Path, row: int, column: str) -> str:
     try:
         return broad_group(label, "ho")
     except UnknownEthnicityError as exc:
-        raise DataError(f"unknown ethnicity label ({exc})", file=str(path), row=row, column=column,
-                        value=label, expected="an Ethnicity facts and figures ethnicity label") from None
+        raise DataError(
+            f"unknown ethnicity label ({exc})",
+            file=str(path),
+            row=row,
+            column=column,
+            value=label,
+            expected="an Ethnicity facts and figures ethnicity label",
+        ) from None
 
 
 def _rate(value: str, *, path: Path, row: int, column: str) -> tuple[float, str]:
@@ -129,8 +142,12 @@ def read_national(path: str | Path) -> pd.DataFrame:
             blank_lines += 1
             continue
         if len(fields) != len(NATIONAL_COLUMNS):
-            raise DataError(f"wrong number of fields ({len(fields)})", file=str(path), row=number,
-                            expected=f"{len(NATIONAL_COLUMNS)} fields")
+            raise DataError(
+                f"wrong number of fields ({len(fields)})",
+                file=str(path),
+                row=number,
+                expected=f"{len(NATIONAL_COLUMNS)} fields",
+            )
         values = tuple(f.strip() for f in fields)
         time, label, number_text, population_text, rate_text = values
         key = (time, label)
@@ -138,54 +155,81 @@ def read_national(path: str | Path) -> pd.DataFrame:
             first_row, first_values = seen[key]
             if first_values != values:
                 raise DataError(
-                    f"duplicated row for {time} {label!r} disagrees with row {first_row} "
-                    f"({first_values!r})", file=str(path), row=number, value=values,
-                    expected="one row per year and ethnicity (or exact duplicates)")
+                    f"duplicated row for {time} {label!r} disagrees with row {first_row} ({first_values!r})",
+                    file=str(path),
+                    row=number,
+                    value=values,
+                    expected="one row per year and ethnicity (or exact duplicates)",
+                )
             duplicates.append((first_row, number))
             continue
         seen[key] = (number, values)
         try:
             period = periods.parse(time)
         except periods.PeriodError as exc:
-            raise DataError(str(exc), file=str(path), row=number, column="Time", value=time,
-                            expected="a financial year such as 2019/20") from None
+            raise DataError(
+                str(exc),
+                file=str(path),
+                row=number,
+                column="Time",
+                value=time,
+                expected="a financial year such as 2019/20",
+            ) from None
         if period.kind != "financial_year":
-            raise DataError("not a financial year", file=str(path), row=number, column="Time",
-                            value=time, expected="a financial year such as 2019/20")
-        count, symbol = parse_count(number_text, file=path, row=number, column=NATIONAL_COLUMNS[2],
-                                    allow_blank=True)
-        population, _ = parse_count(population_text, file=path, row=number, column=NATIONAL_COLUMNS[3],
-                                    allow_blank=True)
+            raise DataError(
+                "not a financial year",
+                file=str(path),
+                row=number,
+                column="Time",
+                value=time,
+                expected="a financial year such as 2019/20",
+            )
+        count, symbol = parse_count(
+            number_text, file=path, row=number, column=NATIONAL_COLUMNS[2], allow_blank=True
+        )
+        population, _ = parse_count(
+            population_text, file=path, row=number, column=NATIONAL_COLUMNS[3], allow_blank=True
+        )
         rate, rate_symbol = _rate(rate_text, path=path, row=number, column=NATIONAL_COLUMNS[4])
         if label in UNREPORTED_LABELS and math.isnan(rate) and not math.isnan(count):
             rate_symbol = "[z]"  # no population for people whose ethnicity was not reported
-        records.append({
-            "area_code": ENGLAND_AND_WALES_CODE,
-            "area_name": "England and Wales",
-            "period": period.label,
-            "period_start": pd.Timestamp(period.start),
-            "period_end": pd.Timestamp(period.end),
-            "group": _group(label, path=path, row=number, column="Ethnicity"),
-            "source_label": label,
-            "count": count,
-            "symbol": symbol,
-            "denominator": population,
-            "rate": rate,
-            "rate_symbol": rate_symbol,
-            "level": _level(label),
-            "published_count": count,
-            "note": "",
-            "excludes": EXCLUDES_GREATER_MANCHESTER,
-            "source_row": number,
-        })
+        records.append(
+            {
+                "area_code": ENGLAND_AND_WALES_CODE,
+                "area_name": "England and Wales",
+                "period": period.label,
+                "period_start": pd.Timestamp(period.start),
+                "period_end": pd.Timestamp(period.end),
+                "group": _group(label, path=path, row=number, column="Ethnicity"),
+                "source_label": label,
+                "count": count,
+                "symbol": symbol,
+                "denominator": population,
+                "rate": rate,
+                "rate_symbol": rate_symbol,
+                "level": _level(label),
+                "published_count": count,
+                "note": "",
+                "excludes": EXCLUDES_GREATER_MANCHESTER,
+                "source_row": number,
+            }
+        )
     if duplicates:
-        log.warning("%s: %d exact duplicate row(s) dropped, keeping the first of each (rows %s)", path,
-                    len(duplicates), ", ".join(f"{dup} = {first}" for first, dup in duplicates))
+        log.warning(
+            "%s: %d exact duplicate row(s) dropped, keeping the first of each (rows %s)",
+            path,
+            len(duplicates),
+            ", ".join(f"{dup} = {first}" for first, dup in duplicates),
+        )
     frame = _chinese_in_other(pd.DataFrame(records), path)
     frame = _reconcile_unreported(frame, path)
     _check_detailed_sum(frame, path)
-    log_rows("stop_search_eff_national", rows_in=len(lines) - 1, rows_out=len(frame),
-             dropped={"exact duplicate rows": len(duplicates), "blank lines": blank_lines})
+    log_rows(
+        "stop_search_eff_national",
+        rows_in=len(lines) - 1,
+        rows_out=len(frame),
+        dropped={"exact duplicate rows": len(duplicates), "blank lines": blank_lines},
+    )
     return frame
 
 
@@ -218,21 +262,31 @@ def _reconcile_unreported(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
         if math.isclose(published, residual):
             continue
         if math.isclose(published, 2 * residual):
-            note = (f"published Unreported {published:,.0f} is twice All minus the five broad groups; "
-                    f"count set to {residual:,.0f} so that the groups add up to All")
+            note = (
+                f"published Unreported {published:,.0f} is twice All minus the five broad groups; "
+                f"count set to {residual:,.0f} so that the groups add up to All"
+            )
             corrected.append(f"{period} {published:,.0f} -> {residual:,.0f}")
             out.loc[index, "count"] = residual
             out.loc[index, "note"] = note
             continue
         raise DataError(
             f"{period}: All ({float(total.iloc[0]):,.0f}) is not the five broad groups "
-            f"({float(broad.sum()):,.0f}) plus Unreported", file=str(path),
-            row=int(unreported["source_row"].iloc[0]), column="Number of stop and searches",
-            value=published, expected=f"{residual:,.0f} (All minus the broad groups)")
+            f"({float(broad.sum()):,.0f}) plus Unreported",
+            file=str(path),
+            row=int(unreported["source_row"].iloc[0]),
+            column="Number of stop and searches",
+            value=published,
+            expected=f"{residual:,.0f} (All minus the broad groups)",
+        )
     if corrected:
-        log.warning("%s: the Unreported count is twice All minus the five broad groups in %d year(s); "
-                    "count set to the residual, published figure kept in published_count (%s)",
-                    path, len(corrected), "; ".join(corrected))
+        log.warning(
+            "%s: the Unreported count is twice All minus the five broad groups in %d year(s); "
+            "count set to the residual, published figure kept in published_count (%s)",
+            path,
+            len(corrected),
+            "; ".join(corrected),
+        )
     return out
 
 
@@ -240,12 +294,17 @@ def _check_detailed_sum(frame: pd.DataFrame, path: Path) -> None:
     """The detailed groups add up to their broad group (year by year); raise if not."""
     detailed = frame.loc[frame["level"] == "detailed"].groupby(["period", "group"])["count"].sum(min_count=1)
     broad = frame.loc[(frame["level"] == "broad") & (frame["group"] != "Not stated")].set_index(
-        ["period", "group"])["count"]
+        ["period", "group"]
+    )["count"]
     both = pd.concat([broad.rename("broad"), detailed.rename("detailed")], axis=1).dropna()
     bad = both.loc[(both["broad"] - both["detailed"]).abs() > 0.5]
     if len(bad):
-        raise DataError("detailed groups do not add up to their broad group", file=str(path),
-                        value=bad.head().to_dict("index"), expected="detailed sums equal to the broad group")
+        raise DataError(
+            "detailed groups do not add up to their broad group",
+            file=str(path),
+            value=bad.head().to_dict("index"),
+            expected="detailed sums equal to the broad group",
+        )
 
 
 @register(
@@ -277,12 +336,25 @@ def read_by_area(path: str | Path) -> pd.DataFrame:
         raise DataError("too few lines", file=str(path), expected="two header rows and data rows")
     first, second = [c.strip() for c in lines[0]], [c.strip() for c in lines[1]]
     if tuple(first[1:]) != BY_AREA_GROUPS or first[0] != "":
-        raise DataError("wrong first header row", file=str(path), row=1, value=first,
-                        expected="'', " + ", ".join(BY_AREA_GROUPS))
-    if second[0] != "Police force area" or any(c != "Rate per 1,000" for c in second[1:]) \
-            or len(second) != len(first):
-        raise DataError("wrong second header row", file=str(path), row=2, value=second,
-                        expected="'Police force area' then 'Rate per 1,000' for each group")
+        raise DataError(
+            "wrong first header row",
+            file=str(path),
+            row=1,
+            value=first,
+            expected="'', " + ", ".join(BY_AREA_GROUPS),
+        )
+    if (
+        second[0] != "Police force area"
+        or any(c != "Rate per 1,000" for c in second[1:])
+        or len(second) != len(first)
+    ):
+        raise DataError(
+            "wrong second header row",
+            file=str(path),
+            row=2,
+            value=second,
+            expected="'Police force area' then 'Rate per 1,000' for each group",
+        )
     period = _year_2022_23()
     records = []
     seen: dict[str, int] = {}
@@ -290,8 +362,12 @@ def read_by_area(path: str | Path) -> pd.DataFrame:
         if not fields or all(not f.strip() for f in fields):
             continue
         if len(fields) != len(first):
-            raise DataError(f"wrong number of fields ({len(fields)})", file=str(path), row=number,
-                            expected=f"{len(first)} fields")
+            raise DataError(
+                f"wrong number of fields ({len(fields)})",
+                file=str(path),
+                row=number,
+                expected=f"{len(first)} fields",
+            )
         name = fields[0].strip()
         if name in ("All - excluding BTP", "All - including BTP"):
             code, area_name = ENGLAND_AND_WALES_CODE, "England and Wales"
@@ -300,25 +376,48 @@ def read_by_area(path: str | Path) -> pd.DataFrame:
             try:
                 area = resolve(name)
             except UnknownAreaError as exc:
-                raise DataError(f"unknown police force area ({exc})", file=str(path), row=number,
-                                column="Police force area", value=name,
-                                expected="one of the 43 police force areas or British Transport Police") from None
+                raise DataError(
+                    f"unknown police force area ({exc})",
+                    file=str(path),
+                    row=number,
+                    column="Police force area",
+                    value=name,
+                    expected="one of the 43 police force areas or British Transport Police",
+                ) from None
             code, area_name, excludes = area.code, area.name, ""
         key = f"{code}|{excludes}"
         if key in seen:
-            raise DataError(f"a second row for the same area (first at row {seen[key]})", file=str(path),
-                            row=number, column="Police force area", value=name, expected="one row per area")
+            raise DataError(
+                f"a second row for the same area (first at row {seen[key]})",
+                file=str(path),
+                row=number,
+                column="Police force area",
+                value=name,
+                expected="one row per area",
+            )
         seen[key] = number
         for group, cell in zip(BY_AREA_GROUPS, fields[1:], strict=True):
             rate, rate_symbol = _rate(cell, path=path, row=number, column=f"{group} Rate per 1,000")
-            records.append({
-                "area_code": code, "area_name": area_name, "period": period.label,
-                "period_start": pd.Timestamp(period.start), "period_end": pd.Timestamp(period.end),
-                "group": group, "source_label": group, "count": math.nan, "symbol": "[x]",
-                "rate": rate, "rate_symbol": rate_symbol, "count_published": False,
-                "level": "total" if group == ALL else "broad", "excludes": excludes,
-                "source_area": name, "table": "by_area",
-            })
+            records.append(
+                {
+                    "area_code": code,
+                    "area_name": area_name,
+                    "period": period.label,
+                    "period_start": pd.Timestamp(period.start),
+                    "period_end": pd.Timestamp(period.end),
+                    "group": group,
+                    "source_label": group,
+                    "count": math.nan,
+                    "symbol": "[x]",
+                    "rate": rate,
+                    "rate_symbol": rate_symbol,
+                    "count_published": False,
+                    "level": "total" if group == ALL else "broad",
+                    "excludes": excludes,
+                    "source_area": name,
+                    "table": "by_area",
+                }
+            )
     log_rows("stop_search_eff_by_area (by area)", rows_in=len(lines) - 2, rows_out=len(records))
     return pd.DataFrame(records)
 
@@ -335,31 +434,56 @@ def read_by_ethnicity(path: str | Path) -> pd.DataFrame:
         if not fields or all(not f.strip() for f in fields):
             continue
         if len(fields) != len(BY_ETHNICITY_COLUMNS):
-            raise DataError(f"wrong number of fields ({len(fields)})", file=str(path), row=number,
-                            expected=f"{len(BY_ETHNICITY_COLUMNS)} fields")
+            raise DataError(
+                f"wrong number of fields ({len(fields)})",
+                file=str(path),
+                row=number,
+                expected=f"{len(BY_ETHNICITY_COLUMNS)} fields",
+            )
         label, rate_text, count_text = (f.strip() for f in fields)
         if label in seen:
-            raise DataError(f"a second row for the same ethnicity (first at row {seen[label]})",
-                            file=str(path), row=number, column="Ethnicity", value=label,
-                            expected="one row per ethnicity")
+            raise DataError(
+                f"a second row for the same ethnicity (first at row {seen[label]})",
+                file=str(path),
+                row=number,
+                column="Ethnicity",
+                value=label,
+                expected="one row per ethnicity",
+            )
         seen[label] = number
         count, symbol = parse_count(count_text, file=path, row=number, column=BY_ETHNICITY_COLUMNS[2])
         rate, rate_symbol = _rate(rate_text, path=path, row=number, column=BY_ETHNICITY_COLUMNS[1])
-        records.append({
-            "area_code": ENGLAND_AND_WALES_CODE, "area_name": "England and Wales", "period": period.label,
-            "period_start": pd.Timestamp(period.start), "period_end": pd.Timestamp(period.end),
-            "group": _group(label, path=path, row=number, column="Ethnicity"), "source_label": label,
-            "count": count, "symbol": symbol, "rate": rate, "rate_symbol": rate_symbol,
-            "count_published": True, "level": _level(label), "excludes": "",
-            "source_area": "England and Wales (including BTP)", "table": "by_ethnicity",
-        })
+        records.append(
+            {
+                "area_code": ENGLAND_AND_WALES_CODE,
+                "area_name": "England and Wales",
+                "period": period.label,
+                "period_start": pd.Timestamp(period.start),
+                "period_end": pd.Timestamp(period.end),
+                "group": _group(label, path=path, row=number, column="Ethnicity"),
+                "source_label": label,
+                "count": count,
+                "symbol": symbol,
+                "rate": rate,
+                "rate_symbol": rate_symbol,
+                "count_published": True,
+                "level": _level(label),
+                "excludes": "",
+                "source_area": "England and Wales (including BTP)",
+                "table": "by_ethnicity",
+            }
+        )
     frame = pd.DataFrame(records)
     _check_detailed_sum(frame, path)
     broad = frame.loc[frame["level"] == "broad", "count"].sum()
     total = frame.loc[frame["level"] == "total", "count"]
     if len(total) == 1 and not math.isclose(float(total.iloc[0]), float(broad)):
-        raise DataError("All is not the sum of the broad groups and Unknown", file=str(path),
-                        value=float(total.iloc[0]), expected=f"{broad:,.0f}")
+        raise DataError(
+            "All is not the sum of the broad groups and Unknown",
+            file=str(path),
+            value=float(total.iloc[0]),
+            expected=f"{broad:,.0f}",
+        )
     log_rows("stop_search_eff_by_area (by ethnicity)", rows_in=len(lines) - 1, rows_out=len(frame))
     return frame
 
@@ -373,6 +497,8 @@ def read_by_ethnicity(path: str | Path) -> pd.DataFrame:
 def load_by_area(raw_dir: Path) -> pd.DataFrame:
     """Both 2022/23 tables in one tidy frame (``table`` = by_area or by_ethnicity)."""
     raw_dir = Path(raw_dir)
-    frame = pd.concat([read_by_area(raw_dir / BY_AREA_FILE), read_by_ethnicity(raw_dir / BY_ETHNICITY_FILE)],
-                      ignore_index=True)
+    frame = pd.concat(
+        [read_by_area(raw_dir / BY_AREA_FILE), read_by_ethnicity(raw_dir / BY_ETHNICITY_FILE)],
+        ignore_index=True,
+    )
     return finalise(frame, dataset="stop_search_eff_by_area")

@@ -52,25 +52,39 @@ def read_hate_crime(path: str | Path) -> pd.DataFrame:
     raw.columns = [str(c).strip() for c in raw.columns]
     missing = [c for c in ID_COLUMNS if c not in raw.columns]
     if missing:
-        raise DataError("missing columns", file=str(path), row=1, value=", ".join(missing),
-                        expected="Borough, MajorText, MinorText, then one column per month (YYYYMM)")
+        raise DataError(
+            "missing columns",
+            file=str(path),
+            row=1,
+            value=", ".join(missing),
+            expected="Borough, MajorText, MinorText, then one column per month (YYYYMM)",
+        )
     months: list[tuple[str, periods.Period]] = []
     for column in raw.columns:
         if column in ID_COLUMNS:
             continue
         m = re.fullmatch(r"(\d{4})(\d{2})", column)
         if not m or not 1 <= int(m.group(2)) <= 12:
-            raise DataError("a column that is not a month", file=str(path), row=1, column=column,
-                            expected="a month as YYYYMM, such as 201904")
+            raise DataError(
+                "a column that is not a month",
+                file=str(path),
+                row=1,
+                column=column,
+                expected="a month as YYYYMM, such as 201904",
+            )
         months.append((column, periods.month(int(m.group(1)), int(m.group(2)))))
     dup = raw.duplicated(list(ID_COLUMNS), keep="first")
     if dup.any():
         second = int(dup.to_numpy().nonzero()[0][0])
         ids = list(raw.loc[second, list(ID_COLUMNS)])
         same = (raw[list(ID_COLUMNS)] == ids).all(axis=1).to_numpy().nonzero()[0]
-        raise DataError(f"a borough and category appear twice (first at row {int(same[0]) + 2})",
-                        file=str(path), row=second + 2, value=" / ".join(ids),
-                        expected="one row per borough, MajorText and MinorText")
+        raise DataError(
+            f"a borough and category appear twice (first at row {int(same[0]) + 2})",
+            file=str(path),
+            row=second + 2,
+            value=" / ".join(ids),
+            expected="one row per borough, MajorText and MinorText",
+        )
     met = areas.get("E23000001")
     hate = raw["MajorText"].str.strip().str.casefold() == "hate"
     rows = raw[hate]
@@ -85,36 +99,70 @@ def read_hate_crime(path: str | Path) -> pd.DataFrame:
             counts.append(count)
             symbols.append(symbol)
         strands = rows["MinorText"].str.strip()
-        parts.append(pd.DataFrame({
-            "area_code": met.code, "area_name": met.name, **period_fields(period),
-            "group": strands.to_numpy(), "source_label": strands.to_numpy(), "count": counts,
-            "symbol": symbols, "strand": strands.to_numpy(),
-            "borough": rows["Borough"].str.strip().to_numpy(),
-            "hate_strand": (~strands.isin(NOT_HATE_STRANDS)).to_numpy()}))
-    frame = (pd.concat(parts, ignore_index=True)
-             .sort_values(["borough", "strand", "period"], kind="stable").reset_index(drop=True))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "area_code": met.code,
+                    "area_name": met.name,
+                    **period_fields(period),
+                    "group": strands.to_numpy(),
+                    "source_label": strands.to_numpy(),
+                    "count": counts,
+                    "symbol": symbols,
+                    "strand": strands.to_numpy(),
+                    "borough": rows["Borough"].str.strip().to_numpy(),
+                    "hate_strand": (~strands.isin(NOT_HATE_STRANDS)).to_numpy(),
+                }
+            )
+        )
+    frame = (
+        pd.concat(parts, ignore_index=True)
+        .sort_values(["borough", "strand", "period"], kind="stable")
+        .reset_index(drop=True)
+    )
     n_special = int((~hate).sum())
-    log.info("%s: %d 'Special' (not hate) rows set aside: %s", path.name, n_special,
-             ", ".join(sorted(raw.loc[~hate, "MinorText"].str.strip().unique())))
+    log.info(
+        "%s: %d 'Special' (not hate) rows set aside: %s",
+        path.name,
+        n_special,
+        ", ".join(sorted(raw.loc[~hate, "MinorText"].str.strip().unique())),
+    )
     numbers = rows[[c for c, _ in months]].apply(
-        lambda col: pd.to_numeric(col.str.replace(",", "", regex=False), errors="coerce"))
-    log_rows("hate_crime_mps", rows_in=int(hate.sum()) * len(months), rows_out=len(frame),
-             records_in=float(numbers.sum().sum()), records_out=float(frame["count"].sum()))
-    log.info("%s: %d of %d CSV rows loaded (the MPS 'Hate' rows), %d months each", path.name,
-             int(hate.sum()), len(raw), len(months))
+        lambda col: pd.to_numeric(col.str.replace(",", "", regex=False), errors="coerce")
+    )
+    log_rows(
+        "hate_crime_mps",
+        rows_in=int(hate.sum()) * len(months),
+        rows_out=len(frame),
+        records_in=float(numbers.sum().sum()),
+        records_out=float(frame["count"].sum()),
+    )
+    log.info(
+        "%s: %d of %d CSV rows loaded (the MPS 'Hate' rows), %d months each",
+        path.name,
+        int(hate.sum()),
+        len(raw),
+        len(months),
+    )
     return finalise(frame, dataset="hate_crime_mps")
 
 
-@register("hate_crime_mps", "Hate crime by strand, borough and month, Metropolitan Police only "
-          "(MPS dashboard data)", files=FILES,
-          description="MPS hate crime dashboard data, April 2010 - May 2021. One force only; "
-                      "strands overlap and must not be added together.")
+@register(
+    "hate_crime_mps",
+    "Hate crime by strand, borough and month, Metropolitan Police only (MPS dashboard data)",
+    files=FILES,
+    description="MPS hate crime dashboard data, April 2010 - May 2021. One force only; "
+    "strands overlap and must not be added together.",
+)
 def load_hate_crime(raw_dir: Path) -> pd.DataFrame:
     """Dataset ``hate_crime_mps`` (see the module docstring)."""
     files = sorted(Path(raw_dir).glob(FILES[0]))
     if len(files) != 1:
-        raise DataError(f"expected one MPS hate crime CSV, found {len(files)}",
-                        file=str(Path(raw_dir) / FILES[0]), expected="the MPS borough monthly CSV")
+        raise DataError(
+            f"expected one MPS hate crime CSV, found {len(files)}",
+            file=str(Path(raw_dir) / FILES[0]),
+            expected="the MPS borough monthly CSV",
+        )
     return read_hate_crime(files[0])
 
 
@@ -124,11 +172,13 @@ def financial_year_totals(frame: pd.DataFrame) -> pd.DataFrame:
     Returns columns ``strand``, ``period`` (``2019-20``) and ``count``; only complete years
     (12 months) are kept. Strands are never added together.
     """
-    months = frame.assign(fy=[periods.financial_year_of(d.date()).label
-                              for d in frame["period_start"]])
+    months = frame.assign(fy=[periods.financial_year_of(d.date()).label for d in frame["period_start"]])
     n_months = months.groupby("fy")["period"].nunique()
     complete = n_months[n_months == 12].index
-    out = (months[months["fy"].isin(complete)]
-           .groupby(["strand", "fy"], as_index=False)["count"].sum(min_count=1)
-           .rename(columns={"fy": "period"}))
+    out = (
+        months[months["fy"].isin(complete)]
+        .groupby(["strand", "fy"], as_index=False)["count"]
+        .sum(min_count=1)
+        .rename(columns={"fy": "period"})
+    )
     return out

@@ -45,9 +45,11 @@ FOLDER = "ho-stop-search-by-force-ethnicity-2020-2025"
 FILE = f"{FOLDER}/force_by_ethnicity.csv"
 COLUMNS = ("financial_year", "police_force", "ethnicity", "total_searches")
 GROUPS = ("Asian", "Black", "Mixed", "Other", "White")
-SOURCE_NOTE = ("Home Office, Police powers and procedures: stop and search open data table (year ending "
-               "March 2025), aggregated by force and ethnicity (vehicle-only searches, BTP and not stated "
-               "removed)")
+SOURCE_NOTE = (
+    "Home Office, Police powers and procedures: stop and search open data table (year ending "
+    "March 2025), aggregated by force and ethnicity (vehicle-only searches, BTP and not stated "
+    "removed)"
+)
 
 
 #: the dataset's own schema, checked after the common COUNTS schema (eqlib.schemas)
@@ -56,18 +58,24 @@ SCHEMA = pa.DataFrameSchema(
         "area_code": pa.Column(str, pa.Check.str_matches(r"^(E23\d{6}|W15\d{6})$")),
         "period": pa.Column(str, pa.Check.str_matches(r"^\d{4}-\d{2}$")),
         "group": pa.Column(str, pa.Check.isin(GROUPS)),
-        "count": pa.Column(float, [pa.Check.ge(0), pa.Check(lambda s: (s == s.round()).all(),
-                                                            error="a whole number of searches")]),
+        "count": pa.Column(
+            float,
+            [pa.Check.ge(0), pa.Check(lambda s: (s == s.round()).all(), error="a whole number of searches")],
+        ),
         "symbol": pa.Column(str, pa.Check.eq("")),
         "source_row": pa.Column(int, pa.Check.ge(0)),
         "filled_zero": pa.Column(bool),
     },
     checks=[
-        pa.Check(lambda df: ~df.duplicated(["period", "area_code", "group"]).any(),
-                 error="one row per year, force area and group"),
+        pa.Check(
+            lambda df: ~df.duplicated(["period", "area_code", "group"]).any(),
+            error="one row per year, force area and group",
+        ),
         pa.Check(lambda df: (df.loc[df["filled_zero"], "count"] == 0).all(), error="a filled cell is 0"),
-        pa.Check(lambda df: (df.groupby("period")["area_code"].nunique() == 43).all(),
-                 error="43 force areas in every year"),
+        pa.Check(
+            lambda df: (df.groupby("period")["area_code"].nunique() == 43).all(),
+            error="43 force areas in every year",
+        ),
     ],
     strict=False,
 )
@@ -83,8 +91,13 @@ def read_force_by_ethnicity(path: str | Path) -> pd.DataFrame:
     lines = list(csv.reader(io.StringIO(read_csv_text(path), newline="")))
     header = tuple(c.strip() for c in lines[0])
     if header != COLUMNS:
-        raise DataError(f"wrong header {list(header)}", file=str(path), row=1, value=list(header),
-                        expected="the columns " + ", ".join(COLUMNS))
+        raise DataError(
+            f"wrong header {list(header)}",
+            file=str(path),
+            row=1,
+            value=list(header),
+            expected="the columns " + ", ".join(COLUMNS),
+        )
     records: list[dict] = []
     seen: dict[tuple[str, str, str], int] = {}
     blank = 0
@@ -93,62 +106,118 @@ def read_force_by_ethnicity(path: str | Path) -> pd.DataFrame:
             blank += 1
             continue
         if len(fields) != len(COLUMNS):
-            raise DataError(f"wrong number of fields ({len(fields)})", file=str(path), row=number,
-                            value=fields, expected=f"{len(COLUMNS)} fields: " + ", ".join(COLUMNS))
+            raise DataError(
+                f"wrong number of fields ({len(fields)})",
+                file=str(path),
+                row=number,
+                value=fields,
+                expected=f"{len(COLUMNS)} fields: " + ", ".join(COLUMNS),
+            )
         year, force, label, count_text = (f.strip() for f in fields)
         try:
             period = periods.parse(year)
         except periods.PeriodError:
             period = None
         if period is None or period.kind != "financial_year":
-            raise DataError("not a financial year", file=str(path), row=number, column="financial_year",
-                            value=year, expected="a financial year such as 2020/21")
+            raise DataError(
+                "not a financial year",
+                file=str(path),
+                row=number,
+                column="financial_year",
+                value=year,
+                expected="a financial year such as 2020/21",
+            )
         try:
             area = resolve(force)
         except UnknownAreaError:
             area = None
         if area is None or not area.territorial:
-            raise DataError("not one of the 43 police force areas", file=str(path), row=number,
-                            column="police_force", value=force,
-                            expected="a Home Office police force area name such as 'London, City of' "
-                                     "(British Transport Police is excluded from this file)")
+            raise DataError(
+                "not one of the 43 police force areas",
+                file=str(path),
+                row=number,
+                column="police_force",
+                value=force,
+                expected="a Home Office police force area name such as 'London, City of' "
+                "(British Transport Police is excluded from this file)",
+            )
         if label not in GROUPS:
-            raise DataError("unknown ethnic group", file=str(path), row=number, column="ethnicity",
-                            value=label, expected="one of " + ", ".join(GROUPS) + " (not stated is excluded)")
+            raise DataError(
+                "unknown ethnic group",
+                file=str(path),
+                row=number,
+                column="ethnicity",
+                value=label,
+                expected="one of " + ", ".join(GROUPS) + " (not stated is excluded)",
+            )
         key = (period.label, area.code, label)
         if key in seen:
-            raise DataError(f"a second row for {year} {force} {label} (first at row {seen[key]})",
-                            file=str(path), row=number, column="police_force", value=force,
-                            expected="one row per financial year, force and ethnic group")
+            raise DataError(
+                f"a second row for {year} {force} {label} (first at row {seen[key]})",
+                file=str(path),
+                row=number,
+                column="police_force",
+                value=force,
+                expected="one row per financial year, force and ethnic group",
+            )
         seen[key] = number
-        count, symbol = parse_count(count_text, file=path, row=number, column="total_searches",
-                                    dash_is_zero=False)
+        count, symbol = parse_count(
+            count_text, file=path, row=number, column="total_searches", dash_is_zero=False
+        )
         if count != int(count):
-            raise DataError("not a whole number", file=str(path), row=number, column="total_searches",
-                            value=count_text, expected="a whole number of searches")
+            raise DataError(
+                "not a whole number",
+                file=str(path),
+                row=number,
+                column="total_searches",
+                value=count_text,
+                expected="a whole number of searches",
+            )
         records.append(_record(period, area, label, count, symbol, force, number, filled=False))
     rows_in = len(records)
     frame = pd.DataFrame(records)
     frame = _fill_zeros(frame, path)
     filled = int(frame["filled_zero"].sum())
-    log_rows(DATASET, rows_in=rows_in, rows_out=len(frame),
-             dropped={"blank lines": blank},
-             records_in=float(sum(r["count"] for r in records)), records_out=float(frame["count"].sum()))
+    log_rows(
+        DATASET,
+        rows_in=rows_in,
+        rows_out=len(frame),
+        dropped={"blank lines": blank},
+        records_in=float(sum(r["count"] for r in records)),
+        records_out=float(frame["count"].sum()),
+    )
     if rows_in + filled != len(frame):
-        raise AssertionError(f"{DATASET}: {rows_in} rows in + {filled} zeros written != {len(frame)} rows out")
+        raise AssertionError(
+            f"{DATASET}: {rows_in} rows in + {filled} zeros written != {len(frame)} rows out"
+        )
     if filled:
-        log.info("%s: %d absent cell(s) written as 0 (%s)", path, filled, "; ".join(
-            f"{r.period} {r.area_name} {r.group}" for r in frame.loc[frame["filled_zero"]].itertuples()))
+        log.info(
+            "%s: %d absent cell(s) written as 0 (%s)",
+            path,
+            filled,
+            "; ".join(
+                f"{r.period} {r.area_name} {r.group}" for r in frame.loc[frame["filled_zero"]].itertuples()
+            ),
+        )
     return frame
 
 
-def _record(period: periods.Period, area, group: str, count: float, symbol: str, force: str, row: int, *,
-            filled: bool) -> dict:
+def _record(
+    period: periods.Period, area, group: str, count: float, symbol: str, force: str, row: int, *, filled: bool
+) -> dict:
     return {
-        "area_code": area.code, "area_name": area.name, "period": period.label,
-        "period_start": pd.Timestamp(period.start), "period_end": pd.Timestamp(period.end),
-        "group": group, "source_label": group, "count": count, "symbol": symbol,
-        "source_force": force, "source_row": row, "filled_zero": filled,
+        "area_code": area.code,
+        "area_name": area.name,
+        "period": period.label,
+        "period_start": pd.Timestamp(period.start),
+        "period_end": pd.Timestamp(period.end),
+        "group": group,
+        "source_label": group,
+        "count": count,
+        "symbol": symbol,
+        "source_force": force,
+        "source_row": row,
+        "filled_zero": filled,
     }
 
 
@@ -160,12 +229,20 @@ def _fill_zeros(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
         present = set(rows["area_code"])
         missing_forces = sorted(forces[c].name for c in set(forces) - present)
         if missing_forces:
-            raise DataError(f"{label}: no row at all for {', '.join(missing_forces)}", file=str(path),
-                            column="police_force", expected="every one of the 43 police force areas in every year")
+            raise DataError(
+                f"{label}: no row at all for {', '.join(missing_forces)}",
+                file=str(path),
+                column="police_force",
+                expected="every one of the 43 police force areas in every year",
+            )
         period = periods.parse(label)
         have = set(zip(rows["area_code"], rows["group"], strict=True))
-        fills = [_record(period, forces[code], group, 0.0, "", "", 0, filled=True)
-                 for code in sorted(present) for group in GROUPS if (code, group) not in have]
+        fills = [
+            _record(period, forces[code], group, 0.0, "", "", 0, filled=True)
+            for code in sorted(present)
+            for group in GROUPS
+            if (code, group) not in have
+        ]
         if fills:
             out.append(pd.DataFrame(fills))
     result = pd.concat(out, ignore_index=True)
@@ -185,4 +262,6 @@ def load_force_by_ethnicity(raw_dir: Path) -> pd.DataFrame:
     try:
         return SCHEMA.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as exc:
-        raise ValueError(f"{DATASET}: the frame fails its schema:\n{exc.failure_cases.head(10).to_string()}") from None
+        raise ValueError(
+            f"{DATASET}: the frame fails its schema:\n{exc.failure_cases.head(10).to_string()}"
+        ) from None

@@ -72,8 +72,15 @@ NATIONAL_SHEETS: dict[str, str] = {
     "Other_contact": "Other death following contact",
 }
 #: appropriate authorities that are not police force areas
-NON_FORCE_AUTHORITIES = {"hmrc", "ministry of defence", "soca / nca", "soca", "nca",
-                         "home office", "civil nuclear constabulary"}
+NON_FORCE_AUTHORITIES = {
+    "hmrc",
+    "ministry of defence",
+    "soca / nca",
+    "soca",
+    "nca",
+    "home office",
+    "civil nuclear constabulary",
+}
 
 _YEAR = re.compile(r"^(\d{2})/(\d{2})")
 _MARKS = re.compile(r"[*^~\"]+")
@@ -121,8 +128,12 @@ def _blocks(rows: list[list], *, path: Path, sheet: str) -> list[tuple[str, int,
                 out.append((measure, k, years))
                 break
         else:
-            raise DataError(f"sheet {sheet!r}: no row of financial years under {title!r}",
-                            file=str(path), row=i + 1, expected="year labels such as 04/05")
+            raise DataError(
+                f"sheet {sheet!r}: no row of financial years under {title!r}",
+                file=str(path),
+                row=i + 1,
+                expected="year labels such as 04/05",
+            )
     return out
 
 
@@ -162,17 +173,29 @@ def read_deaths_by_force(path: str | Path) -> pd.DataFrame:
                 else:
                     area, reason = _authority(name, path=path, row=i + 1)
                 for j, period in years:
-                    count, symbol, marks = _count(rows[i][j] if j < len(rows[i]) else "",
-                                                  file=path, row=i + 1, column=period.display)
+                    count, symbol, marks = _count(
+                        rows[i][j] if j < len(rows[i]) else "", file=path, row=i + 1, column=period.display
+                    )
                     if area is None:
                         key = (category, measure, period.label)
                         set_aside_counts[key] = set_aside_counts.get(key, 0.0) + count
                         continue
-                    records.append({"area_code": area.code, "area_name": area.name,
-                                    **period_fields(period), "group": category,
-                                    "source_label": name, "count": count, "symbol": symbol,
-                                    "footnote": marks, "measure": measure, "category": category,
-                                    "edition": edition, "table_sheet": sheet})
+                    records.append(
+                        {
+                            "area_code": area.code,
+                            "area_name": area.name,
+                            **period_fields(period),
+                            "group": category,
+                            "source_label": name,
+                            "count": count,
+                            "symbol": symbol,
+                            "footnote": marks,
+                            "measure": measure,
+                            "category": category,
+                            "edition": edition,
+                            "table_sheet": sheet,
+                        }
+                    )
                 if area is None:
                     set_aside[reason] = set_aside.get(reason, 0) + 1
                 else:
@@ -180,40 +203,64 @@ def read_deaths_by_force(path: str | Path) -> pd.DataFrame:
                 if total:
                     break
             else:
-                raise DataError(f"sheet {sheet!r}: a table has no Total row", file=str(path),
-                                expected="a 'Total FATALITIES' or 'Total INCIDENTS' row")
+                raise DataError(
+                    f"sheet {sheet!r}: a table has no Total row",
+                    file=str(path),
+                    expected="a 'Total FATALITIES' or 'Total INCIDENTS' row",
+                )
             if sheet == "Shootings_By_Force":
                 for area in areas.all_areas(territorial_only=False):
                     if area.code in listed:
                         continue
                     for _, period in years:
-                        records.append({"area_code": area.code, "area_name": area.name,
-                                        **period_fields(period), "group": category,
-                                        "source_label": "not listed", "count": 0.0, "symbol": "",
-                                        "footnote": "", "measure": measure, "category": category,
-                                        "edition": edition, "table_sheet": sheet})
+                        records.append(
+                            {
+                                "area_code": area.code,
+                                "area_name": area.name,
+                                **period_fields(period),
+                                "group": category,
+                                "source_label": "not listed",
+                                "count": 0.0,
+                                "symbol": "",
+                                "footnote": "",
+                                "measure": measure,
+                                "category": category,
+                                "edition": edition,
+                                "table_sheet": sheet,
+                            }
+                        )
     for reason, n in set_aside.items():
         log.info("%s: %d rows set aside: %s", path.name, n, reason)
     frame = pd.DataFrame.from_records(records)
-    check_unique(frame, ["area_code", "period", "category", "measure"], file=path,
-                 what="by-force tables")
+    check_unique(frame, ["area_code", "period", "category", "measure"], file=path, what="by-force tables")
     frame.attrs["set_aside_counts"] = set_aside_counts
     return frame
 
 
-@register("iopc_deaths", "Deaths during or following police contact, by force (IOPC)",
-          files=FILES,
-          description="IOPC time-series tables 2018/19 and 2019/20: fatalities and incidents by "
-                      "force, category and financial year 2004/05-2019/20. " + NOTE)
+@register(
+    "iopc_deaths",
+    "Deaths during or following police contact, by force (IOPC)",
+    files=FILES,
+    description="IOPC time-series tables 2018/19 and 2019/20: fatalities and incidents by "
+    "force, category and financial year 2004/05-2019/20. " + NOTE,
+)
 def load_deaths(raw_dir: Path) -> pd.DataFrame:
     """Dataset ``iopc_deaths`` (see the module docstring)."""
     files = sorted(Path(raw_dir).glob(FILES[0]))
     if not files:
-        raise DataError("no IOPC workbook found", file=str(Path(raw_dir) / FILES[0]),
-                        expected="Time_series_tables_YYYY-YY.ods")
+        raise DataError(
+            "no IOPC workbook found",
+            file=str(Path(raw_dir) / FILES[0]),
+            expected="Time_series_tables_YYYY-YY.ods",
+        )
     frame = pd.concat([read_deaths_by_force(f) for f in files], ignore_index=True)
-    out = latest_edition(frame, key=["area_code", "period", "category", "measure"], edition="edition",
-                         dataset="iopc_deaths", reason="rows for a year a later workbook revises")
+    out = latest_edition(
+        frame,
+        key=["area_code", "period", "category", "measure"],
+        edition="edition",
+        dataset="iopc_deaths",
+        reason="rows for a year a later workbook revises",
+    )
     out["note"] = NOTE
     return finalise(out, dataset="iopc_deaths")
 
@@ -226,12 +273,20 @@ def read_deaths_by_ethnicity(path: str | Path) -> pd.DataFrame:
     records: list[dict] = []
     for sheet, category in NATIONAL_SHEETS.items():
         rows = read_sheet(path, sheet)
-        start = next((i for i, r in enumerate(rows)
-                      if r and clean_label(r[0]).startswith("Table")
-                      and "ethnicity" in str(r[0]).casefold()), None)
+        start = next(
+            (
+                i
+                for i, r in enumerate(rows)
+                if r and clean_label(r[0]).startswith("Table") and "ethnicity" in str(r[0]).casefold()
+            ),
+            None,
+        )
         if start is None:
-            raise DataError(f"sheet {sheet!r} has no ethnicity table", file=str(path),
-                            expected="a table 'Ethnicity by financial year'")
+            raise DataError(
+                f"sheet {sheet!r} has no ethnicity table",
+                file=str(path),
+                expected="a table 'Ethnicity by financial year'",
+            )
         k = next(k for k in range(start + 1, start + 5) if clean_label(rows[k][0]) == "Ethnic group")
         years = [(j, _year(c)) for j, c in enumerate(rows[k]) if j > 0 and _year(c)]
         for i in range(k + 1, len(rows)):
@@ -242,28 +297,50 @@ def read_deaths_by_ethnicity(path: str | Path) -> pd.DataFrame:
             if label.casefold().startswith("total"):
                 break
             for j, period in years:
-                count, symbol, marks = _count(rows[i][j] if j < len(rows[i]) else "", file=path,
-                                              row=i + 1, column=period.display)
-                records.append({"area_code": national.code, "area_name": national.name,
-                                **period_fields(period), "source_label": label, "count": count,
-                                "symbol": symbol, "footnote": marks, "measure": "fatalities",
-                                "category": category, "edition": edition, "table_sheet": sheet})
+                count, symbol, marks = _count(
+                    rows[i][j] if j < len(rows[i]) else "", file=path, row=i + 1, column=period.display
+                )
+                records.append(
+                    {
+                        "area_code": national.code,
+                        "area_name": national.name,
+                        **period_fields(period),
+                        "source_label": label,
+                        "count": count,
+                        "symbol": symbol,
+                        "footnote": marks,
+                        "measure": "fatalities",
+                        "category": category,
+                        "edition": edition,
+                        "table_sheet": sheet,
+                    }
+                )
     frame = pd.DataFrame.from_records(records)
-    return add_broad_group(frame, label_column="source_label", classification="ho",
-                           source=str(path))
+    return add_broad_group(frame, label_column="source_label", classification="ho", source=str(path))
 
 
-@register("iopc_deaths_ethnicity", "Deaths during or following police contact by ethnicity, "
-          "England and Wales (IOPC)", files=FILES,
-          description="National only: the IOPC publishes no ethnicity breakdown by force.")
+@register(
+    "iopc_deaths_ethnicity",
+    "Deaths during or following police contact by ethnicity, England and Wales (IOPC)",
+    files=FILES,
+    description="National only: the IOPC publishes no ethnicity breakdown by force.",
+)
 def load_deaths_by_ethnicity(raw_dir: Path) -> pd.DataFrame:
     """Dataset ``iopc_deaths_ethnicity``: national fatalities by ethnicity, category and year."""
     files = sorted(Path(raw_dir).glob(FILES[0]))
     if not files:
-        raise DataError("no IOPC workbook found", file=str(Path(raw_dir) / FILES[0]),
-                        expected="Time_series_tables_YYYY-YY.ods")
+        raise DataError(
+            "no IOPC workbook found",
+            file=str(Path(raw_dir) / FILES[0]),
+            expected="Time_series_tables_YYYY-YY.ods",
+        )
     frame = pd.concat([read_deaths_by_ethnicity(f) for f in files], ignore_index=True)
-    out = latest_edition(frame, key=["period", "category", "group"], edition="edition",
-                         dataset="iopc_deaths_ethnicity", reason="rows for a year a later workbook revises",
-                         reconcile=False)
+    out = latest_edition(
+        frame,
+        key=["period", "category", "group"],
+        edition="edition",
+        dataset="iopc_deaths_ethnicity",
+        reason="rows for a year a later workbook revises",
+        reconcile=False,
+    )
     return finalise(out, dataset="iopc_deaths_ethnicity")

@@ -49,7 +49,13 @@ log = logging.getLogger(__name__)
 # --------------------------------------------------------------------------------------------
 
 CHARACTERISTICS: tuple[str, ...] = (
-    "ethnicity", "sex", "age", "disability", "religion", "sexual_orientation", "gender_reassignment",
+    "ethnicity",
+    "sex",
+    "age",
+    "disability",
+    "religion",
+    "sexual_orientation",
+    "gender_reassignment",
 )
 
 #: Canonical group labels of each characteristic other than ethnicity and age, with the
@@ -86,11 +92,17 @@ GROUPS: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "gender_reassignment": {
         "Same as sex registered at birth": (
-            "same as sex registered at birth", "gender identity the same as sex registered at birth",
+            "same as sex registered at birth",
+            "gender identity the same as sex registered at birth",
         ),
         "Different from sex registered at birth": (
-            "different from sex registered at birth", "gender identity different from sex registered at birth",
-            "trans woman", "trans man", "non-binary", "all other gender identities", "trans",
+            "different from sex registered at birth",
+            "gender identity different from sex registered at birth",
+            "trans woman",
+            "trans man",
+            "non-binary",
+            "all other gender identities",
+            "trans",
         ),
         "Not stated": ("not stated", "not answered", "not recorded", "unknown", "prefer not to say"),
     },
@@ -117,16 +129,42 @@ STRANDS: dict[str, tuple[str, ...]] = {
 
 #: Tactics of the Home Office use-of-force return (the leaves of Table 16).
 TACTICS: tuple[str, ...] = (
-    "tactical_communication", "compliant_handcuffing", "non_compliant_handcuffing", "handcuffing_not_stated",
-    "limb_body_restraints", "ground_restraint", "unarmed_skills", "baton_drawn", "baton_used",
-    "irritant_spray_drawn", "irritant_spray_used", "spit_and_bite_guard", "shield",
-    "taser_drawn", "taser_aimed", "taser_arced", "taser_red_dotted", "taser_drive_stun",
-    "taser_angled_drive_stun", "taser_fired", "aep_drawn", "aep_used", "firearms_aimed", "firearms_fired",
-    "dog_deployed", "dog_bite", "other_improvised", "incidents",
+    "tactical_communication",
+    "compliant_handcuffing",
+    "non_compliant_handcuffing",
+    "handcuffing_not_stated",
+    "limb_body_restraints",
+    "ground_restraint",
+    "unarmed_skills",
+    "baton_drawn",
+    "baton_used",
+    "irritant_spray_drawn",
+    "irritant_spray_used",
+    "spit_and_bite_guard",
+    "shield",
+    "taser_drawn",
+    "taser_aimed",
+    "taser_arced",
+    "taser_red_dotted",
+    "taser_drive_stun",
+    "taser_angled_drive_stun",
+    "taser_fired",
+    "aep_drawn",
+    "aep_used",
+    "firearms_aimed",
+    "firearms_fired",
+    "dog_deployed",
+    "dog_bite",
+    "other_improvised",
+    "incidents",
 )
 
 _ETHNICITY_CLASSIFICATIONS: tuple[ethnicity.Classification, ...] = (
-    "ho", "census2021", "census2011", "policeuk_self", "officer",
+    "ho",
+    "census2021",
+    "census2011",
+    "policeuk_self",
+    "officer",
 )
 _ETHNICITY_EXPECTED = (
     "an ethnicity label eqlib knows: a broad group (Asian, Black, Mixed, White, Other, Not stated), "
@@ -191,14 +229,18 @@ class Template:
 
 
 _AREA = Column("area", "area", "police force area: name, ONS code (W15000003) or slug (south-wales)")
-_PERIOD = Column("period", "period",
-                 "financial year 2021-22 (or 2021/22), calendar year 2021, or month 2021-04")
+_PERIOD = Column(
+    "period", "period", "financial year 2021-22 (or 2021/22), calendar year 2021, or month 2021-04"
+)
 _CHAR = Column("characteristic", "characteristic", "protected characteristic", choices=CHARACTERISTICS)
 _GROUP = Column("group", "group", "the group within the characteristic, as your system labels it")
 _COUNT = Column("count", "count", "a whole number, or a GSS symbol: [c] [x] [z] [u] (also '..', '*')")
-_DENOM = Column("denominator", "denominator",
-                "optional: the base the count is a share of (e.g. all referrals); blank if none",
-                required=False)
+_DENOM = Column(
+    "denominator",
+    "denominator",
+    "optional: the base the count is a share of (e.g. all referrals); blank if none",
+    required=False,
+)
 _NOTES = Column("notes", "notes", "optional free text (caveats, definitions)", required=False)
 
 
@@ -210,18 +252,32 @@ TEMPLATES: dict[str, Template] = {
     t.name: t
     for t in (
         Template(
-            "workforce", "Force and OPCC workforce by ethnicity, sex and rank or grade",
+            "workforce",
+            "Force and OPCC workforce by ethnicity, sex and rank or grade",
             (
                 _AREA,
-                Column("organisation", "choice", "force or opcc (the Commissioner's office)",
-                       choices=("force", "opcc")),
-                Column("worker_type", "choice", "officer, staff, pcso or special (opcc: staff only)",
-                       choices=("officer", "staff", "pcso", "special")),
+                Column(
+                    "organisation",
+                    "choice",
+                    "force or opcc (the Commissioner's office)",
+                    choices=("force", "opcc"),
+                ),
+                Column(
+                    "worker_type",
+                    "choice",
+                    "officer, staff, pcso or special (opcc: staff only)",
+                    choices=("officer", "staff", "pcso", "special"),
+                ),
                 Column("rank", "text", "rank (officers) or grade (staff); 'all' when not broken down"),
                 Column("as_at", "as_at", "snapshot date, YYYY-MM-DD (e.g. 2022-03-31)"),
-                _CHAR, _GROUP,
-                Column("sex", "sex", "optional cross-tabulation: Female or Male for ethnicity by sex; "
-                       "blank or 'all' for both", required=False),
+                _CHAR,
+                _GROUP,
+                Column(
+                    "sex",
+                    "sex",
+                    "optional cross-tabulation: Female or Male for ethnicity by sex; blank or 'all' for both",
+                    required=False,
+                ),
                 Column("headcount", "count", "headcount (people, not FTE), or a GSS symbol"),
                 _NOTES,
             ),
@@ -230,51 +286,82 @@ TEMPLATES: dict[str, Template] = {
             source="Force HR system (People Services) workforce returns; the OPCC's own HR records",
         ),
         Template(
-            "complaints", "Complaints and allegations by protected characteristic of the complainant",
+            "complaints",
+            "Complaints and allegations by protected characteristic of the complainant",
             (
-                _AREA, _PERIOD, _CHAR, _GROUP,
-                _measure("complaint_measure", ("complaint_cases", "allegations", "complainants"),
-                         "complaint_cases, allegations or complainants"),
-                _COUNT, _DENOM, _NOTES,
+                _AREA,
+                _PERIOD,
+                _CHAR,
+                _GROUP,
+                _measure(
+                    "complaint_measure",
+                    ("complaint_cases", "allegations", "complainants"),
+                    "complaint_cases, allegations or complainants",
+                ),
+                _COUNT,
+                _DENOM,
+                _NOTES,
             ),
             key=("area", "period", "characteristic", "group", "complaint_measure"),
-            denominator_column="denominator", measure_column="complaint_measure",
+            denominator_column="denominator",
+            measure_column="complaint_measure",
             source="Professional Standards Department complaint records (Centurion); IOPC complaint statistics",
         ),
         Template(
-            "victims_services", "Victims' services referrals and take-up by protected characteristic",
+            "victims_services",
+            "Victims' services referrals and take-up by protected characteristic",
             (
-                _AREA, _PERIOD,
+                _AREA,
+                _PERIOD,
                 Column("service", "text", "the service (e.g. the commissioned victim care provider)"),
-                _measure("service_measure", ("referrals", "take_up"),
-                         "referrals (offered the service) or take_up (engaged with it)"),
-                _CHAR, _GROUP, _COUNT, _DENOM, _NOTES,
+                _measure(
+                    "service_measure",
+                    ("referrals", "take_up"),
+                    "referrals (offered the service) or take_up (engaged with it)",
+                ),
+                _CHAR,
+                _GROUP,
+                _COUNT,
+                _DENOM,
+                _NOTES,
             ),
             key=("area", "period", "service", "service_measure", "characteristic", "group"),
-            denominator_column="denominator", measure_column="service_measure",
+            denominator_column="denominator",
+            measure_column="service_measure",
             source="Commissioned victims' services provider returns (quarterly performance reports)",
         ),
         Template(
-            "satisfaction", "Service user satisfaction by protected characteristic",
+            "satisfaction",
+            "Service user satisfaction by protected characteristic",
             (
-                _AREA, _PERIOD,
-                Column("survey", "text", "the survey or question (e.g. 'victim satisfaction: whole experience')"),
-                _CHAR, _GROUP,
+                _AREA,
+                _PERIOD,
+                Column(
+                    "survey", "text", "the survey or question (e.g. 'victim satisfaction: whole experience')"
+                ),
+                _CHAR,
+                _GROUP,
                 Column("respondents", "denominator", "people who answered the question"),
                 Column("satisfied", "count", "of whom satisfied (fairly or completely)"),
                 _NOTES,
             ),
             key=("area", "period", "survey", "characteristic", "group"),
-            count_column="satisfied", denominator_column="respondents",
+            count_column="satisfied",
+            denominator_column="respondents",
             source="Force or OPCC user satisfaction survey (victim satisfaction survey) results",
         ),
         Template(
-            "hate_crime", "Hate crimes and incidents by strand",
+            "hate_crime",
+            "Hate crimes and incidents by strand",
             (
-                _AREA, _PERIOD,
-                Column("strand", "strand", "race, religion, sexual_orientation, disability, transgender or other"),
+                _AREA,
+                _PERIOD,
+                Column(
+                    "strand", "strand", "race, religion, sexual_orientation, disability, transgender or other"
+                ),
                 _measure("hate_measure", ("crimes", "incidents"), "crimes (recorded) or incidents"),
-                _COUNT, _NOTES,
+                _COUNT,
+                _NOTES,
             ),
             key=("area", "period", "strand", "hate_measure"),
             measure_column="hate_measure",
@@ -282,40 +369,78 @@ TEMPLATES: dict[str, Template] = {
             source="Force hate crime recording (crime system flags), as returned to the Home Office",
         ),
         Template(
-            "custody", "Custody detentions and strip searches by ethnicity (or other characteristic)",
+            "custody",
+            "Custody detentions and strip searches by ethnicity (or other characteristic)",
             (
-                _AREA, _PERIOD,
-                _measure("custody_measure",
-                         ("detentions", "strip_searches", "intimate_searches", "children_detained_overnight",
-                          "mental_health_detentions"),
-                         "detentions, strip_searches, intimate_searches, children_detained_overnight or "
-                         "mental_health_detentions"),
-                _CHAR, _GROUP, _COUNT, _DENOM, _NOTES,
+                _AREA,
+                _PERIOD,
+                _measure(
+                    "custody_measure",
+                    (
+                        "detentions",
+                        "strip_searches",
+                        "intimate_searches",
+                        "children_detained_overnight",
+                        "mental_health_detentions",
+                    ),
+                    "detentions, strip_searches, intimate_searches, children_detained_overnight or "
+                    "mental_health_detentions",
+                ),
+                _CHAR,
+                _GROUP,
+                _COUNT,
+                _DENOM,
+                _NOTES,
             ),
             key=("area", "period", "custody_measure", "characteristic", "group"),
-            denominator_column="denominator", measure_column="custody_measure",
+            denominator_column="denominator",
+            measure_column="custody_measure",
             source="Custody records system extracts (e.g. NICHE, Athena, Connect custody modules)",
         ),
         Template(
-            "custody_visits", "Independent custody visitors' records by ethnicity of detainee",
+            "custody_visits",
+            "Independent custody visitors' records by ethnicity of detainee",
             (
-                _AREA, _PERIOD,
-                _measure("visit_measure",
-                         ("visits", "detainees_in_custody", "detainees_seen", "detainees_declined", "issues_raised"),
-                         "visits, detainees_in_custody, detainees_seen, detainees_declined or issues_raised"),
-                _CHAR, _GROUP, _COUNT, _DENOM, _NOTES,
+                _AREA,
+                _PERIOD,
+                _measure(
+                    "visit_measure",
+                    (
+                        "visits",
+                        "detainees_in_custody",
+                        "detainees_seen",
+                        "detainees_declined",
+                        "issues_raised",
+                    ),
+                    "visits, detainees_in_custody, detainees_seen, detainees_declined or issues_raised",
+                ),
+                _CHAR,
+                _GROUP,
+                _COUNT,
+                _DENOM,
+                _NOTES,
             ),
             key=("area", "period", "visit_measure", "characteristic", "group"),
-            denominator_column="denominator", measure_column="visit_measure",
+            denominator_column="denominator",
+            measure_column="visit_measure",
             source="The OPCC's independent custody visiting (ICV) scheme records and visit reports",
         ),
         Template(
-            "use_of_force", "Use of force (Taser and other tactics) by perceived ethnicity, from local returns",
+            "use_of_force",
+            "Use of force (Taser and other tactics) by perceived ethnicity, from local returns",
             (
-                _AREA, _PERIOD,
-                Column("tactic", "choice", "a Home Office use-of-force tactic, e.g. taser_drawn, taser_fired",
-                       choices=TACTICS),
-                _CHAR, _GROUP, _COUNT, _NOTES,
+                _AREA,
+                _PERIOD,
+                Column(
+                    "tactic",
+                    "choice",
+                    "a Home Office use-of-force tactic, e.g. taser_drawn, taser_fired",
+                    choices=TACTICS,
+                ),
+                _CHAR,
+                _GROUP,
+                _COUNT,
+                _NOTES,
             ),
             key=("area", "period", "tactic", "characteristic", "group"),
             note="Ethnicity is as perceived by the officer; the unit is a tactic used in an incident, not a person.",
@@ -342,11 +467,19 @@ class Problem:
     message: str
 
     def to_error(self, more: int = 0) -> DataError:
-        error = DataError(self.message, file=self.file, row=self.row, column=self.column, value=self.value,
-                          expected=self.expected)
+        error = DataError(
+            self.message,
+            file=self.file,
+            row=self.row,
+            column=self.column,
+            value=self.value,
+            expected=self.expected,
+        )
         if more:
-            error.args = (f"{error.args[0]} (and {more} more problem{'s' if more > 1 else ''}: "
-                          f"run `eqlib data validate {self.file}` to list them all)",)
+            error.args = (
+                f"{error.args[0]} (and {more} more problem{'s' if more > 1 else ''}: "
+                f"run `eqlib data validate {self.file}` to list them all)",
+            )
         return error
 
     def __str__(self) -> str:
@@ -358,13 +491,23 @@ class _Problems:
         self.file = file
         self.items: list[Problem] = []
 
-    def add(self, message: str, *, row: int | None = None, column: str | None = None,
-            value: object = None, expected: str | None = None) -> None:
+    def add(
+        self,
+        message: str,
+        *,
+        row: int | None = None,
+        column: str | None = None,
+        value: object = None,
+        expected: str | None = None,
+    ) -> None:
         self.items.append(Problem(self.file, row, column, value, expected, message))
 
     def add_error(self, exc: DataError) -> None:
-        self.items.append(Problem(self.file, exc.row, exc.column, exc.value, exc.expected,
-                                  getattr(exc, "message", str(exc))))
+        self.items.append(
+            Problem(
+                self.file, exc.row, exc.column, exc.value, exc.expected, getattr(exc, "message", str(exc))
+            )
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -390,10 +533,15 @@ def _parse_area(value: str, row: int, column: str, problems: _Problems) -> areas
         return areas.resolve(value) if value.strip() else areas.resolve(None)  # type: ignore[arg-type]
     except areas.UnknownAreaError as exc:
         hint = re.search(r"Closest matches: (.*)\.$", str(exc))
-        problems.add("unknown police force area", row=row, column=column, value=value,
-                     expected="one of the 43 force areas of England and Wales (name, ONS code such as "
-                     "W15000003, or slug such as south-wales)"
-                     + (f"; closest matches: {hint.group(1)}" if hint else ""))
+        problems.add(
+            "unknown police force area",
+            row=row,
+            column=column,
+            value=value,
+            expected="one of the 43 force areas of England and Wales (name, ONS code such as "
+            "W15000003, or slug such as south-wales)"
+            + (f"; closest matches: {hint.group(1)}" if hint else ""),
+        )
         return None
 
 
@@ -401,9 +549,14 @@ def _parse_period(value: str, row: int, column: str, problems: _Problems) -> per
     try:
         return periods.parse(value)
     except periods.PeriodError:
-        problems.add("cannot read the period", row=row, column=column, value=value,
-                     expected="a financial year such as 2021-22 (or 2021/22), a calendar year such as 2021, "
-                     "or a month such as 2021-04")
+        problems.add(
+            "cannot read the period",
+            row=row,
+            column=column,
+            value=value,
+            expected="a financial year such as 2021-22 (or 2021/22), a calendar year such as 2021, "
+            "or a month such as 2021-04",
+        )
         return None
 
 
@@ -414,8 +567,13 @@ def _parse_as_at(value: str, row: int, column: str, problems: _Problems) -> peri
             return periods.as_at(datetime.strptime(text, fmt).date())
         except ValueError:
             continue
-    problems.add("cannot read the date", row=row, column=column, value=value,
-                 expected="a date YYYY-MM-DD (e.g. 2022-03-31) or DD/MM/YYYY")
+    problems.add(
+        "cannot read the date",
+        row=row,
+        column=column,
+        value=value,
+        expected="a date YYYY-MM-DD (e.g. 2022-03-31) or DD/MM/YYYY",
+    )
     return None
 
 
@@ -423,8 +581,13 @@ def _parse_choice(value: str, col: Column, row: int, problems: _Problems) -> str
     key = _header_name(value)
     if key in col.choices:
         return key
-    problems.add(f"not an allowed {col.name}", row=row, column=col.name, value=value,
-                 expected="one of " + ", ".join(col.choices) + _closest(key, col.choices))
+    problems.add(
+        f"not an allowed {col.name}",
+        row=row,
+        column=col.name,
+        value=value,
+        expected="one of " + ", ".join(col.choices) + _closest(key, col.choices),
+    )
     return None
 
 
@@ -433,8 +596,13 @@ def _parse_strand(value: str, row: int, column: str, problems: _Problems) -> str
     for strand, spellings in STRANDS.items():
         if key in spellings:
             return strand
-    problems.add("unknown hate crime strand", row=row, column=column, value=value,
-                 expected="one of " + ", ".join(STRANDS) + " (the Home Office monitored strands, or other)")
+    problems.add(
+        "unknown hate crime strand",
+        row=row,
+        column=column,
+        value=value,
+        expected="one of " + ", ".join(STRANDS) + " (the Home Office monitored strands, or other)",
+    )
     return None
 
 
@@ -488,26 +656,42 @@ def _group_expected(characteristic: str, label: str) -> str:
 _PLAIN_NUMBER = re.compile(r"-?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?", re.ASCII)
 
 
-def _parse_number(value: str, row: int, column: str, problems: _Problems, *,
-                  allow_blank: bool) -> tuple[float, str, str] | None:
+def _parse_number(
+    value: str, row: int, column: str, problems: _Problems, *, allow_blank: bool
+) -> tuple[float, str, str] | None:
     """Parse a count cell to ``(number, symbol, reason)``; blank gives ``(nan, '', '')`` if allowed."""
     text = value.strip()
     if text == "" and allow_blank:
         return math.nan, "", ""
     if text in _DASHES:
-        problems.add("'-' is ambiguous in a local file (nil in Home Office tables, not available elsewhere)",
-                     row=row, column=column, value=value, expected="0 for nil, or [x] if not available")
+        problems.add(
+            "'-' is ambiguous in a local file (nil in Home Office tables, not available elsewhere)",
+            row=row,
+            column=column,
+            value=value,
+            expected="0 for nil, or [x] if not available",
+        )
         return None
     if text == "":
-        problems.add("empty count", row=row, column=column, value=value,
-                     expected="a whole number (0 if none), or a GSS symbol ([c], [x], [z], [u]) giving "
-                     "why it is missing")
+        problems.add(
+            "empty count",
+            row=row,
+            column=column,
+            value=value,
+            expected="a whole number (0 if none), or a GSS symbol ([c], [x], [z], [u]) giving "
+            "why it is missing",
+        )
         return None
     if any(ch.isdigit() for ch in text) and not _PLAIN_NUMBER.fullmatch(text):
-        problems.add("not a plain number (only the digits 0-9, an optional decimal point, and commas "
-                     "between groups of three digits)", row=row, column=column, value=value,
-                     expected="a whole number written like 15 or 1,500 (not 1,5, 1_000, 1e3 or "
-                     "full-width digits), or a GSS symbol")
+        problems.add(
+            "not a plain number (only the digits 0-9, an optional decimal point, and commas "
+            "between groups of three digits)",
+            row=row,
+            column=column,
+            value=value,
+            expected="a whole number written like 15 or 1,500 (not 1,5, 1_000, 1e3 or "
+            "full-width digits), or a GSS symbol",
+        )
         return None
     try:
         number, symbol = parse_count(text, file=problems.file, row=row, column=column)
@@ -517,8 +701,13 @@ def _parse_number(value: str, row: int, column: str, problems: _Problems, *,
     if symbol:
         return number, symbol, _SYMBOLS[text.lower()][1]
     if number != int(number):
-        problems.add("not a whole number", row=row, column=column, value=value,
-                     expected="a whole number of people or events (headcount, not FTE)")
+        problems.add(
+            "not a whole number",
+            row=row,
+            column=column,
+            value=value,
+            expected="a whole number of people or events (headcount, not FTE)",
+        )
         return None
     return number, "", ""
 
@@ -546,8 +735,9 @@ def _looks_like_data(cells: list[str]) -> bool:
     return False
 
 
-def _choose_template(header: list[str], raw: list[str], template: str | None,
-                     problems: _Problems) -> Template | None:
+def _choose_template(
+    header: list[str], raw: list[str], template: str | None, problems: _Problems
+) -> Template | None:
     names = set(header)
     expected_all = "; ".join(f"{t.name}: {t.header}" for t in TEMPLATES.values())
     if template is not None:
@@ -561,25 +751,38 @@ def _choose_template(header: list[str], raw: list[str], template: str | None,
         exact = [t for t in fits if names <= set(t.names)]
         if len(exact) == 1:
             return exact[0]
-        problems.add("the header fits several templates", row=1, value=",".join(header),
-                     expected="--template NAME, one of " + ", ".join(t.name for t in fits))
+        problems.add(
+            "the header fits several templates",
+            row=1,
+            value=",".join(header),
+            expected="--template NAME, one of " + ", ".join(t.name for t in fits),
+        )
         return None
     known = {n for t in TEMPLATES.values() for n in t.names}
     if not names & known:
         if _looks_like_data(raw):
-            problems.add("missing header: the first row holds data, not column names", row=1,
-                         value=",".join(raw), expected="a header row, e.g. " + expected_all)
+            problems.add(
+                "missing header: the first row holds data, not column names",
+                row=1,
+                value=",".join(raw),
+                expected="a header row, e.g. " + expected_all,
+            )
         else:
-            problems.add("the header matches no template", row=1, value=",".join(raw),
-                         expected="the header of one of the templates: " + expected_all)
+            problems.add(
+                "the header matches no template",
+                row=1,
+                value=",".join(raw),
+                expected="the header of one of the templates: " + expected_all,
+            )
         return None
 
     def overlap(t: Template) -> float:
         return len(names & set(t.names)) / len(names | set(t.names))
 
     best = max(TEMPLATES.values(), key=overlap)
-    _check_header(header, best, problems,
-                  context=f"the header matches no template (the closest is {best.name!r}): ")
+    _check_header(
+        header, best, problems, context=f"the header matches no template (the closest is {best.name!r}): "
+    )
     return None
 
 
@@ -589,30 +792,47 @@ def _check_header(header: list[str], tmpl: Template, problems: _Problems, contex
     missing = [n for n in tmpl.required if n not in header]
     for position, name in enumerate(header, start=1):
         if name == "":
-            problems.add(context + "empty column name", row=1, column=f"#{position}", value="",
-                         expected=f"the {tmpl.name} header: {tmpl.header}")
+            problems.add(
+                context + "empty column name",
+                row=1,
+                column=f"#{position}",
+                value="",
+                expected=f"the {tmpl.name} header: {tmpl.header}",
+            )
             ok = False
         elif name in seen:
-            problems.add(context + "column appears twice", row=1, column=name, value=name,
-                         expected="each column once")
+            problems.add(
+                context + "column appears twice", row=1, column=name, value=name, expected="each column once"
+            )
             ok = False
         elif name not in tmpl.names:
-            problems.add(context + f"unknown column for the {tmpl.name} template", row=1, column=name, value=name,
-                         expected="one of " + ", ".join(tmpl.names)
-                         + (_closest(name, tmpl.names) or _closest(name, missing))
-                         + (f"; missing: {', '.join(missing)}" if missing else ""))
+            problems.add(
+                context + f"unknown column for the {tmpl.name} template",
+                row=1,
+                column=name,
+                value=name,
+                expected="one of "
+                + ", ".join(tmpl.names)
+                + (_closest(name, tmpl.names) or _closest(name, missing))
+                + (f"; missing: {', '.join(missing)}" if missing else ""),
+            )
             ok = False
         seen.add(name)
     for name in tmpl.required:
         if name not in seen:
-            problems.add(context + f"missing column for the {tmpl.name} template", row=1, column=name,
-                         expected=f"the {tmpl.name} header: {tmpl.header}")
+            problems.add(
+                context + f"missing column for the {tmpl.name} template",
+                row=1,
+                column=name,
+                expected=f"the {tmpl.name} header: {tmpl.header}",
+            )
             ok = False
     return ok
 
 
-def _parse_row(cells: dict[str, str], tmpl: Template, row: int, problems: _Problems,
-               allow_examples: bool) -> dict[str, object] | None:
+def _parse_row(
+    cells: dict[str, str], tmpl: Template, row: int, problems: _Problems, allow_examples: bool
+) -> dict[str, object] | None:
     before = len(problems.items)
     out: dict[str, object] = {"source_row": row}
     characteristic: str | None = None
@@ -638,16 +858,29 @@ def _parse_row(cells: dict[str, str], tmpl: Template, row: int, problems: _Probl
                 out["group"] = group_of(characteristic, value)
                 out["source_label"] = value.strip()
             except ValueError as exc:
-                problems.add(str(exc) if characteristic in str(exc) else f"{exc} for {characteristic}", row=row, column=col.name, value=value,
-                             expected=("one row per group, without totals (eqlib adds them up)"
-                                       if str(exc) == "a total row" else _group_expected(characteristic, value)))
+                problems.add(
+                    str(exc) if characteristic in str(exc) else f"{exc} for {characteristic}",
+                    row=row,
+                    column=col.name,
+                    value=value,
+                    expected=(
+                        "one row per group, without totals (eqlib adds them up)"
+                        if str(exc) == "a total row"
+                        else _group_expected(characteristic, value)
+                    ),
+                )
         elif kind == "strand":
             strand = _parse_strand(value, row, col.name, problems)
             if strand is not None:
-                out["group"], out["source_label"], out["characteristic"] = strand, value.strip(), "hate_crime_strand"
+                out["group"], out["source_label"], out["characteristic"] = (
+                    strand,
+                    value.strip(),
+                    "hate_crime_strand",
+                )
         elif kind in ("count", "denominator"):
-            parsed = _parse_number(value, row, col.name, problems,
-                                   allow_blank=not col.required and kind == "denominator")
+            parsed = _parse_number(
+                value, row, col.name, problems, allow_blank=not col.required and kind == "denominator"
+            )
             if parsed is not None:
                 target = "count" if kind == "count" else "denominator"
                 out[target], out[f"{target}_symbol"], out[f"{target}_reason"] = parsed
@@ -660,37 +893,67 @@ def _parse_row(cells: dict[str, str], tmpl: Template, row: int, problems: _Probl
             if text in ("", "all"):
                 out["sex"] = "all"
             elif characteristic == "sex":
-                problems.add("sex is both the characteristic and the cross-tabulation", row=row, column=col.name,
-                             value=value, expected="blank or 'all' when the characteristic is sex")
+                problems.add(
+                    "sex is both the characteristic and the cross-tabulation",
+                    row=row,
+                    column=col.name,
+                    value=value,
+                    expected="blank or 'all' when the characteristic is sex",
+                )
             else:
                 try:
                     out["sex"] = group_of("sex", value)
                 except ValueError:
-                    problems.add("unknown sex", row=row, column=col.name, value=value,
-                                 expected="blank or 'all' (both sexes), or one of " + ", ".join(GROUPS["sex"]))
+                    problems.add(
+                        "unknown sex",
+                        row=row,
+                        column=col.name,
+                        value=value,
+                        expected="blank or 'all' (both sexes), or one of " + ", ".join(GROUPS["sex"]),
+                    )
         elif kind == "text":
             if value.strip() == "":
-                problems.add(f"empty {col.name}", row=row, column=col.name, value=value,
-                             expected=col.description)
+                problems.add(
+                    f"empty {col.name}", row=row, column=col.name, value=value, expected=col.description
+                )
             else:
                 out[col.name] = value.strip()
         elif kind == "notes":
             out["notes"] = value.strip()
             if value.strip().upper().startswith("EXAMPLE") and not allow_examples:
-                problems.add("an EXAMPLE row copied from the template", row=row, column=col.name, value=value,
-                             expected="your own figures: delete the template's example rows")
+                problems.add(
+                    "an EXAMPLE row copied from the template",
+                    row=row,
+                    column=col.name,
+                    value=value,
+                    expected="your own figures: delete the template's example rows",
+                )
     if len(problems.items) > before:
         return None
     count, denominator = out.get("count"), out.get("denominator")
-    if (isinstance(count, float) and isinstance(denominator, float)
-            and not math.isnan(count) and not math.isnan(denominator) and count > denominator):
-        problems.add(f"{tmpl.count_column} is larger than its {tmpl.denominator_column}", row=row,
-                     column=tmpl.count_column, value=cells.get(tmpl.count_column),
-                     expected=f"at most the {tmpl.denominator_column} ({cells.get(tmpl.denominator_column)})")
+    if (
+        isinstance(count, float)
+        and isinstance(denominator, float)
+        and not math.isnan(count)
+        and not math.isnan(denominator)
+        and count > denominator
+    ):
+        problems.add(
+            f"{tmpl.count_column} is larger than its {tmpl.denominator_column}",
+            row=row,
+            column=tmpl.count_column,
+            value=cells.get(tmpl.count_column),
+            expected=f"at most the {tmpl.denominator_column} ({cells.get(tmpl.denominator_column)})",
+        )
         return None
     if tmpl.name == "workforce" and out.get("organisation") == "opcc" and out.get("worker_type") != "staff":
-        problems.add("the OPCC employs staff only", row=row, column="worker_type",
-                     value=cells.get("worker_type"), expected="staff when organisation is opcc")
+        problems.add(
+            "the OPCC employs staff only",
+            row=row,
+            column="worker_type",
+            value=cells.get("worker_type"),
+            expected="staff when organisation is opcc",
+        )
         return None
     return out
 
@@ -710,8 +973,9 @@ def _key_of(cells: dict[str, str], parsed: dict[str, object], tmpl: Template) ->
     return tuple(key)
 
 
-def _check_duplicates(records: list[tuple[dict[str, str], dict[str, object]]], tmpl: Template,
-                      problems: _Problems) -> None:
+def _check_duplicates(
+    records: list[tuple[dict[str, str], dict[str, object]]], tmpl: Template, problems: _Problems
+) -> None:
     seen: dict[tuple[object, ...], tuple[int, dict[str, str]]] = {}
     for cells, parsed in records:
         key = _key_of(cells, parsed, tmpl)
@@ -719,12 +983,19 @@ def _check_duplicates(records: list[tuple[dict[str, str], dict[str, object]]], t
         if key in seen:
             first_row, first_cells = seen[key]
             same = {k: v.strip() for k, v in cells.items()} == {k: v.strip() for k, v in first_cells.items()}
-            what = (f"duplicated row: row {row} repeats row {first_row} exactly" if same else
-                    f"row {row} has the same {', '.join(tmpl.key)} as row {first_row} but other figures")
-            problems.add(what, row=row, column=", ".join(tmpl.key),
-                         value=", ".join(cells.get(k, "") for k in tmpl.key),
-                         expected=f"one row for each {', '.join(tmpl.key)} (delete or merge rows "
-                         f"{first_row} and {row})")
+            what = (
+                f"duplicated row: row {row} repeats row {first_row} exactly"
+                if same
+                else f"row {row} has the same {', '.join(tmpl.key)} as row {first_row} but other figures"
+            )
+            problems.add(
+                what,
+                row=row,
+                column=", ".join(tmpl.key),
+                value=", ".join(cells.get(k, "") for k in tmpl.key),
+                expected=f"one row for each {', '.join(tmpl.key)} (delete or merge rows "
+                f"{first_row} and {row})",
+            )
         else:
             seen[key] = (row, cells)
 
@@ -761,17 +1032,23 @@ def _parse_file(path: Path, template: str | None, allow_examples: bool) -> tuple
                 continue
             parsed.rows_in += 1
             if len(cells) != len(header):
-                problems.add(f"the row has {len(cells)} fields, the header {len(header)}", row=row,
-                             value=",".join(cells), expected=f"{len(header)} comma-separated fields "
-                             "(quote any value containing a comma)")
+                problems.add(
+                    f"the row has {len(cells)} fields, the header {len(header)}",
+                    row=row,
+                    value=",".join(cells),
+                    expected=f"{len(header)} comma-separated fields (quote any value containing a comma)",
+                )
                 continue
             named = dict(zip(header, cells, strict=True))
             out = _parse_row(named, parsed.template, row, problems, allow_examples)  # type: ignore[arg-type]
             if out is not None:
                 records.append((named, out))
     except csv.Error as exc:
-        problems.add(f"the CSV cannot be read ({exc})", row=reader.line_num,
-                     expected="a well-formed CSV file (check the quotes)")
+        problems.add(
+            f"the CSV cannot be read ({exc})",
+            row=reader.line_num,
+            expected="a well-formed CSV file (check the quotes)",
+        )
     if header is None:
         problems.add("the file has no header and no rows", expected="a header row and data rows")
         return parsed, problems.items
@@ -789,8 +1066,9 @@ def _parse_file(path: Path, template: str | None, allow_examples: bool) -> tuple
 _BROAD_LABEL = re.compile(r"(?i)(\w+)\|\1(?:(?: or |/| ?\()(?!.* - ).*)?$")
 
 
-def _check_one_label_per_group(records: list[tuple[dict[str, str], dict[str, object]]],
-                               problems: _Problems) -> None:
+def _check_one_label_per_group(
+    records: list[tuple[dict[str, str], dict[str, object]]], problems: _Problems
+) -> None:
     """One group, one label within a file: ``Black`` in one row and ``Black (or Black British)`` in
     another are the same group written two ways (two classifications mixed, or rows pasted from two
     sources), so the file is refused rather than silently merged."""
@@ -800,7 +1078,9 @@ def _check_one_label_per_group(records: list[tuple[dict[str, str], dict[str, obj
         characteristic = parsed.get("characteristic")
         if label is None or group is None or characteristic == "hate_crime_strand" or group == "Not stated":
             continue
-        if characteristic == "ethnicity" and not _BROAD_LABEL.match(f"{group}|{' '.join(str(label).split())}"):
+        if characteristic == "ethnicity" and not _BROAD_LABEL.match(
+            f"{group}|{' '.join(str(label).split())}"
+        ):
             continue  # detailed categories (Indian, Pakistani, ...) of one broad group are added up
         key = (parsed.get("characteristic"), group)
         norm = " ".join(str(label).casefold().split())
@@ -808,24 +1088,38 @@ def _check_one_label_per_group(records: list[tuple[dict[str, str], dict[str, obj
         if key not in first:
             first[key] = (norm, row)
         elif first[key][0] != norm:
-            problems.add(f"two labels for the group {group}: {label!r} here and another label in row "
-                         f"{first[key][1]}", row=row, column="group", value=str(label),
-                         expected=f"one label for each group throughout the file (as in row {first[key][1]})")
+            problems.add(
+                f"two labels for the group {group}: {label!r} here and another label in row {first[key][1]}",
+                row=row,
+                column="group",
+                value=str(label),
+                expected=f"one label for each group throughout the file (as in row {first[key][1]})",
+            )
 
 
 def _check_rank_totals(records: list[tuple[dict[str, str], dict[str, object]]], problems: _Problems) -> None:
     """Rank 'all' (not broken down) must not sit beside ranks of the same group: it would double count."""
     by_group: dict[tuple[object, ...], dict[str, int]] = {}
     for cells, parsed in records:
-        group = (parsed.get("area_code"), parsed.get("organisation"), parsed.get("worker_type"), parsed.get("sex"),
-                 parsed.get("period"), parsed.get("characteristic"))
+        group = (
+            parsed.get("area_code"),
+            parsed.get("organisation"),
+            parsed.get("worker_type"),
+            parsed.get("sex"),
+            parsed.get("period"),
+            parsed.get("characteristic"),
+        )
         by_group.setdefault(group, {})[_norm(cells["rank"])] = int(parsed["source_row"])  # type: ignore[arg-type]
     for ranks in by_group.values():
         if "all" in ranks and len(ranks) > 1:
             other = min(r for k, r in ranks.items() if k != "all")
-            problems.add("rank 'all' sits beside single ranks of the same workforce and date", row=ranks["all"],
-                         column="rank", value="all",
-                         expected=f"either 'all' or one row per rank (see row {other}), not both")
+            problems.add(
+                "rank 'all' sits beside single ranks of the same workforce and date",
+                row=ranks["all"],
+                column="rank",
+                value="all",
+                expected=f"either 'all' or one row per rank (see row {other}), not both",
+            )
 
 
 def validate(path: str | Path, template: str | None = None, *, allow_examples: bool = False) -> list[Problem]:
@@ -838,7 +1132,7 @@ def validate(path: str | Path, template: str | None = None, *, allow_examples: b
     allow_examples : accept rows whose notes start with ``EXAMPLE`` (the templates' own examples).
     """
     _, problems = _parse_file(Path(path), template, allow_examples)
-    return sorted(problems, key=lambda p: (p.row or 0))
+    return sorted(problems, key=lambda p: p.row or 0)
 
 
 def infer_template(path: str | Path) -> str:
@@ -849,7 +1143,9 @@ def infer_template(path: str | Path) -> str:
     return parsed.template.name
 
 
-def read_local(path: str | Path, template: str | None = None, *, allow_examples: bool = False) -> pd.DataFrame:
+def read_local(
+    path: str | Path, template: str | None = None, *, allow_examples: bool = False
+) -> pd.DataFrame:
     """Read a local file into the tidy count frame (:data:`eqlib.schemas.COUNTS`), dataset ``local:<template>``.
 
     Columns beyond the common ones: ``characteristic``, the template's dimensions (``measure``,
@@ -861,13 +1157,17 @@ def read_local(path: str | Path, template: str | None = None, *, allow_examples:
     path = Path(path)
     parsed, problems = _parse_file(path, template, allow_examples)
     if problems:
-        problems = sorted(problems, key=lambda p: (p.row or 0))
+        problems = sorted(problems, key=lambda p: p.row or 0)
         raise problems[0].to_error(len(problems) - 1)
     tmpl = parsed.template
     assert tmpl is not None
     frame = _to_frame(parsed.rows, tmpl, path)
-    log_rows(f"local:{tmpl.name} ({path.name})", rows_in=parsed.rows_in, rows_out=len(frame),
-             dropped={"blank lines skipped": parsed.blank_lines})
+    log_rows(
+        f"local:{tmpl.name} ({path.name})",
+        rows_in=parsed.rows_in,
+        rows_out=len(frame),
+        dropped={"blank lines skipped": parsed.blank_lines},
+    )
     if parsed.rows_in != len(frame):  # pragma: no cover - every row is either read or a problem
         raise AssertionError(f"{path}: {parsed.rows_in} rows in but {len(frame)} rows out")
     return frame
@@ -875,15 +1175,29 @@ def read_local(path: str | Path, template: str | None = None, *, allow_examples:
 
 def _to_frame(rows: list[dict[str, object]], tmpl: Template, path: Path) -> pd.DataFrame:
     frame = pd.DataFrame(rows)
-    dims = [c.name for c in tmpl.columns
-            if c.kind in ("choice", "text", "sex") and c.name != tmpl.measure_column]
+    dims = [
+        c.name for c in tmpl.columns if c.kind in ("choice", "text", "sex") and c.name != tmpl.measure_column
+    ]
     if tmpl.measure_column:
         dims.insert(0, "measure")
     extra = ["characteristic", *dims, "notes"]
     if frame.empty:
-        frame = pd.DataFrame(columns=["area_code", "area_name", "period", "period_start", "period_end", "group",
-                                      "source_label", "count", "count_symbol", "count_reason", *extra,
-                                      "source_row"])
+        frame = pd.DataFrame(
+            columns=[
+                "area_code",
+                "area_name",
+                "period",
+                "period_start",
+                "period_end",
+                "group",
+                "source_label",
+                "count",
+                "count_symbol",
+                "count_reason",
+                *extra,
+                "source_row",
+            ]
+        )
     for column in extra:
         if column not in frame:
             frame[column] = ""
@@ -898,14 +1212,26 @@ def _to_frame(rows: list[dict[str, object]], tmpl: Template, path: Path) -> pd.D
         frame = frame.drop(columns=["denominator_reason"], errors="ignore")
     frame["source_file"] = path.name
     frame["source_row"] = frame["source_row"].astype(int)
-    ordered = [c for c in ("denominator", *extra, "symbol_reason", "denominator_symbol", "source_file",
-                           "source_row") if c in frame]
+    ordered = [
+        c
+        for c in ("denominator", *extra, "symbol_reason", "denominator_symbol", "source_file", "source_row")
+        if c in frame
+    ]
     out = finalise(frame[[*_BASE, *ordered]], dataset=f"local:{tmpl.name}")
     return out
 
 
-_BASE = ("area_code", "area_name", "period", "period_start", "period_end", "group", "source_label", "count",
-         "symbol")
+_BASE = (
+    "area_code",
+    "area_name",
+    "period",
+    "period_start",
+    "period_end",
+    "group",
+    "source_label",
+    "count",
+    "symbol",
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -913,8 +1239,9 @@ _BASE = ("area_code", "area_name", "period", "period_start", "period_end", "grou
 # --------------------------------------------------------------------------------------------
 
 
-def load_local_dir(folder: str | Path, area: str, period: str | periods.Period | None = None, *,
-                   allow_examples: bool = False) -> dict[str, pd.DataFrame]:
+def load_local_dir(
+    folder: str | Path, area: str, period: str | periods.Period | None = None, *, allow_examples: bool = False
+) -> dict[str, pd.DataFrame]:
     """Read every CSV in an analyst's folder: ``{template: tidy frame}`` for one area.
 
     Every file is validated first; if any has problems, :class:`DataError` names the first (and
@@ -925,8 +1252,11 @@ def load_local_dir(folder: str | Path, area: str, period: str | periods.Period |
     """
     folder = Path(folder)
     if not folder.is_dir():
-        raise DataError("the local data folder does not exist", file=str(folder),
-                        expected="a folder of CSV files made from data/templates")
+        raise DataError(
+            "the local data folder does not exist",
+            file=str(folder),
+            expected="a folder of CSV files made from data/templates",
+        )
     target = areas.resolve(area)
     report_period = periods.parse(period) if isinstance(period, str | int) else period
     files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() == ".csv")
@@ -937,7 +1267,7 @@ def load_local_dir(folder: str | Path, area: str, period: str | periods.Period |
     problems: list[Problem] = []
     for path in files:
         parsed, found = _parse_file(path, None, allow_examples)
-        problems.extend(sorted(found, key=lambda p: (p.row or 0)))
+        problems.extend(sorted(found, key=lambda p: p.row or 0))
         parsed_files.append((path, parsed))
     if problems:
         raise problems[0].to_error(len(problems) - 1)
@@ -946,8 +1276,12 @@ def load_local_dir(folder: str | Path, area: str, period: str | periods.Period |
         tmpl = parsed.template
         assert tmpl is not None
         frame = _to_frame(parsed.rows, tmpl, path)
-        log_rows(f"local:{tmpl.name} ({path.name})", rows_in=parsed.rows_in, rows_out=len(frame),
-                 dropped={"blank lines skipped": parsed.blank_lines})
+        log_rows(
+            f"local:{tmpl.name} ({path.name})",
+            rows_in=parsed.rows_in,
+            rows_out=len(frame),
+            dropped={"blank lines skipped": parsed.blank_lines},
+        )
         by_template.setdefault(tmpl.name, []).append(frame)
     out: dict[str, pd.DataFrame] = {}
     for name, frames in by_template.items():
@@ -957,10 +1291,17 @@ def load_local_dir(folder: str | Path, area: str, period: str | periods.Period |
         other_area = combined["area_code"] != target.code
         later = (combined["period_start"] > pd.Timestamp(report_period.end)) if report_period else False
         keep = combined[~other_area & ~later].reset_index(drop=True)
-        log_rows(f"local:{name} for {target.name}", rows_in=len(combined), rows_out=len(keep),
-                 dropped={"rows for other areas set aside": int(other_area.sum()),
-                          "rows for periods after the report period set aside": int(pd.Series(later).sum())
-                          if report_period else 0})
+        log_rows(
+            f"local:{name} for {target.name}",
+            rows_in=len(combined),
+            rows_out=len(keep),
+            dropped={
+                "rows for other areas set aside": int(other_area.sum()),
+                "rows for periods after the report period set aside": int(pd.Series(later).sum())
+                if report_period
+                else 0,
+            },
+        )
         if keep.empty:
             log.info("local:%s: no rows for %s; omitted", name, target.name)
             continue
@@ -969,11 +1310,22 @@ def load_local_dir(folder: str | Path, area: str, period: str | periods.Period |
 
 
 def _check_cross_file_duplicates(frame: pd.DataFrame, tmpl: Template) -> None:
-    key_cols = [("area_code" if tmpl.column(k).kind == "area" else
-                 "period" if tmpl.column(k).kind in ("period", "as_at") else
-                 "measure" if k == tmpl.measure_column else
-                 "source_label" if k == "group" else
-                 "source_label" if tmpl.column(k).kind == "strand" else k) for k in tmpl.key]
+    key_cols = [
+        (
+            "area_code"
+            if tmpl.column(k).kind == "area"
+            else "period"
+            if tmpl.column(k).kind in ("period", "as_at")
+            else "measure"
+            if k == tmpl.measure_column
+            else "source_label"
+            if k == "group"
+            else "source_label"
+            if tmpl.column(k).kind == "strand"
+            else k
+        )
+        for k in tmpl.key
+    ]
     normalised = frame[key_cols].astype(str).map(_norm)
     dup = normalised.duplicated(keep=False)
     if dup.any():
@@ -981,11 +1333,15 @@ def _check_cross_file_duplicates(frame: pd.DataFrame, tmpl: Template) -> None:
         first = rows.iloc[0]
         mask = (normalised[dup] == normalised[dup].iloc[0]).all(axis=1)
         second = rows[mask].iloc[1]
-        raise DataError(f"the same {', '.join(tmpl.key)} is in two places: {first['source_file']} row "
-                        f"{first['source_row']} and {second['source_file']} row {second['source_row']}",
-                        file=str(second["source_file"]), row=int(second["source_row"]),
-                        column=", ".join(tmpl.key), value=", ".join(str(first[c]) for c in key_cols),
-                        expected="each figure in one file only")
+        raise DataError(
+            f"the same {', '.join(tmpl.key)} is in two places: {first['source_file']} row "
+            f"{first['source_row']} and {second['source_file']} row {second['source_row']}",
+            file=str(second["source_file"]),
+            row=int(second["source_row"]),
+            column=", ".join(tmpl.key),
+            value=", ".join(str(first[c]) for c in key_cols),
+            expected="each figure in one file only",
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -1005,7 +1361,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     except UsageError as exc:
         print(f"eqlib: error: {exc}")
         return 2
-    problems = sorted(problems, key=lambda p: (p.row or 0))
+    problems = sorted(problems, key=lambda p: p.row or 0)
     for problem in problems:
         print(problem)
     if problems:
@@ -1020,14 +1376,34 @@ def template_frame() -> pd.DataFrame:
     """Every template column with its kind, requiredness and allowed values (for the README)."""
     return pd.DataFrame(
         [
-            {"template": t.name, "column": c.name, "required": c.required, "kind": c.kind,
-             "allowed": ", ".join(c.choices), "description": c.description}
-            for t in TEMPLATES.values() for c in t.columns
+            {
+                "template": t.name,
+                "column": c.name,
+                "required": c.required,
+                "kind": c.kind,
+                "allowed": ", ".join(c.choices),
+                "description": c.description,
+            }
+            for t in TEMPLATES.values()
+            for c in t.columns
         ]
     )
 
 
 __all__ = [
-    "CHARACTERISTICS", "GROUPS", "STRANDS", "TACTICS", "TEMPLATES", "Column", "Problem", "Template",
-    "cmd_validate", "group_of", "infer_template", "load_local_dir", "read_local", "template_frame", "validate",
+    "CHARACTERISTICS",
+    "GROUPS",
+    "STRANDS",
+    "TACTICS",
+    "TEMPLATES",
+    "Column",
+    "Problem",
+    "Template",
+    "cmd_validate",
+    "group_of",
+    "infer_template",
+    "load_local_dir",
+    "read_local",
+    "template_frame",
+    "validate",
 ]

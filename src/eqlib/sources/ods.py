@@ -41,7 +41,8 @@ def _open(path: Path):
     except (CalamineError, OSError, ValueError) as exc:
         raise DataError(
             f"cannot open the spreadsheet: it is truncated or corrupt ({exc})",
-            file=str(path), expected=_EXPECTED,
+            file=str(path),
+            expected=_EXPECTED,
         ) from None
 
 
@@ -65,7 +66,8 @@ def read_sheet(path: str | Path, sheet: str) -> list[Row]:
     names = list(workbook.sheet_names)
     if sheet not in names:
         raise DataError(
-            f"the workbook has no sheet {sheet!r}", file=str(path),
+            f"the workbook has no sheet {sheet!r}",
+            file=str(path),
             expected=f"a sheet named {sheet!r} (the workbook has: {', '.join(names)})",
         )
     try:
@@ -73,7 +75,8 @@ def read_sheet(path: str | Path, sheet: str) -> list[Row]:
     except (CalamineError, OSError, ValueError) as exc:
         raise DataError(
             f"cannot read sheet {sheet!r}: the file is truncated or corrupt ({exc})",
-            file=str(path), expected=_EXPECTED,
+            file=str(path),
+            expected=_EXPECTED,
         ) from None
     return [list(r) for r in rows]
 
@@ -114,7 +117,8 @@ def find_row(rows: list[Row], first_cell: str, *, path: str | Path, sheet: str, 
         if rows[i] and clean_label(rows[i][0]).casefold() == wanted:
             return i
     raise DataError(
-        f"sheet {sheet!r} has no header row starting {first_cell!r}", file=str(path),
+        f"sheet {sheet!r} has no header row starting {first_cell!r}",
+        file=str(path),
         expected="the table layout of the published workbook",
     )
 
@@ -129,16 +133,25 @@ def resolve_area(label: str, *, file: str | Path, row: int, column: str):
     try:
         return resolve(label)
     except UnknownAreaError as exc:
-        raise DataError(str(exc), file=str(file), row=row, column=column, value=label,
-                        expected="a police force area of England and Wales") from None
+        raise DataError(
+            str(exc),
+            file=str(file),
+            row=row,
+            column=column,
+            value=label,
+            expected="a police force area of England and Wales",
+        ) from None
 
 
 def period_fields(period) -> dict[str, object]:
     """``period``, ``period_start`` and ``period_end`` column values for a :class:`~eqlib.periods.Period`."""
     import pandas as pd
 
-    return {"period": period.label, "period_start": pd.Timestamp(period.start),
-            "period_end": pd.Timestamp(period.end)}
+    return {
+        "period": period.label,
+        "period_start": pd.Timestamp(period.start),
+        "period_end": pd.Timestamp(period.end),
+    }
 
 
 def check_unique(frame, key: list[str], *, file: str | Path, what: str) -> None:
@@ -148,5 +161,9 @@ def check_unique(frame, key: list[str], *, file: str | Path, what: str) -> None:
     dup = frame.duplicated(key, keep=False)
     if dup.any():
         example = frame.loc[dup, key].iloc[0].to_dict()
-        raise DataError(f"{what}: the same {', '.join(key)} appears more than once",
-                        file=str(file), value=example, expected="one row for each")
+        raise DataError(
+            f"{what}: the same {', '.join(key)} appears more than once",
+            file=str(file),
+            value=example,
+            expected="one row for each",
+        )

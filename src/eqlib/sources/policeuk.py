@@ -110,8 +110,15 @@ OUTCOME_GROUPS: dict[str, str] = {
     "": NOT_RECORDED,
 }
 OUTCOME_GROUP_ORDER: tuple[str, ...] = (
-    "arrest", "no further action", "community resolution", "caution", "penalty notice",
-    "summons", "khat-cannabis warning", "other", NOT_RECORDED,
+    "arrest",
+    "no further action",
+    "community resolution",
+    "caution",
+    "penalty notice",
+    "summons",
+    "khat-cannabis warning",
+    "other",
+    NOT_RECORDED,
 )
 
 _BOOLEANS = {"true": True, "false": False, "": pd.NA}
@@ -120,15 +127,40 @@ _FILE_NAME = re.compile(r"^(?P<year>\d{4})-(?P<month>\d{2})-(?P<slug>.+)-stop-an
 
 #: dimensions of the tidy count frame (besides area, period, group and source_label)
 COUNT_DIMENSIONS: tuple[str, ...] = (
-    "officer_group", "legislation", "outcome_group", "outcome_linked", "object_of_search",
-    "age_range", "gender", "vehicle_only",
+    "officer_group",
+    "legislation",
+    "outcome_group",
+    "outcome_linked",
+    "object_of_search",
+    "age_range",
+    "gender",
+    "vehicle_only",
 )
 
 RECORD_COLUMNS: tuple[str, ...] = (
-    "area_code", "area_name", "month", "period_start", "period_end", "type", "date", "gender",
-    "age_range", "self_defined_label", "self_group", "officer_defined_label", "officer_group",
-    "legislation", "object_of_search", "outcome", "outcome_group", "outcome_linked",
-    "removal_more_than_outer", "part_of_operation", "vehicle_only", "source_file", "source_row",
+    "area_code",
+    "area_name",
+    "month",
+    "period_start",
+    "period_end",
+    "type",
+    "date",
+    "gender",
+    "age_range",
+    "self_defined_label",
+    "self_group",
+    "officer_defined_label",
+    "officer_group",
+    "legislation",
+    "object_of_search",
+    "outcome",
+    "outcome_group",
+    "outcome_linked",
+    "removal_more_than_outer",
+    "part_of_operation",
+    "vehicle_only",
+    "source_file",
+    "source_row",
 )
 
 RECORDS = pa.DataFrameSchema(
@@ -163,13 +195,19 @@ def parse_file_name(path: Path) -> tuple[periods.Period, str]:
     match = _FILE_NAME.match(path.name)
     if not match:
         raise DataError(
-            "cannot read the month and force from the file name", file=str(path), value=path.name,
+            "cannot read the month and force from the file name",
+            file=str(path),
+            value=path.name,
             expected="a police.uk file name such as 2021-04-south-wales-stop-and-search.csv",
         )
     number = int(match["month"])
     if not 1 <= number <= 12:
-        raise DataError("the month in the file name is not 01-12", file=str(path), value=match["month"],
-                        expected="a month 01 to 12")
+        raise DataError(
+            "the month in the file name is not 01-12",
+            file=str(path),
+            value=match["month"],
+            expected="a month 01 to 12",
+        )
     return periods.month(int(match["year"]), number), match["slug"]
 
 
@@ -187,7 +225,9 @@ def _check_header(header: list[str], path: Path) -> None:
     if not detail:
         detail.append("the columns are in a different order or repeated")
     raise DataError(
-        "wrong header (" + "; ".join(detail) + ")", file=str(path), row=1,
+        "wrong header (" + "; ".join(detail) + ")",
+        file=str(path),
+        row=1,
         expected=f"the {len(EXPECTED_COLUMNS)} police.uk stop and search columns in this order: "
         + ", ".join(EXPECTED_COLUMNS),
     )
@@ -209,11 +249,19 @@ def _read_raw(path: Path) -> pd.DataFrame:
     try:
         area = resolve(slug)
     except UnknownAreaError as exc:
-        raise DataError(f"unknown police force in the file name ({exc})", file=str(path), value=slug,
-                        expected="a police.uk force slug such as south-wales or metropolitan") from None
+        raise DataError(
+            f"unknown police force in the file name ({exc})",
+            file=str(path),
+            value=slug,
+            expected="a police.uk force slug such as south-wales or metropolitan",
+        ) from None
     if area.code.startswith("K") or area.code == "BTP":
-        raise DataError("the file name does not name a territorial police force", file=str(path),
-                        value=slug, expected="a police.uk force slug such as south-wales")
+        raise DataError(
+            "the file name does not name a territorial police force",
+            file=str(path),
+            value=slug,
+            expected="a police.uk force slug such as south-wales",
+        )
 
     text = read_csv_text(path)
     lines = list(csv.reader(io.StringIO(text, newline="")))
@@ -233,20 +281,28 @@ def _read_raw(path: Path) -> pd.DataFrame:
             if not fields or (len(fields) == 1 and not fields[0].strip()):
                 blank_lines.append(number)
                 continue
-            raise DataError(f"wrong number of fields ({len(fields)})", file=str(path), row=number,
-                            value=",".join(fields)[:120], expected=f"{width} comma-separated fields")
+            raise DataError(
+                f"wrong number of fields ({len(fields)})",
+                file=str(path),
+                row=number,
+                value=",".join(fields)[:120],
+                expected=f"{width} comma-separated fields",
+            )
         if fields == first_line or (fields[0].strip() == "Type" and [f.strip() for f in fields] == header):
             repeated_headers.append(number)
             continue
         data.append(fields)
         line_numbers.append(number)
     if repeated_headers:
-        log.warning("%s: header repeated at line(s) %s; skipped", path,
-                    ", ".join(map(str, repeated_headers)))
+        log.warning("%s: header repeated at line(s) %s; skipped", path, ", ".join(map(str, repeated_headers)))
     if blank_lines:
         log.info("%s: %d blank line(s) skipped", path, len(blank_lines))
-    log_rows(f"police.uk {path.name}", rows_in=len(lines) - 1, rows_out=len(data),
-             dropped={"repeated header lines": len(repeated_headers), "blank lines": len(blank_lines)})
+    log_rows(
+        f"police.uk {path.name}",
+        rows_in=len(lines) - 1,
+        rows_out=len(data),
+        dropped={"repeated header lines": len(repeated_headers), "blank lines": len(blank_lines)},
+    )
 
     raw = pd.DataFrame(data, columns=list(EXPECTED_COLUMNS), dtype="str")
     for column in EXPECTED_COLUMNS:
@@ -272,8 +328,14 @@ def _map_values(raw: pd.DataFrame, column: str, mapper, expected: str) -> pd.Ser
             out[value] = mapper(value)
         except (KeyError, UnknownEthnicityError):
             first = raw.loc[values == value].iloc[0]
-            raise DataError(f"unknown value in {column}", file=first["_path"], row=int(first["source_row"]),
-                            column=column, value=value, expected=expected) from None
+            raise DataError(
+                f"unknown value in {column}",
+                file=first["_path"],
+                row=int(first["source_row"]),
+                column=column,
+                value=value,
+                expected=expected,
+            ) from None
     return values.map(out)
 
 
@@ -290,34 +352,50 @@ def _to_bool(value: str):
 def _to_records(raw: pd.DataFrame) -> pd.DataFrame:
     """Raw string columns (from :func:`_read_raw`) -> typed records with groups (see RECORD_COLUMNS)."""
     bool_expected = "True, False or blank"
-    out = pd.DataFrame({
-        "area_code": raw["area_code"],
-        "area_name": raw["area_name"],
-        "month": raw["month"],
-        "period_start": raw["period_start"],
-        "period_end": raw["period_end"],
-        "type": _map_values(raw, "Type", _check_type, "one of " + ", ".join(map(repr, SEARCH_TYPES))),
-        "date": _parse_dates(raw),
-        "gender": raw["Gender"].replace("", NOT_RECORDED),
-        "age_range": raw["Age range"].replace("", NOT_RECORDED),
-        "self_defined_label": raw["Self-defined ethnicity"],
-        "self_group": _map_values(raw, "Self-defined ethnicity", lambda v: broad_group(v, "policeuk_self"),
-                                  _ethnic_expected("policeuk_self")),
-        "officer_defined_label": raw["Officer-defined ethnicity"],
-        "officer_group": _map_values(raw, "Officer-defined ethnicity", lambda v: broad_group(v, "officer"),
-                                     _ethnic_expected("officer")),
-        "legislation": raw["Legislation"].replace("", NOT_RECORDED),
-        "object_of_search": raw["Object of search"].replace("", NOT_RECORDED),
-        "outcome": raw["Outcome"],
-        "outcome_group": _map_values(raw, "Outcome", lambda v: OUTCOME_GROUPS[v],
-                                     "blank or one of: " + "; ".join(repr(k) for k in OUTCOME_GROUPS if k)),
-        "outcome_linked": _map_values(raw, "Outcome linked to object of search", _to_bool, bool_expected),
-        "removal_more_than_outer": _map_values(raw, "Removal of more than just outer clothing", _to_bool,
-                                               bool_expected),
-        "part_of_operation": _map_values(raw, "Part of a policing operation", _to_bool, bool_expected),
-        "source_file": raw["source_file"],
-        "source_row": raw["source_row"],
-    }, index=raw.index)
+    out = pd.DataFrame(
+        {
+            "area_code": raw["area_code"],
+            "area_name": raw["area_name"],
+            "month": raw["month"],
+            "period_start": raw["period_start"],
+            "period_end": raw["period_end"],
+            "type": _map_values(raw, "Type", _check_type, "one of " + ", ".join(map(repr, SEARCH_TYPES))),
+            "date": _parse_dates(raw),
+            "gender": raw["Gender"].replace("", NOT_RECORDED),
+            "age_range": raw["Age range"].replace("", NOT_RECORDED),
+            "self_defined_label": raw["Self-defined ethnicity"],
+            "self_group": _map_values(
+                raw,
+                "Self-defined ethnicity",
+                lambda v: broad_group(v, "policeuk_self"),
+                _ethnic_expected("policeuk_self"),
+            ),
+            "officer_defined_label": raw["Officer-defined ethnicity"],
+            "officer_group": _map_values(
+                raw,
+                "Officer-defined ethnicity",
+                lambda v: broad_group(v, "officer"),
+                _ethnic_expected("officer"),
+            ),
+            "legislation": raw["Legislation"].replace("", NOT_RECORDED),
+            "object_of_search": raw["Object of search"].replace("", NOT_RECORDED),
+            "outcome": raw["Outcome"],
+            "outcome_group": _map_values(
+                raw,
+                "Outcome",
+                lambda v: OUTCOME_GROUPS[v],
+                "blank or one of: " + "; ".join(repr(k) for k in OUTCOME_GROUPS if k),
+            ),
+            "outcome_linked": _map_values(raw, "Outcome linked to object of search", _to_bool, bool_expected),
+            "removal_more_than_outer": _map_values(
+                raw, "Removal of more than just outer clothing", _to_bool, bool_expected
+            ),
+            "part_of_operation": _map_values(raw, "Part of a policing operation", _to_bool, bool_expected),
+            "source_file": raw["source_file"],
+            "source_row": raw["source_row"],
+        },
+        index=raw.index,
+    )
     for column in ("outcome_linked", "removal_more_than_outer", "part_of_operation"):
         out[column] = out[column].astype("boolean")
     out["vehicle_only"] = out["type"].eq(VEHICLE_ONLY).astype(bool)
@@ -361,9 +439,14 @@ def _parse_dates(raw: pd.DataFrame) -> pd.Series:
     bad = parsed.isna()
     if bad.any():
         first = raw.loc[bad].iloc[0]
-        raise DataError("not a date and time", file=first["_path"], row=int(first["source_row"]),
-                        column="Date", value=first["Date"],
-                        expected="an ISO 8601 date-time such as 2021-04-01T10:30:00+00:00")
+        raise DataError(
+            "not a date and time",
+            file=first["_path"],
+            row=int(first["source_row"]),
+            column="Date",
+            value=first["Date"],
+            expected="an ISO 8601 date-time such as 2021-04-01T10:30:00+00:00",
+        )
     return parsed.dt.tz_convert(None).astype("datetime64[ns]")
 
 
@@ -388,18 +471,27 @@ def read_records(files: list[Path]) -> pd.DataFrame:
         period, slug = parse_file_name(path)
         key = (resolve(slug).code, period.label)
         if key in seen:
-            raise DataError(f"a second file for the same force and month (first: {seen[key]})",
-                            file=str(path), expected="one file per force and month")
+            raise DataError(
+                f"a second file for the same force and month (first: {seen[key]})",
+                file=str(path),
+                expected="one file per force and month",
+            )
         seen[key] = path
         frames.append(_read_raw(path))
     if not frames:
-        raise DataError("no police.uk stop and search files found",
-                        expected="files named <YYYY-MM>-<force>-stop-and-search.csv in "
-                        + ", ".join(FOLDERS))
+        raise DataError(
+            "no police.uk stop and search files found",
+            expected="files named <YYYY-MM>-<force>-stop-and-search.csv in " + ", ".join(FOLDERS),
+        )
     raw = pd.concat(frames, ignore_index=True)
     records = RECORDS.validate(_to_records(raw))
-    log_rows("stop_search_policeuk_records", rows_in=len(raw), rows_out=len(records),
-             records_in=float(len(raw)), records_out=float(len(records)))
+    log_rows(
+        "stop_search_policeuk_records",
+        rows_in=len(raw),
+        rows_out=len(records),
+        records_in=float(len(raw)),
+        records_out=float(len(records)),
+    )
     log.info("police.uk stop and search: %d files, %d records", len(files), len(records))
     return records
 
@@ -428,21 +520,34 @@ def count_records(records: pd.DataFrame, *, dataset: str = "stop_search_policeuk
     frame["group"] = frame["self_group"]
     frame["source_label"] = frame["self_defined_label"].fillna("")
     linked = frame["outcome_linked"].astype("boolean")
-    frame["outcome_linked"] = linked.map({True: "Yes", False: "No"}).astype(object).where(
-        linked.notna(), NOT_RECORDED)
-    keys = ["area_code", "area_name", "month", "period_start", "period_end", "group", "source_label",
-            *COUNT_DIMENSIONS]
+    frame["outcome_linked"] = (
+        linked.map({True: "Yes", False: "No"}).astype(object).where(linked.notna(), NOT_RECORDED)
+    )
+    keys = [
+        "area_code",
+        "area_name",
+        "month",
+        "period_start",
+        "period_end",
+        "group",
+        "source_label",
+        *COUNT_DIMENSIONS,
+    ]
     for column in keys:
         if frame[column].isna().any():
             raise AssertionError(f"{dataset}: missing values in dimension {column!r}")
-    counts = (frame.groupby(keys, sort=True, dropna=False, observed=True).size()
-              .rename("count").reset_index())
+    counts = frame.groupby(keys, sort=True, dropna=False, observed=True).size().rename("count").reset_index()
     counts = counts.rename(columns={"month": "period"})
     counts["count"] = counts["count"].astype(float)
     counts["symbol"] = ""
     counts = finalise(counts, dataset=dataset)
-    log_rows(dataset, rows_in=len(records), rows_out=len(counts), records_in=float(len(records)),
-             records_out=float(counts["count"].sum()))
+    log_rows(
+        dataset,
+        rows_in=len(records),
+        rows_out=len(counts),
+        records_in=float(len(records)),
+        records_out=float(counts["count"].sum()),
+    )
     assert counts["count"].sum() == len(records), "counts do not reconcile with records"
     return counts
 
@@ -479,8 +584,11 @@ def records_for(raw_dir: Path) -> pd.DataFrame:
     root = raw_dir.parent.parent
     from eqlib import paths, store
 
-    if raw_dir.name == "raw" and raw_dir.parent.name == "data" and \
-            paths.raw_dir(root).resolve() == raw_dir.resolve():
+    if (
+        raw_dir.name == "raw"
+        and raw_dir.parent.name == "data"
+        and paths.raw_dir(root).resolve() == raw_dir.resolve()
+    ):
         return store.load("stop_search_policeuk_records", root=root)
     if paths.raw_dir().resolve() == raw_dir.resolve():
         return store.load("stop_search_policeuk_records")
@@ -501,10 +609,14 @@ def _month_range(first: str, last: str) -> list[periods.Period]:
     return out
 
 
-def coverage_from_files(files: list[Path], *, dataset: str = "stop_search_policeuk_coverage",
-                        expected_spans: dict[str, tuple[str, str]] | None = None,
-                        known_missing: dict[tuple[str, str], str] | None = None,
-                        rows_per_file: dict[str, int] | None = None) -> pd.DataFrame:
+def coverage_from_files(
+    files: list[Path],
+    *,
+    dataset: str = "stop_search_policeuk_coverage",
+    expected_spans: dict[str, tuple[str, str]] | None = None,
+    known_missing: dict[tuple[str, str], str] | None = None,
+    rows_per_file: dict[str, int] | None = None,
+) -> pd.DataFrame:
     """One row per expected force-month: ``count`` = data rows in the file, or NaN with symbol
     ``[x]`` and a ``status`` saying why where there is no file.
 
@@ -539,12 +651,22 @@ def coverage_from_files(files: list[Path], *, dataset: str = "stop_search_police
                 count, symbol, source_file = float("nan"), "[x]", ""
                 note = known.get(key, "no file for this month")
                 log.warning("police.uk stop and search: %s %s %s", area.name, period.label, status)
-            rows.append({
-                "area_code": area.code, "area_name": area.name, "period": period.label,
-                "period_start": pd.Timestamp(period.start), "period_end": pd.Timestamp(period.end),
-                "group": "All", "source_label": "", "count": count, "symbol": symbol,
-                "status": status, "note": note, "source_file": source_file,
-            })
+            rows.append(
+                {
+                    "area_code": area.code,
+                    "area_name": area.name,
+                    "period": period.label,
+                    "period_start": pd.Timestamp(period.start),
+                    "period_end": pd.Timestamp(period.end),
+                    "group": "All",
+                    "source_label": "",
+                    "count": count,
+                    "symbol": symbol,
+                    "status": status,
+                    "note": note,
+                    "source_file": source_file,
+                }
+            )
     return finalise(pd.DataFrame(rows), dataset=dataset)
 
 
@@ -552,8 +674,9 @@ def _data_row_count(path: Path) -> int:
     """Data rows in one file: lines after the header that are neither blank nor a repeated header."""
     lines = list(csv.reader(io.StringIO(read_csv_text(path), newline="")))
     header = [c.strip() for c in lines[0]] if lines else []
-    return sum(1 for fields in lines[1:]
-               if any(f.strip() for f in fields) and [f.strip() for f in fields] != header)
+    return sum(
+        1 for fields in lines[1:] if any(f.strip() for f in fields) and [f.strip() for f in fields] != header
+    )
 
 
 @register(
@@ -576,8 +699,13 @@ def load_coverage(raw_dir: Path) -> pd.DataFrame:
         raise AssertionError(f"records from files outside the coverage: {stray[:5]}")
     coverage = coverage_from_files(files, rows_per_file={str(k): int(v) for k, v in per_file.items()})
     counted = float(coverage["count"].sum())
-    log_rows("stop_search_policeuk_coverage", rows_in=len(records), rows_out=len(coverage),
-             records_in=float(len(records)), records_out=counted)
+    log_rows(
+        "stop_search_policeuk_coverage",
+        rows_in=len(records),
+        rows_out=len(coverage),
+        records_in=float(len(records)),
+        records_out=counted,
+    )
     assert counted == len(records), "coverage does not reconcile with records"
     return coverage
 
@@ -652,8 +780,10 @@ def aggregate(
     frame = counts
     if not include_vehicle_only and "vehicle_only" in frame:
         vehicle = frame["vehicle_only"].astype(bool)
-        log.info("aggregate: %d vehicle-only searches excluded (no person searched)",
-                 int(frame.loc[vehicle, "count"].sum()))
+        log.info(
+            "aggregate: %d vehicle-only searches excluded (no person searched)",
+            int(frame.loc[vehicle, "count"].sum()),
+        )
         frame = frame.loc[~vehicle]
     frame = frame.copy()
     found: dict[str, periods.Period] = {}
@@ -689,32 +819,46 @@ def aggregate(
         expected = months_all.assign(_period=labels_of(months_all["period_start"]))
         expected = expected[["area_code", "area_name", "_period"]].drop_duplicates()
         done = set(zip(out["area_code"], out["_period"], strict=True))
-        absent = expected[[(a, p) not in done for a, p in zip(expected["area_code"], expected["_period"],
-                                                               strict=True)]]
+        absent = expected[
+            [(a, p) not in done for a, p in zip(expected["area_code"], expected["_period"], strict=True)]
+        ]
         if len(absent):
-            has_file = [(a, p) in present.index for a, p in zip(absent["area_code"], absent["_period"],
-                                                                strict=True)]
-            absent = absent.assign(count=[0.0 if f else float("nan") for f in has_file],
-                                   symbol=["" if f else "[x]" for f in has_file])
+            has_file = [
+                (a, p) in present.index for a, p in zip(absent["area_code"], absent["_period"], strict=True)
+            ]
+            absent = absent.assign(
+                count=[0.0 if f else float("nan") for f in has_file],
+                symbol=["" if f else "[x]" for f in has_file],
+            )
             out = pd.concat([out, absent], ignore_index=True)
     months = present.to_dict()
-    out["months_present"] = [int(months.get((a, p), 0)) for a, p in zip(out["area_code"], out["_period"],
-                                                                          strict=True)]
+    out["months_present"] = [
+        int(months.get((a, p), 0)) for a, p in zip(out["area_code"], out["_period"], strict=True)
+    ]
     out["months_expected"] = out["_period"].map({k: _months_in(p) for k, p in found.items()}).astype(int)
     out["partial"] = out["months_present"] < out["months_expected"]
     out["period"] = out["_period"]
-    out["period_start"] = out["_period"].map({k: pd.Timestamp(p.start) for k, p in found.items()}).astype(
-        "datetime64[ns]")
-    out["period_end"] = out["_period"].map({k: pd.Timestamp(p.end) for k, p in found.items()}).astype(
-        "datetime64[ns]")
+    out["period_start"] = (
+        out["_period"].map({k: pd.Timestamp(p.start) for k, p in found.items()}).astype("datetime64[ns]")
+    )
+    out["period_end"] = (
+        out["_period"].map({k: pd.Timestamp(p.end) for k, p in found.items()}).astype("datetime64[ns]")
+    )
     out = out.drop(columns="_period")
     if "group" not in by:
         out["group"] = "All"
     if "source_label" not in by:
         out["source_label"] = ""
-    dataset = str(counts["dataset"].iloc[0]) if "dataset" in counts and len(counts) else "stop_search_policeuk"
+    dataset = (
+        str(counts["dataset"].iloc[0]) if "dataset" in counts and len(counts) else "stop_search_policeuk"
+    )
     out = finalise(out, dataset=dataset)
     total_in, total_out = float(frame["count"].sum()), float(out["count"].sum())
-    log_rows(f"{dataset} aggregate({period}, by={by})", rows_in=len(frame), rows_out=len(out),
-             records_in=total_in, records_out=total_out)
+    log_rows(
+        f"{dataset} aggregate({period}, by={by})",
+        rows_in=len(frame),
+        rows_out=len(out),
+        records_in=total_in,
+        records_out=total_out,
+    )
     return out.sort_values(["area_code", "period_start", *by]).reset_index(drop=True)

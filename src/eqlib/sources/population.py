@@ -98,7 +98,9 @@ def _require_columns(frame: pd.DataFrame, expected: Iterable[str], *, file: Path
     if missing:
         raise DataError(
             "missing column(s) " + ", ".join(repr(c) for c in missing),
-            file=str(file), row=1, value=list(frame.columns),
+            file=str(file),
+            row=1,
+            value=list(frame.columns),
             expected="the header " + ", ".join(expected),
         )
 
@@ -107,11 +109,18 @@ def _counts(frame: pd.DataFrame, column: str, *, file: Path, first_row: int) -> 
     """Parse a column of counts; any symbol, blank or negative value is an error here."""
     values = []
     for offset, value in enumerate(frame[column].tolist()):
-        number, symbol = parse_count(value, file=file, row=first_row + offset, column=column,
-                                     dash_is_zero=False)
+        number, symbol = parse_count(
+            value, file=file, row=first_row + offset, column=column, dash_is_zero=False
+        )
         if symbol:
-            raise DataError("a census count is missing", file=str(file), row=first_row + offset,
-                            column=column, value=value, expected="a whole number of usual residents")
+            raise DataError(
+                "a census count is missing",
+                file=str(file),
+                row=first_row + offset,
+                column=column,
+                value=value,
+                expected="a whole number of usual residents",
+            )
         values.append(number)
     return pd.Series(values, index=frame.index, dtype=float)
 
@@ -130,7 +139,10 @@ def _lad_to_pfa(lookup: pd.DataFrame, *, lad: str, pfa: str, pfa_name: str, file
         where = pairs[pairs[lad] == code]
         raise DataError(
             "a local authority maps to more than one police force area",
-            file=str(file), row=int(where.index[0]) + 2, column=pfa, value=f"{code} -> {sorted(where[pfa])}",
+            file=str(file),
+            row=int(where.index[0]) + 2,
+            column=pfa,
+            value=f"{code} -> {sorted(where[pfa])}",
             expected="each local authority in exactly one police force area",
         )
     rows = []
@@ -139,21 +151,38 @@ def _lad_to_pfa(lookup: pd.DataFrame, *, lad: str, pfa: str, pfa_name: str, file
             by_code = areas.get(pfa_code)
             by_name = areas.resolve(name)
         except areas.UnknownAreaError as exc:
-            raise DataError(str(exc), file=str(file), row=int(position) + 2, column=pfa,
-                            value=pfa_code, expected="one of the 43 police force areas") from None
+            raise DataError(
+                str(exc),
+                file=str(file),
+                row=int(position) + 2,
+                column=pfa,
+                value=pfa_code,
+                expected="one of the 43 police force areas",
+            ) from None
         if by_code is not by_name or not by_code.territorial:
-            raise DataError("force area code and name disagree", file=str(file), row=int(position) + 2,
-                            column=pfa_name, value=f"{pfa_code} / {name}",
-                            expected=f"{by_code.name} for {pfa_code}")
+            raise DataError(
+                "force area code and name disagree",
+                file=str(file),
+                row=int(position) + 2,
+                column=pfa_name,
+                value=f"{pfa_code} / {name}",
+                expected=f"{by_code.name} for {pfa_code}",
+            )
         rows.append((la_code, by_code.code, by_code.name))
     out = pd.DataFrame(rows, columns=["la_code", "area_code", "area_name"])
-    log.info("%s: %d lookup rows -> %d local authorities in %d force areas", file.name, len(lookup),
-             len(out), out["area_code"].nunique())
+    log.info(
+        "%s: %d lookup rows -> %d local authorities in %d force areas",
+        file.name,
+        len(lookup),
+        len(out),
+        out["area_code"].nunique(),
+    )
     return out
 
 
-def _aggregate(la_frame: pd.DataFrame, lookup: pd.DataFrame, *, file: Path,
-               keys: tuple[str, ...]) -> pd.DataFrame:
+def _aggregate(
+    la_frame: pd.DataFrame, lookup: pd.DataFrame, *, file: Path, keys: tuple[str, ...]
+) -> pd.DataFrame:
     """Sum LA rows to force areas and to England and Wales.
 
     ``la_frame`` has ``la_code`` plus ``keys`` and ``count``; every LA must be in ``lookup``.
@@ -161,14 +190,22 @@ def _aggregate(la_frame: pd.DataFrame, lookup: pd.DataFrame, *, file: Path,
     merged = la_frame.merge(lookup, on="la_code", how="left", validate="many_to_one")
     unmapped = merged[merged["area_code"].isna()]
     if len(unmapped):
-        raise DataError("local authority not in the force area lookup", file=str(file),
-                        column="la_code", value=sorted(unmapped["la_code"].unique())[:5],
-                        expected="every local authority in the ONS LAD -> PFA lookup")
+        raise DataError(
+            "local authority not in the force area lookup",
+            file=str(file),
+            column="la_code",
+            value=sorted(unmapped["la_code"].unique())[:5],
+            expected="every local authority in the ONS LAD -> PFA lookup",
+        )
     extra = sorted(set(lookup["la_code"]) - set(la_frame["la_code"]))
     if extra:
-        raise DataError("the lookup lists local authorities the census file does not have",
-                        file=str(file), column="la_code", value=extra[:5],
-                        expected="the same local authorities in the census file and the lookup")
+        raise DataError(
+            "the lookup lists local authorities the census file does not have",
+            file=str(file),
+            column="la_code",
+            value=extra[:5],
+            expected="the same local authorities in the census file and the lookup",
+        )
     by_area = merged.groupby(["area_code", "area_name", *keys], as_index=False, sort=True)["count"].sum()
     national = la_frame.groupby(list(keys), as_index=False, sort=True)["count"].sum()
     ew = areas.get(areas.ENGLAND_AND_WALES_CODE)
@@ -202,60 +239,106 @@ def read_census2021_la(raw_dir: Path) -> pd.DataFrame:
     raw = _read_csv(path)
     _require_columns(raw, _C21_COLUMNS, file=path)
     code_col, name_col, cat_code_col, cat_col, obs_col = _C21_COLUMNS
-    frame = pd.DataFrame({
-        "la_code": raw[code_col].str.strip(),
-        "la_name": raw[name_col].str.strip(),
-        "source_label": raw[cat_col].str.strip(),
-        "count": _counts(raw, obs_col, file=path, first_row=2),
-    })
+    frame = pd.DataFrame(
+        {
+            "la_code": raw[code_col].str.strip(),
+            "la_name": raw[name_col].str.strip(),
+            "source_label": raw[cat_col].str.strip(),
+            "count": _counts(raw, obs_col, file=path, first_row=2),
+        }
+    )
     try:
         frame["category_code"] = raw[cat_code_col].astype(int)
     except ValueError:
         bad = raw[~raw[cat_code_col].str.fullmatch(r"-?\d+")].index[0]
-        raise DataError("not a category code", file=str(path), row=int(bad) + 2, column=cat_code_col,
-                        value=raw.loc[bad, cat_code_col], expected="an ONS category code (-8, 1..19)") from None
+        raise DataError(
+            "not a category code",
+            file=str(path),
+            row=int(bad) + 2,
+            column=cat_code_col,
+            value=raw.loc[bad, cat_code_col],
+            expected="an ONS category code (-8, 1..19)",
+        ) from None
     bad_code = ~frame["la_code"].str.fullmatch(r"[EW]0\d{7}")
     if bad_code.any():
         i = int(frame.index[bad_code][0])
-        raise DataError("not a local authority code", file=str(path), row=i + 2, column=code_col,
-                        value=frame.loc[i, "la_code"], expected="an ONS LAD code such as E06000001 or W06000015")
+        raise DataError(
+            "not a local authority code",
+            file=str(path),
+            row=i + 2,
+            column=code_col,
+            value=frame.loc[i, "la_code"],
+            expected="an ONS LAD code such as E06000001 or W06000015",
+        )
     dup = frame.duplicated(["la_code", "category_code"])
     if dup.any():
         i = int(frame.index[dup][0])
-        raise DataError("duplicated row", file=str(path), row=i + 2, column=cat_code_col,
-                        value=f"{frame.loc[i, 'la_code']} / {frame.loc[i, 'source_label']}",
-                        expected="one row per local authority and category")
-    frame = ethnicity.add_broad_group(frame, label_column="source_label", classification="census2021",
-                                      source=str(path))
+        raise DataError(
+            "duplicated row",
+            file=str(path),
+            row=i + 2,
+            column=cat_code_col,
+            value=f"{frame.loc[i, 'la_code']} / {frame.loc[i, 'source_label']}",
+            expected="one row per local authority and category",
+        )
+    frame = ethnicity.add_broad_group(
+        frame, label_column="source_label", classification="census2021", source=str(path)
+    )
     dna = frame["category_code"].eq(_DOES_NOT_APPLY_CODE) | frame["group"].eq(ethnicity.DOES_NOT_APPLY)
     dna_total = float(frame.loc[dna, "count"].sum())
     if dna_total != 0:
         i = int(frame.index[dna & frame["count"].ne(0)][0])
-        raise DataError("'Does not apply' is not zero", file=str(path), row=i + 2, column=obs_col,
-                        value=frame.loc[i, "count"],
-                        expected="0 usual residents in 'Does not apply' (code -8) for TS021")
-    log.info("%s: set aside %d 'Does not apply' (code -8) rows, total %d residents (checked 0)",
-             path.name, int(dna.sum()), int(dna_total))
+        raise DataError(
+            "'Does not apply' is not zero",
+            file=str(path),
+            row=i + 2,
+            column=obs_col,
+            value=frame.loc[i, "count"],
+            expected="0 usual residents in 'Does not apply' (code -8) for TS021",
+        )
+    log.info(
+        "%s: set aside %d 'Does not apply' (code -8) rows, total %d residents (checked 0)",
+        path.name,
+        int(dna.sum()),
+        int(dna_total),
+    )
     out = frame[~dna].reset_index(drop=True)
     per_la = out.groupby("la_code").size()
     if (per_la != 19).any():
         code = per_la[per_la != 19].index[0]
-        raise DataError("wrong number of ethnic group categories", file=str(path), column=cat_col,
-                        value=f"{code}: {int(per_la[code])}", expected="19 categories per local authority")
-    log_rows("census2021 LA", rows_in=len(raw), rows_out=len(out), dropped={"'Does not apply' rows": int(dna.sum())},
-             records_in=float(frame["count"].sum()), records_out=float(out["count"].sum()) + dna_total)
+        raise DataError(
+            "wrong number of ethnic group categories",
+            file=str(path),
+            column=cat_col,
+            value=f"{code}: {int(per_la[code])}",
+            expected="19 categories per local authority",
+        )
+    log_rows(
+        "census2021 LA",
+        rows_in=len(raw),
+        rows_out=len(out),
+        dropped={"'Does not apply' rows": int(dna.sum())},
+        records_in=float(frame["count"].sum()),
+        records_out=float(out["count"].sum()) + dna_total,
+    )
     return out[["la_code", "la_name", "category_code", "source_label", "group", "count"]]
 
 
-def _force_area_population(la: pd.DataFrame, lookup: pd.DataFrame, *, file: Path, day, census: str,
-                           dataset: str) -> pd.DataFrame:
+def _force_area_population(
+    la: pd.DataFrame, lookup: pd.DataFrame, *, file: Path, day, census: str, dataset: str
+) -> pd.DataFrame:
     """Local-authority rows summed to force areas and England and Wales, reconciled and validated."""
     agg = _aggregate(la, lookup, file=file, keys=("category_code", "source_label", "group"))
     out = _with_period(agg, day, census)
     out = out.sort_values(["area_code", "category_code"], kind="stable")
     ew = out[out["area_code"] == areas.ENGLAND_AND_WALES_CODE]["count"].sum()
-    log_rows(dataset, rows_in=len(la), rows_out=len(out),
-             records_in=float(la["count"].sum()), records_out=float(ew))
+    log_rows(
+        dataset,
+        rows_in=len(la),
+        rows_out=len(out),
+        records_in=float(la["count"].sum()),
+        records_out=float(ew),
+    )
     return finalise(out, dataset=dataset)
 
 
@@ -273,9 +356,14 @@ def read_lad21_lookup(raw_dir: Path) -> pd.DataFrame:
 )
 def load_census2021(raw_dir: Path) -> pd.DataFrame:
     """Census 2021 population by force area (and England and Wales) and detailed ethnic category."""
-    return _force_area_population(read_census2021_la(raw_dir), read_lad21_lookup(raw_dir),
-                                   file=raw_dir / C21_FILE, day=CENSUS2021_DAY, census=CENSUS2021,
-                                   dataset="population_census2021")
+    return _force_area_population(
+        read_census2021_la(raw_dir),
+        read_lad21_lookup(raw_dir),
+        file=raw_dir / C21_FILE,
+        day=CENSUS2021_DAY,
+        census=CENSUS2021,
+        dataset="population_census2021",
+    )
 
 
 # --------------------------------------------------------------------------- Census 2011
@@ -293,8 +381,11 @@ def read_census2011_la(raw_dir: Path) -> pd.DataFrame:
     lines = text.splitlines()
     header_at = next((i for i, line in enumerate(lines) if line.startswith("local authority:")), None)
     if header_at is None:
-        raise DataError("no header row", file=str(path),
-                        expected="a header row starting 'local authority: district / unitary'")
+        raise DataError(
+            "no header row",
+            file=str(path),
+            expected="a header row starting 'local authority: district / unitary'",
+        )
     raw = pd.read_csv(io.StringIO("\n".join(lines[header_at:])), dtype=str, keep_default_na=False)
     name_col, code_col = raw.columns[0], "mnemonic"
     _require_columns(raw, (code_col,), file=path)
@@ -303,48 +394,88 @@ def read_census2011_la(raw_dir: Path) -> pd.DataFrame:
         try:
             ethnicity.broad_group(label, "census2011")
         except ethnicity.UnknownEthnicityError as exc:
-            raise DataError(str(exc), file=str(path), row=header_at + 1, column=label,
-                            expected="a Census 2011 QS201EW category") from None
+            raise DataError(
+                str(exc),
+                file=str(path),
+                row=header_at + 1,
+                column=label,
+                expected="a Census 2011 QS201EW category",
+            ) from None
     if len(categories) != 18:
-        raise DataError("wrong number of ethnic group columns", file=str(path), row=header_at + 1,
-                        value=len(categories), expected="18 QS201EW categories")
+        raise DataError(
+            "wrong number of ethnic group columns",
+            file=str(path),
+            row=header_at + 1,
+            value=len(categories),
+            expected="18 QS201EW categories",
+        )
     is_data = raw[code_col].str.fullmatch(r"[EW]0\d{7}")
     set_aside = raw[~is_data]
     nonblank = set_aside[(set_aside[categories] != "").any(axis=1)]
     if len(nonblank):
         i = int(nonblank.index[0])
-        raise DataError("a row with counts has no local authority code", file=str(path),
-                        row=header_at + i + 2, column=code_col, value=raw.loc[i, code_col],
-                        expected="an ONS LAD code such as E06000001")
+        raise DataError(
+            "a row with counts has no local authority code",
+            file=str(path),
+            row=header_at + i + 2,
+            column=code_col,
+            value=raw.loc[i, code_col],
+            expected="an ONS LAD code such as E06000001",
+        )
     data = raw[is_data]
     first_data_row = header_at + 2  # 1-based file row of raw.index 0
-    long = data.melt(id_vars=[name_col, code_col], value_vars=categories, var_name="source_label",
-                     value_name="value", ignore_index=False)
+    long = data.melt(
+        id_vars=[name_col, code_col],
+        value_vars=categories,
+        var_name="source_label",
+        value_name="value",
+        ignore_index=False,
+    )
     counts = []
     for idx, label, value in zip(long.index, long["source_label"], long["value"], strict=True):
-        number, symbol = parse_count(value, file=path, row=first_data_row + int(idx), column=label,
-                                     dash_is_zero=False)
+        number, symbol = parse_count(
+            value, file=path, row=first_data_row + int(idx), column=label, dash_is_zero=False
+        )
         if symbol:
-            raise DataError("a census count is missing", file=str(path), row=first_data_row + int(idx),
-                            column=label, value=value, expected="a whole number of usual residents")
+            raise DataError(
+                "a census count is missing",
+                file=str(path),
+                row=first_data_row + int(idx),
+                column=label,
+                value=value,
+                expected="a whole number of usual residents",
+            )
         counts.append(number)
     long["count"] = counts
-    out = pd.DataFrame({
-        "la_code": long[code_col].str.strip().to_numpy(),
-        "la_name": long[name_col].str.strip().to_numpy(),
-        "category_code": [categories.index(c) + 1 for c in long["source_label"]],
-        "source_label": long["source_label"].to_numpy(),
-        "count": long["count"].to_numpy(dtype=float),
-    })
+    out = pd.DataFrame(
+        {
+            "la_code": long[code_col].str.strip().to_numpy(),
+            "la_name": long[name_col].str.strip().to_numpy(),
+            "category_code": [categories.index(c) + 1 for c in long["source_label"]],
+            "source_label": long["source_label"].to_numpy(),
+            "count": long["count"].to_numpy(dtype=float),
+        }
+    )
     if out.duplicated(["la_code", "category_code"]).any():
         code = out[out.duplicated(["la_code", "category_code"])]["la_code"].iloc[0]
-        raise DataError("duplicated local authority", file=str(path), column=code_col, value=code,
-                        expected="one row per local authority")
-    out = ethnicity.add_broad_group(out, label_column="source_label", classification="census2011",
-                                    source=str(path))
-    log_rows("census2011 LA", rows_in=len(raw), rows_out=len(out),
-             dropped={"title/blank/footer lines without a code": len(set_aside)},
-             records_in=float(long["count"].sum()), records_out=float(out["count"].sum()))
+        raise DataError(
+            "duplicated local authority",
+            file=str(path),
+            column=code_col,
+            value=code,
+            expected="one row per local authority",
+        )
+    out = ethnicity.add_broad_group(
+        out, label_column="source_label", classification="census2011", source=str(path)
+    )
+    log_rows(
+        "census2011 LA",
+        rows_in=len(raw),
+        rows_out=len(out),
+        dropped={"title/blank/footer lines without a code": len(set_aside)},
+        records_in=float(long["count"].sum()),
+        records_out=float(out["count"].sum()),
+    )
     return out[["la_code", "la_name", "category_code", "source_label", "group", "count"]]
 
 
@@ -362,9 +493,14 @@ def read_lad16_lookup(raw_dir: Path) -> pd.DataFrame:
 )
 def load_census2011(raw_dir: Path) -> pd.DataFrame:
     """Census 2011 population by force area (and England and Wales) and detailed ethnic category."""
-    return _force_area_population(read_census2011_la(raw_dir), read_lad16_lookup(raw_dir),
-                                   file=raw_dir / C11_FILE, day=CENSUS2011_DAY, census=CENSUS2011,
-                                   dataset="population_census2011")
+    return _force_area_population(
+        read_census2011_la(raw_dir),
+        read_lad16_lookup(raw_dir),
+        file=raw_dir / C11_FILE,
+        day=CENSUS2011_DAY,
+        census=CENSUS2011,
+        dataset="population_census2011",
+    )
 
 
 def read_census2011_workbook(raw_dir: Path) -> pd.DataFrame:
@@ -380,44 +516,70 @@ def read_census2011_workbook(raw_dir: Path) -> pd.DataFrame:
         book = CalamineWorkbook.from_path(str(path))
         rows = book.get_sheet_by_name(C11_WORKBOOK_SHEET).to_python()
     except Exception as exc:  # calamine raises its own error types for broken files
-        raise DataError(f"cannot read the workbook sheet {C11_WORKBOOK_SHEET!r}: {exc}", file=str(path),
-                        expected="the StopWatch Census 2011 force-area workbook (.xlsx)") from None
+        raise DataError(
+            f"cannot read the workbook sheet {C11_WORKBOOK_SHEET!r}: {exc}",
+            file=str(path),
+            expected="the StopWatch Census 2011 force-area workbook (.xlsx)",
+        ) from None
     header_at = next((i for i, r in enumerate(rows) if r and str(r[0]).strip() == "police_force"), None)
     if header_at is None:
-        raise DataError("no header row", file=str(path), column="A",
-                        expected="a row starting 'police_force'")
+        raise DataError("no header row", file=str(path), column="A", expected="a row starting 'police_force'")
     header = [str(c).strip() for c in rows[header_at]]
     expected = ["police_force", "White", "Black", "Asian", "Other", "Mixed", "All"]
     if header[: len(expected)] != expected:
-        raise DataError("unexpected header", file=str(path), row=header_at + 1, value=header,
-                        expected=", ".join(expected))
+        raise DataError(
+            "unexpected header", file=str(path), row=header_at + 1, value=header, expected=", ".join(expected)
+        )
     records = []
-    for i, row in enumerate(rows[header_at + 1:], start=header_at + 2):
+    for i, row in enumerate(rows[header_at + 1 :], start=header_at + 2):
         if not row or all(str(c).strip() == "" for c in row):
             continue
         try:
             area = areas.resolve(str(row[0]))
         except areas.UnknownAreaError as exc:
-            raise DataError(str(exc), file=str(path), row=i, column="police_force", value=row[0],
-                            expected="one of the 43 police force areas") from None
+            raise DataError(
+                str(exc),
+                file=str(path),
+                row=i,
+                column="police_force",
+                value=row[0],
+                expected="one of the 43 police force areas",
+            ) from None
         values = {}
         for j, name in enumerate(expected[1:], start=1):
             number, symbol = parse_count(row[j], file=path, row=i, column=name, dash_is_zero=False)
             if symbol or number != int(number):
-                raise DataError("not a whole count", file=str(path), row=i, column=name, value=row[j],
-                                expected="a whole number of residents")
+                raise DataError(
+                    "not a whole count",
+                    file=str(path),
+                    row=i,
+                    column=name,
+                    value=row[j],
+                    expected="a whole number of residents",
+                )
             values[name] = number
         total = sum(v for k, v in values.items() if k != ALL)
         if total != values[ALL]:
-            raise DataError("the groups do not add up to All", file=str(path), row=i, column=ALL,
-                            value=values[ALL], expected=f"{total:,.0f} (White+Black+Asian+Other+Mixed)")
+            raise DataError(
+                "the groups do not add up to All",
+                file=str(path),
+                row=i,
+                column=ALL,
+                value=values[ALL],
+                expected=f"{total:,.0f} (White+Black+Asian+Other+Mixed)",
+            )
         for name, number in values.items():
             records.append((area.code, area.name, name, name, number))
     out = pd.DataFrame(records, columns=["area_code", "area_name", "source_label", "group", "count"])
     per_area = out.groupby("area_code").size()
     if len(per_area) != 43 or (per_area != len(expected) - 1).any():
-        raise DataError("force areas missing or repeated", file=str(path), column="police_force",
-                        value=out["area_code"].nunique(), expected="each of the 43 force areas once")
+        raise DataError(
+            "force areas missing or repeated",
+            file=str(path),
+            column="police_force",
+            value=out["area_code"].nunique(),
+            expected="each of the 43 force areas once",
+        )
     return out
 
 
@@ -426,7 +588,7 @@ def read_census2011_workbook(raw_dir: Path) -> pd.DataFrame:
     "Census 2011 usual residents by broad ethnic group, by police force area (Home Office denominators)",
     files=(C11_WORKBOOK,),
     description="Census 2011 KS201EW aggregated to force areas (StopWatch UK workbook); "
-                "England and Wales is the sum of the 43 areas",
+    "England and Wales is the sum of the 43 areas",
 )
 def load_census2011_pfa(raw_dir: Path) -> pd.DataFrame:
     """The workbook's five broad groups by force area, plus England and Wales (their sum)."""
@@ -438,10 +600,14 @@ def load_census2011_pfa(raw_dir: Path) -> pd.DataFrame:
     national.insert(1, "area_name", ew_area.name)
     out = _with_period(pd.concat([groups, national], ignore_index=True), CENSUS2011_DAY, CENSUS2011)
     out = out.sort_values("area_code", kind="stable")
-    log_rows("population_census2011_pfa", rows_in=len(wb), rows_out=len(out),
-             dropped={"'All' rows (checked equal to the sum of groups)": int((wb["group"] == ALL).sum())},
-             records_in=float(wb.loc[wb["group"] == ALL, "count"].sum()),
-             records_out=float(national["count"].sum()))
+    log_rows(
+        "population_census2011_pfa",
+        rows_in=len(wb),
+        rows_out=len(out),
+        dropped={"'All' rows (checked equal to the sum of groups)": int((wb["group"] == ALL).sum())},
+        records_in=float(wb.loc[wb["group"] == ALL, "count"].sum()),
+        records_out=float(national["count"].sum()),
+    )
     return finalise(out, dataset="population_census2011_pfa")
 
 
@@ -487,13 +653,15 @@ def broad_populations(frame: pd.DataFrame) -> pd.DataFrame:
     total["group"] = ALL
     out = pd.concat([by_group, total], ignore_index=True).rename(columns={"count": "population"})
     order = {g: i for i, g in enumerate((*POPULATION_GROUPS, ALL))}
-    out = out.sort_values(["area_code", "group"], key=lambda s: s.map(order) if s.name == "group" else s,
-                          kind="stable").reset_index(drop=True)
+    out = out.sort_values(
+        ["area_code", "group"], key=lambda s: s.map(order) if s.name == "group" else s, kind="stable"
+    ).reset_index(drop=True)
     return out[["area_code", "area_name", "group", "population", "census"]]
 
 
-def population_for(period: periods.Period | str, *, census: str | int | None = None,
-                   root: Path | None = None) -> pd.DataFrame:
+def population_for(
+    period: periods.Period | str, *, census: str | int | None = None, root: Path | None = None
+) -> pd.DataFrame:
     """Resident population by broad ethnic group for every force area and England and Wales.
 
     Parameters
@@ -524,8 +692,13 @@ def population_for(period: periods.Period | str, *, census: str | int | None = N
     return broad_populations(store.load(_DATASET[chosen], root=root))
 
 
-def population_excluding(period: periods.Period | str, exclude: Iterable[str], *,
-                         census: str | int | None = None, root: Path | None = None) -> pd.DataFrame:
+def population_excluding(
+    period: periods.Period | str,
+    exclude: Iterable[str],
+    *,
+    census: str | int | None = None,
+    root: Path | None = None,
+) -> pd.DataFrame:
     """England and Wales population by broad group, excluding some force areas.
 
     The Home Office's national stop and search rates for 2019/20 exclude Greater
@@ -572,8 +745,9 @@ def chinese_as_other(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def population_2001_classification(period: periods.Period | str, *, census: str | int | None = None,
-                                   root: Path | None = None) -> pd.DataFrame:
+def population_2001_classification(
+    period: periods.Period | str, *, census: str | int | None = None, root: Path | None = None
+) -> pd.DataFrame:
     """:func:`population_for`, with Chinese counted in Other, not Asian (:func:`chinese_as_other`)."""
     from eqlib import store
 

@@ -80,11 +80,23 @@ _WORKER_TYPES: tuple[tuple[str, str | None], ...] = (
     (r"police support volunteers", "Police support volunteers"),
 )
 
-_REGIONS = {"north east", "north west", "yorkshire and the humber", "east midlands",
-            "west midlands", "eastern", "east of england", "london", "south east", "south west",
-            "wales"}
-_SET_ASIDE = {"central service secondments": "central service secondments (not a force area)",
-              "total": "grand total (43 forces, secondments and BTP)"}
+_REGIONS = {
+    "north east",
+    "north west",
+    "yorkshire and the humber",
+    "east midlands",
+    "west midlands",
+    "eastern",
+    "east of england",
+    "london",
+    "south east",
+    "south west",
+    "wales",
+}
+_SET_ASIDE = {
+    "central service secondments": "central service secondments (not a force area)",
+    "total": "grand total (43 forces, secondments and BTP)",
+}
 
 
 def _worker_type(title: str) -> str | None | bool:
@@ -124,23 +136,33 @@ def read_workforce_table(path: str | Path, sheet: str) -> tuple[pd.DataFrame, di
     title = clean_label(rows[0][0]) if rows and rows[0] else ""
     worker = _worker_type(title)
     if worker is False:
-        raise DataError(f"sheet {sheet!r}: cannot tell the worker type from the title",
-                        file=str(path), row=1, value=title,
-                        expected="a title such as 'Table 1: Police officers by police force area'")
+        raise DataError(
+            f"sheet {sheet!r}: cannot tell the worker type from the title",
+            file=str(path),
+            row=1,
+            value=title,
+            expected="a title such as 'Table 1: Police officers by police force area'",
+        )
     if worker is None:
         log.info("%s %s: not loaded (%s)", path.name, sheet, title[:90])
         return pd.DataFrame(), {}
     unit = _unit(rows, title)
     if unit is None:
-        raise DataError(f"sheet {sheet!r}: no unit (FTE or headcount)", file=str(path),
-                        expected="'Full-time equivalents' or 'Headcount' above the table")
-    header_index = next((i for i, r in enumerate(rows[:12])
-                         if any(isinstance(c, (dt.datetime, dt.date)) for c in r)), None)
+        raise DataError(
+            f"sheet {sheet!r}: no unit (FTE or headcount)",
+            file=str(path),
+            expected="'Full-time equivalents' or 'Headcount' above the table",
+        )
+    header_index = next(
+        (i for i, r in enumerate(rows[:12]) if any(isinstance(c, (dt.datetime, dt.date)) for c in r)), None
+    )
     if header_index is None:
-        raise DataError(f"sheet {sheet!r}: no row of 'as at' dates", file=str(path),
-                        expected="a header row of dates (30 September ...)")
-    dates = [(j, c) for j, c in enumerate(rows[header_index])
-             if isinstance(c, (dt.datetime, dt.date))]
+        raise DataError(
+            f"sheet {sheet!r}: no row of 'as at' dates",
+            file=str(path),
+            expected="a header row of dates (30 September ...)",
+        )
+    dates = [(j, c) for j, c in enumerate(rows[header_index]) if isinstance(c, (dt.datetime, dt.date))]
     release = max(c for _, c in dates)
     records: list[dict] = []
     set_aside: dict[str, int] = {}
@@ -168,13 +190,23 @@ def read_workforce_table(path: str | Path, sheet: str) -> tuple[pd.DataFrame, di
         area = resolve_area(label, file=path, row=i + 1, column="Police force area")
         for j, day in dates:
             value = rows[i][j] if j < len(rows[i]) else ""
-            count, symbol = parse_count(value, file=path, row=i + 1,
-                                        column=f"as at {day:%d %B %Y}")
+            count, symbol = parse_count(value, file=path, row=i + 1, column=f"as at {day:%d %B %Y}")
             period = periods.as_at(day.date() if isinstance(day, dt.datetime) else day)
-            records.append({"area_code": area.code, "area_name": area.name,
-                            **period_fields(period), "group": worker, "source_label": name,
-                            "count": count, "symbol": symbol, "worker_type": worker,
-                            "unit": unit, "release": f"{release:%Y-%m-%d}", "table": sheet})
+            records.append(
+                {
+                    "area_code": area.code,
+                    "area_name": area.name,
+                    **period_fields(period),
+                    "group": worker,
+                    "source_label": name,
+                    "count": count,
+                    "symbol": symbol,
+                    "worker_type": worker,
+                    "unit": unit,
+                    "release": f"{release:%Y-%m-%d}",
+                    "table": sheet,
+                }
+            )
     frame = pd.DataFrame.from_records(records)
     check_unique(frame, ["area_code", "period"], file=path, what=f"sheet {sheet!r}")
     return frame, set_aside
@@ -189,29 +221,47 @@ def read_workforce(path: str | Path) -> pd.DataFrame:
             continue
         frame, set_aside = read_workforce_table(path, sheet)
         if set_aside:
-            log.info("%s %s: set aside %s", path.name, sheet,
-                     "; ".join(f"{n} {why}" for why, n in set_aside.items()))
+            log.info(
+                "%s %s: set aside %s",
+                path.name,
+                sheet,
+                "; ".join(f"{n} {why}" for why, n in set_aside.items()),
+            )
         if not frame.empty:
             parts.append(frame)
     if not parts:
-        raise DataError("no force-level workforce table found", file=str(path),
-                        expected="tables of workers by police force area")
+        raise DataError(
+            "no force-level workforce table found",
+            file=str(path),
+            expected="tables of workers by police force area",
+        )
     return pd.concat(parts, ignore_index=True)
 
 
-@register("workforce_totals_ho", "Police workforce by force: officers, staff, PCSOs, specials "
-          "(Home Office, September releases)", files=TOTALS_FILES,
-          description="Home Office police workforce September releases 2015-2019 (FTE and "
-                      "headcount, as at 30 September and 31 March). No ethnicity.")
+@register(
+    "workforce_totals_ho",
+    "Police workforce by force: officers, staff, PCSOs, specials (Home Office, September releases)",
+    files=TOTALS_FILES,
+    description="Home Office police workforce September releases 2015-2019 (FTE and "
+    "headcount, as at 30 September and 31 March). No ethnicity.",
+)
 def load_workforce_totals(raw_dir: Path) -> pd.DataFrame:
     """Dataset ``workforce_totals_ho`` (see the module docstring)."""
     files = sorted(Path(raw_dir).glob(TOTALS_FILES[0]))
     if not files:
-        raise DataError("no workforce workbook found", file=str(Path(raw_dir) / TOTALS_FILES[0]),
-                        expected="the Home Office police workforce tables (.ods)")
+        raise DataError(
+            "no workforce workbook found",
+            file=str(Path(raw_dir) / TOTALS_FILES[0]),
+            expected="the Home Office police workforce tables (.ods)",
+        )
     frame = pd.concat([read_workforce(f) for f in files], ignore_index=True)
-    out = latest_edition(frame, key=["area_code", "period", "worker_type", "unit"], edition="release",
-                         dataset="workforce_totals_ho", reason="rows for an as-at date a later release revises")
+    out = latest_edition(
+        frame,
+        key=["area_code", "period", "worker_type", "unit"],
+        edition="release",
+        dataset="workforce_totals_ho",
+        reason="rows for an as-at date a later release revises",
+    )
     return finalise(out, dataset="workforce_totals_ho")
 
 
@@ -219,9 +269,19 @@ def load_workforce_totals(raw_dir: Path) -> pd.DataFrame:
 # Open data table extracts (chief officers; all ranks 2003-2006)
 # --------------------------------------------------------------------------------------
 
-_OPEN_DATA_COLUMNS = ("As at 31 March...", "Geo code", "Force Name", "Region", "Gender",
-                      "Rank description", "Worker type", "Ethnicity", "Ethnic group",
-                      "Total (headcount)", "Total (FTE)")
+_OPEN_DATA_COLUMNS = (
+    "As at 31 March...",
+    "Geo code",
+    "Force Name",
+    "Region",
+    "Gender",
+    "Rank description",
+    "Worker type",
+    "Ethnicity",
+    "Ethnic group",
+    "Total (headcount)",
+    "Total (FTE)",
+)
 
 
 def read_open_data_extract(path: str | Path, *, dataset: str) -> pd.DataFrame:
@@ -240,57 +300,99 @@ def read_open_data_extract(path: str | Path, *, dataset: str) -> pd.DataFrame:
     raw.columns = [str(c).strip() for c in raw.columns]
     missing = [c for c in _OPEN_DATA_COLUMNS if c not in raw.columns]
     if missing:
-        raise DataError("missing columns", file=str(path), row=1, value=", ".join(missing),
-                        expected=f"the columns {', '.join(_OPEN_DATA_COLUMNS)}")
+        raise DataError(
+            "missing columns",
+            file=str(path),
+            row=1,
+            value=", ".join(missing),
+            expected=f"the columns {', '.join(_OPEN_DATA_COLUMNS)}",
+        )
     extra = [c for c in raw.columns if c not in _OPEN_DATA_COLUMNS]
     for column in extra:
         if (raw[column].str.strip() != "").any():
-            raise DataError("an unexpected column holds values", file=str(path), row=1,
-                            column=column, expected="only the open data table's columns")
+            raise DataError(
+                "an unexpected column holds values",
+                file=str(path),
+                row=1,
+                column=column,
+                expected="only the open data table's columns",
+            )
     records: list[dict] = []
     area_cache: dict[tuple[str, str], areas.Area] = {}
     for position, rec in enumerate(raw.to_dict("records")):
         row = position + 2  # the header is row 1
         year_text = rec["As at 31 March..."].strip()
         if not re.fullmatch(r"(19|20)\d\d", year_text):
-            raise DataError("not a year", file=str(path), row=row, column="As at 31 March...",
-                            value=year_text, expected="a year such as 2021")
+            raise DataError(
+                "not a year",
+                file=str(path),
+                row=row,
+                column="As at 31 March...",
+                value=year_text,
+                expected="a year such as 2021",
+            )
         key = (rec["Geo code"].strip(), rec["Force Name"].strip())
         if key not in area_cache:
             code, name = key
             label = name if code in {"", "N/A"} else code
             area = resolve_area(label, file=path, row=row, column="Geo code")
             if code not in {"", "N/A"} and not areas.is_area_name(name):
-                raise DataError("force name not recognised", file=str(path), row=row,
-                                column="Force Name", value=name,
-                                expected="a police force area name")
+                raise DataError(
+                    "force name not recognised",
+                    file=str(path),
+                    row=row,
+                    column="Force Name",
+                    value=name,
+                    expected="a police force area name",
+                )
             if code not in {"", "N/A"} and areas.resolve(name).code != area.code:
-                raise DataError("the force name does not match the geo code", file=str(path),
-                                row=row, column="Force Name", value=f"{name} / {code}",
-                                expected=f"{area.name} for {code}")
+                raise DataError(
+                    "the force name does not match the geo code",
+                    file=str(path),
+                    row=row,
+                    column="Force Name",
+                    value=f"{name} / {code}",
+                    expected=f"{area.name} for {code}",
+                )
             area_cache[key] = area
         area = area_cache[key]
-        headcount, symbol = parse_count(rec["Total (headcount)"], file=path, row=row,
-                                        column="Total (headcount)")
+        headcount, symbol = parse_count(
+            rec["Total (headcount)"], file=path, row=row, column="Total (headcount)"
+        )
         fte, _ = parse_count(rec["Total (FTE)"], file=path, row=row, column="Total (FTE)")
         period = periods.as_at(dt.date(int(year_text), 3, 31))
-        records.append({"area_code": area.code, "area_name": area.name, **period_fields(period),
-                        "source_label": rec["Ethnicity"].strip(), "count": headcount,
-                        "symbol": symbol, "fte": fte, "sex": rec["Gender"].strip(),
-                        "rank": rec["Rank description"].strip(),
-                        "worker_type": rec["Worker type"].strip(),
-                        "ethnic_group_ho": rec["Ethnic group"].strip(),
-                        "region": rec["Region"].strip(), "unit": "headcount"})
+        records.append(
+            {
+                "area_code": area.code,
+                "area_name": area.name,
+                **period_fields(period),
+                "source_label": rec["Ethnicity"].strip(),
+                "count": headcount,
+                "symbol": symbol,
+                "fte": fte,
+                "sex": rec["Gender"].strip(),
+                "rank": rec["Rank description"].strip(),
+                "worker_type": rec["Worker type"].strip(),
+                "ethnic_group_ho": rec["Ethnic group"].strip(),
+                "region": rec["Region"].strip(),
+                "unit": "headcount",
+            }
+        )
     frame = pd.DataFrame.from_records(records)
-    check_unique(frame, ["area_code", "period", "sex", "rank", "source_label"], file=path,
-                 what="open data extract")
-    frame = add_broad_group(frame, label_column="source_label", classification="ho",
-                            source=str(path))
+    check_unique(
+        frame, ["area_code", "period", "sex", "rank", "source_label"], file=path, what="open data extract"
+    )
+    frame = add_broad_group(frame, label_column="source_label", classification="ho", source=str(path))
     frame["fte"] = frame["fte"].astype(float)
-    log_rows(dataset, rows_in=len(raw), rows_out=len(frame),
-             records_in=float(pd.to_numeric(raw["Total (headcount)"].str.strip()
-                                            .str.replace(",", "").replace("-", "0")).sum()),
-             records_out=float(frame["count"].sum()))
+    log_rows(
+        dataset,
+        rows_in=len(raw),
+        rows_out=len(frame),
+        records_in=float(
+            pd.to_numeric(raw["Total (headcount)"].str.strip().str.replace(",", "").replace("-", "0")).sum()
+        ),
+        records_out=float(frame["count"].sum()),
+    )
     return finalise(frame, dataset=dataset)
 
 
@@ -307,23 +409,32 @@ def read_officer_ranks(path: str | Path) -> pd.DataFrame:
 def _one_file(raw_dir: Path, pattern: str, what: str) -> Path:
     files = sorted(Path(raw_dir).glob(pattern))
     if len(files) != 1:
-        raise DataError(f"expected exactly one {what} file, found {len(files)}",
-                        file=str(Path(raw_dir) / pattern), expected=f"the {what} CSV")
+        raise DataError(
+            f"expected exactly one {what} file, found {len(files)}",
+            file=str(Path(raw_dir) / pattern),
+            expected=f"the {what} CSV",
+        )
     return files[0]
 
 
-@register("workforce_chief_officers", "Chief officers by force, sex and ethnicity, 2003-2021 "
-          "(Home Office open data, extract)", files=CHIEF_FILES,
-          description="Chief officers (ACC and above) as at 31 March 2003-2021, headcount and "
-                      "FTE. " + CATEGORY_BREAK_NOTE)
+@register(
+    "workforce_chief_officers",
+    "Chief officers by force, sex and ethnicity, 2003-2021 (Home Office open data, extract)",
+    files=CHIEF_FILES,
+    description="Chief officers (ACC and above) as at 31 March 2003-2021, headcount and "
+    "FTE. " + CATEGORY_BREAK_NOTE,
+)
 def load_chief_officers(raw_dir: Path) -> pd.DataFrame:
     """Dataset ``workforce_chief_officers``."""
     return read_chief_officers(_one_file(raw_dir, CHIEF_FILES[0], "chief officer"))
 
 
-@register("workforce_officer_ranks_2003_2006", "Police officers by rank, force, sex and "
-          "ethnicity, 2003-2006 (Home Office open data, extract)", files=RANK_FILES,
-          description="All officer ranks as at 31 March 2003-2006 only (a truncated extract).")
+@register(
+    "workforce_officer_ranks_2003_2006",
+    "Police officers by rank, force, sex and ethnicity, 2003-2006 (Home Office open data, extract)",
+    files=RANK_FILES,
+    description="All officer ranks as at 31 March 2003-2006 only (a truncated extract).",
+)
 def load_officer_ranks(raw_dir: Path) -> pd.DataFrame:
     """Dataset ``workforce_officer_ranks_2003_2006``."""
     return read_officer_ranks(_one_file(raw_dir, RANK_FILES[0], "officer rank"))

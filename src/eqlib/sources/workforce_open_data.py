@@ -50,8 +50,17 @@ FILES = ("ho-police-workforce-open-data-2007-2023/open-data-table-police-workfor
 SHEET = "Data"
 RELEASE = "2023-07-26"  # the file name's date (260723) and the ODS creation metadata
 
-COLUMNS = ("As at 31 March...", "Geo code", "Force Name", "Region", "Sex", "Rank description",
-           "Worker type", "Total (headcount)", "Total (FTE)")
+COLUMNS = (
+    "As at 31 March...",
+    "Geo code",
+    "Force Name",
+    "Region",
+    "Sex",
+    "Rank description",
+    "Worker type",
+    "Total (headcount)",
+    "Total (FTE)",
+)
 
 #: worker type as the file spells it (any case) -> the label eqlib uses (as workforce_totals_ho)
 WORKER_TYPES: dict[str, str] = {
@@ -64,14 +73,31 @@ WORKER_TYPES: dict[str, str] = {
 }
 
 #: police officer ranks, most junior first
-OFFICER_RANKS: tuple[str, ...] = ("Constable", "Sergeant", "Inspector", "Chief Inspector", "Superintendent",
-                                  "Chief Superintendent", "Chief Officer")
+OFFICER_RANKS: tuple[str, ...] = (
+    "Constable",
+    "Sergeant",
+    "Inspector",
+    "Chief Inspector",
+    "Superintendent",
+    "Chief Superintendent",
+    "Chief Officer",
+)
 #: every rank description, by its case-folded spelling -> the spelling eqlib uses
-RANKS: dict[str, str] = {r.casefold(): r for r in (
-    *OFFICER_RANKS, "Police Staff", "Community Support Officer", "Special Constable", "Police Support Volunteer",
-    "Designated Detention Officer (S.38)", "Designated Detention Officer (S.39)",
-    "Designated Escort Officer (S.38)", "Designated Escort Officer (S.39)",
-    "Designated Investigation Officer (S.38)")}
+RANKS: dict[str, str] = {
+    r.casefold(): r
+    for r in (
+        *OFFICER_RANKS,
+        "Police Staff",
+        "Community Support Officer",
+        "Special Constable",
+        "Police Support Volunteer",
+        "Designated Detention Officer (S.38)",
+        "Designated Detention Officer (S.39)",
+        "Designated Escort Officer (S.38)",
+        "Designated Escort Officer (S.39)",
+        "Designated Investigation Officer (S.38)",
+    )
+}
 
 SEXES: tuple[str, ...] = ("Female", "Male", "Not stated", "Prefer not to say", "Prefer to self-describe")
 #: worker types the file gives by headcount only (note C): their FTE is N/A
@@ -88,10 +114,14 @@ SCHEMA = pa.DataFrameSchema(
         "unit": pa.Column(str, pa.Check.eq("headcount")),
     },
     checks=[
-        pa.Check(lambda df: (df["fte"].notna() | (df["fte_symbol"] != "")).all(),
-                 error="a missing FTE must carry a GSS symbol"),
-        pa.Check(lambda df: ~df.duplicated(["area_code", "period", "sex", "rank", "worker_type"]).any(),
-                 error="one row per force, date, sex, rank and worker type"),
+        pa.Check(
+            lambda df: (df["fte"].notna() | (df["fte_symbol"] != "")).all(),
+            error="a missing FTE must carry a GSS symbol",
+        ),
+        pa.Check(
+            lambda df: ~df.duplicated(["area_code", "period", "sex", "rank", "worker_type"]).any(),
+            error="one row per force, date, sex, rank and worker type",
+        ),
     ],
     strict=False,
     coerce=True,
@@ -104,8 +134,14 @@ def _year(value: object, *, path: Path, row: int) -> int:
         text = str(value).strip()
         number = float(text) if text.isdigit() else None
     if number is None or math.isnan(number) or not float(number).is_integer() or not 1990 <= number <= 2100:
-        raise DataError("not a year", file=str(path), row=row, column="As at 31 March...", value=value,
-                        expected="a year such as 2023")
+        raise DataError(
+            "not a year",
+            file=str(path),
+            row=row,
+            column="As at 31 March...",
+            value=value,
+            expected="a year such as 2023",
+        )
     return int(number)
 
 
@@ -114,8 +150,14 @@ def _label(value: object, known: dict[str, str], *, path: Path, row: int, column
     try:
         return known[text.casefold()]
     except KeyError:
-        raise DataError(f"unknown {what}", file=str(path), row=row, column=column, value=text,
-                        expected=f"one of {', '.join(sorted(set(known.values())))}") from None
+        raise DataError(
+            f"unknown {what}",
+            file=str(path),
+            row=row,
+            column=column,
+            value=text,
+            expected=f"one of {', '.join(sorted(set(known.values())))}",
+        ) from None
 
 
 def read_open_data_table(path: str | Path) -> pd.DataFrame:
@@ -128,17 +170,25 @@ def read_open_data_table(path: str | Path) -> pd.DataFrame:
     """
     path = Path(path)
     if SHEET not in sheet_names(path):
-        raise DataError(f"the workbook has no sheet {SHEET!r}", file=str(path),
-                        expected="the sheets Notes and Data of the workforce open data table")
+        raise DataError(
+            f"the workbook has no sheet {SHEET!r}",
+            file=str(path),
+            expected="the sheets Notes and Data of the workforce open data table",
+        )
     rows = read_sheet(path, SHEET)
     if not rows:
         raise DataError("the Data sheet is empty", file=str(path), expected="a header row and data rows")
     header = [clean_label(c) for c in trim(rows[0])]
     if tuple(header) != COLUMNS:
         missing = [c for c in COLUMNS if c not in header]
-        raise DataError("the header row is not the open data table's", file=str(path), row=1,
-                        column=missing[0] if missing else None, value=", ".join(header),
-                        expected=f"the columns {', '.join(COLUMNS)} in that order")
+        raise DataError(
+            "the header row is not the open data table's",
+            file=str(path),
+            row=1,
+            column=missing[0] if missing else None,
+            value=", ".join(header),
+            expected=f"the columns {', '.join(COLUMNS)} in that order",
+        )
     records: list[dict] = []
     area_cache: dict[tuple[str, str], areas.Area] = {}
     period_cache: dict[int, dict] = {}
@@ -159,69 +209,142 @@ def read_open_data_table(path: str | Path) -> pd.DataFrame:
             area = resolve_area(name if code in {"", "N/A"} else code, file=path, row=row, column="Geo code")
             named = resolve_area(name, file=path, row=row, column="Force Name")
             if named.code != area.code:
-                raise DataError("the force name does not match the geo code", file=str(path), row=row,
-                                column="Force Name", value=f"{name} / {code}", expected=f"{area.name} for {code}")
+                raise DataError(
+                    "the force name does not match the geo code",
+                    file=str(path),
+                    row=row,
+                    column="Force Name",
+                    value=f"{name} / {code}",
+                    expected=f"{area.name} for {code}",
+                )
             if area.code == areas.ENGLAND_AND_WALES_CODE:
-                raise DataError("a national row in a table of forces", file=str(path), row=row,
-                                column="Geo code", value=code, expected="a police force")
+                raise DataError(
+                    "a national row in a table of forces",
+                    file=str(path),
+                    row=row,
+                    column="Geo code",
+                    value=code,
+                    expected="a police force",
+                )
             area_cache[(code, name)] = area
         area = area_cache[(code, name)]
         sex = clean_label(cells[4])
         if sex not in SEXES:
-            raise DataError("unknown sex", file=str(path), row=row, column="Sex", value=sex,
-                            expected=f"one of {', '.join(SEXES)}")
+            raise DataError(
+                "unknown sex",
+                file=str(path),
+                row=row,
+                column="Sex",
+                value=sex,
+                expected=f"one of {', '.join(SEXES)}",
+            )
         rank = _label(cells[5], RANKS, path=path, row=row, column="Rank description", what="rank")
         worker = _label(cells[6], WORKER_TYPES, path=path, row=row, column="Worker type", what="worker type")
         headcount, symbol = parse_count(cells[7], file=path, row=row, column="Total (headcount)")
         if symbol:
-            raise DataError("no headcount", file=str(path), row=row, column="Total (headcount)", value=cells[7],
-                            expected="a headcount (0 or more)")
+            raise DataError(
+                "no headcount",
+                file=str(path),
+                row=row,
+                column="Total (headcount)",
+                value=cells[7],
+                expected="a headcount (0 or more)",
+            )
         fte, fte_symbol = parse_count(cells[8], file=path, row=row, column="Total (FTE)")
         if fte_symbol and worker not in HEADCOUNT_ONLY:
-            raise DataError(f"no FTE for {worker.lower()}", file=str(path), row=row, column="Total (FTE)",
-                            value=cells[8], expected="an FTE (N/A only for special constables and volunteers)")
+            raise DataError(
+                f"no FTE for {worker.lower()}",
+                file=str(path),
+                row=row,
+                column="Total (FTE)",
+                value=cells[8],
+                expected="an FTE (N/A only for special constables and volunteers)",
+            )
         headcount_in += headcount
         fte_in += 0.0 if math.isnan(fte) else fte
         if year not in period_cache:
             period_cache[year] = period_fields(periods.as_at(dt.date(year, 3, 31)))
-        records.append({"area_code": area.code, "area_name": area.name, **period_cache[year], "group": sex,
-                        "source_label": sex, "count": headcount, "symbol": "", "sex": sex, "rank": rank,
-                        "worker_type": worker, "rank_label": clean_label(cells[5]),
-                        "worker_type_label": clean_label(cells[6]), "fte": fte, "fte_symbol": fte_symbol,
-                        "region": str(cells[3]).strip(), "unit": "headcount", "release": RELEASE, "row": row})
+        records.append(
+            {
+                "area_code": area.code,
+                "area_name": area.name,
+                **period_cache[year],
+                "group": sex,
+                "source_label": sex,
+                "count": headcount,
+                "symbol": "",
+                "sex": sex,
+                "rank": rank,
+                "worker_type": worker,
+                "rank_label": clean_label(cells[5]),
+                "worker_type_label": clean_label(cells[6]),
+                "fte": fte,
+                "fte_symbol": fte_symbol,
+                "region": str(cells[3]).strip(),
+                "unit": "headcount",
+                "release": RELEASE,
+                "row": row,
+            }
+        )
     if not records:
-        raise DataError("the Data sheet has no data rows", file=str(path), expected="29,304 rows of the 2023 table")
+        raise DataError(
+            "the Data sheet has no data rows", file=str(path), expected="29,304 rows of the 2023 table"
+        )
     frame = pd.DataFrame.from_records(records)
     dup = frame.duplicated(["area_code", "period", "sex", "rank", "worker_type"], keep=False)
     if dup.any():
         first = frame.loc[dup].iloc[1]
-        raise DataError("the same force, date, sex, rank and worker type appears more than once", file=str(path),
-                        row=int(first["row"]), column="Rank description",
-                        value=f"{first['area_name']} {first['period']} {first['sex']} {first['rank']}",
-                        expected="one row for each")
+        raise DataError(
+            "the same force, date, sex, rank and worker type appears more than once",
+            file=str(path),
+            row=int(first["row"]),
+            column="Rank description",
+            value=f"{first['area_name']} {first['period']} {first['sex']} {first['rank']}",
+            expected="one row for each",
+        )
     frame = frame.drop(columns="row")
-    log_rows(DATASET, rows_in=rows_in, rows_out=len(frame), dropped={"blank rows": blank_rows},
-             records_in=headcount_in, records_out=float(frame["count"].sum()))
-    log_rows(f"{DATASET} (FTE)", rows_in=rows_in, rows_out=len(frame), records_in=fte_in,
-             records_out=float(frame["fte"].sum()))
+    log_rows(
+        DATASET,
+        rows_in=rows_in,
+        rows_out=len(frame),
+        dropped={"blank rows": blank_rows},
+        records_in=headcount_in,
+        records_out=float(frame["count"].sum()),
+    )
+    log_rows(
+        f"{DATASET} (FTE)",
+        rows_in=rows_in,
+        rows_out=len(frame),
+        records_in=fte_in,
+        records_out=float(frame["fte"].sum()),
+    )
     out = finalise(frame, dataset=DATASET)
     try:
         out = SCHEMA.validate(out, lazy=True)
     except pa.errors.SchemaErrors as exc:
-        raise ValueError(f"{DATASET}: the tidy frame fails its schema:\n{exc.failure_cases.head(10)}") from None
+        raise ValueError(
+            f"{DATASET}: the tidy frame fails its schema:\n{exc.failure_cases.head(10)}"
+        ) from None
     return out
 
 
-@register(DATASET, "Police workforce by force, sex, rank and worker type, 31 March 2007-2023 "
-          "(Home Office workforce open data table)", files=FILES,
-          description="Home Office workforce open data table (26 July 2023 release): 43 forces and BTP x sex x "
-                      "rank x worker type, headcount and FTE, as at 31 March 2007 to 2023. No ethnicity.")
+@register(
+    DATASET,
+    "Police workforce by force, sex, rank and worker type, 31 March 2007-2023 "
+    "(Home Office workforce open data table)",
+    files=FILES,
+    description="Home Office workforce open data table (26 July 2023 release): 43 forces and BTP x sex x "
+    "rank x worker type, headcount and FTE, as at 31 March 2007 to 2023. No ethnicity.",
+)
 def load_open_data_table(raw_dir: Path) -> pd.DataFrame:
     """Dataset ``workforce_open_data_ho`` (see the module docstring)."""
     files = sorted(Path(raw_dir).glob(FILES[0]))
     if len(files) != 1:
-        raise DataError(f"expected exactly one workforce open data table, found {len(files)}",
-                        file=str(Path(raw_dir) / FILES[0]), expected="open-data-table-police-workforce-260723.ods")
+        raise DataError(
+            f"expected exactly one workforce open data table, found {len(files)}",
+            file=str(Path(raw_dir) / FILES[0]),
+            expected="open-data-table-police-workforce-260723.ods",
+        )
     return read_open_data_table(files[0])
 
 
@@ -235,19 +358,28 @@ def totals_by_worker_type(frame: pd.DataFrame) -> pd.DataFrame:
     """
     keys = ["area_code", "area_name", "period", "period_start", "period_end", "worker_type", "release"]
     grouped = frame.groupby(keys, as_index=False, sort=True).agg(
-        headcount=("count", "sum"), fte=("fte", lambda s: s.sum(min_count=1)))
+        headcount=("count", "sum"), fte=("fte", lambda s: s.sum(min_count=1))
+    )
     territorial = {a.code for a in areas.all_areas()}
     forces = grouped.loc[grouped["area_code"].isin(territorial)]
-    national = forces.groupby(["period", "period_start", "period_end", "worker_type", "release"], as_index=False,
-                              sort=True).agg(headcount=("headcount", "sum"),
-                                             fte=("fte", lambda s: s.sum(min_count=1)),
-                                             forces=("area_code", "nunique"))
+    national = forces.groupby(
+        ["period", "period_start", "period_end", "worker_type", "release"], as_index=False, sort=True
+    ).agg(
+        headcount=("headcount", "sum"),
+        fte=("fte", lambda s: s.sum(min_count=1)),
+        forces=("area_code", "nunique"),
+    )
     incomplete = national.loc[national["forces"] != len(territorial)]
     if len(incomplete):
-        raise DataError("the 43-force total is incomplete", file=DATASET, value=incomplete.iloc[0].to_dict(),
-                        expected="every territorial force for every date and worker type")
-    national = national.drop(columns="forces").assign(area_code=areas.ENGLAND_AND_WALES_CODE,
-                                                      area_name=areas.get(areas.ENGLAND_AND_WALES_CODE).name)
+        raise DataError(
+            "the 43-force total is incomplete",
+            file=DATASET,
+            value=incomplete.iloc[0].to_dict(),
+            expected="every territorial force for every date and worker type",
+        )
+    national = national.drop(columns="forces").assign(
+        area_code=areas.ENGLAND_AND_WALES_CODE, area_name=areas.get(areas.ENGLAND_AND_WALES_CODE).name
+    )
     out = pd.concat([grouped, national[grouped.columns]], ignore_index=True)
     out["group"] = out["worker_type"]
     out["fte_symbol"] = out["fte"].isna().map({True: "[z]", False: ""})

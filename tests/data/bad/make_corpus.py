@@ -44,7 +44,8 @@ LOCAL: dict[str, str] = {
     "negative_count.csv": COMPLAINTS + "South Wales,2021-22,sex,Male,allegations,40,,\n"
     "South Wales,2021-22,sex,Female,allegations,-3,,\n",
     "blank_count.csv": COMPLAINTS + "South Wales,2021-22,sex,Male,allegations,,,\n",
-    "fractional_headcount.csv": WORKFORCE + "Dyfed-Powys,force,officer,Constable,2022-03-31,sex,Female,412.5,FTE by mistake\n",
+    "fractional_headcount.csv": WORKFORCE
+    + "Dyfed-Powys,force,officer,Constable,2022-03-31,sex,Female,412.5,FTE by mistake\n",
     "total_row.csv": COMPLAINTS + "South Wales,2021-22,ethnicity,White,complaint_cases,850,,\n"
     "South Wales,2021-22,ethnicity,Total,complaint_cases,1000,,\n",
     "unknown_characteristic.csv": COMPLAINTS + "South Wales,2021-22,race,White,complaint_cases,850,,\n",
@@ -57,7 +58,8 @@ LOCAL: dict[str, str] = {
     "opcc_officer.csv": WORKFORCE + "South Wales,opcc,officer,all,2022-03-31,sex,Female,3,\n",
     "rank_all_mixed.csv": WORKFORCE + "Gwent,force,officer,all,2022-03-31,sex,Female,500,\n"
     "Gwent,force,officer,Constable,2022-03-31,sex,Female,380,\n",
-    "example_rows_left_in.csv": HATE + "South Wales,2021-22,race,crimes,1500,EXAMPLE row: invented figure; delete\n",
+    "example_rows_left_in.csv": HATE
+    + "South Wales,2021-22,race,crimes,1500,EXAMPLE row: invented figure; delete\n",
     # symbols
     "gss_symbols.csv": CUSTODY + "South Wales,2021-22,detentions,ethnicity,White,21000,,\n"
     "South Wales,2021-22,detentions,ethnicity,Black (or Black British),[c],,\n"
@@ -83,13 +85,17 @@ LOCAL: dict[str, str] = {
 }
 
 # encodings: read correctly, not refused
-CP1252 = (VICTIMS + "South Wales,2021-22,Canolfan Cymorth i Ddioddefwyr – Caerdydd,referrals,ethnicity,White,"
-          "1200,,Budget £1.2m; café drop-ins\n")
+CP1252 = (
+    VICTIMS + "South Wales,2021-22,Canolfan Cymorth i Ddioddefwyr – Caerdydd,referrals,ethnicity,White,"
+    "1200,,Budget £1.2m; café drop-ins\n"
+)
 BOM = HATE + "South Wales,2021-22,race,crimes,1500,\nSouth Wales,2021-22,religion,crimes,80,\n"
 
-POLICEUK_HEADER = ("Type,Date,Part of a policing operation,Policing operation,Latitude,Longitude,Gender,"
-                   "Age range,Self-defined ethnicity,Officer-defined ethnicity,Legislation,Object of search,"
-                   "Outcome,Outcome linked to object of search,Removal of more than just outer clothing\n")
+POLICEUK_HEADER = (
+    "Type,Date,Part of a policing operation,Policing operation,Latitude,Longitude,Gender,"
+    "Age range,Self-defined ethnicity,Officer-defined ethnicity,Legislation,Object of search,"
+    "Outcome,Outcome linked to object of search,Removal of more than just outer clothing\n"
+)
 POLICEUK_ROWS = (
     "Person search,2021-04-01T10:00:00+00:00,False,,51.48,-3.18,Male,18-24,"
     "White - English/Welsh/Scottish/Northern Irish/British,White,Misuse of Drugs Act 1971 (section 23),"
@@ -104,7 +110,8 @@ POLICEUK: dict[str, bytes] = {
         POLICEUK_HEADER.replace("Self-defined ethnicity", "Self defined ethnicity") + POLICEUK_ROWS
     ).encode(),
     "2021-05-south-wales-stop-and-search.csv": (
-        POLICEUK_HEADER + POLICEUK_ROWS
+        POLICEUK_HEADER
+        + POLICEUK_ROWS
         + "Person search,2021-05-03T09:00:00+00:00,False,,51.5,-3.2,Male,over 34,White - Welsh,White,"
         "Misuse of Drugs Act 1971 (section 23),Controlled drugs,A no further action disposal,False,False\n"
     ).encode(),
@@ -114,7 +121,9 @@ POLICEUK: dict[str, bytes] = {
     "2021-09-south-wales-stop-and-search.csv": POLICEUK_ROWS.encode(),  # no header line
 }
 
-ARRESTS_ODS = paths.raw_dir(ROOT) / "ho-arrests-ppp-2018-19/arrest-police-powers-procedures-mar19-hosb2519-tables.ods"
+ARRESTS_ODS = (
+    paths.raw_dir(ROOT) / "ho-arrests-ppp-2018-19/arrest-police-powers-procedures-mar19-hosb2519-tables.ods"
+)
 
 
 DYFED_CHINESE_OTHER_2017_18 = (
@@ -134,7 +143,7 @@ def dash_copy(source: Path, target: Path) -> None:
                 text = data.decode("utf-8")
                 start = text.index('table:name="A_08"')
                 at = text.index(DYFED_CHINESE_OTHER_2017_18, text.index("Dyfed-Powys", start))
-                text = text[:at] + DASH_CELL + text[at + len(DYFED_CHINESE_OTHER_2017_18):]
+                text = text[:at] + DASH_CELL + text[at + len(DYFED_CHINESE_OTHER_2017_18) :]
                 data = text.encode("utf-8")
             compress = zipfile.ZIP_STORED if info.filename == "mimetype" else zipfile.ZIP_DEFLATED
             zout.writestr(info, data, compress_type=compress)
@@ -143,15 +152,16 @@ def dash_copy(source: Path, target: Path) -> None:
 #: params files (issue 10): hostile or careless YAML; tests/test_robustness.py checks each message
 _HEAD = "area: gwent\nyear: 2021-22\n"
 PARAMS: dict[str, str] = {
-    "alias_bomb.yml": _HEAD + "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
-        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 10)}]\n" for i in range(8)),
+    "alias_bomb.yml": _HEAD
+    + "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+    + "".join(f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 10)}]\n" for i in range(8)),
     "deep_nesting.yml": _HEAD + "notes: " + "[" * 2000 + "]" * 2000 + "\n",
     "recursive_alias.yml": _HEAD + "notes: &a [1, *a]\n",
     "impossible_date.yml": _HEAD + "self_assessment:\n  assessed_on: 2024-02-30\n  themes: []\n",
     "year_out_of_range.yml": "area: gwent\nyear: 1066-67\n",
     "javascript_link.yml": _HEAD + "self_assessment:\n  themes:\n    - theme: 1\n      level: Developing\n"
-                           "      criteria_met:\n        - criterion: 1.1.1\n          evidence:\n"
-                           "            - link: javascript:alert(1)//https://example.org\n",
+    "      criteria_met:\n        - criterion: 1.1.1\n          evidence:\n"
+    "            - link: javascript:alert(1)//https://example.org\n",
 }
 
 

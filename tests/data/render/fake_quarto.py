@@ -54,10 +54,31 @@ DEFAULT_PARTIALS = {
     "typst-show.typ": "#show: doc => article($if(title)$title: [$title$],$endif$ doc)\n",
 }
 # keys of _quarto.yml / a format that are Quarto's, not document metadata for pandoc
-NOT_METADATA = {"project", "book", "format", "execute", "filters", "css", "template", "template-partials",
-                "embed-resources", "minimal", "theme", "font-paths", "pdf-standard", "keep-typ",
-                "number-sections", "toc", "toc-depth", "shift-heading-level-by", "section-divs", "wrap",
-                "anchor-sections", "smooth-scroll", "output-file"}
+NOT_METADATA = {
+    "project",
+    "book",
+    "format",
+    "execute",
+    "filters",
+    "css",
+    "template",
+    "template-partials",
+    "embed-resources",
+    "minimal",
+    "theme",
+    "font-paths",
+    "pdf-standard",
+    "keep-typ",
+    "number-sections",
+    "toc",
+    "toc-depth",
+    "shift-heading-level-by",
+    "section-divs",
+    "wrap",
+    "anchor-sections",
+    "smooth-scroll",
+    "output-file",
+}
 
 
 class QuartoError(Exception):
@@ -81,7 +102,7 @@ def front_matter(path: Path) -> dict:
     text = path.read_text(encoding="utf-8")
     if not text.startswith("---\n"):
         return {}
-    return yaml.safe_load(text[4:text.index("\n---", 4)]) or {}
+    return yaml.safe_load(text[4 : text.index("\n---", 4)]) or {}
 
 
 def format_options(config: dict, name: str, doc_meta: dict) -> dict:
@@ -102,8 +123,11 @@ def pandoc_common(project: Path, options: dict, inputs: list[Path]) -> tuple[lis
     for key, value in options.items():
         if key in NOT_METADATA or isinstance(value, (dict, list)):
             continue
-        args.append(f"--metadata={key}:{value}" if not isinstance(value, bool)
-                    else f"--metadata={key}:{'true' if value else 'false'}")
+        args.append(
+            f"--metadata={key}:{value}"
+            if not isinstance(value, bool)
+            else f"--metadata={key}:{'true' if value else 'false'}"
+        )
     for f in options.get("filters") or []:
         if f == "quarto":
             continue
@@ -128,7 +152,9 @@ def convert(inputs: list[Path], to: str, source: str, args: list[str], cwd: Path
     # a book's PDF: all chapters in one document (pandoc reads one notebook at a time)
     import json
 
-    docs = [json.loads(pypandoc.convert_file(str(p), "json", format=source, cworkdir=str(cwd))) for p in inputs]
+    docs = [
+        json.loads(pypandoc.convert_file(str(p), "json", format=source, cworkdir=str(cwd))) for p in inputs
+    ]
     merged = {**docs[0], "blocks": [block for doc in docs for block in doc["blocks"]]}
     return pypandoc.convert_text(json.dumps(merged), to, format="json", extra_args=args, cworkdir=str(cwd))
 
@@ -137,7 +163,7 @@ def render_html(project: Path, inputs: list[Path], options: dict, out: Path, nam
     args, source = pandoc_common(project, options, inputs)
     if options.get("embed-resources"):
         args.append("--embed-resources")
-    for css in ([options["css"]] if isinstance(options.get("css"), str) else options.get("css") or []):
+    for css in [options["css"]] if isinstance(options.get("css"), str) else options.get("css") or []:
         args.append(f"--css={project_path(project, css, 'css')}")
     if options.get("template"):
         args.append(f"--template={project_path(project, options['template'], 'template')}")
@@ -158,7 +184,9 @@ def render_pdf(project: Path, inputs: list[Path], options: dict, out: Path, name
             (templates / partial).write_text(text, encoding="utf-8")
         partials = options.get("template-partials") or []
         for partial in [partials] if isinstance(partials, str) else partials:
-            shutil.copyfile(project_path(project, partial, "template-partials"), templates / Path(partial).name)
+            shutil.copyfile(
+                project_path(project, partial, "template-partials"), templates / Path(partial).name
+            )
         (templates / "template.typ").write_text(MAIN_TYPST, encoding="utf-8")
         args.append(f"--template={templates / 'template.typ'}")
         source_typ = convert(inputs, "typst", source, args, project)
@@ -171,8 +199,14 @@ def render_pdf(project: Path, inputs: list[Path], options: dict, out: Path, name
     out.mkdir(parents=True, exist_ok=True)
     kwargs = {"pdf_standards": standards} if standards else {}
     try:
-        typst.compile(str(typ), output=str(out / f"{name}.pdf"), root=str(project), font_paths=fonts,
-                      timestamp=int(epoch) if epoch else int(time.time()), **kwargs)
+        typst.compile(
+            str(typ),
+            output=str(out / f"{name}.pdf"),
+            root=str(project),
+            font_paths=fonts,
+            timestamp=int(epoch) if epoch else int(time.time()),
+            **kwargs,
+        )
     except typst.TypstError as exc:
         raise QuartoError(f"ERROR: Typst compilation failed: {exc.message}") from exc
     finally:
@@ -196,9 +230,15 @@ def render(argv: list[str]) -> None:
         inputs = [target]
     else:
         listed = (config.get("project") or {}).get("render")
-        inputs = ([project / p for p in listed] if listed else
-                  sorted(p for p in project.iterdir() if p.suffix in (".qmd", ".ipynb", ".md")
-                         and not p.name.startswith(("_", "."))))
+        inputs = (
+            [project / p for p in listed]
+            if listed
+            else sorted(
+                p
+                for p in project.iterdir()
+                if p.suffix in (".qmd", ".ipynb", ".md") and not p.name.startswith(("_", "."))
+            )
+        )
     for path in inputs:
         if not path.is_file():
             raise QuartoError(f"ERROR: {path} not found")
@@ -211,11 +251,13 @@ def render(argv: list[str]) -> None:
     for name in wanted:
         options = format_options(config, name, doc_meta)
         if name == "html":
-            names = (["index", *(p.stem for p in inputs[1:])] if kind == "book" else [p.stem for p in inputs])
+            names = ["index", *(p.stem for p in inputs[1:])] if kind == "book" else [p.stem for p in inputs]
             render_html(project, inputs, options, out, names)
         elif name == "typst":
             if kind == "book":
-                render_pdf(project, inputs, options, out, str((config.get("book") or {}).get("output-file", "book")))
+                render_pdf(
+                    project, inputs, options, out, str((config.get("book") or {}).get("output-file", "book"))
+                )
             else:
                 for path in inputs:
                     render_pdf(project, [path], options, out, path.stem)
@@ -242,7 +284,9 @@ def install(bin_dir: Path) -> Path:
     """Write ``bin_dir/quarto``, a shell wrapper running this stand-in with this Python."""
     bin_dir.mkdir(parents=True, exist_ok=True)
     wrapper = bin_dir / "quarto"
-    wrapper.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{Path(__file__).resolve()}" "$@"\n', encoding="utf-8")
+    wrapper.write_text(
+        f'#!/bin/sh\nexec "{sys.executable}" "{Path(__file__).resolve()}" "$@"\n', encoding="utf-8"
+    )
     wrapper.chmod(0o755)
     return wrapper
 
