@@ -1378,13 +1378,18 @@ def _show_arrest_benchmark(ctx: Context, st: MeasureStatus) -> list[Block]:
 
 
 # --------------------------------------------------------------------------- builders: data and methods
+def _public_path(path: Path, root: Path) -> str:
+    """A file as the published report names it: relative to the project (``params/x.yml``), never a folder
+    of the machine that built the report."""
+    path, root = Path(path).resolve(), Path(root).resolve()
+    if path.is_relative_to(root):
+        return path.relative_to(root).as_posix()
+    return f"{path.parent.name}/{path.name}" if path.parent.name == "params" else path.name
+
+
 def parameters_summary(ctx: Context) -> list[Block]:
     """The run's parameters, stated for the record."""
-    params = (
-        str(ctx.params_file.relative_to(ctx.root))
-        if ctx.params_file and ctx.params_file.is_relative_to(ctx.root)
-        else (str(ctx.params_file) if ctx.params_file else "none")
-    )
+    params = _public_path(ctx.params_file, ctx.root) if ctx.params_file else "none"
     text = (
         f"Area **{ctx.name}** (ONS code {ctx.area.code}); financial year **{ctx.year_display}** "
         f"(1 April {ctx.period.start.year} to 31 March {ctx.period.end.year}); params file {escape.code_span(params)}; "
@@ -1890,18 +1895,18 @@ def _baseline_figure(ctx: Context, objective) -> float | None:
 
     if objective.measure not in analysis.MEASURE_FUNCTIONS:
         return None
-    every_area = compute_measure(ctx, objective.measure)
-    rows = every_area[
-        (every_area["area_code"] == ctx.area.code)
-        & (every_area["measure"] == objective.measure)
-        & (every_area["period"].astype(str) == objective.baseline_period.label)
-    ]
+    # the figure the report would show for that period: one source, by the selection rule (analysis.select)
+    sel = analysis.select(compute_measure(ctx, objective.measure), ctx.area.code, objective.baseline_period,
+                          measure=objective.measure)
+    if sel.status != "current" or sel.frame.empty or str(sel.period) != objective.baseline_period.label:
+        return None
+    published = analysis.suppress(sel.frame, threshold=ctx.threshold)
+    rows = published[published["measure"] == objective.measure]
     if objective.group is not None:
         rows = rows[rows["group"] == objective.group]
     if len(rows) != 1:
         return None
-    published = analysis.suppress(rows.reset_index(drop=True), threshold=ctx.threshold)
-    value = published["value"].iloc[0]
+    value = rows["value"].iloc[0]
     return float(value) if pd.notna(value) else None
 
 
