@@ -1103,11 +1103,22 @@ def select(figures: pd.DataFrame, area_code: str, period: periods.Period, *, mea
         if earlier.empty:
             return Selection(measure, rows.iloc[0:0], None, period.label, "none")
         chosen = earlier.sort_values(["end", "rank", "period"], ascending=[False, True, True]).iloc[0]
-        status = "latest"
+        # a snapshot taken within the year (workforce "as at 31 March 2022" for 2021/22) is that year's
+        # figure; any other earlier period (a calendar year included) is "latest available"
+        status = "current" if _snapshot_within(str(chosen["period"]), period) else "latest"
     keep = (candidates["period"] == chosen["period"]) & (candidates["rank"] == chosen["rank"])
     return Selection(
         measure, rows.loc[keep.to_numpy()].reset_index(drop=True), str(chosen["period"]), period.label, status
     )
+
+
+def _snapshot_within(label: str, period: periods.Period) -> bool:
+    """True for an "as at" date inside ``period`` (not a span: a calendar year never stands for a financial year)."""
+    try:
+        parsed = periods.parse(label)
+    except periods.PeriodError:
+        return False
+    return parsed.kind == "as_at" and pd.Timestamp(period.start) <= pd.Timestamp(parsed.end) <= pd.Timestamp(period.end)
 
 
 def figures_for(

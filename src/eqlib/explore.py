@@ -65,7 +65,19 @@ def frame(ctx: Any, measure_id: str, *, every_period: bool = False, every_area: 
     if not every_period:
         shown = set(status.frame["period"]) if not status.frame.empty else set()
         rows = rows[rows["period"].isin(shown)]
-    return _tidy(analysis.suppress(rows, threshold=ctx.threshold))
+    return _tidy(analysis.suppress(_one_source(rows), threshold=ctx.threshold))
+
+
+def _one_source(rows: pd.DataFrame) -> pd.DataFrame:
+    """Per area and period, the rows of the source the report would show (the best ``source_rank`` with
+    figures, as :func:`eqlib.analysis.select` chooses), so comparisons never mix two sources' figures."""
+    if rows.empty or "source_rank" not in rows:
+        return rows
+    rank = rows["source_rank"].fillna(9)
+    keys = [rows["area_code"], rows["period"]]
+    best = rank.where(rows["value"].notna()).groupby(keys).transform("min")
+    best = best.fillna(rank.groupby(keys).transform("min"))
+    return rows[rank == best]
 
 
 def _pivot(rows: pd.DataFrame, index: str) -> pd.DataFrame:
