@@ -237,7 +237,7 @@ def _hostile_chapter(folder: Path, params_file: Path, outside: Path) -> None:
         if isinstance(block, sections.Chart):
             from eqlib import figures
 
-            figures.save(block.fig, block.label, folder=folder / "figures")
+            figures.save(block.fig, block.label, folder=folder / figures.current_figure_folder())
     fw = sections.framework_params(ctx)
     # the other free-text fields, shown the way any builder shows text (escaped prose)
     free = [
