@@ -341,6 +341,25 @@ def test_wales_files_are_rebuilt_byte_for_byte_from_their_concatenations(wales, 
     assert again.rebuilt == [f"{WALES}/2019-08-north-wales-stop-and-search.csv"] and again.ok
 
 
+def test_build_and_cli_rebuild_the_wales_files_into_the_data_folder(
+    wales, raw_dir, tmp_path, monkeypatch, capsys
+):
+    """eqlib build's ensure_data (and eqlib data fetch) on a folder without them: rebuilt, verified."""
+    target = tmp_path / "user-cache"
+    monkeypatch.setenv("EQLIB_DATA_DIR", str(target))
+    with pytest.raises(DataError, match="missing or wrong"):
+        fetch.require_data()
+    assert fetch.ensure_data(progress=False) == target.resolve()
+    assert "fetched 11 data file(s)" in capsys.readouterr().out
+    assert fetch.require_data() == target.resolve()
+    cli_target = tmp_path / "cli-folder"
+    assert cli.main(["data", "fetch", "--data-dir", str(cli_target), "--source", WALES, "--no-progress"]) == 0
+    assert (
+        "11 downloaded and verified (11 rebuilt from their upstream files), 0 failed"
+        in capsys.readouterr().out
+    )
+
+
 @pytest.mark.parametrize("wales", [tuple(range(36))], indirect=True)
 def test_all_143_wales_files_are_rebuilt_byte_for_byte(wales, raw_dir, tmp_path):
     root, _ = wales
