@@ -176,8 +176,11 @@ SOURCES = {
         lambda n: None,
         "derivative: per-force monthly files reconstructed from someone's concatenation "
         "(github.com/jh2952/swpStop-Search, Concatenation/<n>.csv at commit 91a68cbac65b35c3fe358ff50c0530eb0a2eba03; "
-        "see SOURCE.txt). No address serves these bytes: get them from a folder that holds them "
-        "(EQLIB_DATA_DIR), or the police.uk archive for the same months (different extraction, other checksums)",
+        "see SOURCE.txt). No address serves these bytes; eqlib data fetch downloads each concatenation "
+        "(upstream_files) and rebuilds its per-force files by recipe policeuk-concat-split "
+        "(eqlib.sources.policeuk_reconstruct: split where the index column restarts, drop it, 0.0/1.0 back "
+        "to False/True, CRLF), then checks each rebuilt file against its sha256. The police.uk archive holds "
+        "the same months (different extraction, other checksums)",
         "https://data.police.uk/data/archive/",
         None,
     ),
@@ -187,7 +190,10 @@ NO_URL_DOC = (
     "provenance notes written when the data folder was assembled; not published anywhere "
     "(the manifest's provenance field summarises them); not needed to build"
 )
-NO_URL_WALES = "a reconstruction (see the source's upstream note); no address serves these bytes"
+NO_URL_WALES = (
+    "a reconstruction: no address serves these bytes; eqlib data fetch rebuilds them from derived_from "
+    "(see the source's upstream_files)"
+)
 
 
 def main() -> None:

@@ -80,8 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
     fetch = add(
         data_sub,
         "fetch",
-        "download the data files a build needs into the data folder, verifying "
-        "every sha256 (files already there and verified are kept)",
+        "download the data files a build needs into the data folder (rebuilding those "
+        "data/manifest.yml derives from an upstream file), verifying every sha256; files "
+        "already there and verified are kept",
     )
     fetch.add_argument("--data-dir", help=DATA_DIR_HELP)
     fetch.add_argument(
@@ -95,7 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument(
         "--mirror",
         help="fetch <MIRROR>/<source>/<file> instead of each file's url "
-        "(a copy of the data folder over HTTP; default: EQLIB_DATA_MIRROR)",
+        "(a copy of the data folder over HTTP, final bytes, nothing rebuilt; "
+        "default: EQLIB_DATA_MIRROR)",
     )
     fetch.add_argument("--no-progress", action="store_true", help="no progress bars")
     check = add(data_sub, "check", "verify checksums against data/manifest.yml; print coverage")

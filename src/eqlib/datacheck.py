@@ -95,7 +95,9 @@ def build_manifest(
     Source-level descriptions come from ``previous`` (default: the current manifest, if
     any); a new source folder gets its ``provenance`` from its SOURCE.txt and ``TODO``
     placeholders for the fields that must be written by hand (and its files ``url: null``
-    until someone writes the download address in). ``sources``: only those source folders
+    until someone writes the download address in). Every other field is kept as written: a
+    source's ``upstream_files`` and a file's ``derived_from``/``recipe``/``segment`` (how
+    :mod:`eqlib.fetch` rebuilds a file no address serves). ``sources``: only those source folders
     (a shared data folder may hold more than the project uses).
     """
     raw = paths.raw_dir(root)

@@ -12,9 +12,16 @@ pointing at a shared copy) is never written to.
   ``data/raw`` if present, else the per-user cache folder (``platformdirs``).
 - ``transform: crlf-to-lf`` on an entry: the file at ``url`` differs from the shipped copy only
   in its line endings; the download is converted, then checked.
+- ``derived_from`` (with ``recipe`` and ``segment``) on an entry with no ``url``: the file is rebuilt
+  from an upstream file listed in its source's ``upstream_files`` (``name``, ``url``, ``sha256`` or
+  null, ``recipe``, ``segments``): the upstream file is downloaded once (pooch, its sha256 checked
+  when the manifest has one), the recipe (:data:`RECIPES`) splits it into ``segments`` files, and
+  each rebuilt file is kept only if its sha256 is the manifest's (a mismatch fails naming the file).
+  The police.uk Wales files are rebuilt so from the concatenations they were reconstructed from
+  (:mod:`eqlib.sources.policeuk_reconstruct`).
 - ``mirror``: fetch ``<mirror>/<path>`` instead of each ``url`` (a copy of the data folder served
-  over HTTP, e.g. on an intranet); no transform then, the mirror serves the final bytes. It also
-  supplies the files that have no ``url``.
+  over HTTP, e.g. on an intranet); no transform or rebuild then, the mirror serves the final bytes.
+  It also supplies the files that have no ``url`` and no ``derived_from``.
 
 Public API: :func:`needed_files`, :func:`check_folder`, :func:`fetch`, :func:`ensure_data`,
 :func:`cmd_fetch` (``eqlib data fetch``).
@@ -26,7 +33,7 @@ import fnmatch
 import logging
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,7 +53,8 @@ class FetchReport:
 
     folder: Path
     present: list[str] = field(default_factory=list)  # already there with the right checksum
-    downloaded: list[str] = field(default_factory=list)
+    downloaded: list[str] = field(default_factory=list)  # downloaded or rebuilt, verified
+    rebuilt: list[str] = field(default_factory=list)  # those of ``downloaded`` rebuilt from an upstream file
     failed: list[tuple[str, str]] = field(default_factory=list)  # (path, why)
 
     @property
@@ -57,7 +65,9 @@ class FetchReport:
         lines = [
             f"data folder: {self.folder}",
             f"  {len(self.present)} file(s) already present and verified, "
-            f"{len(self.downloaded)} downloaded and verified, {len(self.failed)} failed",
+            f"{len(self.downloaded)} downloaded and verified"
+            + (f" ({len(self.rebuilt)} rebuilt from their upstream files)" if self.rebuilt else "")
+            + f", {len(self.failed)} failed",
         ]
         lines += [f"  FAILED {path}: {why}" for path, why in self.failed]
         return "\n".join(lines)
@@ -131,14 +141,44 @@ def _crlf_to_lf(data: bytes) -> bytes:
 
 _TRANSFORMS = {"crlf-to-lf": _crlf_to_lf}
 
+#: a rebuild recipe: ``f(data, *, segments, name) -> [bytes of each rebuilt file, in segment order]``
+Recipe = Callable[..., list[bytes]]
+
+
+def recipes() -> dict[str, Recipe]:
+    """``recipe`` name in data/manifest.yml -> the pure function that rebuilds the files."""
+    from eqlib.sources import policeuk_reconstruct
+
+    return {policeuk_reconstruct.RECIPE: policeuk_reconstruct.split_concatenation}
+
+
+def _retrieve(url: str, known_hash: str | None, fname: str, path: str, *, rel: str, progress: bool) -> Path:
+    """Download ``url`` with pooch into ``path/fname``; failures as :class:`DataError` naming ``rel``."""
+    import pooch
+
+    pooch.get_logger().setLevel(logging.WARNING)
+    try:
+        return Path(pooch.retrieve(url, known_hash=known_hash, fname=fname, path=path, progressbar=progress))
+    except ValueError as exc:  # pooch: the downloaded bytes do not have the known hash
+        raise DataError(
+            f"downloaded file refused: its checksum is not the manifest's ({exc})",
+            file=rel,
+            value=url,
+            expected=f"sha256 {known_hash.removeprefix('sha256:') if known_hash else '?'}",
+        ) from None
+    except Exception as exc:  # network, HTTP status
+        raise DataError(
+            f"download failed: {type(exc).__name__}: {exc}",
+            file=rel,
+            value=url,
+            expected="a reachable address (or --mirror / EQLIB_DATA_DIR)",
+        ) from None
+
 
 def _download_one(
     rel: str, entry: dict[str, Any], folder: Path, *, mirror: str | None, progress: bool
 ) -> None:
     """Download one file into ``folder/rel``, verified; raise :class:`DataError` if it cannot be had."""
-    import pooch
-
-    pooch.get_logger().setLevel(logging.WARNING)
     expected = entry["sha256"]
     transform = None if mirror else entry.get("transform")
     url = f"{mirror.rstrip('/')}/{rel}" if mirror else entry.get("url")
@@ -158,30 +198,14 @@ def _download_one(
     target = folder / rel
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".fetch-") as tmp:
-        try:
-            got = Path(
-                pooch.retrieve(
-                    url,
-                    known_hash=None if transform else f"sha256:{expected}",
-                    fname=target.name,
-                    path=tmp,
-                    progressbar=progress,
-                )
-            )
-        except ValueError as exc:  # pooch: the downloaded bytes do not have the known hash
-            raise DataError(
-                f"downloaded file refused: its checksum is not the manifest's ({exc})",
-                file=rel,
-                value=url,
-                expected=f"sha256 {expected}",
-            ) from None
-        except Exception as exc:  # network, HTTP status
-            raise DataError(
-                f"download failed: {type(exc).__name__}: {exc}",
-                file=rel,
-                value=url,
-                expected="a reachable address (or --mirror / EQLIB_DATA_DIR)",
-            ) from None
+        got = _retrieve(
+            url,
+            None if transform else f"sha256:{expected}",
+            target.name,
+            tmp,
+            rel=rel,
+            progress=progress,
+        )
         if transform:
             got.write_bytes(_TRANSFORMS[transform](got.read_bytes()))
         from eqlib.store import sha256_file
@@ -198,6 +222,81 @@ def _download_one(
         os.replace(got, target)
 
 
+def _upstream_of(rel: str, entry: dict[str, Any]) -> dict[str, Any]:
+    """The ``upstream_files`` item ``entry`` is derived from; :class:`DataError` if the manifest lacks it."""
+    name = entry["derived_from"]
+    found = [u for u in entry.get("upstream_files") or [] if u.get("name") == name]
+    if len(found) != 1:
+        raise DataError(
+            f"derived_from {name!r} is not one upstream_files entry of its source in data/manifest.yml",
+            file=rel,
+            expected="an upstream_files item with that name (url, sha256, recipe, segments)",
+        )
+    upstream = found[0]
+    if (
+        upstream.get("recipe") not in recipes()
+        or entry.get("recipe", upstream["recipe"]) != upstream["recipe"]
+    ):
+        raise DataError(
+            f"unknown or inconsistent recipe {entry.get('recipe')!r} / {upstream.get('recipe')!r}",
+            file=rel,
+            expected="one of " + ", ".join(sorted(recipes())),
+        )
+    return upstream
+
+
+def _rebuild(
+    group: dict[str, dict[str, Any]], folder: Path, *, progress: bool
+) -> tuple[list[str], list[tuple[str, str]]]:
+    """Rebuild the files of ``group`` (path -> entry), all derived from one upstream file.
+
+    Downloads the upstream file once (pooch; its sha256 checked when the manifest has one),
+    applies its recipe, and keeps each rebuilt file only if its sha256 is the manifest's.
+    Returns (rebuilt paths, failures as (path, why)): a failure names the file, the upstream
+    address and the recipe, and nothing that failed is written.
+    """
+    import hashlib
+
+    first_rel, first = next(iter(group.items()))
+    upstream = _upstream_of(first_rel, first)
+    url, name, recipe = upstream.get("url"), upstream["name"], upstream["recipe"]
+    how = f"rebuilt from {name} by recipe {recipe}"
+    if not url:
+        why = f"no download address for its upstream file {name} (set EQLIB_DATA_DIR or --mirror)"
+        return [], [(rel, why) for rel in group]
+    source_dir = folder / first_rel.split("/", 1)[0]
+    source_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=source_dir, prefix=".fetch-") as tmp:
+        try:
+            known = f"sha256:{upstream['sha256']}" if upstream.get("sha256") else None
+            got = _retrieve(url, known, f"upstream-{name}", tmp, rel=name, progress=progress)
+            parts = recipes()[recipe](got.read_bytes(), segments=int(upstream["segments"]), name=url)
+        except DataError as exc:
+            return [], [(rel, f"could not be {how}: {exc}") for rel in group]
+        done: list[str] = []
+        failed: list[tuple[str, str]] = []
+        for rel, entry in group.items():
+            segment = int(entry["segment"])
+            if not 0 <= segment < len(parts):
+                failed.append((rel, f"segment {segment} not in {name} ({len(parts)} segments)"))
+                continue
+            found = hashlib.sha256(parts[segment]).hexdigest()
+            if found != entry["sha256"]:
+                failed.append(
+                    (
+                        rel,
+                        f"rebuilt file refused: sha256 {found} of segment {segment} {how} ({url}) "
+                        f"is not the manifest's {entry['sha256']}",
+                    )
+                )
+                continue
+            part = Path(tmp) / f"part-{segment}"
+            part.write_bytes(parts[segment])
+            os.replace(part, folder / rel)
+            done.append(rel)
+    return done, failed
+
+
 def fetch(
     folder: Path | str | None = None,
     *,
@@ -210,7 +309,8 @@ def fetch(
     """Make ``folder`` (default :func:`eqlib.paths.raw_dir`) hold every needed file, verified.
 
     Files already there with the manifest's sha256 are left alone; the others are downloaded
-    (``url``, or ``<mirror>/<path>``), checked, and only then put in place. Returns what happened;
+    (``url``, or ``<mirror>/<path>``) or rebuilt from their upstream file (``derived_from``),
+    checked, and only then put in place. Returns what happened;
     a file that could not be had is in ``failed`` with the reason (nothing is dropped silently).
     """
     from tqdm.auto import tqdm
@@ -224,12 +324,35 @@ def fetch(
     problems = check_folder(folder, files)
     report.present = sorted(set(files) - set(problems))
     todo = sorted(problems)
-    for rel in tqdm(todo, desc="fetching data", unit="file", disable=not progress or not todo):
-        try:
-            _download_one(rel, files[rel], folder, mirror=mirror, progress=progress)
-            report.downloaded.append(rel)
-        except DataError as exc:
-            report.failed.append((rel, str(exc)))
+    # files with no url but a derived_from are rebuilt, one group per upstream file (unless a mirror
+    # serves the final bytes); every other file is downloaded as it is
+    groups: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
+    direct: list[str] = []
+    for rel in todo:
+        entry = files[rel]
+        if not mirror and not entry.get("url") and entry.get("derived_from"):
+            groups.setdefault((entry["source"], entry["derived_from"]), {})[rel] = entry
+        else:
+            direct.append(rel)
+    with tqdm(total=len(todo), desc="fetching data", unit="file", disable=not progress or not todo) as bar:
+        for rel in direct:
+            try:
+                _download_one(rel, files[rel], folder, mirror=mirror, progress=progress)
+                report.downloaded.append(rel)
+            except DataError as exc:
+                report.failed.append((rel, str(exc)))
+            bar.update(1)
+        for group in groups.values():
+            try:
+                done, failed = _rebuild(group, folder, progress=progress)
+            except DataError as exc:  # the manifest does not say how to rebuild them
+                done, failed = [], [(rel, str(exc)) for rel in group]
+            report.downloaded += done
+            report.rebuilt += done
+            report.failed += failed
+            bar.update(len(group))
+    report.downloaded.sort()
+    report.rebuilt.sort()
     if report.downloaded:
         check_folder(folder, {rel: files[rel] for rel in report.downloaded})  # remember their hashes
     return report
