@@ -40,7 +40,16 @@ import pandas as pd
 
 from eqlib import areas, ethnicity, periods
 from eqlib.errors import DataError, UsageError
-from eqlib.sources._common import _DASHES, _SYMBOLS, finalise, log_rows, parse_count, read_csv_text
+from eqlib.sources._common import (
+    _DASHES,
+    _SYMBOLS,
+    finalise,
+    log_rows,
+    open_quote,
+    parse_count,
+    read_csv_text,
+    unterminated_quote_error,
+)
 
 log = logging.getLogger(__name__)
 
@@ -1013,6 +1022,12 @@ def _parse_file(path: Path, template: str | None, allow_examples: bool) -> tuple
     except OSError as exc:
         problems.add(f"cannot read the file ({exc.strerror})", expected="a readable CSV file")
         return _Parsed(None), problems.items
+    unterminated = open_quote(text)
+    if unterminated is not None:  # csv would read the rest of the file as one value: refuse it, and
+        problems.add_error(unterminated_quote_error(path, text, unterminated))
+        text = text[: unterminated.line_start]  # check the rows above it as usual
+        if not text.strip():
+            return _Parsed(None), problems.items
     reader = csv.reader(io.StringIO(text, newline=""))
     header: list[str] | None = None
     parsed = _Parsed(None)
@@ -1055,6 +1070,7 @@ def _parse_file(path: Path, template: str | None, allow_examples: bool) -> tuple
     if parsed.template is not None:
         _check_duplicates(records, parsed.template, problems)
         _check_one_label_per_group(records, problems)
+        _check_age_bands(records, parsed.template, problems)
         if parsed.template.name == "workforce":
             _check_rank_totals(records, problems)
     parsed.rows = [r for _, r in records]
@@ -1095,6 +1111,53 @@ def _check_one_label_per_group(
                 value=str(label),
                 expected=f"one label for each group throughout the file (as in row {first[key][1]})",
             )
+
+
+def age_span(band: str) -> tuple[int, float] | None:
+    """The ages (inclusive) a canonical band of :func:`group_of` covers: ``18-24`` is (18, 24),
+    ``under 18`` is (0, 17), ``65 and over`` is (65, inf); None for ``Not stated``."""
+    if band.startswith("under "):
+        return 0, int(band.removeprefix("under ")) - 1
+    if band.endswith(" and over"):
+        return int(band.removesuffix(" and over")), math.inf
+    low, sep, high = band.partition("-")
+    return (int(low), int(high)) if sep else None
+
+
+def _ages(low: int, high: float) -> str:
+    if high == math.inf:
+        return f"ages {low} and over"
+    return f"age {low}" if low == high else f"ages {low} to {high:.0f}"
+
+
+def _check_age_bands(
+    records: list[tuple[dict[str, str], dict[str, object]]], tmpl: Template, problems: _Problems
+) -> None:
+    """The age bands of one table (rows alike but for the group) must not overlap: ``18-24`` beside
+    ``20-29``, or ``65 and over`` beside ``75 and over``, would count the people of the shared ages
+    twice (two bandings mixed, or a total band left in), so the file is refused, never re-banded.
+    Open bands cover every age beyond their bound: ``under 18`` is 0 to 17, ``65+`` is 65 and over."""
+    tables: dict[tuple[object, ...], list[tuple[tuple[int, float], str, int]]] = {}
+    for cells, parsed in records:
+        span = age_span(str(parsed.get("group"))) if parsed.get("characteristic") == "age" else None
+        if span is None:
+            continue
+        key = tuple(k for name, k in zip(tmpl.key, _key_of(cells, parsed, tmpl), strict=True) if name != "group")
+        label, row = str(parsed["source_label"]), int(parsed["source_row"])  # type: ignore[call-overload]
+        bands = tables.setdefault(key, [])
+        for (low, high), other, other_row in bands:
+            if (low, high) != span and span[0] <= high and low <= span[1]:
+                problems.add(
+                    f"age band {label!r} overlaps {other!r} in row {other_row}: "
+                    f"{_ages(max(low, span[0]), min(high, span[1]))} would be counted twice",
+                    row=row,
+                    column="group",
+                    value=label,
+                    expected="age bands that do not overlap within a table, such as 'under 18', '18-24', "
+                    f"'25-34' ... '65 and over' (keep {other!r} of row {other_row} or {label!r}, not both)",
+                )
+                break
+        bands.append((span, label, row))
 
 
 def _check_rank_totals(records: list[tuple[dict[str, str], dict[str, object]]], problems: _Problems) -> None:
