@@ -1142,7 +1142,8 @@ def _check_age_bands(
         span = age_span(str(parsed.get("group"))) if parsed.get("characteristic") == "age" else None
         if span is None:
             continue
-        key = tuple(k for name, k in zip(tmpl.key, _key_of(cells, parsed, tmpl), strict=True) if name != "group")
+        parts = zip(tmpl.key, _key_of(cells, parsed, tmpl), strict=True)
+        key = tuple(k for name, k in parts if name != "group")  # the table: all but the group
         label, row = str(parsed["source_label"]), int(parsed["source_row"])  # type: ignore[call-overload]
         bands = tables.setdefault(key, [])
         for (low, high), other, other_row in bands:
