@@ -470,3 +470,39 @@ def test_unterminated_quote_in_the_header_and_in_a_ho_file(tmp_path):
                '2021/22,"Gwent,White,10\n')
     with pytest.raises(DataError, match=r"row 2, column 'police_force': unterminated quote"):
         ho_stop_search.read_force_by_ethnicity(ho)
+
+
+# --------------------------------------------------------------------------------------------
+# Issue 10 item 7: what the reader passes over is printed as a warning by `eqlib data validate`
+# --------------------------------------------------------------------------------------------
+
+
+def test_cmd_validate_a_folder_warns_of_files_not_read_and_rows_for_other_areas(tmp_path, capsys):
+    folder = _folder(tmp_path)
+    (folder / "notes.xlsx").write_bytes(b"PK")
+    assert cli_main(["data", "validate", str(folder), "--area", "south-wales"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out == [
+        f"warning: {folder}: not CSV, not read: README.txt, notes.xlsx (save each table as CSV)",
+        f"{folder / 'custody.csv'}: valid custody file, 1 rows",
+        f"warning: {folder / 'custody.csv'}: 1 row for other areas (Gwent) set aside: only South Wales's "
+        "rows are reported",
+        f"{folder / 'hate-more.csv'}: valid hate_crime file, 1 rows",
+        f"{folder / 'hate.csv'}: valid hate_crime file, 4 rows",
+        f"warning: {folder / 'hate.csv'}: 1 row for other areas (Gwent) set aside: only South Wales's "
+        "rows are reported",
+    ]
+    assert cli_main(["data", "validate", str(folder)]) == 0  # without --area, no area is 'other'
+    assert "other areas" not in capsys.readouterr().out
+
+
+def test_cmd_validate_a_folder_lists_problems_of_every_file_and_exits_2(tmp_path, capsys):
+    folder = _folder(tmp_path)
+    write(folder / "bad.csv", TEMPLATES["hate_crime"].header + "\nKent,2021-22,race,crimes,-4,\n")
+    assert cli_main(["data", "validate", str(folder), "--area", "nowhere"]) == 2
+    assert "--area 'nowhere'" in capsys.readouterr().out
+    assert cli_main(["data", "validate", str(folder)]) == 2
+    out = capsys.readouterr().out.splitlines()
+    bad = folder / "bad.csv"
+    assert f"{bad}, row 2, column 'count': negative count (found '-4'); expected a count of 0 or more" in out
+    assert out[-1] == f"{folder}: 1 problem; not valid"

@@ -7,6 +7,7 @@ import re
 import shutil
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -233,3 +234,51 @@ def test_bad_params_files_are_exit_2_with_their_message(name, capsys):
     assert cli.main(["run", "--area", "gwent", "--year", "2021-22", "--params", str(path)]) == 2
     assert capsys.readouterr().err == f"eqlib: error: {exact_params_error(name, path)}\n"
     assert time.perf_counter() - start < 1.0
+
+
+def test_eqlib_build_a_bad_local_file_is_exit_2_and_its_notices_are_warnings(
+    project, tmp_path, capsys, caplog, monkeypatch
+):
+    """The same preflight as `eqlib run`, through `eqlib build` (issue 10 items 5 and 7)."""
+    from eqlib import render
+
+    local = tmp_path / "local"
+    local.mkdir()
+    header = "area,period,service,service_measure,characteristic,group,count,denominator,notes\n"
+    (local / "victims_services.csv").write_text(header + "South Wales,2021-22,Hub,referrals,age,18-24,x,,\n")
+    (project / "params" / "south-wales-2021-22.yml").write_text(
+        f"area: south-wales\nyear: 2021-22\nlocal_data_dir: {local}\n"
+    )
+    start = time.perf_counter()
+    assert cli.main(["build", "--area", "south-wales", "--year", "2021-22", "--no-fetch"]) == 2
+    err = capsys.readouterr().err
+    assert f"{local / 'victims_services.csv'}, row 2, column 'count': not a number (found 'x')" in err
+    assert "Traceback" not in err and time.perf_counter() - start < 5.0
+
+    (local / "notes.xlsx").write_bytes(b"PK")
+    (local / "victims_services.csv").write_text(
+        header + "South Wales,2021-22,Hub,referrals,age,18-24,40,,\n" + "Gwent,2021-22,Hub,referrals,age,18-24,9,,\n"
+    )
+    ran = []
+
+    def fake_run_job(job, digest):
+        ran.append(job.area_slug)
+        return batch.Result(job.area_slug, job.area_name, job.year, "ok", output="x")
+
+    outcome = SimpleNamespace(area="South Wales", year="2021-22", error=None, html=None)
+    monkeypatch.setattr(batch, "run_job", fake_run_job)
+    monkeypatch.setattr(batch, "_warm", lambda root: None)
+    monkeypatch.setattr(batch, "_up_to_date", lambda job, digest: False)
+    monkeypatch.setattr(render, "build_many", lambda *a, **k: [outcome])
+    monkeypatch.setattr(render, "national_funnel_png", lambda *a, **k: None)
+    monkeypatch.setattr(render, "render_national_index", lambda *a, **k: tmp_path / "index.html")
+    with caplog.at_level("WARNING"):
+        assert cli.main(["build", "--area", "south-wales", "--year", "2021-22", "--no-fetch"]) == 0
+    assert ran == ["south-wales"]
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert f"local data for South Wales: {local}: not CSV, not read: notes.xlsx" in warnings
+    assert any(
+        w.startswith("local data for South Wales: local:victims_services for South Wales: 2 rows in, 1 rows")
+        and "1 rows for other areas set aside" in w
+        for w in warnings
+    ), warnings

@@ -1414,26 +1414,56 @@ def _check_cross_file_duplicates(frame: pd.DataFrame, tmpl: Template) -> None:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    """``eqlib data validate FILE [--template NAME]``: print every problem; exit 0 if valid, else 2."""
+    """``eqlib data validate PATH [--template NAME] [--area AREA]``: print every problem; exit 0 if
+    valid, else 2. PATH is a CSV file or an analyst's folder (every CSV in it is checked). What
+    ``eqlib build`` would pass over is printed as a warning: a file in the folder that is not CSV
+    (an ``.xlsx`` is not read) and, with ``--area``, the rows for other areas."""
     path = Path(args.file)
     template = getattr(args, "template", None)
-    if not path.is_file():
+    area_name = getattr(args, "area", None)
+    if not path.exists():
         print(f"eqlib: error: {path}: no such file")
         return 2
     try:
-        parsed, problems = _parse_file(path, template, False)
-    except UsageError as exc:
-        print(f"eqlib: error: {exc}")
+        target = areas.resolve(area_name) if area_name else None
+    except areas.UnknownAreaError as exc:
+        print(f"eqlib: error: --area {area_name!r}: {exc}")
         return 2
-    problems = sorted(problems, key=lambda p: p.row or 0)
-    for problem in problems:
-        print(problem)
-    if problems:
-        print(f"{path}: {len(problems)} problem{'s' if len(problems) > 1 else ''}; not valid")
-        return 2
-    name = parsed.template.name if parsed.template else "?"
-    print(f"{path}: valid {name} file, {parsed.rows_in} rows")
-    return 0
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() == ".csv")
+        ignored = sorted(p.name for p in path.iterdir() if p.is_file() and p.suffix.lower() != ".csv")
+        if ignored:
+            print(f"warning: {path}: not CSV, not read: {', '.join(ignored)} (save each table as CSV)")
+    else:
+        files = [path]
+    total = 0
+    for file in files:
+        try:
+            parsed, problems = _parse_file(file, template, False)
+        except UsageError as exc:
+            print(f"eqlib: error: {exc}")
+            return 2
+        problems = sorted(problems, key=lambda p: p.row or 0)
+        for problem in problems:
+            print(problem)
+        total += len(problems)
+        if problems:
+            print(f"{file}: {len(problems)} problem{'s' if len(problems) > 1 else ''}; not valid")
+            continue
+        name = parsed.template.name if parsed.template else "?"
+        print(f"{file}: valid {name} file, {parsed.rows_in} rows")
+        other = [r for r in parsed.rows if target is not None and r.get("area_code") != target.code]
+        if target is not None and other:
+            names = sorted({str(r["area_name"]) for r in other})
+            print(
+                f"warning: {file}: {len(other)} row{'s' if len(other) > 1 else ''} for other areas "
+                f"({', '.join(names)}) set aside: only {target.name}'s rows are reported"
+            )
+    if path.is_dir() and not files:
+        print(f"{path}: no CSV files to check")
+    if total and path.is_dir():
+        print(f"{path}: {total} problem{'s' if total > 1 else ''}; not valid")
+    return 2 if total else 0
 
 
 def template_frame() -> pd.DataFrame:
