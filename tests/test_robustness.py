@@ -257,7 +257,8 @@ def test_eqlib_build_a_bad_local_file_is_exit_2_and_its_notices_are_warnings(
 
     (local / "notes.xlsx").write_bytes(b"PK")
     (local / "victims_services.csv").write_text(
-        header + "South Wales,2021-22,Hub,referrals,age,18-24,40,,\n" + "Gwent,2021-22,Hub,referrals,age,18-24,9,,\n"
+        header + "South Wales,2021-22,Hub,referrals,age,18-24,40,,\n"
+        "Gwent,2021-22,Hub,referrals,age,18-24,9,,\n"
     )
     ran = []
 
