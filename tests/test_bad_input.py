@@ -242,8 +242,24 @@ def test_local_bad_cell(name, row, column, value, expected, message):
     assert len(validate(path)) == 1
 
 
-#: the whole message of each new issue-10 case, as `eqlib data validate` prints it
+PLAIN_NUMBER = (
+    "not a plain number (only the digits 0-9, an optional decimal point, and commas between groups of "
+    "three digits) (found {!r}); expected a whole number written like 15 or 1,500 (not 1,5, 1_000, 1e3 or "
+    "full-width digits), or a GSS symbol"
+)
+
+#: the whole message of each issue-10 item 4 case, as `eqlib data validate` prints it
 EXACT = {
+    "comma_decimal_count.csv": (2, "count", PLAIN_NUMBER.format("1,5")),
+    "underscore_count.csv": (2, "count", PLAIN_NUMBER.format("1_000")),
+    "exponent_count.csv": (2, "count", PLAIN_NUMBER.format("1e3")),
+    "fullwidth_count.csv": (2, "count", PLAIN_NUMBER.format("\uff11\uff12")),
+    "two_labels_one_group.csv": (
+        3,
+        "group",
+        "two labels for the group Black: 'Black or Black British' here and another label in row 2 (found "
+        "'Black or Black British'); expected one label for each group throughout the file (as in row 2)",
+    ),
     "unterminated_quote.csv": (
         3,
         "notes",
