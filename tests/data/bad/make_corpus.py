@@ -177,6 +177,7 @@ PARAMS: dict[str, str] = {
     "duplicate_key.yml": _HEAD + "suppression_threshold: 10\nnotes: Local figures from PSD\n"
     "suppression_threshold: 5\n",
     "unknown_reference_group.yml": _HEAD + "reference_group: Whte\n",
+    "other_significance_level.yml": _HEAD + "significance_level: 0.01\n",
     "javascript_link.yml": _HEAD + "self_assessment:\n  themes:\n    - theme: 1\n      level: Developing\n"
     "      criteria_met:\n        - criterion: 1.1.1\n          evidence:\n"
     "            - link: javascript:alert(1)//https://example.org\n",
