@@ -290,7 +290,7 @@ def test_local_exact_message(name, capsys):
     from eqlib import cli
 
     row, column, message = EXACT[name]
-    start = time.perf_counter()
+    start = time.process_time()
     exc, path = local_error(name)
     assert str(exc) == f"{path}, row {row}, column {column!r}: {message}"
     assert (exc.row, exc.column) == (row, column) and len(validate(path)) == 1
@@ -299,7 +299,7 @@ def test_local_exact_message(name, capsys):
         capsys.readouterr().out
         == f"{path}, row {row}, column {column!r}: {message}\n{path}: 1 problem; not valid\n"
     )
-    assert time.perf_counter() - start < 1.0
+    assert time.process_time() - start < 1.0
 
 
 def test_unterminated_quote_swallows_nothing_silently():

@@ -14,8 +14,9 @@ import pytest
 from eqlib import batch, cli, paths, safe_yaml
 from eqlib.errors import UsageError
 
-# The timings below are of eqlib's own work in a warm process. eqlib.report's first import (nbformat,
-# jsonschema, rfc3987_syntax: seconds) is paid here once, not by whichever timed test first needs it.
+# The timings below are CPU seconds of eqlib's own work in a warm process (time.process_time: not the
+# wall clock, which the other processes on a shared machine stretch). eqlib.report's first import
+# (nbformat, jsonschema, rfc3987_syntax: seconds) is paid here once, not by the first timed test.
 from eqlib.report import escape  # noqa: F401
 
 REAL_ROOT = paths.project_root()
@@ -53,14 +54,14 @@ def ran(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 @pytest.mark.parametrize("year", ["0000", "9999", "1066-67", "2099-00"])
 def test_out_of_range_years_exit_2_naming_the_range(year, capsys):
-    start = time.perf_counter()
+    start = time.process_time()
     assert cli.main(["render", "--area", "south-wales", "--year", year]) == 2
     err = capsys.readouterr().err
     assert err == (
         f"eqlib: error: --year '{year}': '{year}' is outside the years eqlib reports on; expected a "
         "financial year from 1980-81 to 2049-50\n"
     )
-    assert time.perf_counter() - start < 1.0
+    assert time.process_time() - start < 1.0
 
 
 def test_years_up_to_2024_25_are_accepted():
@@ -70,12 +71,12 @@ def test_years_up_to_2024_25_are_accepted():
 def test_out_on_a_file_exits_2_at_once(tmp_path, capsys):
     target = tmp_path / "a-file"
     target.write_text("x")
-    start = time.perf_counter()
+    start = time.process_time()
     assert cli.main(["tables", "--area", "south-wales", "--year", "2021-22", "--out", str(target)]) == 2
     assert capsys.readouterr().err == (
         f"eqlib: error: --out '{target}' is a file; expected a folder (it is made if missing)\n"
     )
-    assert time.perf_counter() - start < 1.0
+    assert time.process_time() - start < 1.0
 
 
 BOMB = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
@@ -93,22 +94,22 @@ BOMB = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
     ],
 )
 def test_hostile_yaml_is_refused_quickly(text, message):
-    start = time.perf_counter()
+    start = time.process_time()
     import yaml
 
     with pytest.raises(yaml.MarkedYAMLError, match=re.escape(message)):
         safe_yaml.load(text)
-    assert time.perf_counter() - start < 1.0
+    assert time.process_time() - start < 1.0
 
 
 @pytest.mark.parametrize("text", [BOMB, "self_assessment:\n  assessed_on: 2024-02-30\n"])
 def test_hostile_params_file_is_a_usage_error_not_a_traceback(project, text, capsys):
     (project / "params" / "gwent-2021-22.yml").write_text("area: gwent\nyear: 2021-22\n" + text)
-    start = time.perf_counter()
+    start = time.process_time()
     assert cli.main(["run", "--area", "gwent", "--year", "2021-22"]) == 2
     err = capsys.readouterr().err
     assert "gwent-2021-22.yml" in err and "not valid YAML" in err and "Traceback" not in err
-    assert len(err) < 2000 and time.perf_counter() - start < 5.0
+    assert len(err) < 2000 and time.process_time() - start < 1.0
 
 
 def test_a_batch_survives_one_bad_params_file(project, ran, capsys):
@@ -228,13 +229,13 @@ def test_bad_params_files_give_their_exact_message(name):
     from eqlib import areas, periods
 
     path = BAD_PARAMS / name
-    start = time.perf_counter()
+    start = time.process_time()
     with pytest.raises(UsageError) as info:
         params = batch.read_params(path)
         batch._check_params_match(path, params, areas.resolve("gwent"), periods.parse("2021-22"))
     assert str(info.value) == exact_params_error(name, path)
     assert len(str(info.value)) < 600
-    assert time.perf_counter() - start < 1.0
+    assert time.process_time() - start < 1.0
 
 
 YAML_EXPECTED = "; expected a YAML mapping such as the example in params/defaults.yml"
@@ -254,10 +255,10 @@ def exact_params_error(name: str, path: Path) -> str:
 @pytest.mark.parametrize("name", sorted(BAD_PARAMS_MESSAGES))
 def test_bad_params_files_are_exit_2_with_their_message(name, capsys):
     path = BAD_PARAMS / name
-    start = time.perf_counter()
+    start = time.process_time()
     assert cli.main(["run", "--area", "gwent", "--year", "2021-22", "--params", str(path)]) == 2
     assert capsys.readouterr().err == f"eqlib: error: {exact_params_error(name, path)}\n"
-    assert time.perf_counter() - start < 1.0
+    assert time.process_time() - start < 1.0
 
 
 def test_eqlib_build_a_bad_local_file_is_exit_2_and_its_notices_are_warnings(
@@ -272,16 +273,17 @@ def test_eqlib_build_a_bad_local_file_is_exit_2_and_its_notices_are_warnings(
     (local / "victims_services.csv").write_text(header + "South Wales,2021-22,Hub,referrals,age,18-24,x,,\n")
     params = project / "params" / "south-wales-2021-22.yml"
     params.write_text(f"area: south-wales\nyear: 2021-22\nlocal_data_dir: {local}\n")
-    start = time.perf_counter()
+    start = time.process_time()
     assert cli.main(["build", "--area", "south-wales", "--year", "2021-22", "--no-fetch"]) == 2
-    elapsed = time.perf_counter() - start
+    elapsed = time.process_time() - start
     assert capsys.readouterr().err == (
         f"eqlib: error: local data for South Wales (local_data_dir in {params}): "
         f"{local / 'victims_services.csv'}, row 2, column 'count': not a number (found 'x'); expected a "
         "whole number or a GSS symbol ([c], [x], [z], [u], '..')\n"
     )
-    # about 1.4 s, most of it data/manifest.yml parsed twice by pure-Python yaml (fetch and checksums)
-    assert elapsed < 5.0, elapsed
+    # about 0.4 s of CPU (1.4 s wall on a loaded machine), most of it data/manifest.yml parsed twice by
+    # pure-Python yaml (fetch.require_data and the checksums) before the local files are read
+    assert elapsed < 1.0, elapsed
 
     (local / "notes.xlsx").write_bytes(b"PK")
     (local / "victims_services.csv").write_text(
@@ -311,9 +313,9 @@ def test_run_all_with_one_bad_params_file_fails_that_area_builds_the_others(proj
 
     bad = project / "params" / "gwent-2021-22.yml"
     bad.write_text("area: gwent\nyear: 2021-22\nsuppression_threshold: 10\nsuppression_threshold: 5\n")
-    start = time.perf_counter()
+    start = time.process_time()
     code = cli.main(["run", "--all", "--year", "2021-22", "--jobs", "1"])
-    elapsed = time.perf_counter() - start
+    elapsed = time.process_time() - start
     out = capsys.readouterr()
     others = [a.slug for a in areas.all_areas() if a.slug != "gwent"]
     assert code == 1 and ran == others and len(others) == 42
@@ -328,4 +330,4 @@ def test_run_all_with_one_bad_params_file_fails_that_area_builds_the_others(proj
     assert out.out.splitlines()[-1].startswith(
         "43 area-year(s): 42 ran, 0 skipped (inputs unchanged), 1 failed"
     )
-    assert elapsed < 5.0, elapsed  # about 0.9 s: 43 params files validated, raw files checked; no notebooks
+    assert elapsed < 2.0, elapsed  # about 0.7 s of CPU: 43 params files validated, raw files checked
