@@ -466,8 +466,10 @@ def test_unterminated_quote_in_the_header_and_in_a_ho_file(tmp_path):
 
     path = write(tmp_path / "complaints.csv", 'area,"period\nGwent,2021-22\n')
     assert [(p.row, p.column) for p in validate(path)] == [(1, "field 2")]
-    ho = write(tmp_path / "force_by_ethnicity.csv", 'financial_year,police_force,ethnicity,total_searches\n'
-               '2021/22,"Gwent,White,10\n')
+    ho = write(
+        tmp_path / "force_by_ethnicity.csv",
+        'financial_year,police_force,ethnicity,total_searches\n2021/22,"Gwent,White,10\n',
+    )
     with pytest.raises(DataError, match=r"row 2, column 'police_force': unterminated quote"):
         ho_stop_search.read_force_by_ethnicity(ho)
 

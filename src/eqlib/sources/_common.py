@@ -262,7 +262,7 @@ def unterminated_quote_error(path: Path, text: str, where: OpenQuote) -> DataErr
         row=where.line,
         column=column,
         value=start if len(start) <= 40 else start[:40] + "...",
-        expected='a closing quote at the end of the value (a value with a comma or a line break is '
+        expected="a closing quote at the end of the value (a value with a comma or a line break is "
         'written "like, this"; a quote inside it is doubled "")',
     )
 
@@ -321,4 +321,3 @@ class CsvRows:
                 expected=expected,
             )
         self._seen[key] = row
-
