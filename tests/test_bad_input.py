@@ -282,6 +282,12 @@ EXACT = {
         "'75 and over'); expected age bands that do not overlap within a table, such as 'under 18', "
         "'18-24', '25-34' ... '65 and over' (keep '65+' of row 4 or '75 and over', not both)",
     ),
+    "impossible_date.csv": (
+        2,
+        "as_at",
+        "not a real date (day is out of range for month) (found '2024-02-30'); expected a date YYYY-MM-DD "
+        "(e.g. 2022-03-31) or DD/MM/YYYY",
+    ),
 }
 
 
@@ -300,6 +306,24 @@ def test_local_exact_message(name, capsys):
         == f"{path}, row {row}, column {column!r}: {message}\n{path}: 1 problem; not valid\n"
     )
     assert time.process_time() - start < 1.0
+
+
+def test_local_out_of_range_periods_are_each_refused(capsys):
+    """0000 and 9999-00 (no such date in Python) and 1066-67 (a real year, but a typo): issue 10 item 5."""
+    from eqlib import cli
+
+    path = LOCAL / "out_of_range_periods.csv"
+    start = time.process_time()
+    assert cli.main(["data", "validate", str(path)]) == 2
+    expected = "expected a period in the financial years 1980-81 to 2049-50"
+    assert capsys.readouterr().out.splitlines() == [
+        f"{path}, row {row}, column 'period': outside the years eqlib reports on (found {value!r}); {expected}"
+        for row, value in ((2, "0000"), (3, "9999-00"), (4, "1066-67"))
+    ] + [f"{path}: 3 problems; not valid"]
+    assert time.process_time() - start < 1.0
+    with pytest.raises(DataError) as info:
+        read_local(path)
+    check(info.value, path, row=2, column="period", value="0000", expected="1980-81 to 2049-50")
 
 
 def test_unterminated_quote_swallows_nothing_silently():

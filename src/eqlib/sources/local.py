@@ -33,7 +33,7 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -554,10 +554,35 @@ def _parse_area(value: str, row: int, column: str, problems: _Problems) -> areas
         return None
 
 
+def _in_report_years(
+    period: periods.Period, value: str, row: int, column: str, problems: _Problems
+) -> periods.Period | None:
+    """``period`` if it starts in a year eqlib reports on (:data:`eqlib.periods.REPORT_FIRST_YEAR` to
+    :data:`~eqlib.periods.REPORT_LAST_YEAR`), else a problem: ``1066-67`` or ``9999`` is a typo, and
+    kept it would sit in the trends as an earlier (or later) year."""
+    if periods.REPORT_FIRST_YEAR <= period.start.year <= periods.REPORT_LAST_YEAR:
+        return period
+    _out_of_range(value, row, column, problems)
+    return None
+
+
+def _out_of_range(value: str, row: int, column: str, problems: _Problems) -> None:
+    problems.add(
+        "outside the years eqlib reports on",
+        row=row,
+        column=column,
+        value=value,
+        expected=f"a period in the financial years {periods.report_years_text()}",
+    )
+
+
 def _parse_period(value: str, row: int, column: str, problems: _Problems) -> periods.Period | None:
     try:
-        return periods.parse(value)
-    except periods.PeriodError:
+        period = periods.parse(value)
+    except periods.PeriodError as exc:
+        if "out of range" in str(exc):  # 0000 or 9999-00: a year Python cannot hold as a date
+            _out_of_range(value, row, column, problems)
+            return None
         problems.add(
             "cannot read the period",
             row=row,
@@ -567,17 +592,26 @@ def _parse_period(value: str, row: int, column: str, problems: _Problems) -> per
             "or a month such as 2021-04",
         )
         return None
+    return _in_report_years(period, value, row, column, problems)
+
+
+_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})|(\d{1,2})/(\d{1,2})/(\d{4})")
 
 
 def _parse_as_at(value: str, row: int, column: str, problems: _Problems) -> periods.Period | None:
     text = value.strip()
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+    match = _DATE.fullmatch(text)
+    message = "cannot read the date"
+    if match is not None:
+        y, m, d = match.groups()[:3] if match.group(1) else match.groups()[:2:-1]
         try:
-            return periods.as_at(datetime.strptime(text, fmt).date())
-        except ValueError:
-            continue
+            day = date(int(y), int(m), int(d))
+        except ValueError as exc:  # 2024-02-30: the shape of a date, not a real one
+            message = f"not a real date ({exc})"
+        else:
+            return _in_report_years(periods.as_at(day), value, row, column, problems)
     problems.add(
-        "cannot read the date",
+        message,
         row=row,
         column=column,
         value=value,

@@ -73,6 +73,13 @@ LOCAL: dict[str, str] = {
     "Gwent,2021-22,Victim care hub,referrals,age,18-64,900,,\n"
     "Gwent,2021-22,Victim care hub,referrals,age,65+,120,,\n"
     "Gwent,2021-22,Victim care hub,referrals,age,75 and over,45,,\n",
+    # years outside 1980-81 to 2049-50 (0000 and 9999-00 are not even dates in Python) and a date
+    # that does not exist: refused, never kept as an "earlier year" in the trends
+    "out_of_range_periods.csv": COMPLAINTS + "Gwent,0000,sex,Female,allegations,5,,\n"
+    "Gwent,9999-00,sex,Female,allegations,6,,\n"
+    "Gwent,1066-67,sex,Female,allegations,7,,\n"
+    "Gwent,2021-22,sex,Female,allegations,8,,\n",
+    "impossible_date.csv": WORKFORCE + "Gwent,force,officer,all,2024-02-30,sex,Female,500,\n",
     # symbols
     "gss_symbols.csv": CUSTODY + "South Wales,2021-22,detentions,ethnicity,White,21000,,\n"
     "South Wales,2021-22,detentions,ethnicity,Black (or Black British),[c],,\n"
