@@ -4,8 +4,11 @@ DataError naming file, row, column, value and what was expected, or the correct 
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -237,6 +240,99 @@ def test_local_bad_cell(name, row, column, value, expected, message):
     exc, path = local_error(name)
     check(exc, path, row=row, column=column, value=value, expected=expected, message=message)
     assert len(validate(path)) == 1
+
+
+PLAIN_NUMBER = (
+    "not a plain number (only the digits 0-9, an optional decimal point, and commas between groups of "
+    "three digits) (found {!r}); expected a whole number written like 15 or 1,500 (not 1,5, 1_000, 1e3 or "
+    "full-width digits), or a GSS symbol"
+)
+
+#: the whole message of each issue-10 item 4 case, as `eqlib data validate` prints it
+EXACT = {
+    "comma_decimal_count.csv": (2, "count", PLAIN_NUMBER.format("1,5")),
+    "underscore_count.csv": (2, "count", PLAIN_NUMBER.format("1_000")),
+    "exponent_count.csv": (2, "count", PLAIN_NUMBER.format("1e3")),
+    "fullwidth_count.csv": (2, "count", PLAIN_NUMBER.format("\uff11\uff12")),
+    "two_labels_one_group.csv": (
+        3,
+        "group",
+        "two labels for the group Black: 'Black or Black British' here and another label in row 2 (found "
+        "'Black or Black British'); expected one label for each group throughout the file (as in row 2)",
+    ),
+    "unterminated_quote.csv": (
+        3,
+        "notes",
+        "unterminated quote: the quoted value that starts here is never closed, so it would swallow every "
+        "row after it (found '\"PSD data, excluding Schedule 3'); expected a closing quote at the end of "
+        'the value (a value with a comma or a line break is written "like, this"; a quote inside it is '
+        'doubled "")',
+    ),
+    "overlapping_age_bands.csv": (
+        4,
+        "group",
+        "age band '20-29' overlaps '18-24' in row 2: ages 20 to 24 would be counted twice (found "
+        "'20-29'); expected age bands that do not overlap within a table, such as 'under 18', '18-24', "
+        "'25-34' ... '65 and over' (keep '18-24' of row 2 or '20-29', not both)",
+    ),
+    "overlapping_open_age_bands.csv": (
+        5,
+        "group",
+        "age band '75 and over' overlaps '65+' in row 4: ages 75 and over would be counted twice (found "
+        "'75 and over'); expected age bands that do not overlap within a table, such as 'under 18', "
+        "'18-24', '25-34' ... '65 and over' (keep '65+' of row 4 or '75 and over', not both)",
+    ),
+    "impossible_date.csv": (
+        2,
+        "as_at",
+        "not a real date (day is out of range for month) (found '2024-02-30'); expected a date YYYY-MM-DD "
+        "(e.g. 2022-03-31) or DD/MM/YYYY",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXACT))
+def test_local_exact_message(name, capsys):
+    from eqlib import cli
+
+    row, column, message = EXACT[name]
+    start = time.process_time()
+    exc, path = local_error(name)
+    assert str(exc) == f"{path}, row {row}, column {column!r}: {message}"
+    assert (exc.row, exc.column) == (row, column) and len(validate(path)) == 1
+    assert cli.main(["data", "validate", str(path)]) == 2
+    assert (
+        capsys.readouterr().out
+        == f"{path}, row {row}, column {column!r}: {message}\n{path}: 1 problem; not valid\n"
+    )
+    assert time.process_time() - start < 1.0
+
+
+def test_local_out_of_range_periods_are_each_refused(capsys):
+    """0000 and 9999-00 (no such date in Python) and 1066-67 (a real year, but a typo): issue 10 item 5."""
+    from eqlib import cli
+
+    path = LOCAL / "out_of_range_periods.csv"
+    start = time.process_time()
+    assert cli.main(["data", "validate", str(path)]) == 2
+    expected = "expected a period in the financial years 1980-81 to 2049-50"
+    assert capsys.readouterr().out.splitlines() == [
+        f"{path}, row {row}, column 'period': outside the years eqlib reports on (found {value!r}); {expected}"
+        for row, value in ((2, "0000"), (3, "9999-00"), (4, "1066-67"))
+    ] + [f"{path}: 3 problems; not valid"]
+    assert time.process_time() - start < 1.0
+    with pytest.raises(DataError) as info:
+        read_local(path)
+    check(info.value, path, row=2, column="period", value="0000", expected="1980-81 to 2049-50")
+
+
+def test_unterminated_quote_swallows_nothing_silently():
+    """csv alone reads rows 3-5 of the file as one notes value, and the file as 2 valid rows."""
+    path = LOCAL / "unterminated_quote.csv"
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
+    assert len(rows) == 3 and rows[2][5].count("South Wales") == 2  # what would have been lost
+    problems = validate(path)
+    assert [(p.row, p.column) for p in problems] == [(3, "notes")]
 
 
 def test_local_wrong_field_count():

@@ -381,3 +381,130 @@ def test_load_local_dir_reports_bad_files_and_missing_folder(tmp_path):
         load_local_dir(folder, "Kent")
     with pytest.raises(DataError, match="does not exist"):
         load_local_dir(tmp_path / "missing", "Kent")
+
+
+# --------------------------------------------------------------------------------------------
+# Age bands (issue 10): one banding per table; open bands cover every age past their bound
+# --------------------------------------------------------------------------------------------
+
+COMPLAINTS_HEADER = "area,period,characteristic,group,complaint_measure,count,denominator,notes\n"
+
+
+@pytest.mark.parametrize(
+    ("band", "span"),
+    [("18-24", (18, 24)), ("under 18", (0, 17)), ("65 and over", (65, math.inf)), ("Not stated", None)],
+)
+def test_age_span(band, span):
+    assert local.age_span(group_of("age", band)) == span
+
+
+def test_age_bands_that_tile_are_accepted_and_other_tables_are_not_compared(tmp_path):
+    rows = [
+        f"South Wales,{period},age,{band},{measure},5,,"
+        for period, measure, bands in (
+            ("2021-22", "complainants", ("under 18", "18-24", "25-64", "65+", "Not stated")),
+            ("2021-22", "allegations", ("under 25", "25-64", "65+")),  # another table
+            ("2020-21", "complainants", ("18-20", "21-24", "25+")),  # another year: another banding
+        )
+        for band in bands
+    ]
+    path = write(tmp_path / "complaints.csv", COMPLAINTS_HEADER + "\n".join(rows) + "\n")
+    assert validate(path) == []
+    assert len(read_local(path)) == len(rows)
+
+
+@pytest.mark.parametrize(
+    ("bands", "row", "message"),
+    [
+        (("18-24", "18+"), 3, "age band '18+' overlaps '18-24' in row 2: ages 18 to 24 would be counted"),
+        (("16-17", "under 18"), 3, "age band 'under 18' overlaps '16-17' in row 2: ages 16 to 17"),
+        (("under 18", "18-24", "under 25"), 4, "'under 25' overlaps 'under 18' in row 2: ages 0 to 17"),
+        (("25-34", "34-44"), 3, "age band '34-44' overlaps '25-34' in row 2: age 34 would be counted twice"),
+    ],
+)
+def test_overlapping_age_bands_are_refused(tmp_path, bands, row, message):
+    rows = "".join(f"Gwent,2021-22,age,{band},complainants,5,,\n" for band in bands)
+    path = write(tmp_path / "complaints.csv", COMPLAINTS_HEADER + rows)
+    problems = validate(path)
+    assert [(p.row, p.column) for p in problems] == [(row, "group")]
+    assert message in problems[0].message
+
+
+# --------------------------------------------------------------------------------------------
+# Quotes (issue 10): an unterminated quote is refused where it opens; well-formed quoting is read
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ('a,b\n1,"x\n2,3\n', (2, 2)),
+        ('a,b\r\n1,"ok ""quoted"" text"\r\n2,"line\r\nbreak"\r\n"open,3\r\n', (5, 1)),
+        ('a,b\r1,2\r3,"\r', (3, 2)),
+        ('"a,b', (1, 1)),
+    ],
+)
+def test_open_quote_finds_the_line_and_field(text, where):
+    from eqlib.sources._common import open_quote
+
+    found = open_quote(text)
+    assert found is not None and (found.line, found.field) == where
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["a,b\n1,2\n", 'a,b\n1,"x, ""y"""\n', 'a,b\n1,"two\nlines"\n2,3', 'a,b\n1,5" tall\n2,"3"'],
+)
+def test_open_quote_passes_well_formed_csv(text):
+    from eqlib.sources._common import open_quote
+
+    assert open_quote(text) is None
+
+
+def test_unterminated_quote_in_the_header_and_in_a_ho_file(tmp_path):
+    from eqlib.sources import ho_stop_search
+
+    path = write(tmp_path / "complaints.csv", 'area,"period\nGwent,2021-22\n')
+    assert [(p.row, p.column) for p in validate(path)] == [(1, "field 2")]
+    ho = write(
+        tmp_path / "force_by_ethnicity.csv",
+        'financial_year,police_force,ethnicity,total_searches\n2021/22,"Gwent,White,10\n',
+    )
+    with pytest.raises(DataError, match=r"row 2, column 'police_force': unterminated quote"):
+        ho_stop_search.read_force_by_ethnicity(ho)
+
+
+# --------------------------------------------------------------------------------------------
+# Issue 10 item 7: what the reader passes over is printed as a warning by `eqlib data validate`
+# --------------------------------------------------------------------------------------------
+
+
+def test_cmd_validate_a_folder_warns_of_files_not_read_and_rows_for_other_areas(tmp_path, capsys):
+    folder = _folder(tmp_path)
+    (folder / "notes.xlsx").write_bytes(b"PK")
+    assert cli_main(["data", "validate", str(folder), "--area", "south-wales"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out == [
+        f"warning: {folder}: not CSV, not read: README.txt, notes.xlsx (save each table as CSV)",
+        f"{folder / 'custody.csv'}: valid custody file, 1 rows",
+        f"warning: {folder / 'custody.csv'}: 1 row for other areas (Gwent) set aside: only South Wales's "
+        "rows are reported",
+        f"{folder / 'hate-more.csv'}: valid hate_crime file, 1 rows",
+        f"{folder / 'hate.csv'}: valid hate_crime file, 4 rows",
+        f"warning: {folder / 'hate.csv'}: 1 row for other areas (Gwent) set aside: only South Wales's "
+        "rows are reported",
+    ]
+    assert cli_main(["data", "validate", str(folder)]) == 0  # without --area, no area is 'other'
+    assert "other areas" not in capsys.readouterr().out
+
+
+def test_cmd_validate_a_folder_lists_problems_of_every_file_and_exits_2(tmp_path, capsys):
+    folder = _folder(tmp_path)
+    write(folder / "bad.csv", TEMPLATES["hate_crime"].header + "\nKent,2021-22,race,crimes,-4,\n")
+    assert cli_main(["data", "validate", str(folder), "--area", "nowhere"]) == 2
+    assert "--area 'nowhere'" in capsys.readouterr().out
+    assert cli_main(["data", "validate", str(folder)]) == 2
+    out = capsys.readouterr().out.splitlines()
+    bad = folder / "bad.csv"
+    assert f"{bad}, row 2, column 'count': negative count (found '-4'); expected a count of 0 or more" in out
+    assert out[-1] == f"{folder}: 1 problem; not valid"

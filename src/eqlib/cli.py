@@ -103,8 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
     check = add(data_sub, "check", "verify checksums against data/manifest.yml; print coverage")
     check.add_argument("--area", help="show coverage for one area only")
     validate = add(data_sub, "validate", "validate an analyst's local CSV against its template")
-    validate.add_argument("file", help="the CSV file to check")
+    validate.add_argument("file", help="the CSV file to check, or a folder of them (local_data_dir)")
     validate.add_argument("--template", help="template name (default: from the file's header)")
+    validate.add_argument("--area", help="the area reported on: rows for other areas are listed as warnings")
     build_cache = add(data_sub, "build-cache", "parse every data file into the parquet cache")
     build_cache.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
 

@@ -273,8 +273,16 @@ def build_params(merged: dict, problems: Problems, *, source: Path | None = None
         try:
             period = periods.parse(merged["year"])
         except (periods.PeriodError, ValueError):
+            year = merged["year"]
+            # YAML reads `year: 0000` as the number 0 (and 9999 as a number): say why it is refused
+            out_of_range = isinstance(year, int) and not isinstance(year, bool)
             problems.add(
-                "year", f"found {describe_value(merged['year'])}", "a financial year such as 2021-22"
+                "year",
+                f"found {describe_value(year)}"
+                + (": outside the years eqlib reports on" if out_of_range else ""),
+                f"a financial year from {periods.report_years_text()}, such as 2021-22"
+                if out_of_range
+                else "a financial year such as 2021-22",
             )
     publisher = merged.get("publisher")
     if (

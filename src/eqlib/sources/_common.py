@@ -1,11 +1,16 @@
-"""Helpers shared by the loaders: reading counts with GSS symbols, logging rows in and out."""
+"""Helpers shared by the loaders: reading counts with GSS symbols, logging rows in and out, and
+reading a CSV's rows (an unterminated quote refused, blank lines counted, field counts checked)."""
 
 from __future__ import annotations
 
+import csv
+import io
 import logging
 import math
 import re
+from collections.abc import Hashable, Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -182,3 +187,137 @@ def finalise(frame: pd.DataFrame, *, dataset: str) -> pd.DataFrame:
     extra = [c for c in out.columns if c not in COUNT_COLUMNS]
     out = out[[*COUNT_COLUMNS, *extra]].reset_index(drop=True)
     return validate_counts(out, source=dataset)
+
+
+# --------------------------------------------------------------------------------------------
+# CSV rows
+# --------------------------------------------------------------------------------------------
+
+
+class OpenQuote(NamedTuple):
+    """Where a quoted CSV field opens that no quote closes (lines and fields numbered from 1)."""
+
+    line: int  #: the line the opening quote is on
+    field: int  #: the field it opens, counted along that record
+    line_start: int  #: offset in the text of the start of that line (the records before it end there)
+    offset: int  #: offset of the opening quote
+
+
+_UNQUOTED_STOP = re.compile(r'[",\r\n]')
+
+
+def open_quote(text: str) -> OpenQuote | None:
+    """The quoted field that runs to the end of ``text`` (an unterminated quote), or None.
+
+    Reads as :mod:`csv` does (Excel dialect): a ``"`` opens a quoted field only at the start of a
+    field; inside it ``""`` is a quote and a lone ``"`` closes it; line breaks (``\\r\\n``, ``\\n``
+    or ``\\r``) inside it belong to the field. :mod:`csv` itself reads an unterminated quote as one
+    field holding the rest of the file, which would silently swallow every later row.
+    """
+    if '"' not in text:
+        return None
+    line, field, line_start, i, n = 1, 1, 0, 0, len(text)
+    while i < n:
+        if text[i] == '"':  # at the start of a field: a quoted field
+            opened = OpenQuote(line, field, line_start, i)
+            i += 1
+            while True:
+                close = text.find('"', i)
+                if close < 0:
+                    return opened
+                line += text.count("\n", i, close) + len(re.findall(r"\r(?!\n)", text[i:close]))
+                if text.startswith('""', close):
+                    i = close + 2
+                    continue
+                i = close + 1
+                break
+        match = _UNQUOTED_STOP.search(text, i)  # the rest of the field is unquoted
+        while match is not None and match.group() == '"':  # a quote inside a field is a character
+            match = _UNQUOTED_STOP.search(text, match.end())
+        if match is None:
+            return None
+        i = match.end()
+        if match.group() == ",":
+            field += 1
+            continue
+        if match.group() == "\r" and text.startswith("\n", i):
+            i += 1
+        line, field, line_start = line + 1, 1, i
+    return None
+
+
+def unterminated_quote_error(path: Path, text: str, where: OpenQuote) -> DataError:
+    """The :class:`DataError` for an unterminated quote: the row it opens on, its column (named by
+    the header when the header is above it), the start of the field, and what was expected."""
+    column = f"field {where.field}"
+    above = csv.reader(io.StringIO(text[: where.line_start], newline=""))
+    names = next((r for r in above if any(c.strip() for c in r)), [])
+    if where.field <= len(names) and names[where.field - 1].strip():
+        column = names[where.field - 1].strip()
+    start = text[where.offset : where.offset + 41].splitlines()[0]
+    return DataError(
+        "unterminated quote: the quoted value that starts here is never closed, so it would swallow "
+        "every row after it",
+        file=str(path),
+        row=where.line,
+        column=column,
+        value=start if len(start) <= 40 else start[:40] + "...",
+        expected="a closing quote at the end of the value (a value with a comma or a line break is "
+        'written "like, this"; a quote inside it is doubled "")',
+    )
+
+
+def read_csv_rows(path: Path) -> list[list[str]]:
+    """Every record of a CSV (:func:`read_csv_text`); :class:`DataError` for an unterminated quote."""
+    text = read_csv_text(path)
+    where = open_quote(text)
+    if where is not None:
+        raise unterminated_quote_error(path, text, where)
+    return list(csv.reader(io.StringIO(text, newline="")))
+
+
+class CsvRows:
+    """The rows of a CSV file, read once: ``lines[0]`` is row 1 (a header); :meth:`records` gives the
+    data rows with their row numbers, skips (and counts) blank lines and checks the field count."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.lines = read_csv_rows(self.path)
+        self.blank = 0  #: blank lines skipped by :meth:`records`
+        self._seen: dict[Hashable, int] = {}
+
+    def records(
+        self, *, first_row: int, width: int, expected: str, show_fields: bool = False
+    ) -> Iterator[tuple[int, tuple[str, ...]]]:
+        """``(row, stripped fields)`` of each non-blank row from ``first_row``; a row with other than
+        ``width`` fields is a :class:`DataError` "wrong number of fields (n)" expecting ``expected``
+        (the fields themselves shown when ``show_fields``)."""
+        for number, fields in enumerate(self.lines[first_row - 1 :], start=first_row):
+            if not fields or all(not f.strip() for f in fields):
+                self.blank += 1
+                continue
+            if len(fields) != width:
+                raise DataError(
+                    f"wrong number of fields ({len(fields)})",
+                    file=str(self.path),
+                    row=number,
+                    value=fields if show_fields else None,
+                    expected=expected,
+                )
+            yield number, tuple(f.strip() for f in fields)
+
+    def once(
+        self, key: Hashable, row: int, *, message: str, column: str, value: object, expected: str
+    ) -> None:
+        """Note that ``key`` is in ``row``; a :class:`DataError` "``message`` (first at row n)" if an
+        earlier row had it."""
+        if key in self._seen:
+            raise DataError(
+                f"{message} (first at row {self._seen[key]})",
+                file=str(self.path),
+                row=row,
+                column=column,
+                value=value,
+                expected=expected,
+            )
+        self._seen[key] = row

@@ -32,8 +32,6 @@ and denominators where they exist (METHODS.md: ratios from unrounded rates).
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 import math
 from pathlib import Path
@@ -45,7 +43,7 @@ from eqlib.areas import ENGLAND_AND_WALES_CODE, UnknownAreaError, resolve
 from eqlib.errors import DataError
 from eqlib.ethnicity import UnknownEthnicityError, broad_group
 from eqlib.sources import register
-from eqlib.sources._common import finalise, log_rows, parse_count, read_csv_text
+from eqlib.sources._common import CsvRows, finalise, log_rows, parse_count
 
 log = logging.getLogger(__name__)
 
@@ -69,10 +67,6 @@ UNREPORTED_LABELS = {"Unreported", "Unknown"}
 EXCLUDES_GREATER_MANCHESTER = "Greater Manchester"
 EXCLUDES_BTP = "British Transport Police"
 YEAR_2022_23 = "2022-23"
-
-
-def _rows(path: Path) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(read_csv_text(path), newline="")))
 
 
 def _check_header(found: list[str], expected: tuple[str, ...], path: Path, row: int = 1) -> None:
@@ -131,24 +125,14 @@ def read_national(path: str | Path) -> pd.DataFrame:
     (total/broad/detailed), ``published_count`` and ``note``.
     """
     path = Path(path)
-    lines = _rows(path)
+    table = CsvRows(path)
+    lines = table.lines
     _check_header(lines[0], NATIONAL_COLUMNS, path)
     records: list[dict] = []
     seen: dict[tuple[str, str], tuple[int, tuple[str, ...]]] = {}
     duplicates: list[tuple[int, int]] = []
-    blank_lines = 0
-    for number, fields in enumerate(lines[1:], start=2):
-        if not fields or all(not f.strip() for f in fields):
-            blank_lines += 1
-            continue
-        if len(fields) != len(NATIONAL_COLUMNS):
-            raise DataError(
-                f"wrong number of fields ({len(fields)})",
-                file=str(path),
-                row=number,
-                expected=f"{len(NATIONAL_COLUMNS)} fields",
-            )
-        values = tuple(f.strip() for f in fields)
+    width = len(NATIONAL_COLUMNS)
+    for number, values in table.records(first_row=2, width=width, expected=f"{width} fields"):
         time, label, number_text, population_text, rate_text = values
         key = (time, label)
         if key in seen:
@@ -228,7 +212,7 @@ def read_national(path: str | Path) -> pd.DataFrame:
         "stop_search_eff_national",
         rows_in=len(lines) - 1,
         rows_out=len(frame),
-        dropped={"exact duplicate rows": len(duplicates), "blank lines": blank_lines},
+        dropped={"exact duplicate rows": len(duplicates), "blank lines": table.blank},
     )
     return frame
 
@@ -331,7 +315,8 @@ def _year_2022_23() -> periods.Period:
 def read_by_area(path: str | Path) -> pd.DataFrame:
     """Published rates per 1,000 by police force area and group, year ending March 2023."""
     path = Path(path)
-    lines = _rows(path)
+    table = CsvRows(path)
+    lines = table.lines
     if len(lines) < 3:
         raise DataError("too few lines", file=str(path), expected="two header rows and data rows")
     first, second = [c.strip() for c in lines[0]], [c.strip() for c in lines[1]]
@@ -357,18 +342,8 @@ def read_by_area(path: str | Path) -> pd.DataFrame:
         )
     period = _year_2022_23()
     records = []
-    seen: dict[str, int] = {}
-    for number, fields in enumerate(lines[2:], start=3):
-        if not fields or all(not f.strip() for f in fields):
-            continue
-        if len(fields) != len(first):
-            raise DataError(
-                f"wrong number of fields ({len(fields)})",
-                file=str(path),
-                row=number,
-                expected=f"{len(first)} fields",
-            )
-        name = fields[0].strip()
+    for number, fields in table.records(first_row=3, width=len(first), expected=f"{len(first)} fields"):
+        name = fields[0]
         if name in ("All - excluding BTP", "All - including BTP"):
             code, area_name = ENGLAND_AND_WALES_CODE, "England and Wales"
             excludes = EXCLUDES_BTP if "excluding" in name else ""
@@ -385,17 +360,14 @@ def read_by_area(path: str | Path) -> pd.DataFrame:
                     expected="one of the 43 police force areas or British Transport Police",
                 ) from None
             code, area_name, excludes = area.code, area.name, ""
-        key = f"{code}|{excludes}"
-        if key in seen:
-            raise DataError(
-                f"a second row for the same area (first at row {seen[key]})",
-                file=str(path),
-                row=number,
-                column="Police force area",
-                value=name,
-                expected="one row per area",
-            )
-        seen[key] = number
+        table.once(
+            (code, excludes),
+            number,
+            message="a second row for the same area",
+            column="Police force area",
+            value=name,
+            expected="one row per area",
+        )
         for group, cell in zip(BY_AREA_GROUPS, fields[1:], strict=True):
             rate, rate_symbol = _rate(cell, path=path, row=number, column=f"{group} Rate per 1,000")
             records.append(
@@ -425,32 +397,23 @@ def read_by_area(path: str | Path) -> pd.DataFrame:
 def read_by_ethnicity(path: str | Path) -> pd.DataFrame:
     """National numbers of searches and rates by ethnicity, year ending March 2023 (incl. BTP)."""
     path = Path(path)
-    lines = _rows(path)
+    table = CsvRows(path)
+    lines = table.lines
     _check_header(lines[0], BY_ETHNICITY_COLUMNS, path)
     period = _year_2022_23()
     records = []
-    seen: dict[str, int] = {}
-    for number, fields in enumerate(lines[1:], start=2):
-        if not fields or all(not f.strip() for f in fields):
-            continue
-        if len(fields) != len(BY_ETHNICITY_COLUMNS):
-            raise DataError(
-                f"wrong number of fields ({len(fields)})",
-                file=str(path),
-                row=number,
-                expected=f"{len(BY_ETHNICITY_COLUMNS)} fields",
-            )
-        label, rate_text, count_text = (f.strip() for f in fields)
-        if label in seen:
-            raise DataError(
-                f"a second row for the same ethnicity (first at row {seen[label]})",
-                file=str(path),
-                row=number,
-                column="Ethnicity",
-                value=label,
-                expected="one row per ethnicity",
-            )
-        seen[label] = number
+    width = len(BY_ETHNICITY_COLUMNS)
+    for number, (label, rate_text, count_text) in table.records(
+        first_row=2, width=width, expected=f"{width} fields"
+    ):
+        table.once(
+            label,
+            number,
+            message="a second row for the same ethnicity",
+            column="Ethnicity",
+            value=label,
+            expected="one row per ethnicity",
+        )
         count, symbol = parse_count(count_text, file=path, row=number, column=BY_ETHNICITY_COLUMNS[2])
         rate, rate_symbol = _rate(rate_text, path=path, row=number, column=BY_ETHNICITY_COLUMNS[1])
         records.append(

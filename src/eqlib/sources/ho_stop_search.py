@@ -24,8 +24,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 from pathlib import Path
 
@@ -36,7 +34,7 @@ from eqlib import periods
 from eqlib.areas import UnknownAreaError, all_areas, resolve
 from eqlib.errors import DataError
 from eqlib.sources import register
-from eqlib.sources._common import finalise, log_rows, parse_count, read_csv_text
+from eqlib.sources._common import CsvRows, finalise, log_rows, parse_count
 
 log = logging.getLogger(__name__)
 
@@ -88,8 +86,8 @@ def read_force_by_ethnicity(path: str | Path) -> pd.DataFrame:
     0 for a zero written for an absent cell) and ``filled_zero``.
     """
     path = Path(path)
-    lines = list(csv.reader(io.StringIO(read_csv_text(path), newline="")))
-    header = tuple(c.strip() for c in lines[0])
+    table = CsvRows(path)
+    header = tuple(c.strip() for c in table.lines[0])
     if header != COLUMNS:
         raise DataError(
             f"wrong header {list(header)}",
@@ -99,21 +97,9 @@ def read_force_by_ethnicity(path: str | Path) -> pd.DataFrame:
             expected="the columns " + ", ".join(COLUMNS),
         )
     records: list[dict] = []
-    seen: dict[tuple[str, str, str], int] = {}
-    blank = 0
-    for number, fields in enumerate(lines[1:], start=2):
-        if not fields or all(not f.strip() for f in fields):
-            blank += 1
-            continue
-        if len(fields) != len(COLUMNS):
-            raise DataError(
-                f"wrong number of fields ({len(fields)})",
-                file=str(path),
-                row=number,
-                value=fields,
-                expected=f"{len(COLUMNS)} fields: " + ", ".join(COLUMNS),
-            )
-        year, force, label, count_text = (f.strip() for f in fields)
+    expected = f"{len(COLUMNS)} fields: " + ", ".join(COLUMNS)
+    rows = table.records(first_row=2, width=len(COLUMNS), expected=expected, show_fields=True)
+    for number, (year, force, label, count_text) in rows:
         try:
             period = periods.parse(year)
         except periods.PeriodError:
@@ -150,17 +136,14 @@ def read_force_by_ethnicity(path: str | Path) -> pd.DataFrame:
                 value=label,
                 expected="one of " + ", ".join(GROUPS) + " (not stated is excluded)",
             )
-        key = (period.label, area.code, label)
-        if key in seen:
-            raise DataError(
-                f"a second row for {year} {force} {label} (first at row {seen[key]})",
-                file=str(path),
-                row=number,
-                column="police_force",
-                value=force,
-                expected="one row per financial year, force and ethnic group",
-            )
-        seen[key] = number
+        table.once(
+            (period.label, area.code, label),
+            number,
+            message=f"a second row for {year} {force} {label}",
+            column="police_force",
+            value=force,
+            expected="one row per financial year, force and ethnic group",
+        )
         count, symbol = parse_count(
             count_text, file=path, row=number, column="total_searches", dash_is_zero=False
         )
@@ -182,7 +165,7 @@ def read_force_by_ethnicity(path: str | Path) -> pd.DataFrame:
         DATASET,
         rows_in=rows_in,
         rows_out=len(frame),
-        dropped={"blank lines": blank},
+        dropped={"blank lines": table.blank},
         records_in=float(sum(r["count"] for r in records)),
         records_out=float(frame["count"].sum()),
     )

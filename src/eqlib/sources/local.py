@@ -33,14 +33,23 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
 from eqlib import areas, ethnicity, periods
 from eqlib.errors import DataError, UsageError
-from eqlib.sources._common import _DASHES, _SYMBOLS, finalise, log_rows, parse_count, read_csv_text
+from eqlib.sources._common import (
+    _DASHES,
+    _SYMBOLS,
+    finalise,
+    log_rows,
+    open_quote,
+    parse_count,
+    read_csv_text,
+    unterminated_quote_error,
+)
 
 log = logging.getLogger(__name__)
 
@@ -545,10 +554,35 @@ def _parse_area(value: str, row: int, column: str, problems: _Problems) -> areas
         return None
 
 
+def _in_report_years(
+    period: periods.Period, value: str, row: int, column: str, problems: _Problems
+) -> periods.Period | None:
+    """``period`` if it starts in a year eqlib reports on (:data:`eqlib.periods.REPORT_FIRST_YEAR` to
+    :data:`~eqlib.periods.REPORT_LAST_YEAR`), else a problem: ``1066-67`` or ``9999`` is a typo, and
+    kept it would sit in the trends as an earlier (or later) year."""
+    if periods.REPORT_FIRST_YEAR <= period.start.year <= periods.REPORT_LAST_YEAR:
+        return period
+    _out_of_range(value, row, column, problems)
+    return None
+
+
+def _out_of_range(value: str, row: int, column: str, problems: _Problems) -> None:
+    problems.add(
+        "outside the years eqlib reports on",
+        row=row,
+        column=column,
+        value=value,
+        expected=f"a period in the financial years {periods.report_years_text()}",
+    )
+
+
 def _parse_period(value: str, row: int, column: str, problems: _Problems) -> periods.Period | None:
     try:
-        return periods.parse(value)
-    except periods.PeriodError:
+        period = periods.parse(value)
+    except periods.PeriodError as exc:
+        if "out of range" in str(exc):  # 0000 or 9999-00: a year Python cannot hold as a date
+            _out_of_range(value, row, column, problems)
+            return None
         problems.add(
             "cannot read the period",
             row=row,
@@ -558,17 +592,26 @@ def _parse_period(value: str, row: int, column: str, problems: _Problems) -> per
             "or a month such as 2021-04",
         )
         return None
+    return _in_report_years(period, value, row, column, problems)
+
+
+_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})|(\d{1,2})/(\d{1,2})/(\d{4})")
 
 
 def _parse_as_at(value: str, row: int, column: str, problems: _Problems) -> periods.Period | None:
     text = value.strip()
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+    match = _DATE.fullmatch(text)
+    message = "cannot read the date"
+    if match is not None:
+        y, m, d = match.groups()[:3] if match.group(1) else match.groups()[:2:-1]
         try:
-            return periods.as_at(datetime.strptime(text, fmt).date())
-        except ValueError:
-            continue
+            day = date(int(y), int(m), int(d))
+        except ValueError as exc:  # 2024-02-30: the shape of a date, not a real one
+            message = f"not a real date ({exc})"
+        else:
+            return _in_report_years(periods.as_at(day), value, row, column, problems)
     problems.add(
-        "cannot read the date",
+        message,
         row=row,
         column=column,
         value=value,
@@ -1013,6 +1056,12 @@ def _parse_file(path: Path, template: str | None, allow_examples: bool) -> tuple
     except OSError as exc:
         problems.add(f"cannot read the file ({exc.strerror})", expected="a readable CSV file")
         return _Parsed(None), problems.items
+    unterminated = open_quote(text)
+    if unterminated is not None:  # csv would read the rest of the file as one value: refuse it, and
+        problems.add_error(unterminated_quote_error(path, text, unterminated))
+        text = text[: unterminated.line_start]  # check the rows above it as usual
+        if not text.strip():
+            return _Parsed(None), problems.items
     reader = csv.reader(io.StringIO(text, newline=""))
     header: list[str] | None = None
     parsed = _Parsed(None)
@@ -1055,6 +1104,7 @@ def _parse_file(path: Path, template: str | None, allow_examples: bool) -> tuple
     if parsed.template is not None:
         _check_duplicates(records, parsed.template, problems)
         _check_one_label_per_group(records, problems)
+        _check_age_bands(records, parsed.template, problems)
         if parsed.template.name == "workforce":
             _check_rank_totals(records, problems)
     parsed.rows = [r for _, r in records]
@@ -1095,6 +1145,54 @@ def _check_one_label_per_group(
                 value=str(label),
                 expected=f"one label for each group throughout the file (as in row {first[key][1]})",
             )
+
+
+def age_span(band: str) -> tuple[int, float] | None:
+    """The ages (inclusive) a canonical band of :func:`group_of` covers: ``18-24`` is (18, 24),
+    ``under 18`` is (0, 17), ``65 and over`` is (65, inf); None for ``Not stated``."""
+    if band.startswith("under "):
+        return 0, int(band.removeprefix("under ")) - 1
+    if band.endswith(" and over"):
+        return int(band.removesuffix(" and over")), math.inf
+    low, sep, high = band.partition("-")
+    return (int(low), int(high)) if sep else None
+
+
+def _ages(low: int, high: float) -> str:
+    if high == math.inf:
+        return f"ages {low} and over"
+    return f"age {low}" if low == high else f"ages {low} to {high:.0f}"
+
+
+def _check_age_bands(
+    records: list[tuple[dict[str, str], dict[str, object]]], tmpl: Template, problems: _Problems
+) -> None:
+    """The age bands of one table (rows alike but for the group) must not overlap: ``18-24`` beside
+    ``20-29``, or ``65 and over`` beside ``75 and over``, would count the people of the shared ages
+    twice (two bandings mixed, or a total band left in), so the file is refused, never re-banded.
+    Open bands cover every age beyond their bound: ``under 18`` is 0 to 17, ``65+`` is 65 and over."""
+    tables: dict[tuple[object, ...], list[tuple[tuple[int, float], str, int]]] = {}
+    for cells, parsed in records:
+        span = age_span(str(parsed.get("group"))) if parsed.get("characteristic") == "age" else None
+        if span is None:
+            continue
+        parts = zip(tmpl.key, _key_of(cells, parsed, tmpl), strict=True)
+        key = tuple(k for name, k in parts if name != "group")  # the table: all but the group
+        label, row = str(parsed["source_label"]), int(parsed["source_row"])  # type: ignore[call-overload]
+        bands = tables.setdefault(key, [])
+        for (low, high), other, other_row in bands:
+            if (low, high) != span and span[0] <= high and low <= span[1]:
+                problems.add(
+                    f"age band {label!r} overlaps {other!r} in row {other_row}: "
+                    f"{_ages(max(low, span[0]), min(high, span[1]))} would be counted twice",
+                    row=row,
+                    column="group",
+                    value=label,
+                    expected="age bands that do not overlap within a table, such as 'under 18', '18-24', "
+                    f"'25-34' ... '65 and over' (keep {other!r} of row {other_row} or {label!r}, not both)",
+                )
+                break
+        bands.append((span, label, row))
 
 
 def _check_rank_totals(records: list[tuple[dict[str, str], dict[str, object]]], problems: _Problems) -> None:
@@ -1350,26 +1448,56 @@ def _check_cross_file_duplicates(frame: pd.DataFrame, tmpl: Template) -> None:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    """``eqlib data validate FILE [--template NAME]``: print every problem; exit 0 if valid, else 2."""
+    """``eqlib data validate PATH [--template NAME] [--area AREA]``: print every problem; exit 0 if
+    valid, else 2. PATH is a CSV file or an analyst's folder (every CSV in it is checked). What
+    ``eqlib build`` would pass over is printed as a warning: a file in the folder that is not CSV
+    (an ``.xlsx`` is not read) and, with ``--area``, the rows for other areas."""
     path = Path(args.file)
     template = getattr(args, "template", None)
-    if not path.is_file():
+    area_name = getattr(args, "area", None)
+    if not path.exists():
         print(f"eqlib: error: {path}: no such file")
         return 2
     try:
-        parsed, problems = _parse_file(path, template, False)
-    except UsageError as exc:
-        print(f"eqlib: error: {exc}")
+        target = areas.resolve(area_name) if area_name else None
+    except areas.UnknownAreaError as exc:
+        print(f"eqlib: error: --area {area_name!r}: {exc}")
         return 2
-    problems = sorted(problems, key=lambda p: p.row or 0)
-    for problem in problems:
-        print(problem)
-    if problems:
-        print(f"{path}: {len(problems)} problem{'s' if len(problems) > 1 else ''}; not valid")
-        return 2
-    name = parsed.template.name if parsed.template else "?"
-    print(f"{path}: valid {name} file, {parsed.rows_in} rows")
-    return 0
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() == ".csv")
+        ignored = sorted(p.name for p in path.iterdir() if p.is_file() and p.suffix.lower() != ".csv")
+        if ignored:
+            print(f"warning: {path}: not CSV, not read: {', '.join(ignored)} (save each table as CSV)")
+    else:
+        files = [path]
+    total = 0
+    for file in files:
+        try:
+            parsed, problems = _parse_file(file, template, False)
+        except UsageError as exc:
+            print(f"eqlib: error: {exc}")
+            return 2
+        problems = sorted(problems, key=lambda p: p.row or 0)
+        for problem in problems:
+            print(problem)
+        total += len(problems)
+        if problems:
+            print(f"{file}: {len(problems)} problem{'s' if len(problems) > 1 else ''}; not valid")
+            continue
+        name = parsed.template.name if parsed.template else "?"
+        print(f"{file}: valid {name} file, {parsed.rows_in} rows")
+        other = [r for r in parsed.rows if target is not None and r.get("area_code") != target.code]
+        if target is not None and other:
+            names = sorted({str(r["area_name"]) for r in other})
+            print(
+                f"warning: {file}: {len(other)} row{'s' if len(other) > 1 else ''} for other areas "
+                f"({', '.join(names)}) set aside: only {target.name}'s rows are reported"
+            )
+    if path.is_dir() and not files:
+        print(f"{path}: no CSV files to check")
+    if total and path.is_dir():
+        print(f"{path}: {total} problem{'s' if total > 1 else ''}; not valid")
+    return 2 if total else 0
 
 
 def template_frame() -> pd.DataFrame:

@@ -60,6 +60,26 @@ LOCAL: dict[str, str] = {
     "Gwent,force,officer,Constable,2022-03-31,sex,Female,380,\n",
     "example_rows_left_in.csv": HATE
     + "South Wales,2021-22,race,crimes,1500,EXAMPLE row: invented figure; delete\n",
+    # an unterminated quote (row 3, notes): csv would read rows 3-5 as one value
+    "unterminated_quote.csv": HATE + "South Wales,2021-22,race,crimes,1500,\n"
+    'South Wales,2021-22,religion,crimes,80,"PSD data, excluding Schedule 3\n'
+    "South Wales,2021-22,disability,crimes,95,\n"
+    "South Wales,2021-22,transgender,crimes,60,\n",
+    # overlapping age bands in one table: two bandings mixed, people of the shared ages counted twice
+    "overlapping_age_bands.csv": COMPLAINTS + "South Wales,2021-22,age,18-24,complainants,40,,\n"
+    "South Wales,2021-22,age,25-34,complainants,55,,\n"
+    "South Wales,2021-22,age,20-29,complainants,61,,\n",
+    "overlapping_open_age_bands.csv": VICTIMS + "Gwent,2021-22,Victim care hub,referrals,age,under 18,30,,\n"
+    "Gwent,2021-22,Victim care hub,referrals,age,18-64,900,,\n"
+    "Gwent,2021-22,Victim care hub,referrals,age,65+,120,,\n"
+    "Gwent,2021-22,Victim care hub,referrals,age,75 and over,45,,\n",
+    # years outside 1980-81 to 2049-50 (0000 and 9999-00 are not even dates in Python) and a date
+    # that does not exist: refused, never kept as an "earlier year" in the trends
+    "out_of_range_periods.csv": COMPLAINTS + "Gwent,0000,sex,Female,allegations,5,,\n"
+    "Gwent,9999-00,sex,Female,allegations,6,,\n"
+    "Gwent,1066-67,sex,Female,allegations,7,,\n"
+    "Gwent,2021-22,sex,Female,allegations,8,,\n",
+    "impossible_date.csv": WORKFORCE + "Gwent,force,officer,all,2024-02-30,sex,Female,500,\n",
     # symbols
     "gss_symbols.csv": CUSTODY + "South Wales,2021-22,detentions,ethnicity,White,21000,,\n"
     "South Wales,2021-22,detentions,ethnicity,Black (or Black British),[c],,\n"
@@ -159,6 +179,12 @@ PARAMS: dict[str, str] = {
     "recursive_alias.yml": _HEAD + "notes: &a [1, *a]\n",
     "impossible_date.yml": _HEAD + "self_assessment:\n  assessed_on: 2024-02-30\n  themes: []\n",
     "year_out_of_range.yml": "area: gwent\nyear: 1066-67\n",
+    "year_0000.yml": "area: gwent\nyear: 0000\n",
+    "year_9999.yml": "area: gwent\nyear: 9999\n",
+    "duplicate_key.yml": _HEAD + "suppression_threshold: 10\nnotes: Local figures from PSD\n"
+    "suppression_threshold: 5\n",
+    "unknown_reference_group.yml": _HEAD + "reference_group: Whte\n",
+    "other_significance_level.yml": _HEAD + "significance_level: 0.01\n",
     "javascript_link.yml": _HEAD + "self_assessment:\n  themes:\n    - theme: 1\n      level: Developing\n"
     "      criteria_met:\n        - criterion: 1.1.1\n          evidence:\n"
     "            - link: javascript:alert(1)//https://example.org\n",
