@@ -83,8 +83,10 @@ def _provenance_from_source_txt(text: str) -> str:
 def load_manifest(root: Path | None = None) -> dict[str, Any]:
     """The parsed ``data/manifest.yml``."""
     path = paths.manifest_path(root)
+    # the C loader when PyYAML has it: the manifest is ours (not analyst input) and 7x faster to read
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     with open(path, encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+        return yaml.load(handle, Loader=loader)  # noqa: S506 (a safe loader)
 
 
 def build_manifest(

@@ -10,6 +10,16 @@ Shipped files: ``template.html`` + ``report.css`` (HTML), ``report.typ`` (Typst 
 :mod:`eqlib.render` is the entry point.
 """
 
-from eqlib.report.notebook import RenderError
+from typing import Any
 
 __all__ = ["RenderError"]
+
+
+def __getattr__(name: str) -> Any:
+    # lazy: eqlib.report.notebook pulls in nbformat and jsonschema (seconds to import), which the
+    # escaping helpers used by the command line's parameter checks do not need
+    if name == "RenderError":
+        from eqlib.report.notebook import RenderError
+
+        return RenderError
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
