@@ -609,6 +609,119 @@ def test_quarto_path_with_a_stand_in_quarto(stand_in):
     assert "LiberationSans" in fonts and "Libertinus" not in fonts
 
 
+def _add_cells(notebook: Path, *cells) -> None:
+    nb = nbformat.read(notebook, as_version=4)
+    nb.cells.extend(cells)
+    nbformat.write(nb, notebook)
+
+
+def _hostile_notebook(folder: Path, secret: Path) -> None:
+    """03_services.ipynb with content that would read ``secret`` (outside the build folder) or an
+    environment variable if pandoc or Quarto acted on it: front-matter options naming the file, raw
+    HTML and a link to it, and Quarto shortcodes in text, in inline code and in a raw HTML cell."""
+    raw_html = nbformat.v4.new_raw_cell("<p><b>{{< env EQLIB_TEST_SECRET >}}</b></p>")
+    raw_html.metadata["raw_mimetype"] = "text/html"
+    _add_cells(
+        folder / "03_services.ipynb",
+        nbformat.v4.new_raw_cell(
+            f"---\ncss: {secret}\ninclude-in-header: {secret}\nbibliography: {secret}\n"
+            "keywords: policing\n---"
+        ),
+        new_markdown_cell(
+            f'## Hostile\n\nA picture <img src="{secret}"> and [a link]({secret}).\n\n'
+            f"Text {{{{< include {secret} >}}}} and code `{{{{< include {secret} >}}}}` "
+            "and `{{< env EQLIB_TEST_SECRET >}}`."
+        ),
+        raw_html,
+    )
+
+
+def _refused(warnings) -> list[str]:
+    return sorted(w for w in warnings if "refused" in w)
+
+
+def test_quarto_path_refuses_what_the_fallback_refuses(stand_in, tmp_path, monkeypatch):
+    """Issue 10 item 1 on the Quarto path: the notebooks' content is checked before Quarto sees it,
+    with the same refusals (listed in render.json) as the fallback; front-matter options that name
+    files never reach report.qmd; a shortcode is printed, never run (the stand-in, like Quarto,
+    expands shortcodes in code and raw blocks and reads include-in-header files). Nothing outside
+    the build folder and no environment variable reaches the HTML or the PDF on either path."""
+    root = stand_in
+    _quarto_project(root)
+    folder = root / "_build" / AREA / YEAR
+    secret = tmp_path / "outside" / "secret.txt"
+    secret.parent.mkdir()
+    secret.write_text("OUTSIDE_SECRET_TEXT\n", encoding="utf-8")
+    monkeypatch.setenv("EQLIB_TEST_SECRET", "ENV_SECRET_VALUE")
+    _hostile_notebook(folder, secret)
+    # the stand-in is worth testing with: given the same text unguarded, it reads the file
+    probe = tmp_path / "probe" / "probe.qmd"
+    probe.parent.mkdir()
+    probe.write_text(f"Probe `{{{{< include {secret} >}}}}`, {{{{< env EQLIB_TEST_SECRET >}}}}\n")
+    ran = subprocess.run(["quarto", "render", str(probe), "--to", "html"], capture_output=True, text=True)
+    assert ran.returncode == 0, ran.stderr
+    probed = probe.with_suffix(".html").read_text(encoding="utf-8")
+    assert "OUTSIDE_SECRET_TEXT" in probed and "ENV_SECRET_VALUE" in probed
+
+    fallback = render_mod.render(AREA, YEAR, engine="fallback", root=root)
+    fallback_html = fallback.html.read_text(encoding="utf-8")
+    fallback_pdf = _pdftotext(fallback.pdf)
+    quarto = render_mod.render(AREA, YEAR, engine="quarto", root=root)
+    assert quarto.engine_used == "quarto"
+    refused = _refused(quarto.warnings)
+    assert refused == _refused(fallback.warnings)
+    record = json.loads((quarto.html.parent / "render.json").read_text())
+    assert _refused(record["warnings"]) == refused
+    for key in ("css", "include-in-header", "bibliography"):
+        assert any(f"refused front matter key '{key}'" in w for w in refused), (key, refused)
+    assert any("refused raw html content '<img src=" in w for w in refused), refused
+    assert any("refused link" in w and str(secret) in w for w in refused), refused
+    qmd = (folder / render_mod.QUARTO_INPUT).read_text(encoding="utf-8")
+    front = yaml.safe_load(qmd.split("\n---\n", 1)[0].removeprefix("---\n"))
+    assert front["keywords"] == "policing" and not {"css", "include-in-header", "bibliography"} & set(front)
+    assert "{{< include" not in qmd.replace("{{{< include", "") and "{{<" not in qmd.replace("{{{<", "")
+    html = quarto.html.read_text(encoding="utf-8")
+    pdf = _pdftotext(quarto.pdf)
+    for page, where in ((html, "Quarto HTML"), (pdf, "Quarto PDF"), (fallback_html, "fallback HTML"),
+                        (fallback_pdf, "fallback PDF")):
+        assert "OUTSIDE_SECRET_TEXT" not in page and "ENV_SECRET_VALUE" not in page, where
+        assert "{{&lt; include" in page or "{{< include" in page, where  # shown as the characters typed
+        assert "env EQLIB_TEST_SECRET" in page, where
+    for page in (html, fallback_html):
+        assert f'src="{secret}"' not in page and f'href="{secret}"' not in page
+
+
+def test_quarto_path_puts_the_example_banner_on_every_page(stand_in):
+    """A report built from example params: on the Quarto path too, the banner is atop the HTML page
+    and in the header of every PDF page (eqlib's Typst partials, as the fallback's)."""
+    from eqlib.sections import EXAMPLE_BANNER_CLASS, EXAMPLE_BANNER_TEXT
+
+    root = stand_in
+    _quarto_project(root)
+    folder = root / "_build" / AREA / YEAR
+    banner = f"::: {{.{EXAMPLE_BANNER_CLASS}}}\n**{EXAMPLE_BANNER_TEXT}**\n:::"
+    for stem, _ in render_mod.CHAPTERS:
+        nb = nbformat.read(folder / f"{stem}.ipynb", as_version=4)
+        heading = next(i for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and "# " in c.source)
+        nb.cells.insert(heading + 1, new_markdown_cell(banner))
+        nbformat.write(nb, folder / f"{stem}.ipynb")
+    result = render_mod.render(AREA, YEAR, engine="quarto", root=root)
+    assert result.engine_used == "quarto"
+    front = yaml.safe_load(
+        (folder / render_mod.QUARTO_INPUT).read_text(encoding="utf-8").split("\n---\n", 1)[0][4:]
+    )
+    assert front["example-banner"].replace("\\", "").replace("\u2019", "'") == EXAMPLE_BANNER_TEXT
+    pages = subprocess.run(
+        [poppler("pdftotext"), str(result.pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout.split("\f")
+    pages = [" ".join(p.split()).replace("\u2019", "'") for p in pages if p.strip()]
+    assert len(pages) > 3 and all(p.startswith("Example, not the OPCC's assessment") for p in pages), [
+        p[:60] for p in pages
+    ]
+    html = result.html.read_text(encoding="utf-8")
+    assert html.index('class="example-banner page-banner"') < html.index('id="title-block"')
+
+
 @pytest.mark.parametrize("version", ["1.8.26", "1.4.550"])
 def test_quarto_older_than_1_9_is_refused(stand_in, monkeypatch, capsys, version):
     from eqlib.cli import main

@@ -49,6 +49,7 @@ import argparse
 import hashlib
 import json
 import logging
+import re
 import shutil
 import subprocess
 import sys
@@ -341,8 +342,6 @@ _QUARTO_IDS = {"fig-": "figure-", "tbl-": "table-", "sec-": "section-"}
 
 def quarto_version(quarto: str) -> tuple[str, tuple[int, ...]]:
     """``quarto --version`` as text and as numbers, e.g. ``("1.9.12", (1, 9, 12))``."""
-    import re
-
     text = _run([quarto, "--version"]).strip()
     match = re.match(r"^v?(\d+)\.(\d+)(?:\.(\d+))?", text)
     if not match:
@@ -404,7 +403,26 @@ def _quarto_ids(blocks: list[dict]) -> None:
 #: front-matter keys whose values are text for the reader (escaped as markdown for Quarto)
 _QUARTO_TEXT_KEYS = frozenset(
     {"title", "subtitle", "publisher", "author", "period", "date", "footer", "example-banner"}
+    | {"keywords", "subject"}
 )
+#: a Quarto shortcode (``{{< include file >}}``, ``{{< env NAME >}}``, ``{{< meta key >}}`` ...), not
+#: already escaped: Quarto expands these in the document's source text before pandoc reads it,
+#: inside code and raw blocks too (where pandoc's markdown writer escapes nothing)
+_SHORTCODE = re.compile(r"(?<!\{)\{\{<(.*?)>\}\}(?!\})", re.S)
+
+
+def _quarto_literal_shortcodes(blocks: list[dict]) -> None:
+    """Make every shortcode in code and raw content Quarto's escaped form ``{{{< ... >}}}``, which
+    Quarto prints as ``{{< ... >}}`` and never runs (in text, pandoc's writer already escapes ``<``).
+
+    So ``{{< include /etc/passwd >}}`` in a notebook reads no file on the Quarto path either: the
+    reader sees the characters, as in the fallback.
+    """
+    from eqlib.report.document import iter_nodes
+
+    for node in iter_nodes(blocks):
+        if node["t"] in ("Code", "CodeBlock", "RawInline", "RawBlock") and "{{<" in node["c"][1]:
+            node["c"][1] = _SHORTCODE.sub(r"{{{<\1>}}}", node["c"][1])
 
 
 def quarto_document(doc) -> str:
@@ -421,6 +439,7 @@ def quarto_document(doc) -> str:
 
     blocks = copy.deepcopy(doc.blocks)
     _quarto_ids(blocks)
+    _quarto_literal_shortcodes(blocks)
     body = pypandoc.convert_text(to_json(blocks, {}), "markdown", format="json", extra_args=["--wrap=none"])
     # Quarto reads front-matter strings as markdown: the title page's text is escaped, never markup
     front = {
