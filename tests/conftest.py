@@ -154,14 +154,28 @@ def report_project(tmp_path_factory):
     mp.undo()
 
 
-@pytest.fixture(scope="module")
-def default_report(report_project):
+def build_report(root: Path, area: str, year: str):
+    """Run the real notebooks for ``area`` ``year`` in the throwaway project ``root`` and render them
+    through the fallback: (render result, the executed notebooks' folder)."""
     from eqlib import batch, render
 
-    result = batch.run_one("south-wales", "2021-22", root=report_project)
+    result = batch.run_one(area, year, root=root)
     if not result.ok:
-        pytest.fail(
-            f"the notebooks failed for south-wales 2021-22: {result.error}\n(see {result.output}/logs)"
-        )
-    rendered = render.render("south-wales", "2021-22", engine="fallback", root=report_project)
-    return rendered, paths.build_dir(report_project) / "south-wales" / "2021-22"
+        pytest.fail(f"the notebooks failed for {area} {year}: {result.error}\n(see {result.output}/logs)")
+    rendered = render.render(area, year, engine="fallback", root=root)
+    return rendered, paths.build_dir(root) / area / year
+
+
+@pytest.fixture(scope="module")
+def default_report(report_project):
+    return build_report(report_project, "south-wales", "2021-22")
+
+
+#: The second area-year the public-report tests read (issue 12 item 2, "the default report and one
+#: other"): the largest force, with seven-digit counts in its tables and a publisher that is not a PCC.
+OTHER_REPORT = ("metropolitan", "2022-23")
+
+
+@pytest.fixture(scope="module")
+def other_report(report_project):
+    return build_report(report_project, *OTHER_REPORT)

@@ -2,8 +2,8 @@
 ids, nan or unrounded numbers in public text, analyst instructions kept out, example params refused and
 bannered, counts that add up.
 
-The layout and text tests read the default report built by ``eqlib build --area south-wales --year 2021-22
---allow-example`` (or tests/test_render_report.py's fixture): they skip, saying so, when it has not been built.
+The layout and text tests read the default report (south-wales 2021-22, example params) and one other
+(conftest.OTHER_REPORT), each built from the real notebooks in a throwaway project by the conftest fixtures.
 """
 
 from __future__ import annotations
@@ -82,17 +82,41 @@ def test_layout_check_finds_overprinted_words(tmp_path):
     assert not any("fine" in p for p in problems)
 
 
-@pytest.fixture(scope="module")
-def built(default_report) -> dict[str, Path]:
-    """The default report (``eqlib build --area south-wales --year 2021-22 --allow-example``'s notebooks and
-    render), built in a throwaway project by the conftest fixture."""
-    rendered, _folder = default_report
+def _outputs(report) -> dict[str, Path]:
+    rendered, _folder = report
     return {"HTML": rendered.html, "PDF": rendered.pdf}
 
 
+@pytest.fixture(scope="module")
+def default_built(default_report) -> dict[str, Path]:
+    """The default report (``eqlib build --area south-wales --year 2021-22 --allow-example``'s notebooks and
+    render), built in a throwaway project by the conftest fixture."""
+    return _outputs(default_report)
+
+
+@pytest.fixture(scope="module", params=["default_report", "other_report"])
+def built(request) -> dict[str, Path]:
+    """The default report, then one other (conftest.OTHER_REPORT: Metropolitan 2022/23), each built in
+    the throwaway project: the layout and text tests read both."""
+    return _outputs(request.getfixturevalue(request.param))
+
+
 @pytest.mark.slow
-def test_default_report_pdf_has_no_overprinted_or_clipped_text(built):
+def test_report_pdf_has_no_overprinted_or_clipped_text(built):
     assert layout_problems(built["PDF"]) == []
+
+
+@pytest.mark.slow
+def test_report_links_its_pdf_and_data_tables(built):
+    """Issue 12 item 6: the PDF and the CSV/ODS tables linked from the HTML with descriptive text (the
+    render's resource refusal keeps links to the report's own published files)."""
+    html = built["HTML"].read_text(encoding="utf-8")
+    pdf, stem = built["PDF"].name, built["PDF"].stem
+    assert f'<a href="{pdf}">Download this report as a PDF' in html
+    assert f'<a href="tables/{stem}.ods">Download the data tables as a spreadsheet' in html
+    assert '<a href="tables/">The data tables as CSV files' in html
+    record = (built["HTML"].parent / "render.json").read_text(encoding="utf-8")
+    assert "refused link" not in record
 
 
 def _public_texts(built: dict[str, Path]) -> dict[str, str]:
@@ -107,7 +131,7 @@ def _public_texts(built: dict[str, Path]) -> dict[str, str]:
 
 
 @pytest.mark.slow
-def test_default_report_text_has_no_nan_ids_or_unrounded_numbers(built):
+def test_report_text_has_no_nan_ids_or_unrounded_numbers(built):
     ids = [m for m in measures.measure_ids()]
     for where, text in _public_texts(built).items():
         assert not re.search(r"\bnan\b", text, re.I), where
@@ -126,7 +150,8 @@ def test_default_report_text_has_no_nan_ids_or_unrounded_numbers(built):
 
 
 @pytest.mark.slow
-def test_example_report_says_so_on_every_pdf_page_and_atop_the_html(built):
+def test_example_report_says_so_on_every_pdf_page_and_atop_the_html(default_built):
+    built = default_built
     from eqlib.sections import EXAMPLE_BANNER_TEXT
 
     pages = subprocess.run(
