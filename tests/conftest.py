@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -76,6 +77,21 @@ def chromium() -> str:
 
 def poppler(tool: str = "pdftotext") -> str:
     return require_tool(tool, "poppler-utils")
+
+
+def catalog_lang(pdf: Path) -> str:
+    """The document language in the PDF's catalog (``/Root`` of the trailer): its ``/Lang`` string.
+
+    Read from the bytes (Typst writes the catalog and the trailer uncompressed): the trailer names the
+    catalog object, whose dictionary holds ``/Lang(...)``; '' when there is none.
+    """
+    raw = pdf.read_bytes()
+    trailer = raw[raw.rindex(b"trailer") :]
+    number = re.search(rb"/Root\s+(\d+)\s+0\s+R", trailer).group(1)
+    catalog = re.search(rb"(?<!\d)" + number + rb"\s+0\s+obj\s*(<<.*?)endobj", raw, re.S).group(1)
+    assert b"/Type/Catalog" in catalog.replace(b" ", b""), catalog[:200]
+    found = re.search(rb"/Lang\s*\(([^)]*)\)", catalog)
+    return found.group(1).decode("ascii") if found else ""
 
 
 @pytest.fixture(scope="session")

@@ -107,6 +107,40 @@ def test_report_pdf_has_no_overprinted_or_clipped_text(built):
 
 
 @pytest.mark.slow
+def test_quarto_path_pdf_has_no_overprinted_or_clipped_text(built, tmp_path, monkeypatch):
+    """The same executed notebooks through the Quarto path (a real Quarto 1.9+ if on PATH, else the
+    stand-in tests/data/render/fake_quarto.py), in a copy of the project: no overprinted or clipped
+    text, the catalog's /Lang en-GB, the same pages as the fallback's within a few."""
+    import importlib.util
+    import os
+    import shutil
+
+    from conftest import catalog_lang
+    from eqlib import render
+
+    site = built["HTML"].parent
+    area, year = site.parent.name, site.name
+    project = site.parents[2]
+    root = tmp_path / "project"
+    shutil.copytree(project / "_build" / area / year, root / "_build" / area / year)
+    shutil.copytree(project / "params", root / "params")
+    shutil.copy2(ROOT / "_quarto.yml", root / "_quarto.yml")
+    if render.quarto_path() is None:
+        stand_in = ROOT / "tests" / "data" / "render" / "fake_quarto.py"
+        spec = importlib.util.spec_from_file_location("fake_quarto", stand_in)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        module.install(tmp_path / "bin")
+        monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:{os.environ['PATH']}")
+    result = render.render(area, year, engine="quarto", root=root)
+    assert result.engine_used == "quarto"
+    assert layout_problems(result.pdf) == []
+    assert catalog_lang(result.pdf) == "en-GB"
+    quarto_pages, fallback_pages = (len(pdf_words(pdf)) for pdf in (result.pdf, built["PDF"]))
+    assert abs(quarto_pages - fallback_pages) <= 3, (quarto_pages, fallback_pages)
+
+
+@pytest.mark.slow
 def test_report_links_its_pdf_and_data_tables(built):
     """Issue 12 item 6: the PDF and the CSV/ODS tables linked from the HTML with descriptive text (the
     render's resource refusal keeps links to the report's own published files)."""

@@ -425,6 +425,50 @@ def _quarto_literal_shortcodes(blocks: list[dict]) -> None:
             node["c"][1] = _SHORTCODE.sub(r"{{{<\1>}}}", node["c"][1])
 
 
+#: pandoc's markdown writer for the Quarto input: every table as a pipe table
+_QUARTO_MARKDOWN = "markdown-multiline_tables-grid_tables-simple_tables"
+#: a pipe table's header separator line: ``|:----|-----:|``
+_PIPE_SEPARATOR = re.compile(r"^\|(?:\s*:?-{3,}:?\s*\|)+$")
+#: dashes per table width in the separator lines written: widths exact to 0.1%
+_WIDTH_DASHES = 1000
+
+
+def _pipe_table_widths(markdown: str, blocks: list[dict]) -> str:
+    """Write each table's column widths into its pipe table's separator line, exactly.
+
+    Pandoc reads a pipe table whose separator line is longer than the line width (72) with each
+    column's width proportional to its dashes; its writer draws them rounded to whole characters
+    of a 72-column line. The tables of ``blocks`` (document order, as written) give the widths;
+    a table with default widths keeps its line. A separator count that does not match the tables
+    leaves the text as it is (pandoc's rounded widths), never a table with another's widths.
+    """
+    from eqlib.report.document import iter_nodes
+
+    tables = [node for node in iter_nodes(blocks) if node["t"] == "Table"]
+    lines = markdown.split("\n")
+    separators = [i for i, line in enumerate(lines) if _PIPE_SEPARATOR.match(line.strip())]
+    if len(separators) != len(tables):
+        log.warning(
+            "Quarto input: %d pipe tables for %d tables; column widths as pandoc wrote them",
+            len(separators),
+            len(tables),
+        )
+        return markdown
+    for index, table in zip(separators, tables, strict=True):
+        specs = table["c"][2]
+        cells = lines[index].strip().strip("|").split("|")
+        if len(cells) != len(specs) or any(spec[1]["t"] != "ColWidth" for spec in specs):
+            continue
+        total = sum(spec[1]["c"] for spec in specs) or 1.0
+        out = []
+        for cell, spec in zip(cells, specs, strict=True):
+            dashes = "-" * max(3, round(_WIDTH_DASHES * spec[1]["c"] / total))
+            cell = cell.strip()
+            out.append((":" if cell.startswith(":") else "") + dashes + (":" if cell.endswith(":") else ""))
+        lines[index] = "|" + "|".join(out) + "|"
+    return "\n".join(lines)
+
+
 def quarto_document(doc) -> str:
     """The whole report as one Quarto markdown document: YAML front matter (title page) + body.
 
@@ -440,7 +484,12 @@ def quarto_document(doc) -> str:
     blocks = copy.deepcopy(doc.blocks)
     _quarto_ids(blocks)
     _quarto_literal_shortcodes(blocks)
-    body = pypandoc.convert_text(to_json(blocks, {}), "markdown", format="json", extra_args=["--wrap=none"])
+    # pipe tables only (multiline and grid tables round their column widths to whole characters of a
+    # 72-column line: 13% became 6% and the PDF's narrow columns overprinted), then the exact widths
+    body = pypandoc.convert_text(
+        to_json(blocks, {}), _QUARTO_MARKDOWN, format="json", extra_args=["--wrap=none"]
+    )
+    body = _pipe_table_widths(body, blocks)
     # Quarto reads front-matter strings as markdown: the title page's text is escaped, never markup
     front = {
         key: escape.markdown_text(value) if key in _QUARTO_TEXT_KEYS and isinstance(value, str) else value
