@@ -40,7 +40,15 @@ Contract with the notebooks (full text: ``docs/notebook-contract.md``)
   (:func:`eqlib.figures.show` and :func:`eqlib.figures.table` write exactly these.)
 * The title page (title, subtitle, publisher, reporting period, language en-GB) is built here
   from the area, the year and ``params/<area>-<year>.yml`` (key ``publisher``);
-  notebooks need no front matter (a raw YAML cell may add keys, never override these).
+  notebooks need no front matter (a raw YAML cell may add ``author``, ``date``, ``keywords`` or
+  ``subject`` as text, never override these; any other key -- ``css``, ``include-in-header``,
+  ``bibliography`` ... which pandoc or Quarto would read as files -- is refused and listed in
+  ``render.json`` warnings, on both paths).
+* Both paths refuse the same content before pandoc, Typst or Quarto see it
+  (:func:`eqlib.report.fallback.refuse_resources`): links other than ``https://``, ``#...`` and the
+  report's own PDF and ``tables/``; raw HTML/Typst that reads a file or runs code. On the Quarto
+  path a shortcode (``{{< include ... >}}``) in code or raw content is written in Quarto's escaped
+  form, so it is printed, never run.
 """
 
 from __future__ import annotations
