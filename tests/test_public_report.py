@@ -195,8 +195,8 @@ def test_example_report_says_so_on_every_pdf_page_and_atop_the_html(default_buil
     start = "Example, not the OPCC's assessment".replace("'", "\u2019")
     assert all(start in p or "Example, not the OPCC's assessment" in p for p in pages), len(pages)
     html = built["HTML"].read_text(encoding="utf-8")
-    first = html.index('class="example-banner page-banner"')
-    assert first < html.index('id="title-block"')
+    first = html.index('class="example-banner page-banner"')  # first in the title block (a landmark)
+    assert html.index('id="title-block"') < first < html.index('id="report-title"')
     assert html.count('class="example-banner') >= 7  # the page, and each of the seven chapters
     assert EXAMPLE_BANNER_TEXT.split(":")[0].replace("'", "&#39;") in html or "Example, not the OPCC" in html
 
@@ -292,3 +292,44 @@ def test_column_widths_give_long_words_room():
     )
     assert widths[1] >= len("disproportionality") and widths[0] >= len("Criterion")
     assert pd.Series(widths).sum() <= 88
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_report_html_reflows_and_passes_axe_at_320_and_1280_px(built):
+    """Issue 12 item 6 on the real reports (the fixture's is in test_render_browser): at 320 and 1280
+    CSS px the page never scrolls sideways, every table fits or scrolls in its own labelled box with
+    its caption in view, no image is wider than the page, and axe-core finds nothing."""
+    from playwright.sync_api import sync_playwright
+
+    from conftest import axe_core_js, chromium
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium(), args=["--no-sandbox", "--disable-gpu"])
+        for width in (320, 1280):
+            page = browser.new_page(viewport={"width": width, "height": 900})
+            page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file://") else r.abort())
+            page.goto(built["HTML"].as_uri())
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+            wide = page.evaluate(
+                """(w) => [...document.querySelectorAll('main table')].filter(t => {
+                  const r = t.getBoundingClientRect(), box = t.parentElement, c = t.querySelector('caption');
+                  if (r.left >= 0 && r.right <= w + 0.5) return false;
+                  const inBox = box.className === 'table-wrap' && box.getAttribute('tabindex') === '0'
+                    && box.getBoundingClientRect().right <= w + 0.5 && box.scrollWidth > box.clientWidth;
+                  const cap = c && [...c.getClientRects()].every(x => x.left >= 0 && x.right <= w + 0.5);
+                  return !(inBox && cap); }).map(t => t.id || 'a table')""",
+                width,
+            )
+            assert wide == [], (width, wide)
+            assert page.evaluate(
+                f"[...document.querySelectorAll('img')].every(i => i.getBoundingClientRect().right <= {width} + 0.5)"
+            )
+            page.add_script_tag(path=str(axe_core_js()))
+            violations = page.evaluate(
+                "async () => (await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', "
+                "'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}, resultTypes: ['violations']})).violations"
+            )
+            assert not violations, (width, [(v["id"], v["impact"]) for v in violations])
+            page.close()
+        browser.close()

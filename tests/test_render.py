@@ -743,7 +743,9 @@ def test_quarto_path_puts_the_example_banner_on_every_page(stand_in):
         p[:60] for p in pages
     ]
     html = result.html.read_text(encoding="utf-8")
-    assert html.index('class="example-banner page-banner"') < html.index('id="title-block"')
+    # first in the title block (inside the banner landmark: axe's rule "region")
+    banner = html.index('class="example-banner page-banner"')
+    assert html.index('id="title-block"') < banner < html.index('id="report-title"')
 
 
 @pytest.mark.parametrize("version", ["1.8.26", "1.4.550"])
