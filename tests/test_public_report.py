@@ -103,7 +103,10 @@ def built(request) -> dict[str, Path]:
 
 @pytest.mark.slow
 def test_report_pdf_has_no_overprinted_or_clipped_text(built):
+    from conftest import catalog_lang
+
     assert layout_problems(built["PDF"]) == []
+    assert catalog_lang(built["PDF"]) == "en-GB"
 
 
 @pytest.mark.slow
