@@ -627,6 +627,17 @@ def test_quarto_input_keeps_every_table_column_width():
     before, after = widths(blocks), widths(back)
     assert before[1] == after[1] == [None, None]
     assert before[0][0] < 0.15 and all(abs(a - b) < 0.002 for a, b in zip(before[0], after[0], strict=True))
+    assert doc.warnings == []
+    # a cell holding a list cannot be a pipe table (pandoc would write raw HTML, which the PDF drops):
+    # a grid table then, and a warning
+    grid = (
+        "+-----+-----+\n| a   | b   |\n+=====+=====+\n| - x | y   |\n| - z |     |\n+-----+-----+\n\n: Grid\n"
+    )
+    doc = ReportDocument(folder=Path("."), blocks=parse_markdown(markdown + "\n" + grid), meta={"title": "T"})
+    body = render_mod.quarto_document(doc).split("\n---\n", 1)[1]
+    assert "<table" not in body and re.search(r"^\+[=:+]+\+$", body, re.M), body
+    assert len(widths(json.loads(pypandoc.convert_text(body, "json", format="markdown"))["blocks"])) == 3
+    assert any("grid tables" in w for w in doc.warnings), doc.warnings
 
 
 def _add_cells(notebook: Path, *cells) -> None:

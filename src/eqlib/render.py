@@ -441,14 +441,14 @@ _PIPE_SEPARATOR = re.compile(r"^\|(?:\s*:?-{3,}:?\s*\|)+$")
 _WIDTH_DASHES = 1000
 
 
-def _pipe_table_widths(markdown: str, blocks: list[dict]) -> str:
+def _pipe_table_widths(markdown: str, blocks: list[dict]) -> str | None:
     """Write each table's column widths into its pipe table's separator line, exactly.
 
     Pandoc reads a pipe table whose separator line is longer than the line width (72) with each
     column's width proportional to its dashes; its writer draws them rounded to whole characters
     of a 72-column line. The tables of ``blocks`` (document order, as written) give the widths;
-    a table with default widths keeps its line. A separator count that does not match the tables
-    leaves the text as it is (pandoc's rounded widths), never a table with another's widths.
+    a table with default widths keeps its line. None when the pipe tables do not match the tables
+    one to one (pandoc wrote one as raw HTML): never a table with another's widths.
     """
     from eqlib.report.document import iter_nodes
 
@@ -456,12 +456,7 @@ def _pipe_table_widths(markdown: str, blocks: list[dict]) -> str:
     lines = markdown.split("\n")
     separators = [i for i, line in enumerate(lines) if _PIPE_SEPARATOR.match(line.strip())]
     if len(separators) != len(tables):
-        log.warning(
-            "Quarto input: %d pipe tables for %d tables; column widths as pandoc wrote them",
-            len(separators),
-            len(tables),
-        )
-        return markdown
+        return None
     for index, table in zip(separators, tables, strict=True):
         specs = table["c"][2]
         cells = lines[index].strip().strip("|").split("|")
@@ -494,10 +489,19 @@ def quarto_document(doc) -> str:
     _quarto_literal_shortcodes(blocks)
     # pipe tables only (multiline and grid tables round their column widths to whole characters of a
     # 72-column line: 13% became 6% and the PDF's narrow columns overprinted), then the exact widths
-    body = pypandoc.convert_text(
-        to_json(blocks, {}), _QUARTO_MARKDOWN, format="json", extra_args=["--wrap=none"]
+    source = to_json(blocks, {})
+    body = _pipe_table_widths(
+        pypandoc.convert_text(source, _QUARTO_MARKDOWN, format="json", extra_args=["--wrap=none"]), blocks
     )
-    body = _pipe_table_widths(body, blocks)
+    if body is None:  # a table a pipe table cannot hold (pandoc wrote it as raw HTML: not in the PDF)
+        body = pypandoc.convert_text(source, "markdown", format="json", extra_args=["--wrap=none"])
+        message = (
+            "Quarto input: a table has block content (a list or paragraphs) in a cell, so the tables "
+            "are written as grid tables, with column widths rounded (the notebook contract asks for "
+            "pipe tables)"
+        )
+        log.warning(message)
+        doc.warnings.append(message)
     # Quarto reads front-matter strings as markdown: the title page's text is escaped, never markup
     front = {
         key: escape.markdown_text(value) if key in _QUARTO_TEXT_KEYS and isinstance(value, str) else value
