@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -76,6 +77,21 @@ def chromium() -> str:
 
 def poppler(tool: str = "pdftotext") -> str:
     return require_tool(tool, "poppler-utils")
+
+
+def catalog_lang(pdf: Path) -> str:
+    """The document language in the PDF's catalog (``/Root`` of the trailer): its ``/Lang`` string.
+
+    Read from the bytes (Typst writes the catalog and the trailer uncompressed): the trailer names the
+    catalog object, whose dictionary holds ``/Lang(...)``; '' when there is none.
+    """
+    raw = pdf.read_bytes()
+    trailer = raw[raw.rindex(b"trailer") :]
+    number = re.search(rb"/Root\s+(\d+)\s+0\s+R", trailer).group(1)
+    catalog = re.search(rb"(?<!\d)" + number + rb"\s+0\s+obj\s*(<<.*?)endobj", raw, re.S).group(1)
+    assert b"/Type/Catalog" in catalog.replace(b" ", b""), catalog[:200]
+    found = re.search(rb"/Lang\s*\(([^)]*)\)", catalog)
+    return found.group(1).decode("ascii") if found else ""
 
 
 @pytest.fixture(scope="session")
@@ -154,14 +170,28 @@ def report_project(tmp_path_factory):
     mp.undo()
 
 
-@pytest.fixture(scope="module")
-def default_report(report_project):
+def build_report(root: Path, area: str, year: str):
+    """Run the real notebooks for ``area`` ``year`` in the throwaway project ``root`` and render them
+    through the fallback: (render result, the executed notebooks' folder)."""
     from eqlib import batch, render
 
-    result = batch.run_one("south-wales", "2021-22", root=report_project)
+    result = batch.run_one(area, year, root=root)
     if not result.ok:
-        pytest.fail(
-            f"the notebooks failed for south-wales 2021-22: {result.error}\n(see {result.output}/logs)"
-        )
-    rendered = render.render("south-wales", "2021-22", engine="fallback", root=report_project)
-    return rendered, paths.build_dir(report_project) / "south-wales" / "2021-22"
+        pytest.fail(f"the notebooks failed for {area} {year}: {result.error}\n(see {result.output}/logs)")
+    rendered = render.render(area, year, engine="fallback", root=root)
+    return rendered, paths.build_dir(root) / area / year
+
+
+@pytest.fixture(scope="module")
+def default_report(report_project):
+    return build_report(report_project, "south-wales", "2021-22")
+
+
+#: The second area-year the public-report tests read (issue 12 item 2, "the default report and one
+#: other"): the largest force, with seven-digit counts in its tables and a publisher that is not a PCC.
+OTHER_REPORT = ("metropolitan", "2022-23")
+
+
+@pytest.fixture(scope="module")
+def other_report(report_project):
+    return build_report(report_project, *OTHER_REPORT)

@@ -2,8 +2,8 @@
 ids, nan or unrounded numbers in public text, analyst instructions kept out, example params refused and
 bannered, counts that add up.
 
-The layout and text tests read the default report built by ``eqlib build --area south-wales --year 2021-22
---allow-example`` (or tests/test_render_report.py's fixture): they skip, saying so, when it has not been built.
+The layout and text tests read the default report (south-wales 2021-22, example params) and one other
+(conftest.OTHER_REPORT), each built from the real notebooks in a throwaway project by the conftest fixtures.
 """
 
 from __future__ import annotations
@@ -82,17 +82,78 @@ def test_layout_check_finds_overprinted_words(tmp_path):
     assert not any("fine" in p for p in problems)
 
 
-@pytest.fixture(scope="module")
-def built(default_report) -> dict[str, Path]:
-    """The default report (``eqlib build --area south-wales --year 2021-22 --allow-example``'s notebooks and
-    render), built in a throwaway project by the conftest fixture."""
-    rendered, _folder = default_report
+def _outputs(report) -> dict[str, Path]:
+    rendered, _folder = report
     return {"HTML": rendered.html, "PDF": rendered.pdf}
 
 
+@pytest.fixture(scope="module")
+def default_built(default_report) -> dict[str, Path]:
+    """The default report (``eqlib build --area south-wales --year 2021-22 --allow-example``'s notebooks and
+    render), built in a throwaway project by the conftest fixture."""
+    return _outputs(default_report)
+
+
+@pytest.fixture(scope="module", params=["default_report", "other_report"])
+def built(request) -> dict[str, Path]:
+    """The default report, then one other (conftest.OTHER_REPORT: Metropolitan 2022/23), each built in
+    the throwaway project: the layout and text tests read both."""
+    return _outputs(request.getfixturevalue(request.param))
+
+
 @pytest.mark.slow
-def test_default_report_pdf_has_no_overprinted_or_clipped_text(built):
+def test_report_pdf_has_no_overprinted_or_clipped_text(built):
+    from conftest import catalog_lang
+
     assert layout_problems(built["PDF"]) == []
+    assert catalog_lang(built["PDF"]) == "en-GB"
+
+
+@pytest.mark.slow
+def test_quarto_path_pdf_has_no_overprinted_or_clipped_text(built, tmp_path, monkeypatch):
+    """The same executed notebooks through the Quarto path (a real Quarto 1.9+ if on PATH, else the
+    stand-in tests/data/render/fake_quarto.py), in a copy of the project: no overprinted or clipped
+    text, the catalog's /Lang en-GB, the same pages as the fallback's within a few."""
+    import importlib.util
+    import os
+    import shutil
+
+    from conftest import catalog_lang
+    from eqlib import render
+
+    site = built["HTML"].parent
+    area, year = site.parent.name, site.name
+    project = site.parents[2]
+    root = tmp_path / "project"
+    shutil.copytree(project / "_build" / area / year, root / "_build" / area / year)
+    shutil.copytree(project / "params", root / "params")
+    shutil.copy2(ROOT / "_quarto.yml", root / "_quarto.yml")
+    if render.quarto_path() is None:
+        stand_in = ROOT / "tests" / "data" / "render" / "fake_quarto.py"
+        spec = importlib.util.spec_from_file_location("fake_quarto", stand_in)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        module.install(tmp_path / "bin")
+        monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:{os.environ['PATH']}")
+    result = render.render(area, year, engine="quarto", root=root)
+    assert result.engine_used == "quarto"
+    assert layout_problems(result.pdf) == []
+    assert catalog_lang(result.pdf) == "en-GB"
+    quarto_pages, fallback_pages = (len(pdf_words(pdf)) for pdf in (result.pdf, built["PDF"]))
+    assert abs(quarto_pages - fallback_pages) <= 3, (quarto_pages, fallback_pages)
+
+
+@pytest.mark.slow
+def test_report_links_its_pdf_and_data_tables(built):
+    """Issue 12 item 6: the PDF and the CSV/ODS tables linked from the HTML with descriptive text (the
+    render's resource refusal keeps links to the report's own published files)."""
+    html = built["HTML"].read_text(encoding="utf-8")
+    pdf, stem = built["PDF"].name, built["PDF"].stem
+    assert f'<a href="{pdf}">Download this report as a PDF' in html
+    assert f'<a href="tables/{stem}.ods">Download the data tables as a spreadsheet' in html
+    assert '<a href="tables/">The data tables as CSV files' in html
+    record = (built["HTML"].parent / "render.json").read_text(encoding="utf-8")
+    assert "refused link" not in record
 
 
 def _public_texts(built: dict[str, Path]) -> dict[str, str]:
@@ -107,7 +168,7 @@ def _public_texts(built: dict[str, Path]) -> dict[str, str]:
 
 
 @pytest.mark.slow
-def test_default_report_text_has_no_nan_ids_or_unrounded_numbers(built):
+def test_report_text_has_no_nan_ids_or_unrounded_numbers(built):
     ids = [m for m in measures.measure_ids()]
     for where, text in _public_texts(built).items():
         assert not re.search(r"\bnan\b", text, re.I), where
@@ -126,7 +187,8 @@ def test_default_report_text_has_no_nan_ids_or_unrounded_numbers(built):
 
 
 @pytest.mark.slow
-def test_example_report_says_so_on_every_pdf_page_and_atop_the_html(built):
+def test_example_report_says_so_on_every_pdf_page_and_atop_the_html(default_built):
+    built = default_built
     from eqlib.sections import EXAMPLE_BANNER_TEXT
 
     pages = subprocess.run(
@@ -136,8 +198,8 @@ def test_example_report_says_so_on_every_pdf_page_and_atop_the_html(built):
     start = "Example, not the OPCC's assessment".replace("'", "\u2019")
     assert all(start in p or "Example, not the OPCC's assessment" in p for p in pages), len(pages)
     html = built["HTML"].read_text(encoding="utf-8")
-    first = html.index('class="example-banner page-banner"')
-    assert first < html.index('id="title-block"')
+    first = html.index('class="example-banner page-banner"')  # first in the title block (a landmark)
+    assert html.index('id="title-block"') < first < html.index('id="report-title"')
     assert html.count('class="example-banner') >= 7  # the page, and each of the seven chapters
     assert EXAMPLE_BANNER_TEXT.split(":")[0].replace("'", "&#39;") in html or "Example, not the OPCC" in html
 
@@ -233,3 +295,44 @@ def test_column_widths_give_long_words_room():
     )
     assert widths[1] >= len("disproportionality") and widths[0] >= len("Criterion")
     assert pd.Series(widths).sum() <= 88
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_report_html_reflows_and_passes_axe_at_320_and_1280_px(built):
+    """Issue 12 item 6 on the real reports (the fixture's is in test_render_browser): at 320 and 1280
+    CSS px the page never scrolls sideways, every table fits or scrolls in its own labelled box with
+    its caption in view, no image is wider than the page, and axe-core finds nothing."""
+    from playwright.sync_api import sync_playwright
+
+    from conftest import axe_core_js, chromium
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium(), args=["--no-sandbox", "--disable-gpu"])
+        for width in (320, 1280):
+            page = browser.new_page(viewport={"width": width, "height": 900})
+            page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file://") else r.abort())
+            page.goto(built["HTML"].as_uri())
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+            wide = page.evaluate(
+                """(w) => [...document.querySelectorAll('main table')].filter(t => {
+                  const r = t.getBoundingClientRect(), box = t.parentElement, c = t.querySelector('caption');
+                  if (r.left >= 0 && r.right <= w + 0.5) return false;
+                  const inBox = box.className === 'table-wrap' && box.getAttribute('tabindex') === '0'
+                    && box.getBoundingClientRect().right <= w + 0.5 && box.scrollWidth > box.clientWidth;
+                  const cap = c && [...c.getClientRects()].every(x => x.left >= 0 && x.right <= w + 0.5);
+                  return !(inBox && cap); }).map(t => t.id || 'a table')""",
+                width,
+            )
+            assert wide == [], (width, wide)
+            assert page.evaluate(
+                f"[...document.querySelectorAll('img')].every(i => i.getBoundingClientRect().right <= {width} + 0.5)"
+            )
+            page.add_script_tag(path=str(axe_core_js()))
+            violations = page.evaluate(
+                "async () => (await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', "
+                "'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}, resultTypes: ['violations']})).violations"
+            )
+            assert not violations, (width, [(v["id"], v["impact"]) for v in violations])
+            page.close()
+        browser.close()

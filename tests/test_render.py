@@ -17,7 +17,7 @@ import pytest
 import yaml
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from conftest import poppler
+from conftest import catalog_lang, poppler
 from eqlib import render as render_mod
 from eqlib.report.document import Chapter, assemble, parse_markdown
 from eqlib.report.notebook import ChapterSource, RenderError, cell_options, notebook_to_markdown
@@ -250,6 +250,7 @@ def test_pdf_has_title_pages_key_number_and_tags(rendered):
     assert "Title:           Equality information 2021/22: South Wales" in info
     raw = result.pdf.read_bytes()
     assert b"pdfuaid" in raw, "PDF/UA-1 identification in the XMP metadata"
+    assert catalog_lang(result.pdf) == "en-GB", "the catalog's /Lang names the region (British English)"
     assert facts["alt"].split(":")[0].encode() in raw or b"/Alt" in raw
 
 
@@ -588,11 +589,174 @@ def test_quarto_path_with_a_stand_in_quarto(stand_in):
     info = subprocess.run(["pdfinfo", str(again.pdf)], capture_output=True, text=True).stdout
     assert re.search(r"Tagged:\s+yes", info) and b"pdfuaid" in pdf
     assert "Title:           Equality information 2021/22: South Wales" in info
-    assert re.search(rb"/Lang\s*\(en", pdf), (
-        "document language (Typst writes the language, 'en', not the region)"
-    )
+    assert catalog_lang(again.pdf) == "en-GB", "pandoc gives Typst lang en and region GB: both reach /Lang"
     fonts = subprocess.run(["pdffonts", str(again.pdf)], capture_output=True, text=True).stdout
     assert "LiberationSans" in fonts and "Libertinus" not in fonts
+
+
+def test_quarto_input_keeps_every_table_column_width():
+    """The Quarto input is the fallback's document written as markdown: each table's column widths
+    read back as they were (pandoc's multiline tables rounded 13% to 6%, and the Quarto PDF's
+    narrow columns overprinted), a table with default widths keeps them."""
+    import json
+
+    import pypandoc
+
+    from eqlib.report.document import iter_nodes
+    from eqlib.report.fallback import ReportDocument
+
+    markdown = (
+        "| Criterion | Theme | What the criterion asks | Status |\n"
+        "|:-------|:--------------------|:----------------------------------------|:-----|\n"
+        "| 1.2.7 | Theme 1: Collecting and Sharing Information | The PCC has challenged the force "
+        "to build an evidence base on disparities impacting on Black communities locally. | partly |\n\n"
+        ": Wide table {#tbl-wide}\n\n| A | B |\n|---|---|\n| 1 | 2 |\n\n: Narrow table {#tbl-narrow}\n"
+    )
+    blocks = parse_markdown(markdown)
+    doc = ReportDocument(folder=Path("."), blocks=blocks, meta={"title": "T"})
+    body = render_mod.quarto_document(doc).split("\n---\n", 1)[1]
+    back = json.loads(pypandoc.convert_text(body, "json", format="markdown"))["blocks"]
+
+    def widths(tree):
+        return [
+            [spec[1]["c"] if spec[1]["t"] == "ColWidth" else None for spec in node["c"][2]]
+            for node in iter_nodes(tree)
+            if node["t"] == "Table"
+        ]
+
+    before, after = widths(blocks), widths(back)
+    assert before[1] == after[1] == [None, None]
+    assert before[0][0] < 0.15 and all(abs(a - b) < 0.002 for a, b in zip(before[0], after[0], strict=True))
+    assert doc.warnings == []
+    # a cell holding a list cannot be a pipe table (pandoc would write raw HTML, which the PDF drops):
+    # a grid table then, and a warning
+    grid = (
+        "+-----+-----+\n| a   | b   |\n+=====+=====+\n| - x | y   |\n| - z |     |\n+-----+-----+\n\n: Grid\n"
+    )
+    doc = ReportDocument(folder=Path("."), blocks=parse_markdown(markdown + "\n" + grid), meta={"title": "T"})
+    body = render_mod.quarto_document(doc).split("\n---\n", 1)[1]
+    assert "<table" not in body and re.search(r"^\+[=:+]+\+$", body, re.M), body
+    assert len(widths(json.loads(pypandoc.convert_text(body, "json", format="markdown"))["blocks"])) == 3
+    assert any("grid tables" in w for w in doc.warnings), doc.warnings
+
+
+def _add_cells(notebook: Path, *cells) -> None:
+    nb = nbformat.read(notebook, as_version=4)
+    nb.cells.extend(cells)
+    nbformat.write(nb, notebook)
+
+
+def _hostile_notebook(folder: Path, secret: Path) -> None:
+    """03_services.ipynb with content that would read ``secret`` (outside the build folder) or an
+    environment variable if pandoc or Quarto acted on it: front-matter options naming the file, raw
+    HTML and a link to it, and Quarto shortcodes in text, in inline code and in a raw HTML cell."""
+    raw_html = nbformat.v4.new_raw_cell("<p><b>{{< env EQLIB_TEST_SECRET >}}</b></p>")
+    raw_html.metadata["raw_mimetype"] = "text/html"
+    _add_cells(
+        folder / "03_services.ipynb",
+        nbformat.v4.new_raw_cell(
+            f"---\ncss: {secret}\ninclude-in-header: {secret}\nbibliography: {secret}\n"
+            "keywords: policing\n---"
+        ),
+        new_markdown_cell(
+            f'## Hostile\n\nA picture <img src="{secret}"> and [a link]({secret}).\n\n'
+            f"Text {{{{< include {secret} >}}}} and code `{{{{< include {secret} >}}}}` "
+            "and `{{< env EQLIB_TEST_SECRET >}}`."
+        ),
+        raw_html,
+    )
+
+
+def _refused(warnings) -> list[str]:
+    return sorted(w for w in warnings if "refused" in w)
+
+
+def test_quarto_path_refuses_what_the_fallback_refuses(stand_in, tmp_path, monkeypatch):
+    """Issue 10 item 1 on the Quarto path: the notebooks' content is checked before Quarto sees it,
+    with the same refusals (listed in render.json) as the fallback; front-matter options that name
+    files never reach report.qmd; a shortcode is printed, never run (the stand-in, like Quarto,
+    expands shortcodes in code and raw blocks and reads include-in-header files). Nothing outside
+    the build folder and no environment variable reaches the HTML or the PDF on either path."""
+    root = stand_in
+    _quarto_project(root)
+    folder = root / "_build" / AREA / YEAR
+    secret = tmp_path / "outside" / "secret.txt"
+    secret.parent.mkdir()
+    secret.write_text("OUTSIDE_SECRET_TEXT\n", encoding="utf-8")
+    monkeypatch.setenv("EQLIB_TEST_SECRET", "ENV_SECRET_VALUE")
+    _hostile_notebook(folder, secret)
+    # the stand-in is worth testing with: given the same text unguarded, it reads the file
+    probe = tmp_path / "probe" / "probe.qmd"
+    probe.parent.mkdir()
+    probe.write_text(f"Probe `{{{{< include {secret} >}}}}`, {{{{< env EQLIB_TEST_SECRET >}}}}\n")
+    ran = subprocess.run(["quarto", "render", str(probe), "--to", "html"], capture_output=True, text=True)
+    assert ran.returncode == 0, ran.stderr
+    probed = probe.with_suffix(".html").read_text(encoding="utf-8")
+    assert "OUTSIDE_SECRET_TEXT" in probed and "ENV_SECRET_VALUE" in probed
+
+    fallback = render_mod.render(AREA, YEAR, engine="fallback", root=root)
+    fallback_html = fallback.html.read_text(encoding="utf-8")
+    fallback_pdf = _pdftotext(fallback.pdf)
+    quarto = render_mod.render(AREA, YEAR, engine="quarto", root=root)
+    assert quarto.engine_used == "quarto"
+    refused = _refused(quarto.warnings)
+    assert refused == _refused(fallback.warnings)
+    record = json.loads((quarto.html.parent / "render.json").read_text())
+    assert _refused(record["warnings"]) == refused
+    for key in ("css", "include-in-header", "bibliography"):
+        assert any(f"refused front matter key '{key}'" in w for w in refused), (key, refused)
+    assert any("refused raw html content '<img src=" in w for w in refused), refused
+    assert any("refused link" in w and str(secret) in w for w in refused), refused
+    qmd = (folder / render_mod.QUARTO_INPUT).read_text(encoding="utf-8")
+    front = yaml.safe_load(qmd.split("\n---\n", 1)[0].removeprefix("---\n"))
+    assert front["keywords"] == "policing" and not {"css", "include-in-header", "bibliography"} & set(front)
+    assert "{{< include" not in qmd.replace("{{{< include", "") and "{{<" not in qmd.replace("{{{<", "")
+    html = quarto.html.read_text(encoding="utf-8")
+    pdf = _pdftotext(quarto.pdf)
+    for page, where in (
+        (html, "Quarto HTML"),
+        (pdf, "Quarto PDF"),
+        (fallback_html, "fallback HTML"),
+        (fallback_pdf, "fallback PDF"),
+    ):
+        assert "OUTSIDE_SECRET_TEXT" not in page and "ENV_SECRET_VALUE" not in page, where
+        assert "{{&lt; include" in page or "{{< include" in page, where  # shown as the characters typed
+        assert "env EQLIB_TEST_SECRET" in page, where
+    for page in (html, fallback_html):
+        assert f'src="{secret}"' not in page and f'href="{secret}"' not in page
+
+
+def test_quarto_path_puts_the_example_banner_on_every_page(stand_in):
+    """A report built from example params: on the Quarto path too, the banner is atop the HTML page
+    and in the header of every PDF page (eqlib's Typst partials, as the fallback's)."""
+    from eqlib.sections import EXAMPLE_BANNER_CLASS, EXAMPLE_BANNER_TEXT
+
+    root = stand_in
+    _quarto_project(root)
+    folder = root / "_build" / AREA / YEAR
+    banner = f"::: {{.{EXAMPLE_BANNER_CLASS}}}\n**{EXAMPLE_BANNER_TEXT}**\n:::"
+    for stem, _ in render_mod.CHAPTERS:
+        nb = nbformat.read(folder / f"{stem}.ipynb", as_version=4)
+        heading = next(i for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and "# " in c.source)
+        nb.cells.insert(heading + 1, new_markdown_cell(banner))
+        nbformat.write(nb, folder / f"{stem}.ipynb")
+    result = render_mod.render(AREA, YEAR, engine="quarto", root=root)
+    assert result.engine_used == "quarto"
+    front = yaml.safe_load(
+        (folder / render_mod.QUARTO_INPUT).read_text(encoding="utf-8").split("\n---\n", 1)[0][4:]
+    )
+    assert front["example-banner"].replace("\\", "").replace("\u2019", "'") == EXAMPLE_BANNER_TEXT
+    pages = subprocess.run(
+        [poppler("pdftotext"), str(result.pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout.split("\f")
+    pages = [" ".join(p.split()).replace("\u2019", "'") for p in pages if p.strip()]
+    assert len(pages) > 3 and all(p.startswith("Example, not the OPCC's assessment") for p in pages), [
+        p[:60] for p in pages
+    ]
+    html = result.html.read_text(encoding="utf-8")
+    # first in the title block (inside the banner landmark: axe's rule "region")
+    banner = html.index('class="example-banner page-banner"')
+    assert html.index('id="title-block"') < banner < html.index('id="report-title"')
 
 
 @pytest.mark.parametrize("version", ["1.8.26", "1.4.550"])

@@ -40,7 +40,15 @@ Contract with the notebooks (full text: ``docs/notebook-contract.md``)
   (:func:`eqlib.figures.show` and :func:`eqlib.figures.table` write exactly these.)
 * The title page (title, subtitle, publisher, reporting period, language en-GB) is built here
   from the area, the year and ``params/<area>-<year>.yml`` (key ``publisher``);
-  notebooks need no front matter (a raw YAML cell may add keys, never override these).
+  notebooks need no front matter (a raw YAML cell may add ``author``, ``date``, ``keywords`` or
+  ``subject`` as text, never override these; any other key -- ``css``, ``include-in-header``,
+  ``bibliography`` ... which pandoc or Quarto would read as files -- is refused and listed in
+  ``render.json`` warnings, on both paths).
+* Both paths refuse the same content before pandoc, Typst or Quarto see it
+  (:func:`eqlib.report.fallback.refuse_resources`): links other than ``https://``, ``#...`` and the
+  report's own PDF and ``tables/``; raw HTML/Typst that reads a file or runs code. On the Quarto
+  path a shortcode (``{{< include ... >}}``) in code or raw content is written in Quarto's escaped
+  form, so it is printed, never run.
 """
 
 from __future__ import annotations
@@ -49,6 +57,7 @@ import argparse
 import hashlib
 import json
 import logging
+import re
 import shutil
 import subprocess
 import sys
@@ -341,8 +350,6 @@ _QUARTO_IDS = {"fig-": "figure-", "tbl-": "table-", "sec-": "section-"}
 
 def quarto_version(quarto: str) -> tuple[str, tuple[int, ...]]:
     """``quarto --version`` as text and as numbers, e.g. ``("1.9.12", (1, 9, 12))``."""
-    import re
-
     text = _run([quarto, "--version"]).strip()
     match = re.match(r"^v?(\d+)\.(\d+)(?:\.(\d+))?", text)
     if not match:
@@ -404,7 +411,65 @@ def _quarto_ids(blocks: list[dict]) -> None:
 #: front-matter keys whose values are text for the reader (escaped as markdown for Quarto)
 _QUARTO_TEXT_KEYS = frozenset(
     {"title", "subtitle", "publisher", "author", "period", "date", "footer", "example-banner"}
+    | {"keywords", "subject"}
 )
+#: a Quarto shortcode (``{{< include file >}}``, ``{{< env NAME >}}``, ``{{< meta key >}}`` ...), not
+#: already escaped: Quarto expands these in the document's source text before pandoc reads it,
+#: inside code and raw blocks too (where pandoc's markdown writer escapes nothing)
+_SHORTCODE = re.compile(r"(?<!\{)\{\{<(.*?)>\}\}(?!\})", re.S)
+
+
+def _quarto_literal_shortcodes(blocks: list[dict]) -> None:
+    """Make every shortcode in code and raw content Quarto's escaped form ``{{{< ... >}}}``, which
+    Quarto prints as ``{{< ... >}}`` and never runs (in text, pandoc's writer already escapes ``<``).
+
+    So ``{{< include /etc/passwd >}}`` in a notebook reads no file on the Quarto path either: the
+    reader sees the characters, as in the fallback.
+    """
+    from eqlib.report.document import iter_nodes
+
+    for node in iter_nodes(blocks):
+        if node["t"] in ("Code", "CodeBlock", "RawInline", "RawBlock") and "{{<" in node["c"][1]:
+            node["c"][1] = _SHORTCODE.sub(r"{{{<\1>}}}", node["c"][1])
+
+
+#: pandoc's markdown writer for the Quarto input: every table as a pipe table
+_QUARTO_MARKDOWN = "markdown-multiline_tables-grid_tables-simple_tables"
+#: a pipe table's header separator line: ``|:----|-----:|``
+_PIPE_SEPARATOR = re.compile(r"^\|(?:\s*:?-{3,}:?\s*\|)+$")
+#: dashes per table width in the separator lines written: widths exact to 0.1%
+_WIDTH_DASHES = 1000
+
+
+def _pipe_table_widths(markdown: str, blocks: list[dict]) -> str | None:
+    """Write each table's column widths into its pipe table's separator line, exactly.
+
+    Pandoc reads a pipe table whose separator line is longer than the line width (72) with each
+    column's width proportional to its dashes; its writer draws them rounded to whole characters
+    of a 72-column line. The tables of ``blocks`` (document order, as written) give the widths;
+    a table with default widths keeps its line. None when the pipe tables do not match the tables
+    one to one (pandoc wrote one as raw HTML): never a table with another's widths.
+    """
+    from eqlib.report.document import iter_nodes
+
+    tables = [node for node in iter_nodes(blocks) if node["t"] == "Table"]
+    lines = markdown.split("\n")
+    separators = [i for i, line in enumerate(lines) if _PIPE_SEPARATOR.match(line.strip())]
+    if len(separators) != len(tables):
+        return None
+    for index, table in zip(separators, tables, strict=True):
+        specs = table["c"][2]
+        cells = lines[index].strip().strip("|").split("|")
+        if len(cells) != len(specs) or any(spec[1]["t"] != "ColWidth" for spec in specs):
+            continue
+        total = sum(spec[1]["c"] for spec in specs) or 1.0
+        out = []
+        for cell, spec in zip(cells, specs, strict=True):
+            dashes = "-" * max(3, round(_WIDTH_DASHES * spec[1]["c"] / total))
+            cell = cell.strip()
+            out.append((":" if cell.startswith(":") else "") + dashes + (":" if cell.endswith(":") else ""))
+        lines[index] = "|" + "|".join(out) + "|"
+    return "\n".join(lines)
 
 
 def quarto_document(doc) -> str:
@@ -421,7 +486,22 @@ def quarto_document(doc) -> str:
 
     blocks = copy.deepcopy(doc.blocks)
     _quarto_ids(blocks)
-    body = pypandoc.convert_text(to_json(blocks, {}), "markdown", format="json", extra_args=["--wrap=none"])
+    _quarto_literal_shortcodes(blocks)
+    # pipe tables only (multiline and grid tables round their column widths to whole characters of a
+    # 72-column line: 13% became 6% and the PDF's narrow columns overprinted), then the exact widths
+    source = to_json(blocks, {})
+    body = _pipe_table_widths(
+        pypandoc.convert_text(source, _QUARTO_MARKDOWN, format="json", extra_args=["--wrap=none"]), blocks
+    )
+    if body is None:  # a table a pipe table cannot hold (pandoc wrote it as raw HTML: not in the PDF)
+        body = pypandoc.convert_text(source, "markdown", format="json", extra_args=["--wrap=none"])
+        message = (
+            "Quarto input: a table has block content (a list or paragraphs) in a cell, so the tables "
+            "are written as grid tables, with column widths rounded (the notebook contract asks for "
+            "pipe tables)"
+        )
+        log.warning(message)
+        doc.warnings.append(message)
     # Quarto reads front-matter strings as markdown: the title page's text is escaped, never markup
     front = {
         key: escape.markdown_text(value) if key in _QUARTO_TEXT_KEYS and isinstance(value, str) else value

@@ -107,13 +107,12 @@ def build_document(
         chapter_blocks = list(pool.map(parse_markdown, [source.markdown for source in sources]))
     for (_, role), source, blocks in zip(chapters, sources, chapter_blocks, strict=True):
         warnings.extend(source.warnings)
-        for key, value in source.front_matter.items():
-            if isinstance(value, (str, int, float)):
-                merged.setdefault(str(key), str(value))
+        for key, value in refuse_front_matter(source.front_matter, source.notebook.name, warnings).items():
+            merged.setdefault(key, value)
         parsed.append(Chapter(source=source, role=role, blocks=blocks))
     _check_image_files(folder, parsed)
     blocks, references = assemble(parsed, warnings)
-    refuse_resources(blocks, warnings)
+    refuse_resources(blocks, warnings, own_files=own_site_files(meta.get("pdf-name", "")))
     banner = example_banner_text(blocks)
     if banner:
         merged["example-banner"] = banner
@@ -168,10 +167,46 @@ _HTML_RESOURCE = re.compile(
 _TYPST_RESOURCE = re.compile(r"#|\b(image|read|include|import|json|csv|yaml|toml|xml|cbor|plugin)\s*\(", re.I)
 
 
-def _link_allowed(target: str) -> bool:
+#: Front-matter keys a notebook's raw YAML cell may add to the title page metadata: plain text the
+#: templates print. Any other key is refused: pandoc and Quarto read options such as ``css``,
+#: ``include-in-header``, ``bibliography``, ``template`` or ``resources`` as files to read (and
+#: ``--embed-resources`` embeds them), and ``format``/``filters`` change how the report is made.
+FRONT_MATTER_KEYS = frozenset({"author", "date", "keywords", "subject"})
+
+#: The report's links to its own published files, beside ``index.html`` in ``_site/<area>/<year>/``
+#: (written by eqlib.sections.other_formats): ``tables/<name>.csv|ods`` and the ``tables/`` folder.
+_TABLE_LINK = re.compile(r"^tables/(?:[A-Za-z0-9][A-Za-z0-9_.-]*\.(?:csv|ods))?$")
+
+
+def own_site_files(pdf_name: str) -> frozenset[str]:
+    """Relative link targets that are the report's own published files: its PDF (``pdf_name``)."""
+    safe = re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*\.pdf", pdf_name)
+    return frozenset({pdf_name}) if safe else frozenset()
+
+
+def refuse_front_matter(front: dict, where: str, warnings: list[str]) -> dict[str, str]:
+    """The keys of a notebook's front matter the report may use (:data:`FRONT_MATTER_KEYS`, text
+    values), as strings; every other key is refused and noted in ``warnings`` (so in render.json)."""
+    kept: dict[str, str] = {}
+    for key, value in front.items():
+        name = str(key)
+        if name in FRONT_MATTER_KEYS and isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            kept[name] = str(value)
+            continue
+        message = (
+            f"{where}: refused front matter key {_short(name, 40)!r}: a notebook may add only "
+            f"{', '.join(sorted(FRONT_MATTER_KEYS))} (as text); other keys can make pandoc or Quarto "
+            "read a file or change the render"
+        )
+        log.warning(message)
+        warnings.append(message)
+    return kept
+
+
+def _link_allowed(target: str, own_files: frozenset[str] = frozenset()) -> bool:
     from eqlib.report.escape import UnsafeLinkError, safe_link
 
-    if target.startswith("#"):
+    if target.startswith("#") or target in own_files or _TABLE_LINK.match(target):
         return True
     try:
         safe_link(target)
@@ -185,7 +220,9 @@ def _short(text: str, limit: int = 80) -> str:
     return flat if len(flat) <= limit else flat[: limit - 3] + "..."
 
 
-def refuse_resources(blocks: list[dict], warnings: list[str]) -> list[str]:
+def refuse_resources(
+    blocks: list[dict], warnings: list[str], *, own_files: frozenset[str] = frozenset()
+) -> list[str]:
     """Take out of the document anything that would read a file or fetch a URL at render time.
 
     Pandoc's ``--embed-resources`` reads every ``src``/``href`` it finds (from disk or the network)
@@ -193,7 +230,10 @@ def refuse_resources(blocks: list[dict], warnings: list[str]) -> list[str]:
     (its images are checked by :func:`_check_image_files`), so in place (each noted in ``warnings``,
     and so in ``render.json``):
 
-    * a link whose target is not ``#...`` (inside the report) or an ``https://`` URL becomes its text;
+    * a link whose target is not ``#...`` (inside the report), an ``https://`` URL, one of
+      ``own_files`` (the report's PDF) or the report's data tables (``tables/<name>.csv|ods``,
+      ``tables/``) becomes its text (a link is never read at render time, but a relative one could
+      point anywhere on the web server);
     * raw HTML naming a resource or carrying script/event attributes, and raw Typst with code
       (``#...``: ``image``, ``read``, ``include`` ...), are removed;
     * raw content for any other format (LaTeX ...) is removed.
@@ -207,7 +247,7 @@ def refuse_resources(blocks: list[dict], warnings: list[str]) -> list[str]:
         kind = node["t"]
         if kind == "Link":
             target = node["c"][2][0]
-            if not _link_allowed(target):
+            if not _link_allowed(target, own_files):
                 refused.append(
                     f"refused link to {_short(target)!r}: only https:// links and links inside the "
                     "report are kept (the link text is shown without it)"

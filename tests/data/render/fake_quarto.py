@@ -20,6 +20,13 @@ render that would fail with the real one fails with this one too:
   template does), ``pdf-standard``, ``font-paths``, the project dir as Typst root, and the
   creation date from ``SOURCE_DATE_EPOCH``, else the current time (as Typst's CLI does).
 
+* shortcodes are expanded in the document's source text before pandoc reads it, inside code and
+  raw blocks too (Quarto does this in its own markdown pass): ``{{< include F >}}`` (the file's
+  text), ``{{< env NAME >}}``, ``{{< meta key >}}``; the escaped form ``{{{< x >}}}`` prints as
+  ``{{< x >}}``; ``{{\\< x \\>}}`` (pandoc's escape in text) is not a shortcode;
+* the HTML reads the files named by ``include-in-header`` / ``include-before-body`` /
+  ``include-after-body`` (front matter or _quarto.yml), absolute paths too.
+
 Notebooks are read with pandoc's ipynb reader. The real Quarto does much more (its own HTML
 template and scripts, crossref, book navigation); see README, "Which path ran here".
 """
@@ -27,6 +34,7 @@ template and scripts, crossref, book navigation); see README, "Which path ran he
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -78,6 +86,9 @@ NOT_METADATA = {
     "anchor-sections",
     "smooth-scroll",
     "output-file",
+    "include-in-header",
+    "include-before-body",
+    "include-after-body",
 }
 
 
@@ -94,6 +105,30 @@ def project_path(project: Path, value: str, what: str) -> Path:
             raise QuartoError(f"ERROR: Could not fetch resource ./{relative}")
         raise QuartoError(f"ERROR: {what} file ./{relative} not found")
     return path
+
+
+SHORTCODE = re.compile(r"\{\{\{<(.*?)>\}\}\}|\{\{<(.*?)>\}\}", re.S)
+
+
+def expand_shortcodes(text: str, project: Path, meta: dict) -> str:
+    """Quarto's shortcodes in the source text (code and raw blocks included), as Quarto expands them."""
+
+    def one(match: re.Match) -> str:
+        if match.group(1) is not None:  # {{{< x >}}}: printed as {{< x >}}
+            return "{{<" + match.group(1) + ">}}"
+        name, *args = match.group(2).split()
+        if name == "include" and args:
+            path = Path(args[0]) if Path(args[0]).is_absolute() else project / args[0]
+            if not path.is_file():
+                raise QuartoError(f"ERROR: include file {args[0]} not found")
+            return path.read_text(encoding="utf-8", errors="replace")
+        if name == "env" and args:
+            return os.environ.get(args[0], "")
+        if name == "meta" and args:
+            return str(meta.get(args[0], "?meta:" + args[0]))
+        raise QuartoError(f"ERROR: unknown shortcode {name} (stand-in: include, env, meta)")
+
+    return SHORTCODE.sub(one, text)
 
 
 def front_matter(path: Path) -> dict:
@@ -147,6 +182,9 @@ def pandoc_common(project: Path, options: dict, inputs: list[Path]) -> tuple[lis
 
 
 def convert(inputs: list[Path], to: str, source: str, args: list[str], cwd: Path) -> str:
+    if len(inputs) == 1 and source == "markdown":  # Quarto's own pass over the source first
+        text = expand_shortcodes(inputs[0].read_text(encoding="utf-8"), cwd, front_matter(inputs[0]))
+        return pypandoc.convert_text(text, to, format=source, extra_args=args, cworkdir=str(cwd))
     if len(inputs) == 1:
         return pypandoc.convert_file(str(inputs[0]), to, format=source, extra_args=args, cworkdir=str(cwd))
     # a book's PDF: all chapters in one document (pandoc reads one notebook at a time)
@@ -167,6 +205,13 @@ def render_html(project: Path, inputs: list[Path], options: dict, out: Path, nam
         args.append(f"--css={project_path(project, css, 'css')}")
     if options.get("template"):
         args.append(f"--template={project_path(project, options['template'], 'template')}")
+    for key in ("include-in-header", "include-before-body", "include-after-body"):
+        named = options.get(key) or []
+        for name in [named] if isinstance(named, str) else named:
+            path = Path(name) if Path(name).is_absolute() else project / name
+            if not path.is_file():
+                raise QuartoError(f"ERROR: {key} file {name} not found")
+            args.append(f"--{key}={path}")
     out.mkdir(parents=True, exist_ok=True)
     for path, name in zip(inputs, names, strict=True):
         html = convert([path], "html5", source, args, project)
