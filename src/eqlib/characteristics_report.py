@@ -14,6 +14,7 @@ import pandas as pd
 from eqlib import figures as fg
 from eqlib import narrative
 from eqlib import sections as sx
+from eqlib.measures import catalogue
 from eqlib.metrics.characteristics import AGE_GROUPS, NOT_RECORDED, SEX_GROUPS, TOTAL
 
 #: measure -> (characteristic noun, column heading, categories, noun for a category in sentences)
@@ -128,7 +129,7 @@ def _ordered(frame: pd.DataFrame, categories) -> pd.DataFrame:
     return frame.assign(_o=frame["group"].map(order).fillna(99)).sort_values("_o").drop(columns="_o")
 
 
-@sx.builder("stop_search_by_sex", "stop_search_by_age")
+@sx.chart_kind("characteristic")
 def show_characteristic(ctx: sx.Context, st: sx.MeasureStatus) -> list[sx.Block]:
     """Searches by sex or age group: the finding, a dot chart of shares with 95% intervals, the shares and
     the ratios of shares as tables, and why there is no rate (no population denominator)."""
@@ -230,7 +231,7 @@ def show_characteristic(ctx: sx.Context, st: sx.MeasureStatus) -> list[sx.Block]
     return blocks
 
 
-@sx.builder("stop_search_strip_search")
+@sx.chart_kind("strip_search")
 def show_strip_search(ctx: sx.Context, st: sx.MeasureStatus) -> list[sx.Block]:
     """Strip search (removal of more than just outer clothing) by ethnic group: the finding first, then the
     standard display (shares with Wilson intervals, ratio to White), or a plain statement where the force
@@ -290,12 +291,11 @@ def _listed(titles: list[str], most: int = 3) -> str:
 def protected_characteristics(ctx: sx.Context) -> list[sx.Block]:
     """The nine protected characteristics of the Equality Act 2010: which have figures in this report for the
     area and year, and which are evidence gaps (:func:`eqlib.framework.evidence.characteristic_coverage`)."""
-    from eqlib import measures
     from eqlib.framework.evidence import characteristic_coverage
 
-    available = [m for m in measures.measure_ids() if has_figures(ctx, m)]
+    available = [m for m in catalogue.measure_ids() if has_figures(ctx, m)]
     coverage = characteristic_coverage(available)
-    titles = {m.id: m.title for m in measures.MEASURES}
+    titles = {m.id: m.title for m in catalogue.MEASURES}
     gaps = coverage.loc[coverage["status"] == "gap", "characteristic"].tolist()
     with_data = coverage.loc[coverage["status"] == "data", "characteristic"].tolist()
     table = pd.DataFrame(

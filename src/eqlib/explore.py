@@ -20,6 +20,8 @@ from typing import Any
 
 import pandas as pd
 
+from eqlib.measures import catalogue
+
 #: columns an analyst reads first (the others follow)
 _FIRST = [
     "area_name",
@@ -52,11 +54,11 @@ def frame(ctx: Any, measure_id: str, *, every_period: bool = False, every_area: 
     """
     from eqlib import analysis, sections
 
-    known = {m for ids in sections.SECTION_MEASURES.values() for m in ids}
-    if measure_id not in known and measure_id not in analysis.MEASURE_FUNCTIONS:
+    known = {m for ids in catalogue.sections().values() for m in ids}
+    if measure_id not in known and measure_id not in catalogue.national_ids():
         raise KeyError(f"unknown measure {measure_id!r}; the measures are: {', '.join(sorted(known))}")
     status = sections.measure_status(ctx, measure_id)
-    if not (every_period or every_area) or measure_id not in analysis.MEASURE_FUNCTIONS:
+    if not (every_period or every_area) or measure_id not in catalogue.national_ids():
         return _tidy(status.frame)
     everything = sections.compute_measure(ctx, measure_id)
     rows = everything[everything["measure"] == measure_id] if "measure" in everything else everything
@@ -111,7 +113,7 @@ def compare(ctx: Any, notebook: str, *, show: bool = True) -> dict[str, dict[str
     from eqlib import sections
 
     out: dict[str, dict[str, pd.DataFrame]] = {}
-    for measure_id in sections.SECTION_MEASURES.get(notebook, ()):
+    for measure_id in catalogue.section_measures(notebook):
         status = sections.measure_status(ctx, measure_id)
         if not status.available:
             continue

@@ -29,10 +29,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from eqlib import __version__, measures, paths
+from eqlib import __version__, analysis, paths
 from eqlib import areas as areas_mod
 from eqlib import figures as fg
 from eqlib import periods as periods_mod
+from eqlib.measures import catalogue
+from eqlib.measures import local as local_measures
+from eqlib.measures.model import COMPANIONS
 from eqlib.report import escape
 
 log = logging.getLogger(__name__)
@@ -73,51 +76,8 @@ NOTEBOOKS: dict[str, tuple[str, int | None]] = {
     "99_data_and_methods": ("Data and methods", None),
 }
 
-#: which measures each section shows (each measure has one home section)
-SECTION_MEASURES: dict[str, tuple[str, ...]] = {
-    "01_communities": (
-        "stop_search_rate",
-        "stop_search_disparity",
-        "stop_search_not_stated_share",
-        "stop_search_ethnicity_agreement",
-        "stop_search_trend",
-        "stop_search_benchmark",
-        "stop_search_by_sex",
-        "stop_search_by_age",
-        "stop_search_strip_search",
-        "hate_crime_by_strand",
-    ),
-    "02_leadership": (
-        "stop_search_s60_share",
-        "arrest_rate",
-        "arrest_disparity",
-        "rri_stop_arrest",
-        "arrest_benchmark",
-    ),
-    "03_services": (
-        "stop_search_arrest_rate",
-        "stop_search_no_further_action",
-        "stop_search_outcome_linked",
-        "use_of_force_rate",
-        "use_of_force_disparity",
-        "taser_by_ethnicity",
-        "conviction_ratio",
-        "rri_prosecution_conviction",
-        "deaths_following_contact",
-        "complaints_by_characteristic",
-        "victims_services_by_characteristic",
-        "satisfaction_by_characteristic",
-        "custody_by_ethnicity",
-        "independent_custody_visits",
-        "use_of_force_local",
-    ),
-    "04_workforce": (
-        "workforce_totals",
-        "chief_officer_representation",
-        "workforce_representation",
-        "opcc_workforce_representation",
-    ),
-}
+#: which measures each section shows (each measure has one home section): from the catalogue
+SECTION_MEASURES: dict[str, tuple[str, ...]] = catalogue.sections()
 
 
 # --------------------------------------------------------------------------- context
@@ -496,18 +456,8 @@ def _local_status(ctx: Context, dataset_id: str) -> Selection:
     return select_period(ctx, dataset_id, frame)
 
 
-#: measures an analyst supplies through a local file (template name in data/templates)
-LOCAL_TEMPLATES: dict[str, str] = {
-    "workforce_representation": "workforce",
-    "opcc_workforce_representation": "workforce",
-    "complaints_by_characteristic": "complaints",
-    "victims_services_by_characteristic": "victims_services",
-    "satisfaction_by_characteristic": "satisfaction",
-    "custody_by_ethnicity": "custody",
-    "independent_custody_visits": "custody_visits",
-    "use_of_force_local": "use_of_force",
-    "hate_crime_by_strand": "hate_crime",
-}
+#: measures an analyst supplies through a local file (template name in data/templates): from the catalogue
+LOCAL_TEMPLATES: dict[str, str] = catalogue.local_templates()
 
 
 @dataclass(frozen=True)
@@ -533,16 +483,14 @@ _POPULATION_DATASETS = {"population_census2021", "population_census2011", "popul
 
 def _measure_title(measure_id: str) -> str:
     try:
-        return measures.get_measure(measure_id).title
+        return catalogue.get_measure(measure_id).title
     except KeyError:
-        return {"arrest_benchmark": "Arrest disparity compared with all force areas (funnel plot)"}.get(
-            measure_id, measure_id.replace("_", " ")
-        )
+        return measure_id.replace("_", " ")
 
 
 def _dataset_selections(ctx: Context, measure_id: str) -> tuple[Selection, ...]:
     try:
-        datasets = measures.get_measure(measure_id).datasets
+        datasets = catalogue.get_measure(measure_id).datasets
     except KeyError:
         return ()
     return tuple(dataset_status(ctx, d) for d in datasets if d not in _POPULATION_DATASETS)
@@ -557,11 +505,9 @@ def measure_status(ctx: Context, measure_id: str) -> MeasureStatus:
     key = f"_m:{measure_id}"
     if key in ctx._frames:
         return ctx._frames[key]
-    from eqlib import analysis
-
     title = _measure_title(measure_id)
     result = None
-    if measure_id in analysis.MEASURE_FUNCTIONS:
+    if measure_id in catalogue.national_ids():
         every_area = compute_measure(ctx, measure_id)
         sel = analysis.select(every_area, ctx.area.code, ctx.period, measure=measure_id)
         if sel.status != "none" and not sel.frame.empty:
@@ -572,7 +518,7 @@ def measure_status(ctx: Context, measure_id: str) -> MeasureStatus:
                 sel.status,
                 sel.label,
                 published,
-                analysis.selection_source(sel.frame, analysis.MEASURE_FUNCTIONS[measure_id][1]),
+                analysis.selection_source(sel.frame, catalogue.get_measure(measure_id).source),
             )
     if result is None and measure_id in LOCAL_TEMPLATES:
         result = _local_measure(ctx, measure_id, title)
@@ -640,8 +586,6 @@ def compute_measure(ctx: Context, measure_id: str) -> pd.DataFrame:
     import os
     import pickle
 
-    from eqlib import analysis
-
     mem = f"_all:{measure_id}"
     if mem in ctx._frames:
         return ctx._frames[mem]
@@ -674,10 +618,8 @@ def compute_measure(ctx: Context, measure_id: str) -> pd.DataFrame:
 
 def warm_cache(root: Path | None = None) -> list[str]:
     """Compute every measure once for all areas (``eqlib run`` does this before starting its workers)."""
-    from eqlib import analysis
-
     ctx = context(root=root)
-    return [m for m in analysis.MEASURE_FUNCTIONS if len(compute_measure(ctx, m)) >= 0]
+    return [m for m in catalogue.national_ids() if len(compute_measure(ctx, m)) >= 0]
 
 
 def _why_none(ctx: Context, selections: Sequence[Selection]) -> str:
@@ -708,16 +650,14 @@ def _why_none(ctx: Context, selections: Sequence[Selection]) -> str:
 
 def _local_selections(ctx: Context) -> dict[str, Any]:
     """The measures from the analyst's own files (``local_data_dir`` in the params file), computed by
-    :func:`eqlib.local_measures.compute_local`: selected for the year and suppressed."""
+    :func:`eqlib.analysis.compute_local`: selected for the year and suppressed."""
     if "_local" in ctx._frames:
         return ctx._frames["_local"]
     folder = getattr(framework_params(ctx), "local_data_dir", None)
     selections: dict[str, Any] = {}
     if folder is not None:
-        from eqlib.local_measures import compute_local
-
         with _capture_data_notes(ctx):
-            selections = compute_local(
+            selections = analysis.compute_local(
                 ctx.area.code, ctx.year, folder, threshold=ctx.threshold, root=ctx.root
             )
     ctx._frames["_local"] = selections
@@ -728,9 +668,7 @@ def _local_measure(ctx: Context, measure_id: str, title: str) -> MeasureStatus |
     sel = _local_selections(ctx).get(measure_id)
     if sel is None or sel.status == "none" or sel.frame.empty:
         return None
-    from eqlib.local_measures import source_text
-
-    return MeasureStatus(measure_id, title, sel.status, sel.label, sel.frame, source_text(measure_id))
+    return MeasureStatus(measure_id, title, sel.status, sel.label, sel.frame, local_measures.source_text(measure_id))
 
 
 # --------------------------------------------------------------------------- prose helpers
@@ -838,11 +776,11 @@ def evidence_gaps(ctx: Context, notebook: str) -> list[Block]:
             Markdown(f"Every measure this section reports has data for {ctx.name}."),
             *_section_criteria_gaps(ctx, notebook),
         ]
-    criteria = _criteria_by_measure()
+    criteria = catalogue.criteria_by_measure()
     rows = []
     for g in gaps:
         try:
-            needs = [d for d in measures.get_measure(g.measure).datasets if d not in _POPULATION_DATASETS]
+            needs = [d for d in catalogue.get_measure(g.measure).datasets if d not in _POPULATION_DATASETS]
         except KeyError:
             needs = []
         from eqlib import wording
@@ -910,19 +848,6 @@ def _section_criteria_gaps(ctx: Context, notebook: str) -> list[Block]:
             f"{notebook.split('_', 1)[1]}-criteria-gaps",
         ),
     ]
-
-
-def _criteria_by_measure() -> dict[str, tuple[str, ...]]:
-    try:
-        from eqlib.framework.model import evidence_map
-    except ImportError:
-        return {}
-    emap = evidence_map()
-    return {m: tuple(sorted(g["criterion"], key=_id_key)) for m, g in emap.groupby("measure")}
-
-
-def _id_key(text: str) -> tuple[int, ...]:
-    return tuple(int(p) for p in str(text).split(".") if p.isdigit())
 
 
 # --------------------------------------------------------------------------- builders: population
@@ -1004,18 +929,26 @@ def population_profile(ctx: Context) -> list[Block]:
 
 # --------------------------------------------------------------------------- builders: measures
 MeasureBuilder = Callable[[Context, MeasureStatus], list[Block]]
-_BUILDERS: dict[str, MeasureBuilder] = {}
+#: chart kind (the ``chart`` of a catalogue entry, :data:`eqlib.measures.model.CHART_KINDS`) -> its builder
+_CHARTS: dict[str, MeasureBuilder] = {}
 
 
-def builder(*measure_ids: str) -> Callable[[MeasureBuilder], MeasureBuilder]:
-    """Register a special way of showing a measure (the default is :func:`show_measure`)."""
+def chart_kind(kind: str) -> Callable[[MeasureBuilder], MeasureBuilder]:
+    """Register how a chart kind is shown (the default, ``"default"``, is :func:`show_measure`)."""
 
     def wrap(func: MeasureBuilder) -> MeasureBuilder:
-        for m in measure_ids:
-            _BUILDERS[m] = func
+        _CHARTS[kind] = func
         return func
 
     return wrap
+
+
+def _builder_of(measure_id: str) -> MeasureBuilder:
+    try:
+        kind = catalogue.get_measure(measure_id).chart
+    except KeyError:
+        kind = "default"
+    return _CHARTS.get(kind, show_measure)
 
 
 def measure_blocks(ctx: Context, measure_ids: Sequence[str]) -> list[Block]:
@@ -1026,7 +959,7 @@ def measure_blocks(ctx: Context, measure_ids: Sequence[str]) -> list[Block]:
         if not st.available:
             blocks.append(Markdown(_no_data_sentence(ctx, st)))
             continue
-        blocks.extend(_BUILDERS.get(measure_id, show_measure)(ctx, st))
+        blocks.extend(_builder_of(measure_id)(ctx, st))
     return blocks
 
 
@@ -1038,7 +971,7 @@ def _unit(measure_id: str, frame: pd.DataFrame | None = None) -> str:
     """The measure's unit from the registry; a "count" measure the analysis turned into a rate (e.g. Taser
     uses per 1,000 people, with a Poisson interval) is shown as the rate it is."""
     try:
-        unit = measures.get_measure(measure_id).unit
+        unit = catalogue.get_measure(measure_id).unit
     except KeyError:
         unit = "ratio" if measure_id.endswith(("_benchmark", "_disparity")) else "count"
     if unit == "count" and frame is not None and len(frame) and "method" in frame.columns:
@@ -1079,22 +1012,6 @@ def _latest_note(ctx: Context, st: MeasureStatus) -> str:
     return f" There are no figures for {ctx.year_display}."
 
 
-#: companion figures a metric returns beside its main one: measure-id suffix -> (what it is, unit)
-COMPANIONS: dict[str, tuple[str, str]] = {
-    "_ratio": ("ratio to the reference group", "ratio"),
-    "_bounds_not_stated_bounds": (
-        "the ratio if every search with ethnicity not stated were in the group "
-        "(upper) or in the White group (lower)",
-        "bounds",
-    ),
-    "_bounds": ("not-stated bounds", "bounds"),
-    "_headcount_gap": ("headcount gap to proportional representation", "count"),
-    "_population_share": ("share of the population (per cent)", "%"),
-    "_workforce_share": ("share of the workforce (per cent)", "%"),
-    "_not_stated_share": ("share with ethnicity not stated (per cent)", "%"),
-}
-
-
 def _reference_of(frame: pd.DataFrame) -> str:
     refs = [
         r for r in frame.get("reference_group", pd.Series(dtype=object)).dropna().astype(str).unique() if r
@@ -1130,8 +1047,6 @@ def _source_words(row: dict[str, Any]) -> str:
 
 
 def analysis_period_words(label: str) -> str:
-    from eqlib import analysis
-
     try:
         return analysis.display_period(label)
     except Exception:  # noqa: BLE001 - a label that does not parse is shown as it is
@@ -1271,11 +1186,9 @@ def show_measure(ctx: Context, st: MeasureStatus) -> list[Block]:
     return blocks
 
 
-@builder("stop_search_trend")
+@chart_kind("trend")
 def _show_trend(ctx: Context, st: MeasureStatus) -> list[Block]:
     """The disparity over every year of data for the area, with the fitted change per year."""
-    from eqlib import analysis
-
     ratios = compute_measure(ctx, "stop_search_disparity")
     ratios = ratios[
         (ratios["area_code"] == ctx.area.code)
@@ -1329,7 +1242,6 @@ FUNNEL_X_LABEL = "How precise the area's ratio is: further right = based on more
 
 
 def _funnel_blocks(ctx: Context, st: MeasureStatus, what: str) -> list[Block]:
-    from eqlib import analysis
     from eqlib.metrics.benchmark import funnel_curve
 
     allf = compute_measure(ctx, st.measure)
@@ -1367,14 +1279,10 @@ def _funnel_blocks(ctx: Context, st: MeasureStatus, what: str) -> list[Block]:
     ]
 
 
-@builder("stop_search_benchmark")
-def _show_ss_benchmark(ctx: Context, st: MeasureStatus) -> list[Block]:
-    return _funnel_blocks(ctx, st, "Black/White stop and search disparity ratio")
-
-
-@builder("arrest_benchmark")
-def _show_arrest_benchmark(ctx: Context, st: MeasureStatus) -> list[Block]:
-    return _funnel_blocks(ctx, st, "Black/White arrest disparity ratio")
+@chart_kind("funnel")
+def _show_funnel(ctx: Context, st: MeasureStatus) -> list[Block]:
+    """A funnel plot of the measure's ratio in every force area (what it compares: the entry's ``headline``)."""
+    return _funnel_blocks(ctx, st, catalogue.get_measure(st.measure).headline)
 
 
 # --------------------------------------------------------------------------- builders: data and methods
@@ -1576,7 +1484,7 @@ def key_figures(ctx: Context) -> list[Block]:
         ]
         if sentences:
             items.append(
-                f"- **{_MEASURE_SHORT[measure_id]}.** "
+                f"- **{catalogue.get_measure(measure_id).headline}.** "
                 + " ".join(sentences)
                 + " "
                 + _figure_context(ctx, st, rows)
@@ -1624,19 +1532,13 @@ def _figure_context(ctx: Context, st: MeasureStatus, rows: pd.DataFrame) -> str:
 
 
 def analysis_period_end(label: str):
-    from eqlib import analysis
-
     return analysis.period_end(label)
 
 
-#: the measures whose sentences the overview gives, in order, and for which groups
-_HEADLINE_MEASURES = ("stop_search_disparity", "arrest_disparity", "use_of_force_disparity")
+#: the measures whose sentences the overview gives, in order (catalogue entries with a ``headline``), and for
+#: which groups
+_HEADLINE_MEASURES = catalogue.headline_measures()
 _HEADLINE_GROUPS = ("Black", "All ethnic minority groups")
-_MEASURE_SHORT = {
-    "stop_search_disparity": "Stop and search",
-    "arrest_disparity": "Arrest",
-    "use_of_force_disparity": "Use of force",
-}
 
 
 def main_disparities(ctx: Context) -> list[Block]:
@@ -1650,7 +1552,7 @@ def main_disparities(ctx: Context) -> list[Block]:
             (st.frame["measure"] == measure_id) & (st.frame["group"] != "All ethnic minority groups")
         ].copy()
         rows["colour_group"] = rows["group"]
-        rows["group"] = f"{_MEASURE_SHORT[measure_id]} ({_period_words(st)}): " + rows["group"].astype(str)
+        rows["group"] = f"{catalogue.get_measure(measure_id).headline} ({_period_words(st)}): " + rows["group"].astype(str)
         frames.append(rows)
     if not frames:
         return [
@@ -1732,7 +1634,7 @@ def relabel(blocks: list[Block], prefix: str) -> list[Block]:
 
 def benchmark(ctx: Context) -> list[Block]:
     """The area against all force areas (funnel plot): stop and search where it exists, else arrests."""
-    for measure_id in ("stop_search_benchmark", "arrest_benchmark"):
+    for measure_id in catalogue.benchmark_measures():
         st = measure_status(ctx, measure_id)
         if st.available:
             return relabel(measure_blocks(ctx, [measure_id]), "overview")
@@ -1869,10 +1771,9 @@ def area_figures(ctx: Context) -> pd.DataFrame:
     """Every figure published for the area and year (each measure's selected period, suppressed)."""
     if "_figures" in ctx._frames:
         return ctx._frames["_figures"]
-    from eqlib import analysis
     from eqlib.metrics._frame import FIGURE_COLUMNS
 
-    frames = [measure_status(ctx, m).frame for m in analysis.MEASURE_FUNCTIONS]
+    frames = [measure_status(ctx, m).frame for m in catalogue.national_ids()]
     frames = [f for f in frames if len(f)]
     result = (
         pd.concat(frames, ignore_index=True)
@@ -1891,9 +1792,7 @@ def latest_values(ctx: Context) -> pd.DataFrame:
 
 def _baseline_figure(ctx: Context, objective) -> float | None:
     """The published figure of the objective's measure and group for its baseline period, if the data have one."""
-    from eqlib import analysis
-
-    if objective.measure not in analysis.MEASURE_FUNCTIONS:
+    if objective.measure not in catalogue.national_ids():
         return None
     # the figure the report would show for that period: one source, by the selection rule (analysis.select)
     sel = analysis.select(compute_measure(ctx, objective.measure), ctx.area.code, objective.baseline_period,
@@ -2000,7 +1899,7 @@ def objectives_status(ctx: Context, *, brief: bool = False) -> list[Block]:
 
 
 def _available_measures(ctx: Context) -> list[str]:
-    return [m for m in measures.measure_ids() if measure_status(ctx, m).available]
+    return [m for m in catalogue.measure_ids() if measure_status(ctx, m).available]
 
 
 def framework_gaps(ctx: Context) -> list[Block]:
