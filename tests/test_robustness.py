@@ -197,7 +197,7 @@ def test_bad_params_files_give_their_exact_message(name):
     start = time.perf_counter()
     with pytest.raises(UsageError) as info:
         params = batch.read_params(path)
-        batch._check_params_match(path, params, areas.resolve("gwent"), periods.parse("2021-22"))
+        batch.check_params_match(path, params, areas.resolve("gwent"), periods.parse("2021-22"))
     assert BAD_PARAMS_MESSAGES[name] in str(info.value)
     assert str(path) in str(info.value) and len(str(info.value)) < 600
     assert time.perf_counter() - start < 1.0

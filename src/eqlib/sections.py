@@ -29,13 +29,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from eqlib import __version__, analysis, paths
+from eqlib import __version__, analysis, config, paths
 from eqlib import areas as areas_mod
 from eqlib import figures as fg
 from eqlib import periods as periods_mod
 from eqlib.measures import catalogue
-from eqlib.measures import local as local_measures
 from eqlib.measures.model import COMPANIONS
+from eqlib.measures.selection import Selection
 from eqlib.report import escape
 
 log = logging.getLogger(__name__)
@@ -131,23 +131,15 @@ def context(
     ``data_dir`` defaults to the project's ``data/`` (found by :mod:`eqlib.paths`);
     ``params_file`` to ``params/<slug>-<year>.yml`` if it exists, else ``params/defaults.yml``.
     """
-    from eqlib import batch
-
     if data_dir is not None:
         data_path = Path(data_dir).resolve()
         root = data_path.parent
     else:
         root = Path(root).resolve() if root is not None else paths.project_root()
         data_path = paths.data_dir(root)
-    resolved_area = batch.resolve_area(area)
-    period = batch.normalise_year(year)
-    pfile = batch.resolve_params_file(resolved_area, period, params_file, root)
-    params = batch.read_params(pfile)
-    batch.check_threshold(threshold)
-    if threshold is None:
-        threshold = int(params.get("threshold", params.get("suppression_threshold", batch.DEFAULT_THRESHOLD)))
-    fg.set_figure_folder(fg.figure_folder(resolved_area.slug, period.label))  # charts per area and year
-    return Context(resolved_area, period, root, data_path, pfile, params, int(threshold))
+    run = config.resolve(area, year, params_file, threshold, root)
+    fg.set_figure_folder(fg.figure_folder(run.area.slug, run.period.label))  # charts per area and year
+    return Context(run.area, run.period, root, data_path, run.params_file, run.params, run.threshold)
 
 
 # --------------------------------------------------------------------------- blocks
@@ -316,31 +308,6 @@ def financial_years_from_months(frame: pd.DataFrame, *, complete_only: bool = Fa
     return out
 
 
-@dataclass(frozen=True)
-class Selection:
-    """Which period of a dataset a report for year Y uses, and how to say so."""
-
-    dataset: str
-    status: str  # "current", "earlier", "none" (nothing for the area), "later-only", "no-loader"
-    period: str = ""  # the period label used
-    period_display: str = ""
-    note: str = ""
-    frame: pd.DataFrame | None = None
-
-    @property
-    def available(self) -> bool:
-        return self.status in ("current", "earlier")
-
-    @property
-    def label(self) -> str:
-        """ "2021/22" or "latest available: 2019/20" or "no data"."""
-        if self.status == "current":
-            return self.period_display
-        if self.status == "earlier":
-            return f"latest available: {self.period_display}"
-        return "no data"
-
-
 def _period_display(label: str, start: Any, end: Any) -> str:
     try:
         p = periods_mod.parse(label)
@@ -378,12 +345,12 @@ def select_period(
 
 def _select_period(ctx: Context, dataset_id: str, frame: pd.DataFrame | None, code: str) -> Selection:
     if frame is None:
-        return Selection(dataset_id, "no-loader", note="no loader for this dataset yet")
+        return _none(ctx, dataset_id, "no-loader", "no loader for this dataset yet")
     if "area_code" not in frame.columns or "period_end" not in frame.columns:
-        return Selection(dataset_id, "none", note="the dataset has no area and period columns")
+        return _none(ctx, dataset_id, "none", "the dataset has no area and period columns")
     rows = frame[frame["area_code"] == code]
     if rows.empty:
-        return Selection(dataset_id, "none", note=f"nothing for {areas_mod.get(code).name} in this dataset")
+        return _none(ctx, dataset_id, "none", f"nothing for {areas_mod.get(code).name} in this dataset")
     note = ""
     kinds = rows["period"].astype(str).str.fullmatch(r"\d{4}-(0[1-9]|1[0-2])")
     if bool(kinds.all()) and len(rows):
@@ -393,10 +360,11 @@ def _select_period(ctx: Context, dataset_id: str, frame: pd.DataFrame | None, co
     eligible = rows[ends <= year_end]
     if eligible.empty:
         first = rows.sort_values("period_start").iloc[0]
-        return Selection(
+        return _none(
+            ctx,
             dataset_id,
             "later-only",
-            note=f"the first period for this area is {_period_display(first['period'], first['period_start'], first['period_end'])}, after {ctx.year_display}",
+            f"the first period for this area is {_period_display(first['period'], first['period_start'], first['period_end'])}, after {ctx.year_display}",
         )
     eligible_ends = pd.to_datetime(eligible["period_end"]).dt.date
     latest_end = eligible_ends.max()
@@ -407,7 +375,7 @@ def _select_period(ctx: Context, dataset_id: str, frame: pd.DataFrame | None, co
         if latest_end < ctx.period.start and months < 12:
             complete = eligible[eligible.get("months", 12) == 12]
             if complete.empty:
-                return Selection(dataset_id, "none", note="no complete financial year of monthly data")
+                return _none(ctx, dataset_id, "none", "no complete financial year of monthly data")
             latest_end = pd.to_datetime(complete["period_end"]).dt.date.max()
             chosen = complete[pd.to_datetime(complete["period_end"]).dt.date == latest_end]
             months = 12
@@ -416,8 +384,13 @@ def _select_period(ctx: Context, dataset_id: str, frame: pd.DataFrame | None, co
     first = chosen.iloc[0]
     label = str(first["period"])
     display = _period_display(label, first["period_start"], first["period_end"])
-    status = "current" if latest_end >= ctx.period.start else "earlier"
-    return Selection(dataset_id, status, label, display, note, chosen.reset_index(drop=True))
+    status = "current" if latest_end >= ctx.period.start else "latest"
+    return Selection(dataset_id, chosen.reset_index(drop=True), label, ctx.year, status, display, note)
+
+
+def _none(ctx: Context, dataset_id: str, status: str, note: str) -> Selection:
+    """A dataset with nothing to show for the report: ``status`` and why (``note``)."""
+    return Selection(dataset_id, None, None, ctx.year, status, note=note)
 
 
 def _dataset_title(dataset_id: str) -> str:
@@ -439,19 +412,19 @@ def _local_status(ctx: Context, dataset_id: str) -> Selection:
     files = ctx.params.get("local_files") or ctx.params.get("local") or {}
     path = files.get(name) if isinstance(files, dict) else None
     if not path:
-        return Selection(dataset_id, "none", note="no local file given in the params file")
+        return _none(ctx, dataset_id, "none", "no local file given in the params file")
     path = Path(path)
     if not path.is_absolute():
         path = (ctx.params_file.parent if ctx.params_file else ctx.root) / path
     if not path.is_file():
-        return Selection(dataset_id, "none", note=f"the local file {path} does not exist")
+        return _none(ctx, dataset_id, "none", f"the local file {path} does not exist")
     try:
         from eqlib.sources import local
     except ImportError:  # pragma: no cover
-        return Selection(dataset_id, "no-loader", note="no reader for local files yet")
+        return _none(ctx, dataset_id, "no-loader", "no reader for local files yet")
     reader = getattr(local, "read", None) or getattr(local, "read_local", None)
     if reader is None:  # pragma: no cover
-        return Selection(dataset_id, "no-loader", note="no reader for local files yet")
+        return _none(ctx, dataset_id, "no-loader", "no reader for local files yet")
     frame = reader(path, template=name) if "template" in reader.__code__.co_varnames else reader(path)
     return select_period(ctx, dataset_id, frame)
 
@@ -496,8 +469,24 @@ def _dataset_selections(ctx: Context, measure_id: str) -> tuple[Selection, ...]:
     return tuple(dataset_status(ctx, d) for d in datasets if d not in _POPULATION_DATASETS)
 
 
+def publication(ctx: Context) -> analysis.AreaResult:
+    """The area-year's publication: every measure selected for the year, suppressed, the analyst's local
+    measures added, and disclosure control across all of them (:func:`eqlib.analysis.compute`). It is
+    exactly what ``eqlib tables`` writes, so the report and the tables never differ."""
+    if "_publication" not in ctx._frames:
+        with _capture_data_notes(ctx):
+            ctx._frames["_publication"] = analysis.compute(
+                ctx.area.code,
+                ctx.year,
+                threshold=ctx.threshold,
+                root=ctx.root,
+                local_dir=getattr(framework_params(ctx), "local_data_dir", None),
+            )
+    return ctx._frames["_publication"]
+
+
 def measure_status(ctx: Context, measure_id: str) -> MeasureStatus:
-    """The figures of a measure for the area and year (:mod:`eqlib.analysis`, suppressed), or why none.
+    """The figures of a measure for the area and year, as published (:func:`publication`), or why none.
 
     National data first; a measure an analyst supplies locally (``local_data_dir`` in the params file)
     comes from their file.
@@ -506,26 +495,14 @@ def measure_status(ctx: Context, measure_id: str) -> MeasureStatus:
     if key in ctx._frames:
         return ctx._frames[key]
     title = _measure_title(measure_id)
-    result = None
-    if measure_id in catalogue.national_ids():
-        every_area = compute_measure(ctx, measure_id)
-        sel = analysis.select(every_area, ctx.area.code, ctx.period, measure=measure_id)
-        if sel.status != "none" and not sel.frame.empty:
-            published = analysis.suppress(sel.frame, threshold=ctx.threshold)
-            result = MeasureStatus(
-                measure_id,
-                title,
-                sel.status,
-                sel.label,
-                published,
-                analysis.selection_source(sel.frame, catalogue.get_measure(measure_id).source),
-            )
-    if result is None and measure_id in LOCAL_TEMPLATES:
-        result = _local_measure(ctx, measure_id, title)
-    if result is None:
+    result = publication(ctx)
+    sel = result.selections.get(measure_id)
+    if sel is not None and sel.status != "none" and not sel.frame.empty:
+        status = MeasureStatus(measure_id, title, sel.status, sel.label, sel.frame, result.source(measure_id))
+    else:
         selections = _dataset_selections(ctx, measure_id)
         empty = pd.DataFrame(columns=["area_code", "period", "measure", "group", "value"])
-        result = MeasureStatus(
+        status = MeasureStatus(
             measure_id,
             title,
             "none",
@@ -534,92 +511,18 @@ def measure_status(ctx: Context, measure_id: str) -> MeasureStatus:
             reason=_why_none(ctx, selections),
             selections=selections,
         )
-    ctx._frames[key] = result
-    return result
-
-
-#: the parts of eqlib that determine the figures (not how they are shown): a change to any re-computes them
-_FIGURE_SOURCES = (
-    "analysis.py",
-    "measures.py",
-    "store.py",
-    "areas.py",
-    "ethnicity.py",
-    "periods.py",
-    "schemas.py",
-    "errors.py",
-    "metrics",
-    "sources",
-)
-
-
-def _inputs_key(root: Path) -> str:
-    """What every area's figures depend on: eqlib's version, the source of the modules that compute them
-    (:data:`_FIGURE_SOURCES`) and the raw data files (path, size, modification time)."""
-    import hashlib
-
-    package = Path(__file__).resolve().parent
-    h = hashlib.sha256(__version__.encode())
-    for name in _FIGURE_SOURCES:
-        target = package / name
-        for path in sorted(target.rglob("*.py") if target.is_dir() else [target]):
-            if path.is_file():
-                h.update(str(path.relative_to(package)).encode())
-                h.update(path.read_bytes())
-    raw = paths.raw_dir(root)
-    for path in sorted(raw.rglob("*")):
-        if path.is_file():
-            st = path.stat()
-            h.update(f"{path.relative_to(raw)}|{st.st_size}|{st.st_mtime_ns}\n".encode())
-    return h.hexdigest()[:20]
+    ctx._frames[key] = status
+    return status
 
 
 def compute_measure(ctx: Context, measure_id: str) -> pd.DataFrame:
-    """A measure's figures for every area and period (:func:`eqlib.analysis.compute_measure`), shared on disk.
-
-    The figures for all 43 areas are the same whichever area a notebook reports on, so they are
-    computed once and kept in ``<cache>/figures/<key>/<measure>.pkl``, where ``key`` hashes eqlib's
-    source and the raw data files: every notebook kernel of a batch then reads them in milliseconds.
-    Writes are atomic (a temporary file, then :func:`os.replace`). The files are a private cache of
-    unsuppressed figures, like the parquet cache of the raw data, and never published.
-    """
-    import os
-    import pickle
-
+    """A measure's figures for every area and period, unsuppressed (:func:`eqlib.analysis.compute_measure`:
+    the measures cache keyed by the input files' content), for charts that compare areas or years."""
     mem = f"_all:{measure_id}"
-    if mem in ctx._frames:
-        return ctx._frames[mem]
-    if "_inputs_key" not in ctx._frames:
-        ctx._frames["_inputs_key"] = _inputs_key(ctx.root)
-    folder = paths.cache_dir(ctx.root) / "figures" / ctx._frames["_inputs_key"]
-    path = folder / f"{measure_id}.pkl"
-    frame = None
-    from eqlib import store
-
-    if path.is_file():
-        try:
-            store.verify_cache_file(path)  # its bytes match the sha256 written with it: else never unpickled
-            frame = pd.read_pickle(path)
-        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError) as exc:
-            log.warning("%s: %s; recomputing", path, exc)
-            frame = None  # a damaged or changed cache file is recomputed
-    if frame is None:
+    if mem not in ctx._frames:
         with _capture_data_notes(ctx):
-            frame = analysis.compute_measure(measure_id, root=ctx.root)
-        folder.mkdir(parents=True, exist_ok=True)
-        tmp = folder / f".{measure_id}.{os.getpid()}.tmp"
-        frame.to_pickle(tmp)
-        digest = store.cache_digest(tmp)
-        os.replace(tmp, path)
-        store._atomic_write_bytes(path.with_name(path.name + ".sha256"), (digest + "\n").encode("ascii"))
-    ctx._frames[mem] = frame
-    return frame
-
-
-def warm_cache(root: Path | None = None) -> list[str]:
-    """Compute every measure once for all areas (``eqlib run`` does this before starting its workers)."""
-    ctx = context(root=root)
-    return [m for m in catalogue.national_ids() if len(compute_measure(ctx, m)) >= 0]
+            ctx._frames[mem] = analysis.compute_measure(measure_id, root=ctx.root)
+    return ctx._frames[mem]
 
 
 def _why_none(ctx: Context, selections: Sequence[Selection]) -> str:
@@ -641,34 +544,11 @@ def _why_none(ctx: Context, selections: Sequence[Selection]) -> str:
             )
         elif s.status == "no-loader":
             reasons.append(f"{title}: not yet readable by eqlib")
-        elif s.status in ("current", "earlier"):
+        elif s.status in ("current", "latest"):
             reasons.append(f"{title}: has {s.label} but too little to compute the figure")
         else:
             reasons.append(f"{title}: {s.note or 'no data'}")
     return "; ".join(reasons) if reasons else "no dataset provides it"
-
-
-def _local_selections(ctx: Context) -> dict[str, Any]:
-    """The measures from the analyst's own files (``local_data_dir`` in the params file), computed by
-    :func:`eqlib.analysis.compute_local`: selected for the year and suppressed."""
-    if "_local" in ctx._frames:
-        return ctx._frames["_local"]
-    folder = getattr(framework_params(ctx), "local_data_dir", None)
-    selections: dict[str, Any] = {}
-    if folder is not None:
-        with _capture_data_notes(ctx):
-            selections = analysis.compute_local(
-                ctx.area.code, ctx.year, folder, threshold=ctx.threshold, root=ctx.root
-            )
-    ctx._frames["_local"] = selections
-    return selections
-
-
-def _local_measure(ctx: Context, measure_id: str, title: str) -> MeasureStatus | None:
-    sel = _local_selections(ctx).get(measure_id)
-    if sel is None or sel.status == "none" or sel.frame.empty:
-        return None
-    return MeasureStatus(measure_id, title, sel.status, sel.label, sel.frame, local_measures.source_text(measure_id))
 
 
 # --------------------------------------------------------------------------- prose helpers

@@ -21,21 +21,40 @@ def period_end(label: str) -> pd.Timestamp:
 
 @dataclass(frozen=True)
 class Selection:
-    """One area's figures for one measure: the period used and whether it is the report year."""
+    """Which period a report for year Y shows, of one area's figures for a measure (:func:`select`) or of a
+    dataset (:func:`eqlib.report.sections.common.select_period`), and how to say so.
 
-    measure: str
-    frame: pd.DataFrame
+    ``status``: "current" (the report year), "latest" (an earlier period, "latest available"), "none"
+    (nothing for the area); a dataset can also be "later-only" (only periods after Y) or "no-loader".
+    """
+
+    measure: str  # the measure id (or the dataset id, for a dataset's period)
+    frame: pd.DataFrame | None
     period: str | None
     requested: str
-    status: str  # "current", "latest" (an earlier period), "none"
+    status: str
+    period_display: str = ""  # how the period is shown, when not from its label (e.g. "as at 31 March 2021")
+    note: str = ""  # e.g. "11 of 12 months", or why there is nothing
+
+    @property
+    def dataset(self) -> str:
+        return self.measure
+
+    @property
+    def available(self) -> bool:
+        return self.status in ("current", "latest")
 
     @property
     def label(self) -> str:
-        if self.period is None:
+        """ "2021/22", "calendar year 2018", "latest available: 2019/20" or "no data"."""
+        if self.period is None or not self.available:
             return "no data"
-        shown = display_period(self.period)
-        if periods.parse(self.period.split(" to ")[-1]).kind == "calendar_year":
-            shown = f"calendar year {shown}"  # never read as a financial year
+        if self.period_display:
+            shown = self.period_display
+        else:
+            shown = display_period(self.period)
+            if periods.parse(self.period.split(" to ")[-1]).kind == "calendar_year":
+                shown = f"calendar year {shown}"  # never read as a financial year
         return shown if self.status == "current" else f"latest available: {shown}"
 
 
