@@ -1,5 +1,5 @@
-"""The package imports cleanly and its import graph has no cycle (issue 11: the layers of src/eqlib are data ->
-metrics -> measures -> report -> cli/batch, and nothing reaches back up, not even inside a function)."""
+"""The package imports cleanly and its import graph has no cycle (issue 11: the layers of src/eqlib are
+data -> metrics -> measures -> report -> cli/batch, and nothing reaches back up, not even inside a function)."""
 
 from __future__ import annotations
 
@@ -51,9 +51,7 @@ def import_graph() -> dict[str, set[str]]:
                 continue
             for target in targets:
                 if target.startswith("eqlib."):
-                    edges.update(
-                        m for m in _executed(target) if m != name and not name.startswith(m + ".")
-                    )
+                    edges.update(m for m in _executed(target) if m != name and not name.startswith(m + "."))
         graph[name] = edges
     return graph
 

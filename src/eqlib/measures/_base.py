@@ -117,4 +117,3 @@ EFF_NATIONAL_SOURCE = "GOV.UK Ethnicity facts and figures, stop and search by et
 def _tag(frame: pd.DataFrame, source: str, rank: int) -> pd.DataFrame:
     """Record each figure's source (shown with it) and its rank in the rule of :func:`select`."""
     return frame.assign(source=source, source_rank=rank)
-

@@ -65,7 +65,9 @@ def cell_measures(section: str, cell: str) -> tuple[str, ...]:
     ids = tuple(m.id for m in MEASURES if m.section == section and m.cell == cell)
     if not ids:
         cells = sorted({m.cell for m in MEASURES if m.section == section})
-        raise KeyError(f"no measure of section {section!r} is in cell {cell!r}; its cells: {', '.join(cells)}")
+        raise KeyError(
+            f"no measure of section {section!r} is in cell {cell!r}; its cells: {', '.join(cells)}"
+        )
     return ids
 
 

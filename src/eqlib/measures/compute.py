@@ -108,5 +108,3 @@ def compute_measure(measure_id: str, *, root: Path | None = None) -> pd.DataFram
             f"known: {', '.join(catalogue.national_ids())}"
         )
     return _compute_cached(measure_id, str(root or "")).copy()
-
-

@@ -339,5 +339,3 @@ def suppress_local(frame: pd.DataFrame, *, threshold: int = DEFAULT_THRESHOLD) -
     out.loc[hide_den, "denominator"] = np.nan
     out.loc[hide, "symbol"] = "[c]"
     return cv.add(out, hide, "suppressed")
-
-

@@ -81,6 +81,7 @@ COMPANIONS: dict[str, tuple[str, str]] = {
     "_population_share": ("share of the population (per cent)", "%"),
     "_workforce_share": ("share of the workforce (per cent)", "%"),
     "_not_stated_share": ("share with ethnicity not stated (per cent)", "%"),
+    "_not_recorded_share": ("share whose sex is not recorded (per cent)", "%"),
 }
 
 EVIDENCE_MAP = Path(__file__).resolve().parent.parent / "framework" / "evidence_map.yml"

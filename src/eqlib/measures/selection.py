@@ -12,6 +12,7 @@ from eqlib.metrics.characteristics import hide_suppressed_ratios
 
 DEFAULT_THRESHOLD = 5
 
+
 # --------------------------------------------------------------------------- selection
 def period_end(label: str) -> pd.Timestamp:
     """The end date of a figure's period label (``2021-22``, ``2018``, ``2021-03-31``, ``2019-20 to 2021-22``)."""
@@ -80,13 +81,10 @@ def select(figures: pd.DataFrame, area_code: str, period: periods.Period, *, mea
     rows = figures.loc[figures["area_code"] == area_code]
     if rows.empty:
         return Selection(measure, rows, None, period.label, "none")
-    ranks = rows["source_rank"] if "source_rank" in rows.columns else pd.Series(0, index=rows.index)
-    has_value = rows["value"].notna() if "value" in rows.columns else pd.Series(True, index=rows.index)
-    candidates = pd.DataFrame(
-        {"period": rows["period"].astype(str), "rank": ranks.fillna(9).astype(int), "value": has_value}
-    )
-    usable = candidates.groupby(["period", "rank"])["value"].any().reset_index()
-    usable = usable.loc[usable["value"]] if usable["value"].any() else usable
+    choices = source_choices(rows)
+    if choices["has_value"].any():  # a period whose every source has only missing figures is not shown
+        choices = choices.loc[choices["has_value"]]
+    usable = best_sources(choices)
     usable = usable.assign(
         end=usable["period"].map(period_end),
         exact=usable["period"].map(lambda label: label.split(" to ")[-1] == period.label),
@@ -102,10 +100,51 @@ def select(figures: pd.DataFrame, area_code: str, period: periods.Period, *, mea
         # a snapshot taken within the year (workforce "as at 31 March 2022" for 2021/22) is that year's
         # figure; any other earlier period (a calendar year included) is "latest available"
         status = "current" if _snapshot_within(str(chosen["period"]), period) else "latest"
-    keep = (candidates["period"] == chosen["period"]) & (candidates["rank"] == chosen["rank"])
+    keep = (rows["period"].astype(str) == chosen["period"]) & (_ranks(rows) == chosen["rank"])
     return Selection(
         measure, rows.loc[keep.to_numpy()].reset_index(drop=True), str(chosen["period"]), period.label, status
     )
+
+
+def _ranks(rows: pd.DataFrame) -> pd.Series:
+    """Each figure's ``source_rank`` (0 where the frame has none; 9, last, where it is missing)."""
+    if "source_rank" not in rows.columns:
+        return pd.Series(0, index=rows.index)
+    return rows["source_rank"].fillna(9).astype(int)
+
+
+def source_choices(rows: pd.DataFrame) -> pd.DataFrame:
+    """The sources on offer: one row per area_code, period and ``rank`` (the figures' ``source_rank``), with
+    ``has_value`` (True when any of that source's figures for the period is not missing)."""
+    has_value = rows["value"].notna() if "value" in rows.columns else pd.Series(True, index=rows.index)
+    candidates = pd.DataFrame(
+        {
+            "area_code": rows["area_code"].astype(str),
+            "period": rows["period"].astype(str),
+            "rank": _ranks(rows),
+            "has_value": has_value,
+        }
+    )
+    return candidates.groupby(["area_code", "period", "rank"], as_index=False)["has_value"].any()
+
+
+def best_sources(choices: pd.DataFrame) -> pd.DataFrame:
+    """Per area and period of :func:`source_choices`, the source the rule shows: the best (lowest) rank with
+    figures; where no source has any, the best rank. One row per area_code and period."""
+    ordered = choices.sort_values(
+        ["area_code", "period", "has_value", "rank"], ascending=[True, True, False, True]
+    )
+    return ordered.drop_duplicates(["area_code", "period"]).reset_index(drop=True)
+
+
+def one_source(rows: pd.DataFrame) -> pd.DataFrame:
+    """The rows of the source :func:`select`'s rule shows for each area and period (:func:`best_sources`), so
+    that a comparison across areas or years never mixes two sources' figures."""
+    if rows.empty or "source_rank" not in rows:
+        return rows
+    best = best_sources(source_choices(rows)).set_index(["area_code", "period"])["rank"]
+    keys = pd.MultiIndex.from_arrays([rows["area_code"].astype(str), rows["period"].astype(str)])
+    return rows[(_ranks(rows).to_numpy() == best.reindex(keys).to_numpy())]
 
 
 def _snapshot_within(label: str, period: periods.Period) -> bool:
@@ -114,7 +153,9 @@ def _snapshot_within(label: str, period: periods.Period) -> bool:
         parsed = periods.parse(label)
     except periods.PeriodError:
         return False
-    return parsed.kind == "as_at" and pd.Timestamp(period.start) <= pd.Timestamp(parsed.end) <= pd.Timestamp(period.end)
+    return parsed.kind == "as_at" and pd.Timestamp(period.start) <= pd.Timestamp(parsed.end) <= pd.Timestamp(
+        period.end
+    )
 
 
 def suppress(frame: pd.DataFrame, *, threshold: int = DEFAULT_THRESHOLD) -> pd.DataFrame:
@@ -123,5 +164,3 @@ def suppress(frame: pd.DataFrame, *, threshold: int = DEFAULT_THRESHOLD) -> pd.D
         return frame
     published, _audit = metrics.suppress_figures(frame, threshold=threshold)
     return hide_suppressed_ratios(published)
-
-

@@ -57,7 +57,6 @@ def _policeuk_caveats(frame: pd.DataFrame) -> pd.DataFrame:
     return _tag(_with_caveat(frame, "police_uk_not_official"), POLICEUK_SOURCE, RANK_POLICEUK)
 
 
-
 @lru_cache(maxsize=2)
 def _eff_national(root_key: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """England and Wales searches by broad group with their own published Census 2011 denominators

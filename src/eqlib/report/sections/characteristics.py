@@ -1,10 +1,10 @@
 """How the report shows stop and search by sex and age group, strip search by ethnic group, and which of
 the nine protected characteristics (Equality Act 2010) the data cover.
 
-The builders are registered with :func:`eqlib.sections.builder` (``sections`` imports this module at
+The builders are registered with :func:`eqlib.report.sections.common.chart_kind` (the package imports this module at
 its end) and follow the section builders' contract: a list of blocks (prose from the data, a chart
 with alt text that gives the finding first, a captioned table), never printing. Figures are the
-suppressed ones :func:`eqlib.sections.measure_status` gives.
+suppressed ones :func:`eqlib.report.sections.measure_status` gives.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ import pandas as pd
 
 from eqlib import figures as fg
 from eqlib import narrative
-from eqlib import sections as sx
 from eqlib.measures import catalogue
 from eqlib.metrics.characteristics import AGE_GROUPS, NOT_RECORDED, SEX_GROUPS, TOTAL
+from eqlib.report.sections import common as sx
 
 #: measure -> (characteristic noun, column heading, categories, noun for a category in sentences)
 _CHARACTERISTICS = {

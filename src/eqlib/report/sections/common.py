@@ -1,9 +1,15 @@
-"""The content of each report section, as library functions, so that the notebooks stay thin.
+"""What every report section shares: the context, the blocks, data access, the period and measure status,
+the default display of a measure and the section's data status and evidence gaps.
 
 A notebook cell calls one builder and displays what it returns::
 
     #| echo: false
     emit(sections.population_profile(ctx))
+
+The builders of each framework section are in the modules beside this one (:mod:`.overview`,
+:mod:`.communities`, :mod:`.leadership`, :mod:`.services`, :mod:`.workforce`, :mod:`.objectives`,
+:mod:`.appendix`); the chart kinds of :mod:`.charts` and :mod:`.characteristics`; a section's measures,
+and the cell of its notebook that shows each, are the catalogue's (:func:`measure_cell`).
 
 Each builder takes a :class:`Context` (area, year, params, data folder, suppression threshold)
 and returns a list of blocks: :class:`Markdown` (prose generated from the data),
@@ -19,7 +25,6 @@ area says so, and the measures that need it are listed as evidence gaps.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -29,41 +34,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from eqlib import __version__, analysis, config, paths
+from eqlib import analysis, config, paths
 from eqlib import areas as areas_mod
 from eqlib import figures as fg
 from eqlib import periods as periods_mod
 from eqlib.measures import catalogue
 from eqlib.measures.model import COMPANIONS
-from eqlib.measures.selection import Selection
+from eqlib.measures.selection import Selection, one_source
 from eqlib.report import escape
 
 log = logging.getLogger(__name__)
 
-__all__ = [
-    "Context",
-    "context",
-    "Markdown",
-    "Chart",
-    "Table",
-    "Block",
-    "emit",
-    "load",
-    "select_period",
-    "Selection",
-    "dataset_status",
-    "measure_status",
-    "NOTEBOOKS",
-    "SECTION_MEASURES",
-    "intro",
-    "section_data_status",
-    "evidence_gaps",
-    "population_profile",
-    "measure_blocks",
-    "data_sources",
-    "methods",
-    "parameters_summary",
-]
 
 #: notebook name -> (title, framework section id or None)
 NOTEBOOKS: dict[str, tuple[str, int | None]] = {
@@ -75,6 +56,7 @@ NOTEBOOKS: dict[str, tuple[str, int | None]] = {
     "05_objectives": ("Equality objectives and self-assessment", None),
     "99_data_and_methods": ("Data and methods", None),
 }
+
 
 #: which measures each section shows (each measure has one home section): from the catalogue
 SECTION_MEASURES: dict[str, tuple[str, ...]] = catalogue.sections()
@@ -111,10 +93,8 @@ class Context:
         return self.area.name
 
     def frame(self, measure_id: str, *, every_period: bool = False, every_area: bool = False) -> pd.DataFrame:
-        """The tidy frame behind a measure's chart and table (see :func:`eqlib.explore.frame`)."""
-        from eqlib import explore
-
-        return explore.frame(self, measure_id, every_period=every_period, every_area=every_area)
+        """The tidy frame behind a measure's chart and table (see :func:`frame`)."""
+        return frame(self, measure_id, every_period=every_period, every_area=every_area)
 
 
 def context(
@@ -172,6 +152,7 @@ class AnalystNote:
 
 
 Block = Markdown | Chart | Table
+
 
 #: display metadata that marks an output as the analyst's (eqlib.report.notebook leaves such outputs out)
 ANALYST_METADATA = {"eqlib": {"audience": "analyst"}}
@@ -551,6 +532,53 @@ def _why_none(ctx: Context, selections: Sequence[Selection]) -> str:
     return "; ".join(reasons) if reasons else "no dataset provides it"
 
 
+# --------------------------------------------------------------------------- the tidy frames (explore)
+#: columns an analyst reads first (the others follow)
+_FIRST = [
+    "area_name",
+    "period",
+    "measure",
+    "group",
+    "reference_group",
+    "value",
+    "ci_low",
+    "ci_high",
+    "count",
+    "denominator",
+    "symbol",
+]
+
+
+def _tidy(frame: pd.DataFrame) -> pd.DataFrame:
+    first = [c for c in _FIRST if c in frame.columns]
+    return frame[first + [c for c in frame.columns if c not in first]].reset_index(drop=True)
+
+
+def frame(ctx: Context, measure_id: str, *, every_period: bool = False, every_area: bool = False) -> pd.DataFrame:
+    """The tidy frame behind a measure's chart for ``ctx`` (a :class:`Context`; also ``ctx.frame``).
+
+    Default: exactly the rows the report charts (the area, the report's period or the latest
+    earlier one), suppressed as published. ``every_period``: the area's rows for every period;
+    ``every_area``: every area's rows for the charted period; both: everything. Suppression at
+    ``ctx.threshold`` is applied in every case (a notebook's ``threshold`` parameter changes it).
+    An unknown measure id raises ``KeyError`` naming the section measures.
+    """
+    known = {m for ids in catalogue.sections().values() for m in ids}
+    if measure_id not in known and measure_id not in catalogue.national_ids():
+        raise KeyError(f"unknown measure {measure_id!r}; the measures are: {', '.join(sorted(known))}")
+    status = measure_status(ctx, measure_id)
+    if not (every_period or every_area) or measure_id not in catalogue.national_ids():
+        return _tidy(status.frame)
+    everything = compute_measure(ctx, measure_id)
+    rows = everything[everything["measure"] == measure_id] if "measure" in everything else everything
+    if not every_area:
+        rows = rows[rows["area_code"] == ctx.area.code]
+    if not every_period:
+        shown = set(status.frame["period"]) if not status.frame.empty else set()
+        rows = rows[rows["period"].isin(shown)]
+    return _tidy(analysis.suppress(one_source(rows), threshold=ctx.threshold))
+
+
 # --------------------------------------------------------------------------- prose helpers
 def _sentence_case(text: str) -> str:
     return text[:1].upper() + text[1:]
@@ -591,6 +619,8 @@ def intro(ctx: Context, notebook: str) -> list[Block]:
 #: the class of the example banner's fenced div; the renderer puts its text in every page's header (PDF) and at
 #: the top of the page (HTML) as well (eqlib.report.fallback)
 EXAMPLE_BANNER_CLASS = "example-banner"
+
+
 EXAMPLE_BANNER_TEXT = (
     "Example, not the OPCC's assessment: the self-assessment and equality objectives in this "
     "report are illustrative."
@@ -736,79 +766,10 @@ def _population_dataset(ctx: Context) -> str:
     return "population_census2021" if ctx.period.start >= date(2021, 4, 1) else "population_census2011"
 
 
-_GROUP_ORDER = ("Asian", "Black", "Mixed", "White", "Other", "Not stated")
-
-
-def _order_groups(frame: pd.DataFrame, column: str = "group") -> pd.DataFrame:
-    order = {g: i for i, g in enumerate(_GROUP_ORDER)}
-    return (
-        frame.assign(_o=frame[column].map(lambda g: order.get(g, 99)))
-        .sort_values(["_o", column])
-        .drop(columns="_o")
-    )
-
-
-def population_profile(ctx: Context) -> list[Block]:
-    """The area's resident population by broad ethnic group (the denominators of every rate)."""
-    dataset = _population_dataset(ctx)
-    frame = load(ctx, dataset)
-    census = "Census 2021" if dataset.endswith("2021") else "Census 2011"
-    if frame is None or frame[frame["area_code"] == ctx.area.code].empty:
-        return [
-            Markdown(f"**No data.** The {census} population of {ctx.name} by ethnic group is not available.")
-        ]
-    rows = frame[frame["area_code"] == ctx.area.code]
-    by_group = rows.groupby("group", as_index=False)["count"].sum()
-    by_group = _order_groups(by_group)
-    total = by_group["count"].sum()
-    by_group["share"] = 100 * by_group["count"] / total
-    minority = by_group.loc[by_group["group"] != "White", "count"].sum()
-    largest = by_group[by_group["group"] != "White"].nlargest(1, "count")
-    text = (
-        f"At the {census}, {fg.fmt_number(total)} people lived in {ctx.name}. "
-        f"{fg.fmt_number(100 * minority / total, digits=1)}% were from ethnic minority groups "
-        f"(all groups other than White)"
-    )
-    if not largest.empty:
-        text += (
-            f"; the largest was {largest['group'].iloc[0]} "
-            f"({fg.fmt_number(largest['share'].iloc[0], digits=1)}%)"
-        )
-    text += (
-        f". These are the denominators of the rates in this report ({census} "
-        f"{'for periods from April 2021' if census == 'Census 2021' else 'for periods before April 2021'})."
-    )
-    fig, alt = fg.bar_chart(
-        by_group.assign(share=by_group["share"].round(1)),
-        category="group",
-        value="share",
-        measure="share of usual residents by broad ethnic group (per cent)",
-        area_name=ctx.name,
-        period_label=census,
-        unit="Per cent of usual residents",
-    )
-    table = by_group.rename(
-        columns={"group": "Ethnic group", "count": "Usual residents", "share": "Per cent"}
-    )
-    table["Usual residents"] = table["Usual residents"].astype("int64")
-    return [
-        Markdown(text),
-        Chart(
-            fig,
-            "population-by-ethnicity",
-            f"Usual residents by broad ethnic group, {ctx.name}, {census}",
-            alt,
-        ),
-        Table(
-            table,
-            f"Usual residents by broad ethnic group, {ctx.name}, {census} (ONS)",
-            "population-by-ethnicity",
-        ),
-    ]
-
-
 # --------------------------------------------------------------------------- builders: measures
 MeasureBuilder = Callable[[Context, MeasureStatus], list[Block]]
+
+
 #: chart kind (the ``chart`` of a catalogue entry, :data:`eqlib.measures.model.CHART_KINDS`) -> its builder
 _CHARTS: dict[str, MeasureBuilder] = {}
 
@@ -843,7 +804,15 @@ def measure_blocks(ctx: Context, measure_ids: Sequence[str]) -> list[Block]:
     return blocks
 
 
+def measure_cell(ctx: Context, notebook: str, cell: str) -> list[Block]:
+    """The blocks of one cell of a section's notebook: the measures the catalogue puts in that ``cell`` of
+    that section (``section`` and ``cell`` of their :class:`eqlib.measures.Measure` entries), in order."""
+    return measure_blocks(ctx, catalogue.cell_measures(notebook, cell))
+
+
 _UNITS = {"per 1,000": "per 1,000", "ratio": "ratio", "%": "%", "count": "count", "index": "index"}
+
+
 _NOT_RATE_GROUPS = {"Not stated", "All"}
 
 
@@ -1066,464 +1035,8 @@ def show_measure(ctx: Context, st: MeasureStatus) -> list[Block]:
     return blocks
 
 
-@chart_kind("trend")
-def _show_trend(ctx: Context, st: MeasureStatus) -> list[Block]:
-    """The disparity over every year of data for the area, with the fitted change per year."""
-    ratios = compute_measure(ctx, "stop_search_disparity")
-    ratios = ratios[
-        (ratios["area_code"] == ctx.area.code)
-        & (ratios["measure"] == "stop_search_disparity")
-        & (ratios["period"].map(analysis.period_end) <= pd.Timestamp(ctx.period.end))
-    ]
-    if "source" in ratios.columns and "source" in st.frame.columns and len(st.frame):
-        same = ratios[ratios["source"] == st.frame["source"].iloc[0]]  # the trend's own source's ratios
-        ratios = same if same["period"].nunique() >= 2 else ratios
-    ratios = analysis.suppress(ratios.reset_index(drop=True), threshold=ctx.threshold)
-    ratios = ratios[ratios["group"] != "All ethnic minority groups"]
-    blocks: list[Block] = [Markdown(f"**{_sentence_case(st.title)}**, {ctx.name}, {st.label}.")]
-    if ratios["period"].nunique() >= 2:
-        fig, alt = fg.trend_chart(
-            ratios,
-            measure="stop and search disparity ratio to White",
-            area_name=ctx.name,
-            unit="Ratio to White (1 = same rate)",
-        )
-        blocks.append(
-            Chart(
-                fig,
-                "stop-search-disparity-trend",
-                f"Stop and search disparity ratio to White by year, {ctx.name}",
-                alt,
-            )
-        )
-
-    sentences = [_sentence(r) for r in st.frame.to_dict("records") if pd.notna(r.get("value"))]
-    if sentences:
-        blocks.append(Markdown("\n".join(f"- {t}" for t in sentences)))
-    else:
-        blocks.append(
-            Markdown(
-                "The change per year could not be estimated reliably for any group (see the table's symbols)."
-            )
-        )
-    blocks.append(
-        Table(
-            figure_table(st.frame, "ratio"),
-            f"Change in the stop and search disparity per year (factor), {ctx.name}, {st.label}",
-            "stop-search-trend",
-        )
-    )
-    return blocks
-
-
-#: the funnel plot's x axis in plain English (it is the ratio's precision, 1 / variance of its log: the methods
-#: appendix says so)
-FUNNEL_X_LABEL = "How precise the area's ratio is: further right = based on more people (the limits narrow)"
-
-
-def _funnel_blocks(ctx: Context, st: MeasureStatus, what: str) -> list[Block]:
-    from eqlib.metrics.benchmark import funnel_curve
-
-    allf = compute_measure(ctx, st.measure)
-    period = st.frame["period"].iloc[0]
-    allf = allf[(allf["period"] == period) & allf["value"].notna() & allf["precision"].notna()]
-    if "source" in allf.columns and "source" in st.frame.columns:  # one source in one funnel
-        allf = allf[allf["source"] == st.frame["source"].iloc[0]]
-    mine = allf[allf["area_code"] == ctx.area.code]
-    if allf.empty or mine.empty:
-        return [Markdown(f"{_sentence_case(what)}: not enough data to compare {ctx.name} with other areas.")]
-    target = float(allf["target"].iloc[0])
-    tau2 = float(allf["tau2"].iloc[0]) if "tau2" in allf.columns and pd.notna(allf["tau2"].iloc[0]) else 0.0
-    grid = np.geomspace(max(allf["precision"].min() * 0.8, 1e-3), allf["precision"].max() * 1.25, 120)
-    limits = funnel_curve(target, grid, kind="ratio", tau2=tau2).rename(columns={"precision": "x"})
-    plot = allf.drop(columns=["denominator"]).rename(columns={"precision": "denominator"})
-    label = analysis.display_period(period)
-    fig, alt = fg.funnel_plot(
-        plot, limits, measure=what, highlight=ctx.area.code, period_label=label, x_label=FUNNEL_X_LABEL
-    )
-    row = mine.iloc[0]
-    text = (
-        f"In {label}, the {what} in {ctx.name} was {fg.fmt_number(row['value'])} against "
-        f"{fg.fmt_number(target)} for all force areas together: {row.get('position', '')} the funnel's "
-        f"limits (95% and 99.8%, widened for overdispersion between areas).{_latest_note(ctx, st)}"
-    )
-    caveats = _caveat_text(mine)
-    return [
-        Markdown(text + (f" *Notes:* {caveats}" if caveats else "")),
-        Chart(
-            fig,
-            _label(st.measure),
-            f"{_sentence_case(what)} in every police force area, {label}, with {ctx.name} highlighted",
-            alt,
-        ),
-    ]
-
-
-@chart_kind("funnel")
-def _show_funnel(ctx: Context, st: MeasureStatus) -> list[Block]:
-    """A funnel plot of the measure's ratio in every force area (what it compares: the entry's ``headline``)."""
-    return _funnel_blocks(ctx, st, catalogue.get_measure(st.measure).headline)
-
-
-# --------------------------------------------------------------------------- builders: data and methods
-def _public_path(path: Path, root: Path) -> str:
-    """A file as the published report names it: relative to the project (``params/x.yml``), never a folder
-    of the machine that built the report."""
-    path, root = Path(path).resolve(), Path(root).resolve()
-    if path.is_relative_to(root):
-        return path.relative_to(root).as_posix()
-    return f"{path.parent.name}/{path.name}" if path.parent.name == "params" else path.name
-
-
-def parameters_summary(ctx: Context) -> list[Block]:
-    """The run's parameters, stated for the record."""
-    params = _public_path(ctx.params_file, ctx.root) if ctx.params_file else "none"
-    text = (
-        f"Area **{ctx.name}** (ONS code {ctx.area.code}); financial year **{ctx.year_display}** "
-        f"(1 April {ctx.period.start.year} to 31 March {ctx.period.end.year}); params file {escape.code_span(params)}; "
-        f"counts under **{ctx.threshold}** are suppressed in every table and chart; eqlib version "
-        f"{__version__}."
-    )
-    return [Markdown(text)]
-
-
-def _manifest(ctx: Context) -> dict[str, Any]:
-    import yaml
-
-    path = ctx.data_dir / "manifest.yml"
-    if not path.is_file():
-        return {}
-    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-
-
-def _breakable(text: str, *, longer_than: int = 18) -> str:
-    """Text whose long words (file names, paths, ``(see SOURCE.txt)``) may wrap after ``/ _ - .`` (a
-    zero-width space there), so they stay inside a table column in the PDF and on a phone; the text reads and
-    prints the same. Plain text: the table cell escapes it as markdown (``__December_2016__`` stays literal)."""
-
-    def wrap(word: str) -> str:
-        return re.sub(r"([/_\-.])(?=.)", "\\1\u200b", word) if len(word) > longer_than else word
-
-    return " ".join(wrap(word) for word in str(text).split(" "))
-
-
-def data_sources(ctx: Context) -> list[Block]:
-    """Every source the report uses (publisher, title, period, licence) and every data file's checksum."""
-    manifest = _manifest(ctx)
-    sources = manifest.get("sources") or {}
-    if not sources:
-        note_for_analyst(ctx, "`data/manifest.yml` is missing: run `eqlib data check`.")
-        return [Markdown("The data manifest is missing, so sources and checksums cannot be listed.")]
-    rows, files = [], []
-    n_files = 0
-    for name, entry in sorted(sources.items()):
-        entry = entry or {}
-        rows.append(
-            {
-                "Source": _breakable(name),
-                "Publisher": _breakable(str(entry.get("publisher", ""))),
-                "Title": _breakable(str(entry.get("title", ""))),
-                "Period": str(entry.get("period", "")),
-                "Licence": _breakable(str(entry.get("licence", "")), longer_than=9),
-            }
-        )
-        data_files = [
-            f for f in entry.get("files") or [] if isinstance(f, dict) and f.get("kind", "data") == "data"
-        ]
-        n_files += len(data_files)
-        if len(data_files) <= 5:
-            files.extend(
-                {
-                    "File": _breakable(str(f.get("path", "")), longer_than=0),
-                    "sha256 (first 16 characters)": str(f.get("sha256", ""))[:16],
-                }
-                for f in data_files
-            )
-        else:
-            files.append(
-                {
-                    "File": f"{name}/ ({len(data_files)} files)",
-                    "sha256 (first 16 characters)": "one per file in data/manifest.yml",
-                }
-            )
-    attributions = sorted({str(v) for v in (manifest.get("attribution") or {}).values()})
-    text = (
-        f"The report draws on {len(rows)} sources ({n_files} data files), each file recorded in "
-        "the project's data manifest with its SHA-256 checksum, so anyone can check that the figures come "
-        "from the files as published. " + " ".join(attributions)
-    )
-    return [
-        Markdown(text),
-        Table(pd.DataFrame(rows), "Data sources: publisher, title, period and licence", "data-sources"),
-        Table(
-            pd.DataFrame(files),
-            "Data files and their checksums (full values in data/manifest.yml)",
-            "data-files",
-        ),
-    ]
-
-
-def methods(ctx: Context) -> list[Block]:
-    """The statistical methods in plain English (the methods reference is docs/METHODS)."""
-    census = "Census 2021" if _population_dataset(ctx).endswith("2021") else "Census 2011"
-    text = "\n".join(
-        [
-            f"- **Rates** are per 1,000 usual residents of each ethnic group ({census} populations for "
-            f"{ctx.year_display}), with exact Poisson 95% confidence intervals.",
-            "- **Disparity ratios** compare a group's rate with the White group's, computed from unrounded rates, "
-            "with a 95% confidence interval (score method; exact conditional for small counts).",
-            "- **Proportions** such as the share of searches leading to arrest have Wilson 95% intervals.",
-            "- **Trends** in a disparity use a Poisson regression with a year-by-group term (at least three years).",
-            "- **Funnel plots** compare the area with all force areas against 95% and 99.8% control limits "
-            "(Spiegelhalter 2005). Across the chart is how precise each area's figure is (1 / variance of the log "
-            "ratio): areas further right have figures based on more people, so their limits are narrower.",
-            f"- **Small numbers**: counts under {ctx.threshold} are suppressed ([c]), with secondary suppression so "
-            "they cannot be worked out from totals. [x] means not available, [z] not applicable, [u] low reliability.",
-            "- A dataset without figures for the report year is shown for its latest earlier period, labelled "
-            '"latest available"; a dataset with nothing for the area is listed as an evidence gap.',
-        ]
-    )
-    return [Markdown(text)]
-
-
-# --------------------------------------------------------------------------- builders: coverage
-_INTERNAL_DATASETS = {"stop_search_policeuk_records", "stop_search_policeuk_coverage"}
-
-
-def coverage_table(ctx: Context) -> list[Block]:
-    """Every dataset eqlib reads: the period a report for this area and year uses, or that it has none."""
-    from eqlib import sources
-
-    rows = []
-    for dataset_id, ds in sources.datasets().items():
-        if dataset_id in _INTERNAL_DATASETS:
-            continue
-        sel = dataset_status(ctx, dataset_id)
-        rows.append(
-            {
-                "Dataset": ds.title,
-                "Period shown": sel.label + (f" ({sel.note})" if sel.note and sel.available else ""),
-                "Note": "" if sel.available else sel.note,
-            }
-        )
-    if not rows:
-        return [Markdown("No dataset loaders are registered.")]
-    frame = pd.DataFrame(rows)
-    current = sum(r["Period shown"].startswith(ctx.year_display) for r in rows)
-    earlier = sum(r["Period shown"].startswith("latest available") for r in rows)
-    none = len(rows) - current - earlier
-    text = (
-        f"Of {len(rows)} datasets, {current} have figures for {ctx.name} for {ctx.year_display}, {earlier} "
-        f'only for an earlier period (shown as "latest available") and {none} have nothing for '
-        f"{ctx.name} up to {ctx.year_display}."
-    )
-    return [
-        Markdown(text),
-        Table(frame, f"Datasets and the period shown for {ctx.name}, {ctx.year_display}", "coverage"),
-    ]
-
-
-def coverage_summary(ctx: Context) -> list[Block]:
-    """How many of the measures the framework sections ask for have data; the gaps by section."""
-    lines = []
-    total = have = 0
-    for notebook, measure_ids in SECTION_MEASURES.items():
-        statuses = [measure_status(ctx, m) for m in measure_ids]
-        ok = [s for s in statuses if s.available]
-        total += len(statuses)
-        have += len(ok)
-        missing = [s.title for s in statuses if not s.available]
-        line = f"- *{NOTEBOOKS[notebook][0]}*: {len(ok)} of {len(statuses)} measures have data"
-        if missing:
-            line += "; no data for " + "; ".join(_lower_first(m) for m in missing)
-        lines.append(line + ".")
-    head = (
-        f"{have} of the {total} measures the framework sections ask for have data for {ctx.name} "
-        f"(for {ctx.year_display} or the latest earlier year). Each section lists its evidence gaps."
-    )
-    return [Markdown(head + "\n\n" + "\n".join(lines))]
-
-
-# --------------------------------------------------------------------------- builders: overview
-def key_figures(ctx: Context) -> list[Block]:
-    """The area's key figures as sentences: population, then the headline disparities."""
-
-    blocks: list[Block] = []
-    pop = population_profile(ctx)
-    if pop and isinstance(pop[0], Markdown):
-        blocks.append(Markdown(pop[0].text.split(" These are the denominators")[0]))
-    items = []
-    for measure_id in _HEADLINE_MEASURES:
-        st = measure_status(ctx, measure_id)
-        if not st.available:
-            continue
-        rows = st.frame[(st.frame["measure"] == measure_id) & st.frame["group"].isin(_HEADLINE_GROUPS)]
-        # the source and period follow in the figure's context line, so not in each sentence
-        sentences = [
-            _sentence(row, with_source=False) for row in rows.to_dict("records") if pd.notna(row.get("value"))
-        ]
-        if sentences:
-            items.append(
-                f"- **{catalogue.get_measure(measure_id).headline}.** "
-                + " ".join(sentences)
-                + " "
-                + _figure_context(ctx, st, rows)
-            )
-    if items:
-        blocks.append(Markdown(CI_EXPLAINED + "\n\n" + "\n".join(items)))
-    else:
-        blocks.append(
-            Markdown(
-                f"No disparity figures are available for {ctx.name} for {ctx.year_display} or "
-                "any earlier year."
-            )
-        )
-    blocks.extend(coverage_summary(ctx))
-    return blocks
-
-
-#: the overview explains the interval once, in plain words, before the key figures
-CI_EXPLAINED = (
-    "Each figure below comes with a *95% confidence interval* (95% CI): the range the true value "
-    "very probably lies in, given how many people the figure is based on. A ratio whose whole interval "
-    "is above 1 is very unlikely to be down to chance."
-)
-
-
-def _figure_context(ctx: Context, st: MeasureStatus, rows: pd.DataFrame) -> str:
-    """Source, period and caveat of a key figure, in plain words."""
-    period = _period_words(st)
-    when = (
-        f"{period}"
-        if st.status == "current"
-        else f"{period}, the latest available (there are no figures for {ctx.year_display} yet)"
-    )
-    caveat = _caveat_text(rows) or "none beyond the interval itself."
-    row_sources = rows["source"].dropna().astype(str) if "source" in rows else pd.Series(dtype=str)
-    source = row_sources.iloc[0] if len(row_sources) and row_sources.iloc[0] else st.source
-    if source.endswith("ONS Census"):  # the Census whose populations are the denominators for this period
-        source += (
-            " 2021"
-            if pd.Timestamp(analysis_period_end(str(rows["period"].iloc[0]))).year >= 2022
-            else " 2011"
-        )
-    source = source.replace("; ", " and ").replace("ONS Census", "population from the ONS Census")
-    return f"*Source:* {source}. *Period:* {when}. *Caveat:* {caveat}"
-
-
 def analysis_period_end(label: str):
     return analysis.period_end(label)
-
-
-#: the measures whose sentences the overview gives, in order (catalogue entries with a ``headline``), and for
-#: which groups
-_HEADLINE_MEASURES = catalogue.headline_measures()
-_HEADLINE_GROUPS = ("Black", "All ethnic minority groups")
-
-
-def main_disparities(ctx: Context) -> list[Block]:
-    """The overview's chart of the main disparities: ratios to White with 95% intervals, by power."""
-    frames = []
-    for measure_id in _HEADLINE_MEASURES:
-        st = measure_status(ctx, measure_id)
-        if not st.available:
-            continue
-        rows = st.frame[
-            (st.frame["measure"] == measure_id) & (st.frame["group"] != "All ethnic minority groups")
-        ].copy()
-        rows["colour_group"] = rows["group"]
-        rows["group"] = f"{catalogue.get_measure(measure_id).headline} ({_period_words(st)}): " + rows["group"].astype(str)
-        frames.append(rows)
-    if not frames:
-        return [
-            Markdown(
-                f"No disparity ratios can be computed for {ctx.name} for {ctx.year_display} or any "
-                "earlier year."
-            )
-        ]
-    data = pd.concat(frames, ignore_index=True)
-    fig, alt = fg.ratio_chart(
-        data,
-        measure="disparity ratio to White by ethnic group and power",
-        area_name=ctx.name,
-        colour_column="colour_group",
-    )
-    return [
-        Chart(
-            fig,
-            "main-disparities",
-            f"Disparity ratios to White with 95% confidence intervals, "
-            f"{ctx.name}, latest year of each source",
-            alt,
-        )
-    ]
-
-
-#: the force areas in Wales, whose reports say a Welsh version can be requested (Welsh Language Standards)
-WELSH_AREAS = frozenset({"dyfed-powys", "gwent", "north-wales", "south-wales"})
-
-
-def _escape_markdown(text: str) -> str:
-    """An analyst's text (params) as literal markdown: every markdown, HTML and Typst special character escaped."""
-    import re
-
-    return re.sub(r"([\\`*_{}\[\]()<>#+\-.!|~^$@&\"'=:;])", r"\\\1", " ".join(str(text).split()))
-
-
-def other_formats(ctx: Context) -> list[Block]:
-    """Links to the PDF and the data tables (CSV, ODS) with descriptive text, a contact line for other formats
-    (``contact`` in the params file, escaped) and, for the Welsh force areas, that a Welsh version can be asked for."""
-    stem = f"{ctx.area.slug}-{ctx.year}-equality-information"
-    lines = [
-        f"- [Download this report as a PDF (tagged for screen readers)]({stem}.pdf)",
-        f"- [Download the data tables as a spreadsheet (ODS, one sheet per table)](tables/{stem}.ods)",
-        "- [The data tables as CSV files, one per table (folder)](tables/)",
-    ]
-    contact = ctx.params.get("contact")
-    text = "This report is also available in other formats:\n\n" + "\n".join(lines)
-    if contact:
-        text += (
-            f"\n\nTo ask for this report in another format (for example large print, easy read or audio), "
-            f"contact {_escape_markdown(contact)}."
-        )
-    else:
-        text += "\n\nTo ask for this report in another format, contact the publisher named on the title page."
-        note_for_analyst(
-            ctx, "Add `contact:` (an email address or phone number for other formats) to the params file."
-        )
-    if ctx.area.slug in WELSH_AREAS:
-        # the Welsh wording is the OPCC's to write (no machine translation): the offer is made in English
-        text += "\n\nA Welsh language version of this report can be requested" + (
-            f" from {_escape_markdown(contact)}." if contact else "."
-        )
-    return [Markdown(text)]
-
-
-def relabel(blocks: list[Block], prefix: str) -> list[Block]:
-    """The same blocks with ``prefix-`` on every chart and table label (the overview repeats figures that a
-    section also shows; cross-reference ids must be unique in the report)."""
-    out: list[Block] = []
-    for block in blocks:
-        if isinstance(block, Chart):
-            block = Chart(block.fig, f"{prefix}-{block.label}", block.caption, block.alt)
-        elif isinstance(block, Table):
-            block = Table(block.frame, block.caption, f"{prefix}-{block.label}", block.options)
-        out.append(block)
-    return out
-
-
-def benchmark(ctx: Context) -> list[Block]:
-    """The area against all force areas (funnel plot): stop and search where it exists, else arrests."""
-    for measure_id in catalogue.benchmark_measures():
-        st = measure_status(ctx, measure_id)
-        if st.available:
-            return relabel(measure_blocks(ctx, [measure_id]), "overview")
-    return [
-        Markdown(
-            f"No figures compare {ctx.name} with other force areas for {ctx.year_display} or any "
-            "earlier year."
-        )
-    ]
 
 
 # --------------------------------------------------------------------------- builders: framework
@@ -1574,79 +1087,6 @@ def _example_warning(ctx: Context) -> list[Block]:
     return []
 
 
-def maturity_grid(ctx: Context, *, brief: bool = False) -> list[Block]:
-    """The self-assessment: the maturity grid chart (16 themes x 3 levels, by section) and its table
-    (``brief``: the overview's chart alone, with labels of its own)."""
-    from eqlib.framework import load_framework
-    from eqlib.framework import summaries as fw_summaries
-
-    fw = framework_params(ctx)
-    framework = load_framework()
-    assessment = fw.self_assessment
-    if not assessment.themes:
-        note_for_analyst(
-            ctx,
-            f"No self-assessment in {_params_name(ctx)}: add a `self_assessment` section to "
-            f"`params/{ctx.area.slug}-{ctx.year}.yml` (see `params/south-wales-2021-22.yml`).",
-        )
-        return [
-            Markdown(
-                f"**No self-assessment.** No self-assessment against the APCC Equality Framework is "
-                f"recorded for {ctx.name} for {ctx.year_display}, so no maturity grid can be shown."
-            )
-        ]
-    table = fw_summaries.maturity_table(assessment, framework=framework)
-    text = maturity_summary(table, len(framework.themes))
-    fig, alt = fw_summaries.maturity_chart(
-        assessment, framework=framework, area_name=ctx.name, year=ctx.year_display
-    )
-    chart = Chart(
-        fig,
-        "overview-maturity-grid" if brief else "maturity-grid",
-        f"Maturity grid: descriptors met in each theme and level of the APCC Equality Framework, "
-        f"{ctx.name} {ctx.year_display}",
-        alt,
-    )
-    if brief:
-        return [*_example_warning(ctx), Markdown(text), chart]
-    return [
-        *_example_warning(ctx),
-        Markdown(text),
-        chart,
-        Table(
-            table,
-            f"Self-assessment against the APCC Equality Framework, {ctx.name} {ctx.year_display}",
-            "maturity-grid",
-        ),
-    ]
-
-
-def maturity_summary(table: pd.DataFrame, n_themes: int) -> str:
-    """ "16 of the 16 themes have been self-assessed: 1 at Advancing, 5 at Achieving, 9 at Developing and 1 below
-    Developing (16 Wellbeing)": every assessed theme counted once, so the parts add up to the whole, and a theme
-    below Developing or not assessed named. ``table`` is :func:`eqlib.framework.summaries.maturity_table`."""
-    levels = table["Level reached"]
-    assessed = table[levels != "Not assessed"]
-    parts = [
-        f"{int((levels == lv).sum())} at {lv}"
-        for lv in ("Advancing", "Achieving", "Developing")
-        if (levels == lv).any()
-    ]
-    below = table.loc[levels == "Below Developing", "Theme"].tolist()
-    if below:
-        parts.append(f"{len(below)} below Developing ({'; '.join(below)})")
-    summary = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1] if parts else ""
-    text = (
-        f"{len(assessed)} of the {n_themes} themes have been self-assessed"
-        + (f": {summary}" if summary else "")
-        + "."
-    )
-    missing = table.loc[levels == "Not assessed", "Theme"].tolist()
-    if missing and len(missing) <= 5:
-        text += f" Not assessed: {'; '.join(missing)}."
-    return text
-
-
 def area_figures(ctx: Context) -> pd.DataFrame:
     """Every figure published for the area and year (each measure's selected period, suppressed)."""
     if "_figures" in ctx._frames:
@@ -1664,260 +1104,5 @@ def area_figures(ctx: Context) -> pd.DataFrame:
     return result
 
 
-def latest_values(ctx: Context) -> pd.DataFrame:
-    """The values of each measure for the area (columns measure, group, period, value), for objectives."""
-    figures = area_figures(ctx)
-    return figures[["measure", "group", "period", "value"]].dropna(subset=["value"]).reset_index(drop=True)
-
-
-def _baseline_figure(ctx: Context, objective) -> float | None:
-    """The published figure of the objective's measure and group for its baseline period, if the data have one."""
-    if objective.measure not in catalogue.national_ids():
-        return None
-    # the figure the report would show for that period: one source, by the selection rule (analysis.select)
-    sel = analysis.select(compute_measure(ctx, objective.measure), ctx.area.code, objective.baseline_period,
-                          measure=objective.measure)
-    if sel.status != "current" or sel.frame.empty or str(sel.period) != objective.baseline_period.label:
-        return None
-    published = analysis.suppress(sel.frame, threshold=ctx.threshold)
-    rows = published[published["measure"] == objective.measure]
-    if objective.group is not None:
-        rows = rows[rows["group"] == objective.group]
-    if len(rows) != 1:
-        return None
-    value = rows["value"].iloc[0]
-    return float(value) if pd.notna(value) else None
-
-
-def objectives_with_data_baselines(ctx: Context, objectives: Sequence[Any]) -> list[Any]:
-    """The objectives with each baseline set to the figure the data give for its period, where they give one.
-
-    An objective's baseline must agree with the figures the report shows (e.g. the trend chart's value for the
-    baseline year): where the params file says otherwise, the data's figure is used, and the analyst is told
-    (a baseline computed with other denominators is re-based this way, not compared like with unlike).
-    Where the data have no figure for the baseline period (local data not supplied), the params' value stands.
-    """
-    import dataclasses
-
-    from eqlib import wording
-
-    out = []
-    for objective in objectives:
-        figure = _baseline_figure(ctx, objective)
-        if figure is not None and wording.number(figure) != wording.number(objective.baseline_value):
-            note_for_analyst(
-                ctx,
-                f"Objective {objective.id}: the params give a baseline of "
-                f"{wording.number(objective.baseline_value)} for "
-                f"{objective.baseline_period.display}, but the data give "
-                f"{wording.number(figure)} for that period; the report uses the data's figure. "
-                "Correct the baseline in the params file.",
-            )
-            objective = dataclasses.replace(objective, baseline_value=figure)
-        out.append(objective)
-    return out
-
-
-def objectives_status(ctx: Context, *, brief: bool = False) -> list[Block]:
-    """The equality objectives with their status computed from the data, and the rule used."""
-    from eqlib.framework import STATUS_RULE, objective_status
-    from eqlib.framework import summaries as fw_summaries
-
-    fw = framework_params(ctx)
-    if not fw.objectives:
-        note_for_analyst(
-            ctx,
-            f"No equality objectives in {_params_name(ctx)}: add them under `objectives` "
-            "(see `params/south-wales-2021-22.yml`).",
-        )
-        return [
-            Markdown(
-                f"**No equality objectives.** No equality objectives are recorded for {ctx.name} for "
-                f"{ctx.year_display}."
-            )
-        ]
-    status = objective_status(objectives_with_data_baselines(ctx, fw.objectives), latest_values(ctx))
-    counts = status["status"].value_counts()
-    text = (
-        f"{ctx.name} has {len(status)} equality objective(s): "
-        + ", ".join(
-            f"{int(counts[s])} {s}" for s in ("achieved", "on track", "off track", "no data") if s in counts
-        )
-        + "."
-    )
-    table = fw_summaries.objectives_table(status)
-    blocks: list[Block] = [*_example_warning(ctx), Markdown(text)]
-    if brief:
-        blocks.append(
-            Table(
-                table[["Objective", "Status"]],
-                f"Equality objectives and their status, {ctx.name} {ctx.year_display}",
-                "objectives-brief",
-            )
-        )
-        return blocks
-    if (status["status"] != "no data").any():
-        fig, alt = fw_summaries.objectives_chart(status)
-        blocks.append(
-            Chart(
-                fig,
-                "objectives",
-                f"Progress towards each equality objective's target against the "
-                f"time elapsed, {ctx.name} {ctx.year_display}",
-                alt,
-            )
-        )
-    blocks.append(
-        Table(
-            table,
-            f"Equality objectives, their targets and status, {ctx.name} {ctx.year_display}",
-            "objectives",
-        )
-    )
-    blocks.append(Markdown(f"How the status is decided: {STATUS_RULE}."))
-    return blocks
-
-
 def _available_measures(ctx: Context) -> list[str]:
     return [m for m in catalogue.measure_ids() if measure_status(ctx, m).available]
-
-
-def framework_gaps(ctx: Context) -> list[Block]:
-    """Criteria across the framework that need data the area does not have (chart by section and table)."""
-    from eqlib.framework import summaries as fw_summaries
-    from eqlib.framework.evidence import evidence_gaps as fw_gaps
-    from eqlib.framework.evidence import evidence_status
-
-    available = _available_measures(ctx)
-    status = evidence_status(available)
-    gaps = fw_gaps(available)
-    counts = status["status"].value_counts()
-    text = (
-        f"Of the {len(status)} framework criteria that need data, "
-        f"{int(counts.get('supported', 0))} are supported by the data for {ctx.name}, "
-        f"{int(counts.get('partly supported', 0))} partly and {int(counts.get('gap', 0))} not at all."
-    )
-    fig, alt = fw_summaries.evidence_chart(status)
-    blocks: list[Block] = [
-        Markdown(text),
-        Chart(
-            fig,
-            "evidence-by-section",
-            f"Framework criteria that need data, "
-            f"by section: supported, partly supported and gaps, {ctx.name} "
-            f"{ctx.year_display}",
-            alt,
-        ),
-    ]
-    if not gaps.empty:
-        blocks.append(
-            Table(
-                fw_summaries.evidence_gap_table(gaps),
-                f"Evidence gaps: framework criteria the data "
-                f"for {ctx.name} do not (fully) support, {ctx.year_display}",
-                "framework-gaps",
-            )
-        )
-    return blocks
-
-
-def holding_to_account(ctx: Context) -> list[Block]:
-    """Questions for the Chief Constable where a disparity is significant and not narrowing."""
-    import importlib
-
-    try:
-        module = importlib.import_module("eqlib.framework.accountability")
-    except ImportError:
-        module = None
-    func = getattr(module, "questions", None) if module else None
-    if func is None:
-        return [
-            Markdown(
-                "Questions for the Chief Constable are drawn from each disparity that is statistically "
-                "significant and not narrowing; eqlib does not yet compute them for this report."
-            )
-        ]
-    figures = area_figures(ctx)
-    if not figures["measure"].astype(str).str.endswith("_disparity").any():
-        return [
-            Markdown(
-                f"No disparity figures are available for {ctx.name} for {ctx.year_display}, so no "
-                "question for the Chief Constable can be drawn from the data."
-            )
-        ]
-    usable = figures[
-        ~(
-            figures["measure"].astype(str).str.endswith("_disparity")
-            & (pd.to_numeric(figures["value"], errors="coerce") <= 0)
-        )
-    ]
-    frame = func(usable, area_name=ctx.name)
-    if frame is None or len(frame) == 0:
-        return [
-            Markdown(
-                f"No disparity in the data for {ctx.name} is both statistically significant and "
-                "not narrowing, so no question is raised from the data."
-            )
-        ]
-    lines = [
-        f"- {escape.markdown_text(row['evidence'])} **Question for the Chief Constable:** "
-        f"{escape.markdown_text(row['question'])}"
-        for row in frame.to_dict("records")
-    ]
-    return [
-        Markdown(
-            f"{len(lines)} disparit{'y is' if len(lines) == 1 else 'ies are'} statistically significant "
-            f"and not narrowing in the data for {ctx.name}:\n\n" + "\n".join(lines)
-        )
-    ]
-
-
-def year_on_year(ctx: Context) -> list[Block]:
-    """Themes that moved since the previous year's self-assessment."""
-    previous = periods_mod.financial_year(ctx.period.start.year - 1)
-    path = paths.params_dir(ctx.root) / f"{ctx.area.slug}-{previous.label}.yml"
-    if not path.is_file():
-        note_for_analyst(
-            ctx,
-            f"No params file `params/{path.name}` for {previous.display}: the year-on-year "
-            "comparison needs the previous year's self-assessment.",
-        )
-        return [
-            Markdown(
-                f"There is no self-assessment for {ctx.name} for {previous.display}, so no change can "
-                "be shown."
-            )
-        ]
-    from eqlib.framework import load_params
-    from eqlib.framework.compare import compare_self_assessments
-
-    frame = compare_self_assessments(load_params(path).self_assessment, framework_params(ctx).self_assessment)
-    frame = frame[frame["change"] != "not assessed"]
-    if frame.empty:
-        return [Markdown(f"Neither {previous.display} nor {ctx.year_display} has any theme self-assessed.")]
-    counts = frame["change"].value_counts()
-    text = (
-        f"Since {previous.display}: " + ", ".join(f"{int(n)} theme(s) {c}" for c, n in counts.items()) + "."
-    )
-    shown = pd.DataFrame(
-        {
-            "Theme": "Theme " + frame["theme"].astype(str) + ": " + frame["theme_name"],
-            previous.display: frame["previous_level"].fillna("not assessed"),
-            ctx.year_display: frame["current_level"].fillna("not assessed"),
-            "Change": frame["change"],
-            "Criteria gained": frame["criteria_gained"],
-            "Criteria lost": frame["criteria_lost"],
-        }
-    )
-    return [
-        Markdown(text),
-        Table(
-            shown,
-            f"Self-assessed level by theme, {previous.display} and {ctx.year_display}, {ctx.name}",
-            "year-on-year",
-        ),
-    ]
-
-
-# searches by sex and age group, strip search, protected characteristics: registers their builders
-from eqlib.characteristics_report import protected_characteristics  # noqa: E402,F401
