@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 import matplotlib
+import pandas as pd
 import pytest
 
 from eqlib import analysis, paths, tables
@@ -146,3 +147,15 @@ def test_no_section_says_no_data_for_a_measure_the_report_quotes(area, year):
     published = {t.name for t in tables.area_tables(analysis.compute(area, year))}
     assert published <= all_quoted | headed, sorted(published - all_quoted - headed)
     assert not published & all_no_data
+
+
+def test_the_sections_show_exactly_the_frames_the_tables_publish():
+    """Issue 10 item 2: one function (analysis.compute) protects the whole area-year; the sections and
+    `eqlib tables` both take their figures from it."""
+    ctx = sections.context("metropolitan", "2022-23")
+    result = analysis.compute("metropolitan", "2022-23", threshold=ctx.threshold)
+    published = {t.name: t.frame for t in tables.area_tables(result)}
+    assert len(published) >= 10
+    for measure_id, frame in published.items():
+        shown = sections.measure_status(ctx, measure_id).frame
+        pd.testing.assert_frame_equal(shown.reset_index(drop=True), frame.reset_index(drop=True))

@@ -88,6 +88,7 @@ def _compute_cached(measure_id: str, root_key: str) -> pd.DataFrame:
         for stale in target.parent.glob("*.parquet"):
             if stale != target:
                 stale.unlink(missing_ok=True)
+                stale.with_name(stale.name + ".sha256").unlink(missing_ok=True)
         return _from_parquet(store._read_parquet(target))
     except PermissionError as exc:  # a read-only install works uncached
         log.warning("%s: cannot write the measures cache (%s)", measure_id, exc)

@@ -107,6 +107,7 @@ from eqlib.metrics._stats import (
 )
 from eqlib.metrics.rates import share_with_wilson
 from eqlib.sources.local import TEMPLATES
+from eqlib.sources.population import population_for
 
 log = logging.getLogger(__name__)
 
@@ -261,7 +262,6 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
 
 def _population(period_label: str, root: Path | None) -> tuple[pd.DataFrame, int, str]:
     """Broad-group populations for a period: (frame with period, census year, base text)."""
-    from eqlib.sources.population import population_for
 
     pop = population_for(periods.parse(period_label), root=root).copy()
     census_text = str(pop["census"].iloc[0]) if len(pop) else "Census"

@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from eqlib import __version__
+from eqlib import __version__, sources
 from eqlib.report import escape
 from eqlib.report.sections.common import (
     Block,
@@ -150,7 +150,6 @@ _INTERNAL_DATASETS = {"stop_search_policeuk_records", "stop_search_policeuk_cove
 
 def coverage_table(ctx: Context) -> list[Block]:
     """Every dataset eqlib reads: the period a report for this area and year uses, or that it has none."""
-    from eqlib import sources
 
     rows = []
     for dataset_id, ds in sources.datasets().items():

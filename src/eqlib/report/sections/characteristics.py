@@ -13,6 +13,7 @@ import pandas as pd
 
 from eqlib import figures as fg
 from eqlib import narrative
+from eqlib.framework.evidence import characteristic_coverage
 from eqlib.measures import catalogue
 from eqlib.metrics.characteristics import AGE_GROUPS, NOT_RECORDED, SEX_GROUPS, TOTAL
 from eqlib.report.sections import common as sx
@@ -291,7 +292,6 @@ def _listed(titles: list[str], most: int = 3) -> str:
 def protected_characteristics(ctx: sx.Context) -> list[sx.Block]:
     """The nine protected characteristics of the Equality Act 2010: which have figures in this report for the
     area and year, and which are evidence gaps (:func:`eqlib.framework.evidence.characteristic_coverage`)."""
-    from eqlib.framework.evidence import characteristic_coverage
 
     available = [m for m in catalogue.measure_ids() if has_figures(ctx, m)]
     coverage = characteristic_coverage(available)

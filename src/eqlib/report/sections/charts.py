@@ -9,6 +9,7 @@ import pandas as pd
 from eqlib import analysis
 from eqlib import figures as fg
 from eqlib.measures import catalogue
+from eqlib.metrics.benchmark import funnel_curve
 from eqlib.report.sections.common import (
     Block,
     Chart,
@@ -83,7 +84,6 @@ FUNNEL_X_LABEL = "How precise the area's ratio is: further right = based on more
 
 
 def _funnel_blocks(ctx: Context, st: MeasureStatus, what: str) -> list[Block]:
-    from eqlib.metrics.benchmark import funnel_curve
 
     allf = compute_measure(ctx, st.measure)
     period = st.frame["period"].iloc[0]

@@ -34,14 +34,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from eqlib import analysis, config, paths
+from eqlib import analysis, config, narrative, paths, sources, store, wording
 from eqlib import areas as areas_mod
 from eqlib import figures as fg
 from eqlib import periods as periods_mod
+from eqlib.framework import params as fw_params
+from eqlib.framework.evidence import evidence_gaps as fw_gaps
+from eqlib.framework.model import load_framework
 from eqlib.measures import catalogue
 from eqlib.measures.model import COMPANIONS
 from eqlib.measures.selection import Selection, one_source
+from eqlib.metrics import caveats as cv
+from eqlib.metrics._frame import FIGURE_COLUMNS
 from eqlib.report import escape
+from eqlib.sources import local as local_source
 
 log = logging.getLogger(__name__)
 
@@ -220,13 +226,11 @@ def load(ctx: Context, dataset_id: str) -> pd.DataFrame | None:
     """
     if dataset_id in ctx._frames:
         return ctx._frames[dataset_id]
-    from eqlib import sources
 
     if dataset_id not in sources.datasets():
         log.info("dataset %s has no loader yet", dataset_id)
         ctx._frames[dataset_id] = None
         return None
-    from eqlib import store
 
     with _capture_data_notes(ctx):
         frame = store.load(dataset_id, root=ctx.root)
@@ -375,7 +379,6 @@ def _none(ctx: Context, dataset_id: str, status: str, note: str) -> Selection:
 
 
 def _dataset_title(dataset_id: str) -> str:
-    from eqlib import wording
 
     return wording.dataset_name(dataset_id)
 
@@ -399,14 +402,7 @@ def _local_status(ctx: Context, dataset_id: str) -> Selection:
         path = (ctx.params_file.parent if ctx.params_file else ctx.root) / path
     if not path.is_file():
         return _none(ctx, dataset_id, "none", f"the local file {path} does not exist")
-    try:
-        from eqlib.sources import local
-    except ImportError:  # pragma: no cover
-        return _none(ctx, dataset_id, "no-loader", "no reader for local files yet")
-    reader = getattr(local, "read", None) or getattr(local, "read_local", None)
-    if reader is None:  # pragma: no cover
-        return _none(ctx, dataset_id, "no-loader", "no reader for local files yet")
-    frame = reader(path, template=name) if "template" in reader.__code__.co_varnames else reader(path)
+    frame = local_source.read_local(path, template=name)
     return select_period(ctx, dataset_id, frame)
 
 
@@ -635,10 +631,6 @@ def example_banner(ctx: Context) -> list[Block]:
 
 
 def _framework_section_name(section: int) -> str | None:
-    try:
-        from eqlib.framework.model import load_framework
-    except ImportError:
-        return None
     for s in load_framework().sections:
         if s.id == section:
             return s.name
@@ -693,7 +685,6 @@ def evidence_gaps(ctx: Context, notebook: str) -> list[Block]:
             needs = [d for d in catalogue.get_measure(g.measure).datasets if d not in _POPULATION_DATASETS]
         except KeyError:
             needs = []
-        from eqlib import wording
 
         rows.append(
             {
@@ -729,7 +720,6 @@ def _section_criteria_gaps(ctx: Context, notebook: str) -> list[Block]:
     section = NOTEBOOKS[notebook][1]
     if section is None:
         return []
-    from eqlib.framework.evidence import evidence_gaps as fw_gaps
 
     gaps = fw_gaps(_available_measures(ctx))
     gaps = gaps[gaps["section"] == section]
@@ -839,7 +829,6 @@ def _period_words(st: MeasureStatus) -> str:
 
 
 def _caveat_text(frame: pd.DataFrame) -> str:
-    from eqlib.metrics import caveats as cv
 
     codes: set[str] = set()
     for value in frame.get("caveats", pd.Series(dtype=object)):
@@ -871,7 +860,6 @@ def _reference_of(frame: pd.DataFrame) -> str:
 def _sentence(row: dict[str, Any], *, with_source: bool = True) -> str:
     """:func:`eqlib.narrative.sentence` for a figure; a ratio of zero (no events in the group) is said plainly,
     since "X times as likely" has no meaning there."""
-    from eqlib import narrative
 
     value = row.get("value")
     if value is not None and pd.notna(value) and float(value) <= 0 and row.get("reference_group"):
@@ -1048,7 +1036,6 @@ def framework_params(ctx: Context):
     """
     if "_fw" in ctx._frames:
         return ctx._frames["_fw"]
-    from eqlib.framework import params as fw_params
 
     if ctx.params_file is not None and ctx.params_file.name != "defaults.yml":
         result = fw_params.load_params(ctx.params_file)
@@ -1091,7 +1078,6 @@ def area_figures(ctx: Context) -> pd.DataFrame:
     """Every figure published for the area and year (each measure's selected period, suppressed)."""
     if "_figures" in ctx._frames:
         return ctx._frames["_figures"]
-    from eqlib.metrics._frame import FIGURE_COLUMNS
 
     frames = [measure_status(ctx, m).frame for m in catalogue.national_ids()]
     frames = [f for f in frames if len(f)]

@@ -9,8 +9,13 @@ from typing import Any
 
 import pandas as pd
 
-from eqlib import analysis, paths
+from eqlib import analysis, paths, wording
 from eqlib import periods as periods_mod
+from eqlib.framework import STATUS_RULE, load_framework, load_params, objective_status
+from eqlib.framework import summaries as fw_summaries
+from eqlib.framework.compare import compare_self_assessments
+from eqlib.framework.evidence import evidence_gaps as fw_gaps
+from eqlib.framework.evidence import evidence_status
 from eqlib.measures import catalogue
 from eqlib.report.sections.common import (
     Block,
@@ -31,8 +36,6 @@ from eqlib.report.sections.common import (
 def maturity_grid(ctx: Context, *, brief: bool = False) -> list[Block]:
     """The self-assessment: the maturity grid chart (16 themes x 3 levels, by section) and its table
     (``brief``: the overview's chart alone, with labels of its own)."""
-    from eqlib.framework import load_framework
-    from eqlib.framework import summaries as fw_summaries
 
     fw = framework_params(ctx)
     framework = load_framework()
@@ -140,7 +143,6 @@ def objectives_with_data_baselines(ctx: Context, objectives: Sequence[Any]) -> l
     """
     import dataclasses
 
-    from eqlib import wording
 
     out = []
     for objective in objectives:
@@ -161,8 +163,6 @@ def objectives_with_data_baselines(ctx: Context, objectives: Sequence[Any]) -> l
 
 def objectives_status(ctx: Context, *, brief: bool = False) -> list[Block]:
     """The equality objectives with their status computed from the data, and the rule used."""
-    from eqlib.framework import STATUS_RULE, objective_status
-    from eqlib.framework import summaries as fw_summaries
 
     fw = framework_params(ctx)
     if not fw.objectives:
@@ -221,9 +221,6 @@ def objectives_status(ctx: Context, *, brief: bool = False) -> list[Block]:
 
 def framework_gaps(ctx: Context) -> list[Block]:
     """Criteria across the framework that need data the area does not have (chart by section and table)."""
-    from eqlib.framework import summaries as fw_summaries
-    from eqlib.framework.evidence import evidence_gaps as fw_gaps
-    from eqlib.framework.evidence import evidence_status
 
     available = _available_measures(ctx)
     status = evidence_status(available)
@@ -274,8 +271,6 @@ def year_on_year(ctx: Context) -> list[Block]:
                 "be shown."
             )
         ]
-    from eqlib.framework import load_params
-    from eqlib.framework.compare import compare_self_assessments
 
     frame = compare_self_assessments(load_params(path).self_assessment, framework_params(ctx).self_assessment)
     frame = frame[frame["change"] != "not assessed"]
