@@ -50,7 +50,7 @@ def kernel_start_and_imports() -> tuple[float, float]:
     kc.wait_for_ready(timeout=120)
     ready = time.perf_counter() - t0
     t1 = time.perf_counter()
-    reply = kc.execute_interactive("from eqlib import sections, analysis, narrative, figures", timeout=300)
+    reply = kc.execute_interactive("from eqlib.report import sections; from eqlib import analysis, narrative, figures", timeout=300)
     imports = time.perf_counter() - t1
     assert reply["content"]["status"] == "ok", reply["content"]
     kc.stop_channels()
@@ -63,7 +63,7 @@ def data_load(root: Path, area: str, year: str) -> dict[str, float]:
     import subprocess
 
     code = (
-        "import time,sys; from eqlib import sections; t=time.perf_counter(); sections.warm_cache(); "
+        "import time,sys; from eqlib.measures import compute; t=time.perf_counter(); compute.warm(); "
         "print(time.perf_counter()-t)"
     )
     with tempfile.TemporaryDirectory() as cold_cache:
@@ -94,7 +94,7 @@ def charts(area: str, year: str) -> tuple[float, int, float]:
     import nbformat
 
     from eqlib import figures as fg
-    from eqlib import sections
+    from eqlib.report import sections
 
     spent = [0.0, 0]
     real_save = fg.save

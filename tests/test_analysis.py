@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from eqlib import analysis, periods
+from eqlib import analysis, measures, periods
 from eqlib.cli import main
 from eqlib.paths import raw_dir
 
@@ -122,7 +122,7 @@ def test_published_figures_are_suppressed():
 
 
 def test_no_infinite_values_anywhere():
-    for measure in analysis.MEASURE_FUNCTIONS:
+    for measure in measures.national_ids():
         frame = analysis.compute_measure(measure)
         values = frame[["value", "ci_low", "ci_high"]].to_numpy(dtype=float)
         assert not np.isinf(values).any(), measure
@@ -175,12 +175,11 @@ def test_tables_cli_unknown_area_exits_2(tmp_path: Path, capsys):
 
 
 def test_local_files_join_the_national_figures():
-    from eqlib import local_measures
 
     folder = Path(__file__).parent / "data" / "local" / "south-wales-2021-22"
     national = analysis.compute("south-wales", "2021-22", measures=["stop_search_rate"])
     assert "workforce_representation" not in national.selections
-    local = local_measures.compute_local("south-wales", "2021-22", folder, allow_examples=True)
+    local = analysis.compute_local("south-wales", "2021-22", folder, allow_examples=True)
     assert not local["workforce_representation"].frame.empty
     # example rows are refused unless explicitly allowed: a published report never carries them
     with pytest.raises(Exception, match="(?i)example"):

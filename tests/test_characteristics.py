@@ -235,7 +235,7 @@ def test_the_evidence_gap_list_names_the_characteristics_without_data() -> None:
 
 
 def test_the_default_report_shows_sex_and_says_plainly_what_is_not_recorded() -> None:
-    from eqlib import sections
+    from eqlib.report import sections
 
     ctx = sections.context("south-wales", "2021-22")
     blocks = sections.measure_blocks(
@@ -277,7 +277,7 @@ def test_the_default_report_shows_sex_and_says_plainly_what_is_not_recorded() ->
 
 
 def test_another_area_shows_age_and_strip_search_charts() -> None:
-    from eqlib import sections
+    from eqlib.report import sections
 
     ctx = sections.context("north-wales", "2021-22")
     blocks = sections.measure_blocks(ctx, ["stop_search_by_age", "stop_search_strip_search"])
@@ -292,7 +292,15 @@ def test_another_area_shows_age_and_strip_search_charts() -> None:
 def test_the_communities_notebook_shows_them() -> None:
     import nbformat
 
+    from eqlib.measures import catalogue
+
     nb = nbformat.read(Path(paths.project_root()) / "notebooks" / "01_communities.ipynb", as_version=4)
     source = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
-    assert "'stop_search_by_sex', 'stop_search_by_age', 'stop_search_strip_search'" in source
+    # the notebook's cell shows the catalogue's measures of that cell: exactly these three, in this order
+    assert 'sections.measure_cell(ctx, "01_communities", "stop_search_characteristics")' in source
+    assert catalogue.cell_measures("01_communities", "stop_search_characteristics") == (
+        "stop_search_by_sex",
+        "stop_search_by_age",
+        "stop_search_strip_search",
+    )
     assert "sections.protected_characteristics(ctx)" in source

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from eqlib import analysis
-from eqlib.local_measures import compute_local
+from eqlib.analysis import compute_local
 from eqlib.metrics import publication, suppress_figures
 
 LOCAL = Path(__file__).parent / "data" / "local" / "south-wales-2021-22"

@@ -1,8 +1,8 @@
-"""Measures from an analyst's local files (eqlib.local_measures).
+"""Measures from an analyst's local files (eqlib.measures.local, eqlib.measures.local_disclosure, eqlib.analysis.compute_local).
 
 Expected values are computed here by hand from the numbers in the synthetic folder
 ``tests/data/local/south-wales-2021-22`` (every row marked EXAMPLE: invented figures), read with
-the csv module, and from statsmodels called directly -- never from eqlib.local_measures itself.
+the csv module, and from statsmodels called directly -- never from eqlib.measures.local itself.
 """
 
 from __future__ import annotations
@@ -22,7 +22,9 @@ from statsmodels.stats.rates import confint_poisson_2indep
 
 from eqlib import measures
 from eqlib.errors import DataError
-from eqlib.local_measures import compute_local, local_figures, suppress_local
+from eqlib.analysis import compute_local
+from eqlib.measures.local import local_figures
+from eqlib.measures.local_disclosure import suppress_local
 from eqlib.metrics import FIGURE_COLUMNS
 from eqlib.sources.local import load_local_dir
 from eqlib.sources.population import population_for
@@ -602,7 +604,7 @@ def test_bad_threshold_is_a_usage_error():
 
 
 def test_source_text_names_the_template():
-    from eqlib.local_measures import LOCAL_MEASURES, source_text
+    from eqlib.measures.local import LOCAL_MEASURES, source_text
 
     assert "HR" in source_text("workforce_representation")
     assert all(source_text(m) for m in LOCAL_MEASURES)
@@ -630,7 +632,7 @@ def _grid_lines(n_rows: int, n_cols: int) -> list:
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(2, 4), st.integers(2, 5), st.data())
 def test_no_suppressed_cell_can_be_solved_for(n_rows, n_cols, data):
-    from eqlib.local_measures import _secondary
+    from eqlib.measures.local_disclosure import _secondary
     from eqlib.metrics.disclosure import _recoverable
 
     inner = np.array(

@@ -212,7 +212,8 @@ def test_papermill_uses_the_registered_eqlib_kernel(tmp_path: Path) -> None:
 
 def test_charts_of_two_areas_run_in_one_folder_do_not_collide(tmp_path: Path, monkeypatch) -> None:
     """Gwent then South Wales in one working folder: each chart in figures/<area>/<year>/, each link to its own."""
-    from eqlib import figures, sections
+    from eqlib import figures
+    from eqlib.report import sections
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(figures, "_display_markdown", lambda text: None)
@@ -233,7 +234,8 @@ def test_charts_of_two_areas_run_in_one_folder_do_not_collide(tmp_path: Path, mo
 
 
 def test_ctx_frame_is_the_frame_behind_the_chart_and_compare_explores_it() -> None:
-    from eqlib import analysis, explore, sections
+    from eqlib import analysis, explore
+    from eqlib.report import sections
 
     ctx = sections.context("gwent", "2021-22")
     shown = sections.measure_status(ctx, "stop_search_disparity").frame
@@ -277,7 +279,7 @@ def no_display():
 
 
 def _all_blocks(area: str, year: str, threshold: int = 5) -> str:
-    from eqlib import sections
+    from eqlib.report import sections
 
     ctx = sections.context(area, year, threshold=threshold)
     blocks = []
@@ -302,7 +304,7 @@ def test_an_area_with_no_police_uk_records_says_so_plainly() -> None:
 
 
 def test_the_report_year_is_used_where_it_exists_else_the_latest_earlier_one() -> None:
-    from eqlib import sections
+    from eqlib.report import sections
 
     current = sections.measure_status(sections.context("cumbria", "2018-19"), "arrest_rate")
     assert (current.status, current.label) == ("current", "2018/19")
@@ -327,7 +329,7 @@ def test_notebook_figures_match_the_analysis(no_display) -> None:
 
 
 def test_small_numbers_are_suppressed_and_the_threshold_parameter_is_honoured() -> None:
-    from eqlib import sections
+    from eqlib.report import sections
 
     def s60_black(threshold: int) -> str:
         ctx = sections.context("south-wales", "2021-22", threshold=threshold)
@@ -351,7 +353,7 @@ def test_small_numbers_are_suppressed_and_the_threshold_parameter_is_honoured() 
 
 def test_an_analysts_local_files_fill_the_evidence_gaps(tmp_path: Path) -> None:
     """With ``local_data_dir`` in the params file, the workforce and services measures are shown."""
-    from eqlib import sections
+    from eqlib.report import sections
 
     local = tmp_path / "local"
     local.mkdir()

@@ -189,7 +189,7 @@ def test_report_text_has_no_nan_ids_or_unrounded_numbers(built):
 @pytest.mark.slow
 def test_example_report_says_so_on_every_pdf_page_and_atop_the_html(default_built):
     built = default_built
-    from eqlib.sections import EXAMPLE_BANNER_TEXT
+    from eqlib.report.sections import EXAMPLE_BANNER_TEXT
 
     pages = subprocess.run(
         ["pdftotext", str(built["PDF"]), "-"], capture_output=True, text=True, check=True
@@ -213,7 +213,7 @@ def test_build_refuses_example_params_without_allow_example(capsys):
 
 
 def test_maturity_counts_add_up_and_name_the_theme_below_developing():
-    from eqlib import sections
+    from eqlib.report import sections
     from eqlib.framework import load_framework, load_params
     from eqlib.framework.summaries import maturity_table
 
@@ -229,7 +229,7 @@ def test_analyst_notes_are_kept_out_of_the_report(tmp_path):
     """An AnalystNote output (JupyterLab, the log) is dropped by the renderer; public text has no instruction."""
     import nbformat
 
-    from eqlib import sections
+    from eqlib.report import sections
     from eqlib.report.notebook import notebook_to_markdown
 
     ctx = sections.context("cumbria", "2021-22")
@@ -258,7 +258,7 @@ def test_analyst_notes_are_kept_out_of_the_report(tmp_path):
 
 
 def test_objective_table_in_words_with_baselines_from_the_data():
-    from eqlib import sections
+    from eqlib.report import sections
 
     ctx = sections.context("south-wales", "2021-22")
     text = sections.render_text(sections.objectives_status(ctx))
@@ -275,7 +275,7 @@ def test_objective_table_in_words_with_baselines_from_the_data():
 
 
 def test_welsh_areas_offer_a_welsh_version_and_give_the_contact():
-    from eqlib import sections
+    from eqlib.report import sections
 
     wales = sections.render_text(sections.other_formats(sections.context("gwent", "2021-22")))
     england = sections.render_text(sections.other_formats(sections.context("cumbria", "2021-22")))

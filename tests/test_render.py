@@ -729,7 +729,7 @@ def test_quarto_path_refuses_what_the_fallback_refuses(stand_in, tmp_path, monke
 def test_quarto_path_puts_the_example_banner_on_every_page(stand_in):
     """A report built from example params: on the Quarto path too, the banner is atop the HTML page
     and in the header of every PDF page (eqlib's Typst partials, as the fallback's)."""
-    from eqlib.sections import EXAMPLE_BANNER_CLASS, EXAMPLE_BANNER_TEXT
+    from eqlib.report.sections import EXAMPLE_BANNER_CLASS, EXAMPLE_BANNER_TEXT
 
     root = stand_in
     _quarto_project(root)

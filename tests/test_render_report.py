@@ -136,7 +136,8 @@ def test_readme_main_command_builds_the_default_report(default_report, capsys):
 
 
 def test_national_funnel_names_the_areas_outside_the_limits():
-    from eqlib import periods, sections
+    from eqlib import periods
+    from eqlib.report import sections
     from eqlib.report.national import FUNNEL_MEASURES, national_funnel
 
     period = periods.financial_year(2021)

@@ -232,7 +232,7 @@ def test_bad_params_files_give_their_exact_message(name):
     start = time.process_time()
     with pytest.raises(UsageError) as info:
         params = batch.read_params(path)
-        batch._check_params_match(path, params, areas.resolve("gwent"), periods.parse("2021-22"))
+        batch.check_params_match(path, params, areas.resolve("gwent"), periods.parse("2021-22"))
     assert str(info.value) == exact_params_error(name, path)
     assert len(str(info.value)) < 600
     assert time.process_time() - start < 1.0

@@ -25,7 +25,7 @@ import yaml
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output, new_raw_cell
 
 from eqlib import render as render_mod
-from eqlib import sections
+from eqlib.report import sections
 from eqlib.report import escape
 from eqlib.report.document import iter_nodes, parse_markdown, stringify
 from eqlib.report.fallback import refuse_resources
@@ -221,7 +221,7 @@ def _md_output(text: str):
 
 
 def _hostile_chapter(folder: Path, params_file: Path, outside: Path) -> None:
-    """05_objectives built by eqlib.sections from the hostile params, plus cells that try to read files."""
+    """05_objectives built by eqlib.report.sections from the hostile params, plus cells that try to read files."""
     ctx = sections.context(AREA, YEAR, params_file=params_file, root=ROOT)
     from eqlib.metrics._frame import FIGURE_COLUMNS
 

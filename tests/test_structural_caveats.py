@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from eqlib import analysis, areas, sections
+from eqlib import analysis, areas
+from eqlib.report import sections
 from eqlib.metrics import agreement
 from eqlib.metrics import caveats as cv
 

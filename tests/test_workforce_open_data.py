@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from eqlib import analysis, areas, store
+from eqlib import analysis, areas, measures, store
 from eqlib.errors import DataError
 from eqlib.sources import ods
 from eqlib.sources import workforce_open_data as wod
@@ -177,7 +177,7 @@ def test_measure_is_registered():
     from eqlib import measures
 
     assert measures.get_measure("workforce_women_representation").datasets == ("workforce_open_data_ho",)
-    assert "workforce_women_representation" in analysis.MEASURE_FUNCTIONS
+    assert "workforce_women_representation" in measures.national_ids()
 
 
 # ---------------------------------------------------------------- bad input

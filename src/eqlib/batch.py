@@ -30,7 +30,6 @@ import hashlib
 import json
 import logging
 import os
-import re
 import resource
 import shutil
 import sys
@@ -43,16 +42,23 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from eqlib import __version__, paths, safe_yaml
+from eqlib import __version__, paths
 from eqlib import areas as areas_mod
 from eqlib import periods as periods_mod
+from eqlib.config import (  # noqa: F401 - parameter resolution, part of this module's API
+    DEFAULT_THRESHOLD,
+    check_params_match,
+    check_threshold,
+    normalise_year,
+    read_params,
+    resolve_area,
+    resolve_params_file,
+)
 from eqlib.errors import UsageError
+from eqlib.measures import compute
 
 log = logging.getLogger(__name__)
 
-DEFAULT_THRESHOLD = 5
 KERNEL_NAME = "python3"
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 TMP_DIR = ".tmp"
@@ -81,168 +87,7 @@ __all__ = [
 ]
 
 
-# --------------------------------------------------------------------------- parameters
-def normalise_year(year: str | int) -> periods_mod.Period:
-    """A financial year from ``2021``, ``2021-22``, ``2021/22`` or ``202122``.
-
-    A bare year means the financial year starting in April of that year (``2021`` is 2021/22),
-    as the CLI help says.
-    """
-    text = str(year).strip()
-    shown = repr(text if len(text) <= 40 else text[:37] + "...")
-    try:
-        if re.fullmatch(r"\d{4}", text):
-            return periods_mod.check_report_year(periods_mod.financial_year(int(text)), text)
-        period = periods_mod.parse(text)
-    except (periods_mod.PeriodError, ValueError) as exc:
-        if not isinstance(exc, periods_mod.PeriodError):  # year 0000 or 9999 (no such date for Python)
-            exc = (
-                f"{shown} is outside the years eqlib reports on; expected a financial year from "
-                f"{periods_mod.report_years_text()}"
-            )
-        raise UsageError(f"--year {shown}: {exc}") from None
-    if period.kind != "financial_year":
-        raise UsageError(
-            f"--year {shown}: expected a financial year such as 2021-22 (or 2021, 2021/22); "
-            f"this reads as a {period.kind.replace('_', ' ')}"
-        )
-    try:
-        return periods_mod.check_report_year(period, text)
-    except periods_mod.PeriodError as exc:
-        raise UsageError(f"--year {shown}: {exc}") from None
-
-
-def resolve_area(name: str) -> areas_mod.Area:
-    """A territorial force area from a slug, code or name; UsageError with the closest matches."""
-    try:
-        area = areas_mod.resolve(name)
-    except areas_mod.UnknownAreaError as exc:
-        raise UsageError(str(exc)) from None
-    if not area.territorial:
-        raise UsageError(
-            f"{name!r} is {area.name}: eqlib run covers the 43 territorial police force areas "
-            "(each has a Police and Crime Commissioner or equivalent)"
-        )
-    return area
-
-
-def resolve_params_file(
-    area: areas_mod.Area, period: periods_mod.Period, params_file: str | Path | None, root: Path
-) -> Path | None:
-    """The params file: the one given, else ``params/<slug>-<year>.yml``, else ``params/defaults.yml``."""
-    if params_file is not None:
-        path = Path(params_file)
-        if not path.is_absolute():
-            path = Path.cwd() / path
-        if not path.is_file():
-            raise UsageError(f"params file {str(params_file)!r} does not exist")
-        return path.resolve()
-    for candidate in (
-        paths.params_dir(root) / f"{area.slug}-{period.label}.yml",
-        paths.params_dir(root) / "defaults.yml",
-    ):
-        if candidate.is_file():
-            return candidate.resolve()
-    return None
-
-
-def read_params(path: Path | None) -> dict[str, Any]:
-    """Parse a params YAML file (a mapping); UsageError naming the file and line when it is malformed.
-
-    When :mod:`eqlib.framework` provides a validator (``eqlib.framework.params.validate`` or
-    ``eqlib.framework.validate_params``) it is applied too, and its errors become usage errors.
-    """
-    if path is None:
-        return {}
-    try:
-        data, _ = safe_yaml.load(path.read_text(encoding="utf-8"))  # alias bombs, deep nesting, bad dates
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f", line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise UsageError(
-            f"params file {path}{where}: not valid YAML ({problem}); expected a YAML mapping "
-            "such as the example in params/defaults.yml"
-        ) from None
-    except UnicodeDecodeError as exc:
-        raise UsageError(f"params file {path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise UsageError(
-            f"params file {path}: expected a YAML mapping (key: value) at the top level, "
-            f"found a {type(data).__name__}"
-        )
-    threshold = data.get("threshold", data.get("suppression_threshold"))
-    if threshold is not None and (
-        not isinstance(threshold, int) or isinstance(threshold, bool) or threshold < 0
-    ):
-        raise UsageError(f"params file {path}, key 'threshold': {threshold!r}; expected a whole number >= 0")
-    _framework_validate(path)
-    return data
-
-
-def _framework_validate(path: Path) -> None:
-    """Apply the framework's params validator when it exists (its errors are the analyst's to fix)."""
-    import importlib
-
-    for module_name, func_name in (
-        ("eqlib.framework.params", "validate"),
-        ("eqlib.framework", "validate_params"),
-        ("eqlib.framework.selfassessment", "load"),
-    ):
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:
-            continue
-        func = getattr(module, func_name, None)
-        if func is None:
-            continue
-        from eqlib.errors import EqlibError
-
-        try:
-            func(path)
-        except (EqlibError, ValueError) as exc:
-            raise UsageError(f"params file {path}: {exc}") from None
-        return
-
-
-def _check_params_match(
-    path: Path | None, params: dict[str, Any], area: areas_mod.Area, period: periods_mod.Period
-) -> None:
-    """A params file written for another area or year must not be applied silently."""
-    if path is None:
-        return
-    if params.get("area") not in (None, ""):
-        try:
-            other = areas_mod.resolve(str(params["area"]))
-        except areas_mod.UnknownAreaError as exc:
-            raise UsageError(f"params file {path}, key 'area': {exc}") from None
-        if other.code != area.code:
-            raise UsageError(
-                f"params file {path} is for {other.name} (key 'area'), not {area.name}; "
-                f"expected params/{area.slug}-{period.label}.yml or a file with area: {area.slug}"
-            )
-    if params.get("year") not in (None, ""):
-        try:
-            year = normalise_year(params["year"])
-        except UsageError as exc:
-            raise UsageError(f"params file {path}, key 'year': {exc}") from None
-        if year != period:
-            raise UsageError(f"params file {path} is for {year.display} (key 'year'), not {period.display}")
-
-
-def check_threshold(threshold: int | None) -> int | None:
-    if threshold is None:
-        return None
-    if isinstance(threshold, bool) or not isinstance(threshold, int):
-        raise UsageError(f"--threshold {threshold!r}: expected a whole number >= 0")
-    if threshold < 0:
-        raise UsageError(
-            f"--threshold {threshold}: the small-number suppression threshold cannot be negative; "
-            f"expected a whole number >= 0 (default {DEFAULT_THRESHOLD})"
-        )
-    return threshold
+# --------------------------------------------------------------------------- parameters: eqlib.config
 
 
 _INTERNAL_DATASETS = ("stop_search_policeuk_records", "stop_search_policeuk_coverage")
@@ -437,7 +282,7 @@ def plan(
         pfile = resolve_params_file(area, period, params_file, root)
         try:
             params = read_params(pfile)
-            _check_params_match(pfile, params, area, period)
+            check_params_match(pfile, params, area, period)
             # the analyst's local files: a bad one is exit 2 (as eqlib data validate), not a failed notebook
             for notice in preflight.check_local_data(pfile, params, area, period):
                 log.warning(notice)
@@ -793,11 +638,9 @@ def _warm(root: Path) -> None:
     A failure here is logged, not raised: each notebook that needs the measure then fails with the
     error in its own log, and the other areas carry on.
     """
-    from eqlib import sections
-
     t0 = time.perf_counter()
     try:
-        sections.warm_cache(root)
+        compute.warm(root)
     except Exception:  # noqa: BLE001 - reported per notebook instead
         log.warning(
             "computing the figures for every area failed; each notebook will report it", exc_info=True

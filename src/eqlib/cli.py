@@ -166,15 +166,15 @@ def refuse_example_params(args: argparse.Namespace) -> None:
     if getattr(args, "allow_example", False):
         return
     from eqlib import areas as areas_mod
-    from eqlib import batch, paths
+    from eqlib import config, paths
 
     root = paths.project_root()
-    period = batch.normalise_year(args.year)
+    period = config.normalise_year(args.year)
     names = [a.slug for a in areas_mod.all_areas()] if getattr(args, "all", False) else list(args.area or [])
     for name in names:
-        area = batch.resolve_area(name)
-        path = batch.resolve_params_file(area, period, None, root)
-        if path is not None and batch.read_params(path).get("example") is True:
+        area = config.resolve_area(name)
+        path = config.resolve_params_file(area, period, None, root)
+        if path is not None and config.is_example(config.read_params(path)):
             raise UsageError(
                 f"{path}: this params file is marked 'example: true' (its self-assessment and "
                 f"objectives are illustrative, not the OPCC's assessment), so 'eqlib build' will not "

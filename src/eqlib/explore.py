@@ -10,7 +10,7 @@
   cell is tagged ``remove-cell`` (and starts ``#| include: false``), so neither render path puts
   it in the report.
 
-Nothing here computes a figure: every number comes from :mod:`eqlib.sections` / :mod:`eqlib.analysis`,
+Nothing here computes a figure: every number comes from :mod:`eqlib.report.sections` / :mod:`eqlib.analysis`,
 so the frames are the report's figures exactly.
 """
 
@@ -20,64 +20,9 @@ from typing import Any
 
 import pandas as pd
 
-#: columns an analyst reads first (the others follow)
-_FIRST = [
-    "area_name",
-    "period",
-    "measure",
-    "group",
-    "reference_group",
-    "value",
-    "ci_low",
-    "ci_high",
-    "count",
-    "denominator",
-    "symbol",
-]
-
-
-def _tidy(frame: pd.DataFrame) -> pd.DataFrame:
-    first = [c for c in _FIRST if c in frame.columns]
-    return frame[first + [c for c in frame.columns if c not in first]].reset_index(drop=True)
-
-
-def frame(ctx: Any, measure_id: str, *, every_period: bool = False, every_area: bool = False) -> pd.DataFrame:
-    """The tidy frame behind a measure's chart for ``ctx`` (an :class:`eqlib.sections.Context`).
-
-    Default: exactly the rows the report charts (the area, the report's period or the latest
-    earlier one), suppressed as published. ``every_period``: the area's rows for every period;
-    ``every_area``: every area's rows for the charted period; both: everything. Suppression at
-    ``ctx.threshold`` is applied in every case (a notebook's ``threshold`` parameter changes it).
-    An unknown measure id raises ``KeyError`` naming the section measures.
-    """
-    from eqlib import analysis, sections
-
-    known = {m for ids in sections.SECTION_MEASURES.values() for m in ids}
-    if measure_id not in known and measure_id not in analysis.MEASURE_FUNCTIONS:
-        raise KeyError(f"unknown measure {measure_id!r}; the measures are: {', '.join(sorted(known))}")
-    status = sections.measure_status(ctx, measure_id)
-    if not (every_period or every_area) or measure_id not in analysis.MEASURE_FUNCTIONS:
-        return _tidy(status.frame)
-    everything = sections.compute_measure(ctx, measure_id)
-    rows = everything[everything["measure"] == measure_id] if "measure" in everything else everything
-    if not every_area:
-        rows = rows[rows["area_code"] == ctx.area.code]
-    if not every_period:
-        shown = set(status.frame["period"]) if not status.frame.empty else set()
-        rows = rows[rows["period"].isin(shown)]
-    return _tidy(analysis.suppress(_one_source(rows), threshold=ctx.threshold))
-
-
-def _one_source(rows: pd.DataFrame) -> pd.DataFrame:
-    """Per area and period, the rows of the source the report would show (the best ``source_rank`` with
-    figures, as :func:`eqlib.analysis.select` chooses), so comparisons never mix two sources' figures."""
-    if rows.empty or "source_rank" not in rows:
-        return rows
-    rank = rows["source_rank"].fillna(9)
-    keys = [rows["area_code"], rows["period"]]
-    best = rank.where(rows["value"].notna()).groupby(keys).transform("min")
-    best = best.fillna(rank.groupby(keys).transform("min"))
-    return rows[rank == best]
+from eqlib.measures import catalogue
+from eqlib.report.sections import common as sections
+from eqlib.report.sections.common import frame  # noqa: F401 - ctx.frame, also explore.frame
 
 
 def _pivot(rows: pd.DataFrame, index: str) -> pd.DataFrame:
@@ -108,10 +53,8 @@ def compare(ctx: Any, notebook: str, *, show: bool = True) -> dict[str, dict[str
 
     Displays them (headed by the measure's title) when ``show``; returns measure id -> comparisons.
     """
-    from eqlib import sections
-
     out: dict[str, dict[str, pd.DataFrame]] = {}
-    for measure_id in sections.SECTION_MEASURES.get(notebook, ()):
+    for measure_id in catalogue.section_measures(notebook):
         status = sections.measure_status(ctx, measure_id)
         if not status.available:
             continue

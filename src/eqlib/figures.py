@@ -721,7 +721,7 @@ def _check_label(label: str) -> str:
 
 
 #: where :func:`show` saves charts (relative to the kernel's working directory); set per area and
-#: year by :func:`eqlib.sections.context`, so two areas run in one folder never share a chart file
+#: year by :func:`eqlib.report.sections.context`, so two areas run in one folder never share a chart file
 _FOLDER = "figures"
 
 
@@ -781,7 +781,7 @@ def show(fig: Figure, label: str, caption: str, alt: str, *, folder: str | None 
     """Save ``fig`` to ``<folder>/<label>.png`` and display it as markdown with caption and alt text.
 
     ``folder`` defaults to the current figure folder (``figures/<area>/<year>`` once a notebook's
-    :func:`eqlib.sections.context` has run, else ``figures``). Returns the markdown (also displayed
+    :func:`eqlib.report.sections.context` has run, else ``figures``). Returns the markdown (also displayed
     as ``text/markdown``).
     """
     if not alt or not str(alt).strip():

@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 from yaml.constructor import ConstructorError
 
-__all__ = ["MAX_NODES", "MAX_DEPTH", "YamlLimitError", "load", "compose"]
+__all__ = ["MAX_NODES", "MAX_DEPTH", "YamlLimitError", "load", "load_file", "position", "compose"]
 
 #: most values a params file may expand to, aliases counted every time they are used
 MAX_NODES = 50_000
@@ -175,3 +175,22 @@ def load(text: str) -> tuple[Any, yaml.Node | None]:
         raise _too_deep(exc) from None
     finally:
         loader.dispose()
+
+
+def load_file(path) -> tuple[Any, yaml.Node | None]:
+    """``(data, node)`` of a UTF-8 YAML file, with the limits above: the one reader of params files
+    (:func:`eqlib.config.read_params`, :func:`eqlib.framework.params.load_params`). Raises
+    ``FileNotFoundError``, ``UnicodeDecodeError`` or :class:`yaml.YAMLError` (see :func:`position`)."""
+    with open(path, encoding="utf-8") as handle:
+        text = handle.read()
+    return load(text)
+
+
+def position(exc: yaml.YAMLError, *, context: bool = False) -> tuple[int | None, int | None, str]:
+    """Where a YAML error is and what it is: ``(line, column, problem)``, 1-based, None when unknown
+    (``context``: fall back to the error's context mark when it has no problem mark)."""
+    mark = getattr(exc, "problem_mark", None) or (getattr(exc, "context_mark", None) if context else None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    if mark is None:
+        return None, None, problem
+    return mark.line + 1, mark.column + 1, problem

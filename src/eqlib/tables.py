@@ -19,25 +19,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from eqlib import __version__
+from eqlib import __version__, analysis
+from eqlib.cli import check_out_dir
+from eqlib.measures import catalogue
+from eqlib.metrics import caveats as cv
+from eqlib.metrics._frame import FIGURE_COLUMNS
 
-TABLE_COLUMNS: tuple[str, ...] = (
-    "area_code",
-    "area_name",
-    "period",
-    "measure",
-    "group",
-    "reference_group",
-    "count",
-    "denominator",
-    "value",
-    "ci_low",
-    "ci_high",
-    "symbol",
-    "caveats",
-)
 #: kept after the required columns: the test's p-value and the method that computed the interval
 EXTRA_COLUMNS: tuple[str, ...] = ("p_value", "method", "source")
+#: the published columns: the figure frame's (:data:`eqlib.metrics.FIGURE_COLUMNS`), less those kept after them
+TABLE_COLUMNS: tuple[str, ...] = tuple(c for c in FIGURE_COLUMNS if c not in EXTRA_COLUMNS)
 
 OGL_ATTRIBUTION = (
     "Contains public sector information licensed under the Open Government Licence v3.0 "
@@ -244,13 +235,53 @@ def tables_from_figures(figures: Mapping[str, tuple[str, pd.DataFrame]]) -> list
     return [Table(name, title, frame) for name, (title, frame) in figures.items() if not frame.empty]
 
 
+def area_tables(result: analysis.AreaResult) -> list[Table]:
+    """The published tables of one area and year (:func:`eqlib.analysis.compute`): one per measure with
+    figures, titled from the catalogue, with the caveats of its figures and its source."""
+    out = []
+    for measure_id, sel in result.selections.items():
+        if sel.frame.empty:
+            continue
+        try:
+            title = catalogue.get_measure(measure_id).title
+        except KeyError:
+            title = measure_id.replace("_", " ")
+        notes = [cv.text(code) for code in sorted(analysis.caveat_codes(sel.frame))]
+        if sel.status == "latest":
+            notes.insert(0, f"No figures for {result.period.display}: {sel.label}.")
+        out.append(
+            Table(
+                measure_id,
+                f"{title}: {result.area.name}, {analysis.display_period(sel.period)}",
+                sel.frame,
+                tuple(notes),
+                result.source(measure_id),
+            )
+        )
+    return out
+
+
+def workbook_meta(result: analysis.AreaResult) -> WorkbookMeta:
+    """The workbook's cover: title, publisher, threshold, the sources of every table, what was not computed."""
+    return WorkbookMeta(
+        title=f"Equality information {result.period.display}: {result.area.name} (data tables)",
+        area_name=result.area.name,
+        period_display=result.period.display,
+        publisher=f"Office of the Police and Crime Commissioner for {result.area.name}"
+        if result.area.territorial
+        else "eqlib",
+        threshold=result.threshold,
+        sources=tuple(
+            sorted({result.source(m) for m in result.selections if not result.selections[m].frame.empty})
+        ),
+        extra_notes=tuple(f"{m}: not computed ({why})" for m, why in result.errors.items()),
+    )
+
+
 def cmd_tables(args: argparse.Namespace) -> int:
     """``eqlib tables --area AREA --year YEAR --out DIR``."""
-    from eqlib import analysis
-    from eqlib.cli import check_out_dir
-
     out = check_out_dir(args.out)  # before any work: a bad --out fails within a second
     result = analysis.compute_for_cli(args.area, args.year, threshold=args.threshold)
-    paths = write_tables(result.tables, out, result.meta, stem=result.stem)
+    paths = write_tables(area_tables(result), out, workbook_meta(result), stem=result.stem)
     print(f"Wrote {len(paths) - 1} CSV tables and {paths[-1].name} to {out}")
     return 0

@@ -1,7 +1,7 @@
 """Words for the public report: readable names for measure and dataset ids, periods, dates and numbers.
 
 The published report never shows an id (``stop_search_disparity``, ``local:custody``), a raw period
-label (``2020-21``), an ISO date or an unrounded number; the builders in :mod:`eqlib.sections` and
+label (``2020-21``), an ISO date or an unrounded number; the builders in :mod:`eqlib.report.sections` and
 :mod:`eqlib.framework.summaries` pass them through these functions. Numbers use
 :func:`eqlib.figures.fmt_number`, so a figure reads the same in a sentence, a table and an objective.
 """

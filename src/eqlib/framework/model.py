@@ -21,6 +21,8 @@ from importlib import resources
 import pandas as pd
 import yaml
 
+from eqlib.measures.model import criteria_map
+
 LEVELS: tuple[str, ...] = ("Developing", "Achieving", "Advancing")
 """The three levels of the framework, lowest first. Levels are progressive and cumulative."""
 
@@ -254,11 +256,11 @@ def evidence_map() -> pd.DataFrame:
     """The evidence map as a long frame: one row per (measure, criterion, race_action_plan area).
 
     Columns: ``measure``, ``criterion``, ``why``, ``race_action_plan`` (outcome areas joined by ``;``).
-    Read from the package's ``evidence_map.yml``.
+    Read through the measure catalogue (:func:`eqlib.measures.model.criteria_map`, the package's
+    ``evidence_map.yml``).
     """
-    raw = _read_yaml("evidence_map.yml")["measures"]
     rows = []
-    for measure, entry in raw.items():
+    for measure, entry in criteria_map().items():
         for criterion in entry["criteria"]:
             rows.append(
                 {
@@ -273,5 +275,4 @@ def evidence_map() -> pd.DataFrame:
 
 def measure_outcome_areas() -> dict[str, tuple[str, ...]]:
     """Measure id -> the Race Action Plan outcome areas it evidences."""
-    raw = _read_yaml("evidence_map.yml")["measures"]
-    return {m: tuple(e["race_action_plan"]) for m, e in raw.items()}
+    return {m: tuple(e["race_action_plan"]) for m, e in criteria_map().items()}

@@ -40,6 +40,7 @@ from eqlib.framework._validation import (
 )
 from eqlib.framework.objectives import Objective, parse_objectives
 from eqlib.framework.self_assessment import EMPTY, SelfAssessment, parse_self_assessment
+from eqlib.paths import params_dir
 
 BUILTIN_DEFAULTS: dict[str, Any] = {
     "publisher": "Office of the Police and Crime Commissioner for {area}",
@@ -114,7 +115,7 @@ def deep_merge(base: dict, override: dict) -> dict:
 
 def _read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
     try:
-        text = path.read_text(encoding="utf-8")
+        data, node = safe_yaml.load_file(path)  # limits on aliases and nesting; impossible dates are errors
     except FileNotFoundError:
         raise ParamsError(
             path,
@@ -130,13 +131,9 @@ def _read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
         raise ParamsError(
             path, [Problem("(file)", f"not UTF-8 text ({exc.reason})", "a UTF-8 YAML file")]
         ) from None
-    try:
-        data, node = safe_yaml.load(text)  # limits on aliases and nesting; impossible dates are errors
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        col = f", column {mark.column + 1}" if mark is not None else ""
+        line, column, what = safe_yaml.position(exc, context=True)
+        col = f", column {column}" if column is not None else ""
         raise ParamsError(
             path,
             [
@@ -365,16 +362,12 @@ def build_params(merged: dict, problems: Problems, *, source: Path | None = None
 
 def params_path(area: str, year: str | int, root: Path | None = None) -> Path:
     """Where the params file for an area and year lives: ``params/<slug>-<year label>.yml``."""
-    from eqlib.paths import params_dir
-
     return params_dir(root) / f"{areas.resolve(area).slug}-{periods.parse(year).label}.yml"
 
 
 def params_for(area: str, year: str | int, root: Path | None = None) -> Params:
     """The params file for ``area`` and ``year`` if there is one, else the defaults for that area and year
     (no self-assessment, no objectives), so that any of the 43 areas and any year can be reported on."""
-    from eqlib.paths import params_dir
-
     path = params_path(area, year, root)
     if path.is_file():
         return load_params(path)

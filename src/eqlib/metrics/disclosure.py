@@ -389,11 +389,3 @@ def _audit(frame: pd.DataFrame, i: int, stage: str, reason: str) -> dict:
         stage=stage,
         reason=reason,
     )
-
-
-def find_disclosures(published, *, threshold: int = DEFAULT_THRESHOLD):
-    """Every way a suppressed cell can be recovered from a whole publication (all the tables of one area
-    and year): see :func:`eqlib.metrics.publication.find_disclosures`."""
-    from eqlib.metrics.publication import find_disclosures as find
-
-    return find(published, threshold=threshold)

@@ -91,7 +91,7 @@ NATIONAL: dict[str, tuple[str, str | None]] = {
 NO_LINES = {"workforce_fte", "deaths", "hate_crime_strand"}
 #: quantities whose "All" is the total of those who stated a group (Not stated is not in it)
 ALL_IS_STATED = {"searches_disagree"}
-#: local denominators taken from another measure of the same template (eqlib.local_measures)
+#: local denominators taken from another measure of the same template (eqlib.measures.local)
 _LOCAL_FILL = {
     "_take_up": "_referrals",
     "_strip_searches": "_detentions",

@@ -120,7 +120,7 @@ def build_document(
 
 
 def example_banner_text(blocks: list[dict]) -> str:
-    """The text of the first ``example-banner`` div (eqlib.sections.example_banner), or ''.
+    """The text of the first ``example-banner`` div (eqlib.report.sections.example_banner), or ''.
 
     A report built from example params opens each section with that banner; the templates then also put it
     at the top of the HTML page and in the header of every PDF page.
@@ -174,7 +174,7 @@ _TYPST_RESOURCE = re.compile(r"#|\b(image|read|include|import|json|csv|yaml|toml
 FRONT_MATTER_KEYS = frozenset({"author", "date", "keywords", "subject"})
 
 #: The report's links to its own published files, beside ``index.html`` in ``_site/<area>/<year>/``
-#: (written by eqlib.sections.other_formats): ``tables/<name>.csv|ods`` and the ``tables/`` folder.
+#: (written by eqlib.report.sections.other_formats): ``tables/<name>.csv|ods`` and the ``tables/`` folder.
 _TABLE_LINK = re.compile(r"^tables/(?:[A-Za-z0-9][A-Za-z0-9_.-]*\.(?:csv|ods))?$")
 
 

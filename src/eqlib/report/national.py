@@ -162,7 +162,7 @@ def national_funnel(period: periods_mod.Period, *, root: Path):
     """The funnel plot of every force area for the national page, from eqlib's benchmark measures.
 
     Takes the first of :data:`FUNNEL_MEASURES` with figures for ``period`` or an earlier period
-    (latest available, stated plainly), computed for all areas by :func:`eqlib.sections.compute_measure`
+    (latest available, stated plainly), computed for all areas by :func:`eqlib.report.sections.compute_measure`
     (Spiegelhalter funnel limits from :mod:`eqlib.metrics.benchmark`). Every area is drawn the same;
     areas outside the 99.8% limits are named on the chart and in the alt text.
 
@@ -171,7 +171,7 @@ def national_funnel(period: periods_mod.Period, *, root: Path):
     import numpy as np
 
     from eqlib import figures as fg
-    from eqlib import sections
+    from eqlib.report import sections
     from eqlib.metrics.benchmark import funnel_curve
 
     ctx = sections.context(areas_mod.all_areas()[0].slug, period.label)

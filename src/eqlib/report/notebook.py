@@ -13,7 +13,7 @@ does with the same notebook (see ``docs/notebook-contract.md``):
   become a figure from ``#| label``, ``#| fig-cap`` and ``#| fig-alt`` (alt text is required);
 * a raw cell starting with ``---`` is YAML front matter (merged into the document metadata);
   other raw cells pass through as markdown, or as raw HTML/Typst by their ``raw_mimetype``;
-* outputs whose metadata is ``{"eqlib": {"audience": "analyst"}}`` (eqlib.sections.AnalystNote) are left
+* outputs whose metadata is ``{"eqlib": {"audience": "analyst"}}`` (eqlib.report.sections.AnalystNote) are left
   out: they are for the analyst in JupyterLab, not the reader;
 * ``stderr`` streams (warnings) are left out, as with ``warning: false``; an ``error`` output
   stops the render: the notebook did not run cleanly.

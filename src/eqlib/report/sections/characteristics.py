@@ -1,10 +1,10 @@
 """How the report shows stop and search by sex and age group, strip search by ethnic group, and which of
 the nine protected characteristics (Equality Act 2010) the data cover.
 
-The builders are registered with :func:`eqlib.sections.builder` (``sections`` imports this module at
+The builders are registered with :func:`eqlib.report.sections.common.chart_kind` (the package imports this module at
 its end) and follow the section builders' contract: a list of blocks (prose from the data, a chart
 with alt text that gives the finding first, a captioned table), never printing. Figures are the
-suppressed ones :func:`eqlib.sections.measure_status` gives.
+suppressed ones :func:`eqlib.report.sections.measure_status` gives.
 """
 
 from __future__ import annotations
@@ -13,8 +13,10 @@ import pandas as pd
 
 from eqlib import figures as fg
 from eqlib import narrative
-from eqlib import sections as sx
+from eqlib.framework.evidence import characteristic_coverage
+from eqlib.measures import catalogue
 from eqlib.metrics.characteristics import AGE_GROUPS, NOT_RECORDED, SEX_GROUPS, TOTAL
+from eqlib.report.sections import common as sx
 
 #: measure -> (characteristic noun, column heading, categories, noun for a category in sentences)
 _CHARACTERISTICS = {
@@ -128,7 +130,7 @@ def _ordered(frame: pd.DataFrame, categories) -> pd.DataFrame:
     return frame.assign(_o=frame["group"].map(order).fillna(99)).sort_values("_o").drop(columns="_o")
 
 
-@sx.builder("stop_search_by_sex", "stop_search_by_age")
+@sx.chart_kind("characteristic")
 def show_characteristic(ctx: sx.Context, st: sx.MeasureStatus) -> list[sx.Block]:
     """Searches by sex or age group: the finding, a dot chart of shares with 95% intervals, the shares and
     the ratios of shares as tables, and why there is no rate (no population denominator)."""
@@ -230,7 +232,7 @@ def show_characteristic(ctx: sx.Context, st: sx.MeasureStatus) -> list[sx.Block]
     return blocks
 
 
-@sx.builder("stop_search_strip_search")
+@sx.chart_kind("strip_search")
 def show_strip_search(ctx: sx.Context, st: sx.MeasureStatus) -> list[sx.Block]:
     """Strip search (removal of more than just outer clothing) by ethnic group: the finding first, then the
     standard display (shares with Wilson intervals, ratio to White), or a plain statement where the force
@@ -290,12 +292,10 @@ def _listed(titles: list[str], most: int = 3) -> str:
 def protected_characteristics(ctx: sx.Context) -> list[sx.Block]:
     """The nine protected characteristics of the Equality Act 2010: which have figures in this report for the
     area and year, and which are evidence gaps (:func:`eqlib.framework.evidence.characteristic_coverage`)."""
-    from eqlib import measures
-    from eqlib.framework.evidence import characteristic_coverage
 
-    available = [m for m in measures.measure_ids() if has_figures(ctx, m)]
+    available = [m for m in catalogue.measure_ids() if has_figures(ctx, m)]
     coverage = characteristic_coverage(available)
-    titles = {m.id: m.title for m in measures.MEASURES}
+    titles = {m.id: m.title for m in catalogue.MEASURES}
     gaps = coverage.loc[coverage["status"] == "gap", "characteristic"].tolist()
     with_data = coverage.loc[coverage["status"] == "data", "characteristic"].tolist()
     table = pd.DataFrame(
