@@ -125,6 +125,7 @@ def invert_score_test(
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
+        a, b = np.array(a, dtype=float), np.array(b, dtype=float)
         fa, fb = f(a), f(b)
         for _ in range(80):  # widen until f(a) >= 0 >= f(b) (z decreases in v)
             bad_a, bad_b = ~(fa >= 0) & ~unused, ~(fb <= 0) & ~unused
@@ -133,32 +134,94 @@ def invert_score_test(
             a = np.where(bad_a, a - 2.0, a)
             b = np.where(bad_b, b + 2.0, b)
             fa, fb = f(a), f(b)
-        side = np.zeros(2 * m)
+        # Illinois steps, written in place: each row's arithmetic is the textbook update (the same
+        # values, step for step, as np.where over fresh arrays)
+        after_right = np.zeros(2 * m, dtype=bool)  # the previous step moved b (root in [a, c])
+        after_left = np.zeros(2 * m, dtype=bool)  # the previous step moved a
         for _ in range(iterations):
             if np.all(np.abs(b - a) < tolerance):
                 break
+            mid = 0.5 * (a + b)
             denom = fa - fb
-            c = np.where(np.abs(denom) > 0, b - fb * (b - a) / np.where(denom == 0, 1, denom), 0.5 * (a + b))
-            c = np.where((c > a) & (c < b), c, 0.5 * (a + b))
+            secant = np.abs(denom) > 0
+            c = b - fb * (b - a) / np.where(secant, denom, 1)
+            c = np.where(secant & (c > a) & (c < b), c, mid)
             fc = f(c)
-            fc = np.where(np.isfinite(fc), fc, 0.0)
+            fc[~np.isfinite(fc)] = 0.0
             right = fc < 0  # root in [a, c]
-            b = np.where(right, c, b)
-            a = np.where(right, a, c)
+            left = ~right
+            np.copyto(b, c, where=right)
+            np.copyto(a, c, where=left)
+            np.copyto(fb, fc, where=right)
+            np.copyto(fa, fc, where=left)
             # Illinois: halve the stale end's value when the same side moves twice
-            fb_new = np.where(right, fc, fb)
-            fa_new = np.where(right, fa, fc)
-            fa_new = np.where(right & (side == 1), fa_new / 2, fa_new)
-            fb_new = np.where(~right & (side == -1), fb_new / 2, fb_new)
-            side = np.where(right, 1, -1)
-            fa, fb = fa_new, fb_new
+            stale_a = right & after_right
+            stale_b = left & after_left
+            fa[stale_a] = fa[stale_a] / 2
+            fb[stale_b] = fb[stale_b] / 2
+            after_right, after_left = right, left
             done = fc == 0
-            a = np.where(done, c, a)
-            b = np.where(done, c, b)
+            if done.any():
+                a[done] = c[done]
+                b[done] = c[done]
         root = np.exp(0.5 * (a + b))
     low, high = root[:m], root[m:]
     low = np.where(positive, low, 0.0)
     return low, high
+
+
+def _poisson_ratio_score_statistic(y1, n1, y2, n2) -> Callable[[np.ndarray], np.ndarray]:
+    """The statistic of ``test_poisson_2indep(y1, n1, y2, n2, value=v, method="score",
+    compare="ratio")`` as a function of the null ratios ``v`` (one per row).
+
+    The same arithmetic as statsmodels 0.15 (``d = n2 / n1``, ``r_d = v / d``,
+    ``(y1 - y2 r_d) / sqrt((y1 + y2) r_d)``), with the parts that do not depend on ``v`` computed
+    once and no p-value: the root finder calls it some 40 times per interval.
+    """
+    y1, n1, y2, n2 = (np.asarray(x) for x in (y1, n1, y2, n2))
+    d = n2 / n1
+    total = y1 + y2
+
+    def statistic(v: np.ndarray) -> np.ndarray:
+        r_d = v / d
+        return (y1 - y2 * r_d) / np.sqrt(total * r_d)
+
+    return statistic
+
+
+def _proportion_ratio_score_statistic(count1, nobs1, count2, nobs2) -> Callable[[np.ndarray], np.ndarray]:
+    """The statistic of ``test_proportions_2indep(count1, nobs1, count2, nobs2, value=v,
+    method="score", compare="ratio", correction=True)`` (``score_test_proportions_2indep``: the
+    Miettinen-Nurminen constrained estimate and variance) as a function of the null ratios ``v``.
+
+    The same operations, in the same order, as statsmodels 0.15 (so the same values to the last
+    bit), with the parts that do not depend on ``v`` computed once and no p-value. As statsmodels
+    does for a null value equal to 1 everywhere, the pooled estimate is used then.
+    """
+    count1, nobs1, count2, nobs2 = (np.asarray(x) for x in (count1, nobs1, count2, nobs2))
+    nobs = nobs1 + nobs2
+    count = count1 + count2
+    p1 = count1 / nobs1
+    p0 = count2 / nobs2
+    count0, nobs0 = count2, nobs2
+    correction = nobs / (nobs - 1)
+
+    def statistic(ratio: np.ndarray) -> np.ndarray:
+        ratio = np.asarray(ratio, dtype=float)
+        if np.all(ratio == 1):
+            prop0 = prop1 = count / nobs
+        else:
+            a = nobs * ratio
+            b = -(nobs1 * ratio + count1 + nobs0 + count0 * ratio)
+            c = count
+            prop0 = (-b - np.sqrt(b**2 - 4 * a * c)) / (2 * a)
+            prop1 = prop0 * ratio
+        var = prop1 * (1 - prop1) / nobs1 + ratio**2 * prop0 * (1 - prop0) / nobs0
+        var *= correction
+        diff_stat = p1 - ratio * p0
+        return diff_stat / np.sqrt(var)
+
+    return statistic
 
 
 def rate_ratio_score_ci(c1, e1, c2, e2, alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
@@ -176,12 +239,7 @@ def rate_ratio_score_ci(c1, e1, c2, e2, alpha: float = 0.05) -> tuple[np.ndarray
             dtype=float,
         )
 
-    twice = [np.concatenate([x, x]) for x in (c1, e1, c2, e2)]
-
-    def z2(v: np.ndarray) -> np.ndarray:
-        return np.asarray(
-            test_poisson_2indep(*twice, value=v, method="score", compare="ratio").statistic, dtype=float
-        )
+    z2 = _poisson_ratio_score_statistic(*(np.concatenate([x, x]) for x in (c1, e1, c2, e2)))
 
     # Wald (log) starting brackets with 0.5 added to the counts so they exist when c1 = 0
     se = np.sqrt(1 / (c1 + 0.5) + 1 / (c2 + 0.5))
@@ -244,16 +302,7 @@ def proportion_ratio_score_ci(c1, n1, c2, n2, alpha: float = 0.05) -> tuple[np.n
             dtype=float,
         )
 
-    twice = [np.concatenate([x, x]) for x in (c1, n1, c2, n2)]
-
-    def z2(v: np.ndarray) -> np.ndarray:
-        null = np.asarray(v, dtype=float).view(_NullValues)
-        return np.asarray(
-            test_proportions_2indep(
-                *twice, value=null, method="score", compare="ratio", correction=True
-            ).statistic,
-            dtype=float,
-        )
+    z2 = _proportion_ratio_score_statistic(*(np.concatenate([x, x]) for x in (c1, n1, c2, n2)))
 
     se = np.sqrt(np.abs(1 / (c1 + 0.5) - 1 / (n1 + 0.5) + 1 / (c2 + 0.5) - 1 / (n2 + 0.5))) + 1e-3
     centre = ((c1 + 0.5) / (n1 + 0.5)) / ((c2 + 0.5) / (n2 + 0.5))

@@ -46,11 +46,11 @@ import warnings
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
-from scipy import stats
+from scipy import special, stats
 
 from eqlib.metrics import caveats as cv
 from eqlib.metrics._frame import finalise
+from eqlib.metrics._glm import PoissonIRLS
 from eqlib.metrics._inputs import prepare_counts
 from eqlib.metrics.rates import rate_inputs
 from eqlib.periods import parse
@@ -273,19 +273,17 @@ def _fit_model(
     period_dummies = [(period == p).astype(float) for p in levels[1:]]
     design = np.column_stack([np.ones(rows.sum()), *dummies, *period_dummies, *(d * year for d in dummies)])
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            model = sm.GLM(
-                count[rows], design, family=sm.families.Poisson(), offset=np.log(data["population"][rows])
-            )
-            result = model.fit(scale=1.0)
+        with np.errstate(all="ignore"):
+            path = PoissonIRLS(count[rows], design, np.log(data["population"][rows]))
+            result = path.fit(1.0)
             # the scale statsmodels' fit(scale="X2") uses, computed from the Poisson fit (the same point
             # estimates; "X2" itself fails on a perfect fit, where the chi-square is 0)
             estimate = float(result.pearson_chi2 / result.df_resid) if result.df_resid > 0 else np.nan
             if estimate > 1:  # overdispersed: quasi-Poisson standard errors; else Poisson's
-                result = model.fit(scale=estimate)
+                result = path.fit(estimate)
             phi = float(result.scale)
-        params, bse, pvalues = np.asarray(result.params), np.asarray(result.bse), np.asarray(result.pvalues)
+            params, bse = result.params, result.bse
+            pvalues = special.ndtr(-np.abs(params / bse)) * 2  # stats.norm.sf(|t|) * 2, as statsmodels
     except Exception:  # noqa: BLE001 - a failed fit becomes an explicit [x] row
         return [refuse(g, "model_failed") for g in usable]
     k = len(usable)
