@@ -64,6 +64,7 @@ class PoissonIRLS:
         self._resid_devs = [self._resid_dev(mu)]  # deviance terms after 0, 1, 2 ... steps
         self._steps: list[tuple[np.ndarray, np.ndarray]] = []  # (working response, weights) of each step
         self._rank: int | None = None
+        self._deviances: dict[tuple[int, float], float] = {}
 
     def _resid_dev(self, mu: np.ndarray) -> np.ndarray:
         """``Poisson._resid_dev``: 2 (y log(y / mu) - (y - mu))."""
@@ -73,7 +74,10 @@ class PoissonIRLS:
 
     def _deviance(self, i: int, scale: float) -> float:
         """``Family.deviance`` after ``i`` steps (frequency and variance weights 1)."""
-        return np.sum(self._resid_devs[i] / scale)
+        key = (i, scale)
+        if key not in self._deviances:
+            self._deviances[key] = np.sum(self._resid_devs[i] / scale)
+        return self._deviances[key]
 
     def _step(self) -> None:
         mu, lin_pred = self._mu, self._lin_pred
@@ -93,6 +97,10 @@ class PoissonIRLS:
         self._resid_devs.append(self._resid_dev(mu))
         self._mu, self._lin_pred = mu, lin_pred
 
+    def _converged_after(self, iteration: int, scale: float) -> bool:
+        before, after = self._deviance(iteration, scale), self._deviance(iteration + 1, scale)
+        return bool(before == after or abs(before - after) <= TOL + 0.0 * abs(after))  # np.allclose
+
     def iterations(self, scale: float) -> int:
         """Number of IRLS steps statsmodels takes with this scale (``fit(scale=scale)``)."""
         if np.isnan(self._deviance(0, scale)):
@@ -100,13 +108,12 @@ class PoissonIRLS:
         for iteration in range(MAXITER):
             if len(self._steps) <= iteration:
                 self._step()
-            before, after = self._deviance(iteration, scale), self._deviance(iteration + 1, scale)
-            if before == after or abs(before - after) <= TOL + 0.0 * abs(after):  # np.allclose
+            if self._converged_after(iteration, scale):
                 return iteration + 1
         return MAXITER
 
     def rank(self) -> int:
-        if self._rank is None:
+        if self._rank is None:  # set for a batch by step_many
             self._rank = int(np.linalg.matrix_rank(self.exog))
         return self._rank
 
@@ -124,6 +131,67 @@ class PoissonIRLS:
         chisq = (self.endog - mu) ** 2 / np.power(np.fabs(mu), 1.0)
         df_resid = float(len(self.endog)) - (self.rank() - 1) - 1
         return PoissonFit(params, bse, scale, n, float(np.sum(chisq)), df_resid)
+
+
+def _lstsq_stacked(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``numpy.linalg.lstsq(a[i], b[i], rcond=-1)[0]`` for every i in one call of numpy's own
+    LAPACK ``gelsd`` loop (the gufunc ``lstsq`` itself is built on): the same routine on the same
+    matrices, so the same solutions."""
+    from numpy.linalg import _umath_linalg
+
+    with np.errstate(call=_raise_lstsq, invalid="call", over="ignore", divide="ignore", under="ignore"):
+        x, _, _, _ = _umath_linalg.lstsq(a, b[..., None], -1.0, signature="ddd->ddid")
+    return x[..., 0]
+
+
+def _raise_lstsq(err, flag):
+    raise np.linalg.LinAlgError("SVD did not converge in Linear Least Squares")
+
+
+def step_many(paths: list[PoissonIRLS]) -> None:
+    """Take the IRLS path of every model in ``paths`` (all of one design shape) to its stop with
+    scale 1, stepping them together: one stacked least-squares call per step instead of one per
+    model. Each model's numbers are those of its own :meth:`PoissonIRLS._step` (elementwise
+    arithmetic on stacked rows, the same LAPACK routine per matrix, ``numpy.dot`` per model).
+    A model whose step meets non-finite weights is left where it is; its own ``_step`` raises when
+    its fit needs that step."""
+    if not paths:
+        return
+    exog = np.stack([p.exog for p in paths])
+    ranks = np.linalg.matrix_rank(exog)
+    for p, r in zip(paths, ranks, strict=True):
+        p._rank = int(r)
+    endog = np.stack([p.endog for p in paths])
+    offset = np.stack([p.offset for p in paths])
+    active = [i for i, p in enumerate(paths) if not np.isnan(p._deviance(0, 1.0))]
+    for iteration in range(MAXITER):
+        if not active:
+            return
+        idx = np.asarray(active)
+        mu = np.stack([paths[i]._mu for i in active])
+        lin_pred = np.stack([paths[i]._lin_pred for i in active])
+        y, x, off = endog[idx], exog[idx], offset[idx]
+        deriv = 1.0 / _clean(mu)
+        weights = 1.0 / (deriv**2 * np.power(np.fabs(mu), 1.0))
+        wlsendog = lin_pred + deriv * (y - mu) - off
+        w_half = np.sqrt(weights)
+        finite = np.isfinite(w_half).all(axis=1) & np.isfinite(wlsendog).all(axis=1)
+        keep = np.flatnonzero(finite)
+        if not len(keep):
+            return
+        params = _lstsq_stacked(w_half[keep][:, :, None] * x[keep], w_half[keep] * wlsendog[keep])
+        still = []
+        for row, j in enumerate(keep.tolist()):
+            path = paths[active[j]]
+            lp = np.dot(path.exog, params[row])
+            lp += path.offset
+            new_mu = np.exp(lp)
+            path._steps.append((wlsendog[j], weights[j]))
+            path._resid_devs.append(path._resid_dev(new_mu))
+            path._mu, path._lin_pred = new_mu, lp
+            if not path._converged_after(iteration, 1.0):
+                still.append(active[j])
+        active = still
 
 
 def poisson_glm(endog: np.ndarray, exog: np.ndarray, offset: np.ndarray, *, scale: float = 1.0) -> PoissonFit:

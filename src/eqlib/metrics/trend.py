@@ -50,7 +50,7 @@ from scipy import special, stats
 
 from eqlib.metrics import caveats as cv
 from eqlib.metrics._frame import finalise
-from eqlib.metrics._glm import PoissonIRLS
+from eqlib.metrics._glm import PoissonIRLS, step_many
 from eqlib.metrics._inputs import prepare_counts
 from eqlib.metrics.rates import rate_inputs
 from eqlib.periods import parse
@@ -140,15 +140,28 @@ def disparity_trend(
     data_by_area = {code: idx for code, idx in frame.groupby("area_code", sort=True).indices.items()}
     arrays = {c: frame[c].to_numpy() for c in ("group", "period")}
     arrays.update({c: frame[c].to_numpy(dtype=float) for c in ("year", "count", "population")})
+    pending: list = []  # rows, and fits to finish once every model is stepped (see _glm.step_many)
     for area_code, present in area_groups.items():
         idx = data_by_area.get(area_code, np.array([], dtype=int))
         data = {c: v[idx] for c, v in arrays.items()}
         groups = sorted(str(g) for g in present if g not in (reference, "Not stated"))
         if include_minority:
             groups.append("All ethnic minority groups")
-        rows.extend(
+        pending.extend(
             _fit_area(str(area_code), str(names[area_code]), data, groups, reference, min_periods, crit)
         )
+    shapes: dict[tuple[int, ...], list[PoissonIRLS]] = {}
+    for item in pending:
+        if isinstance(item, _Fit):
+            shapes.setdefault(item.path.exog.shape, []).append(item.path)
+    with np.errstate(all="ignore"):
+        for same_shape in shapes.values():
+            try:
+                step_many(same_shape)
+            except np.linalg.LinAlgError:  # each model then steps on its own (and fails on its own)
+                pass
+    for item in pending:
+        rows.extend(item.rows() if isinstance(item, _Fit) else [item])
     out = pd.DataFrame(rows)
     if out.empty:
         from eqlib.metrics._frame import empty_figure
@@ -272,44 +285,57 @@ def _fit_model(
     levels = sorted(set(period))
     period_dummies = [(period == p).astype(float) for p in levels[1:]]
     design = np.column_stack([np.ones(rows.sum()), *dummies, *period_dummies, *(d * year for d in dummies)])
-    try:
-        with np.errstate(all="ignore"):
-            path = PoissonIRLS(count[rows], design, np.log(data["population"][rows]))
-            result = path.fit(1.0)
-            # the scale statsmodels' fit(scale="X2") uses, computed from the Poisson fit (the same point
-            # estimates; "X2" itself fails on a perfect fit, where the chi-square is 0)
-            estimate = float(result.pearson_chi2 / result.df_resid) if result.df_resid > 0 else np.nan
-            if estimate > 1:  # overdispersed: quasi-Poisson standard errors; else Poisson's
-                result = path.fit(estimate)
-            phi = float(result.scale)
-            params, bse = result.params, result.bse
-            pvalues = special.ndtr(-np.abs(params / bse)) * 2  # stats.norm.sf(|t|) * 2, as statsmodels
-    except Exception:  # noqa: BLE001 - a failed fit becomes an explicit [x] row
-        return [refuse(g, "model_failed") for g in usable]
-    k = len(usable)
-    out = []
-    for i, g in enumerate(usable):
-        j = 1 + k + len(period_dummies) + i
-        b, se, p = params[j], bse[j], pvalues[j]
-        if not (np.isfinite(b) and np.isfinite(se)) or se > 50:
-            out.append(refuse(g, "model_failed"))
-            continue
-        out.append(
-            dict(
-                area_code=area_code,
-                area_name=area_name,
-                period=label,
-                group=g,
-                count=total(g),
-                denominator=exposure(g),
-                value=float(np.exp(b)),
-                ci_low=float(np.exp(b - crit * se)),
-                ci_high=float(np.exp(b + crit * se)),
-                p_value=float(p),
-                symbol="",
-                caveats=(),
-                dispersion=phi,
-                dispersion_estimate=estimate,
+    path = PoissonIRLS(count[rows], design, np.log(data["population"][rows]))
+    return [_Fit(path, (area_code, area_name, label, usable, len(period_dummies), crit, refuse, total, exposure))]
+
+
+class _Fit:
+    """One model of :func:`_fit_model`, fitted when :meth:`rows` is called (after the batch steps)."""
+
+    def __init__(self, path: PoissonIRLS, args: tuple) -> None:
+        self.path = path
+        self.args = args
+
+    def rows(self) -> list[dict]:
+        area_code, area_name, label, usable, n_period_dummies, crit, refuse, total, exposure = self.args
+        path = self.path
+        try:
+            with np.errstate(all="ignore"):
+                result = path.fit(1.0)
+                # the scale statsmodels' fit(scale="X2") uses, computed from the Poisson fit (the same
+                # point estimates; "X2" itself fails on a perfect fit, where the chi-square is 0)
+                estimate = float(result.pearson_chi2 / result.df_resid) if result.df_resid > 0 else np.nan
+                if estimate > 1:  # overdispersed: quasi-Poisson standard errors; else Poisson's
+                    result = path.fit(estimate)
+                phi = float(result.scale)
+                params, bse = result.params, result.bse
+                pvalues = special.ndtr(-np.abs(params / bse)) * 2  # stats.norm.sf(|t|) * 2, as statsmodels
+        except Exception:  # noqa: BLE001 - a failed fit becomes an explicit [x] row
+            return [refuse(g, "model_failed") for g in usable]
+        k = len(usable)
+        out = []
+        for i, g in enumerate(usable):
+            j = 1 + k + n_period_dummies + i
+            b, se, p = params[j], bse[j], pvalues[j]
+            if not (np.isfinite(b) and np.isfinite(se)) or se > 50:
+                out.append(refuse(g, "model_failed"))
+                continue
+            out.append(
+                dict(
+                    area_code=area_code,
+                    area_name=area_name,
+                    period=label,
+                    group=g,
+                    count=total(g),
+                    denominator=exposure(g),
+                    value=float(np.exp(b)),
+                    ci_low=float(np.exp(b - crit * se)),
+                    ci_high=float(np.exp(b + crit * se)),
+                    p_value=float(p),
+                    symbol="",
+                    caveats=(),
+                    dispersion=phi,
+                    dispersion_estimate=estimate,
+                )
             )
-        )
-    return out
+        return out
