@@ -42,8 +42,6 @@ caller looping over areas gets an explicit answer for each.
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
 from scipy import special, stats
@@ -286,7 +284,9 @@ def _fit_model(
     period_dummies = [(period == p).astype(float) for p in levels[1:]]
     design = np.column_stack([np.ones(rows.sum()), *dummies, *period_dummies, *(d * year for d in dummies)])
     path = PoissonIRLS(count[rows], design, np.log(data["population"][rows]))
-    return [_Fit(path, (area_code, area_name, label, usable, len(period_dummies), crit, refuse, total, exposure))]
+    return [
+        _Fit(path, (area_code, area_name, label, usable, len(period_dummies), crit, refuse, total, exposure))
+    ]
 
 
 class _Fit:
