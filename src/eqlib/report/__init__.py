@@ -10,6 +10,16 @@ Shipped files: ``template.html`` + ``report.css`` (HTML), ``report.typ`` (Typst 
 :mod:`eqlib.render` is the entry point.
 """
 
-from eqlib.report.notebook import RenderError
+
+def __getattr__(name: str):
+    # RenderError is imported on first use: importing eqlib.report.notebook imports nbformat and so
+    # jsonschema, whose format checkers compile an RFC 3987 grammar (2-9 s), which every notebook
+    # kernel would pay just to reach eqlib.report.escape (speed, issue 11)
+    if name == "RenderError":
+        from eqlib.report.notebook import RenderError
+
+        return RenderError
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = ["RenderError"]
