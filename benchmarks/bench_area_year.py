@@ -86,7 +86,7 @@ def _notebook_times(root: Path, area: str, year: str) -> dict[str, float]:
 def cli_runs(root: Path, area: str, year: str, env: dict[str, str]) -> dict[str, float]:
     """``eqlib run`` and ``eqlib render`` (subprocesses): cold cache, then warm."""
     out = {}
-    for state in ("cold", "warm"):
+    for state in ("cold", "warm") if not any(Path(env["EQLIB_CACHE"]).glob("*")) else ("warm", "warm"):
         out[f"eqlib run ({state} cache)"] = _cli(["run", "--area", area, "--year", year, "--force"], env)
         if state == "warm":
             out["  of which, per notebook"] = 0.0
@@ -226,6 +226,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--year", default="2021-22")
     parser.add_argument("--no-cli", action="store_true", help="skip the eqlib run/render subprocesses")
     parser.add_argument("--repeat", type=int, default=1, help="warm in-process runs (median)")
+    parser.add_argument("--no-profile", action="store_true", help="skip the in-process profile")
+    parser.add_argument(
+        "--cache", help="EQLIB_CACHE folder to use and keep (default: a fresh one, so the first run is cold)"
+    )
     args = parser.parse_args(argv)
 
     from eqlib import paths
@@ -234,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"eqlib one area-year benchmark: {args.area} {args.year}; {os.cpu_count()} cores; {_load()}\n")
     with tempfile.TemporaryDirectory(prefix="eqlib-bench-") as tmp:
         root = _root(Path(tmp))
-        cache = Path(tmp) / "cache"
+        cache = Path(args.cache) if args.cache else Path(tmp) / "cache"
         env = {**os.environ, "EQLIB_ROOT": str(root), "EQLIB_CACHE": str(cache), "PYTHONWARNINGS": "ignore"}
         results: dict[str, float] = {}
         if not args.no_cli:
@@ -249,6 +253,9 @@ def main(argv: list[str] | None = None) -> int:
         for name, seconds in steps.items():
             print(f"  {name:<58} {seconds:6.2f} s")
         os.environ.update({"EQLIB_ROOT": str(root), "EQLIB_CACHE": env["EQLIB_CACHE"]})
+        if args.no_profile:
+            print(f"\n{_load()}")
+            return 0
         runs = [in_process(args.area, args.year) for _ in range(max(1, args.repeat))]
         total, components, per_notebook, top = sorted(runs, key=lambda r: r[0])[len(runs) // 2]
         print(f"  notebooks' code in-process (profiled, median of {len(runs)}) {total:6.2f} s")
