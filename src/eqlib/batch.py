@@ -633,8 +633,10 @@ class _SharedKernel:
         return 0.0
 
     def close(self) -> None:
+        # now=True: the kernel has nothing to flush (papermill saved the notebooks, the charts were
+        # written by their cells); a polite shutdown waited 2-3 s for it at the end of every run
         if self.km.has_kernel:
-            self.km.shutdown_kernel(now=False)
+            self.km.shutdown_kernel(now=True)
 
 
 #: the kernel each worker process reuses across its area-years (kernel="worker"); closed at process exit
