@@ -137,8 +137,10 @@ def _lstsq_stacked(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """``numpy.linalg.lstsq(a[i], b[i], rcond=-1)[0]`` for every i in one call of numpy's own
     LAPACK ``gelsd`` loop (the gufunc ``lstsq`` itself is built on): the same routine on the same
     matrices, so the same solutions."""
-    from numpy.linalg import _umath_linalg
-
+    try:
+        from numpy.linalg import _umath_linalg
+    except ImportError:  # pragma: no cover - a numpy without the gufunc: one call per matrix
+        return np.stack([np.linalg.lstsq(x, y, rcond=-1)[0] for x, y in zip(a, b, strict=True)])
     with np.errstate(call=_raise_lstsq, invalid="call", over="ignore", divide="ignore", under="ignore"):
         x, _, _, _ = _umath_linalg.lstsq(a, b[..., None], -1.0, signature="ddd->ddid")
     return x[..., 0]
