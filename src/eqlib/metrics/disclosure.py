@@ -269,12 +269,26 @@ def suppress_figures(
     mask = primary.copy()
     block_keys = [k for k in ("area_code", "period", "measure", "stage") if k in out.columns]
     if mask.any():
-        hit = out.loc[mask, block_keys].drop_duplicates()
-        for _, key in hit.iterrows():
-            selector = np.ones(len(out), dtype=bool)
-            for k in block_keys:
-                selector &= (out[k] == key[k]).to_numpy()
-            idx = np.flatnonzero(selector)
+        # the rows of each block (area, period, measure, stage) with a primary suppression, in the order
+        # of the blocks' first suppressed row: integer block codes, one stable sort, a slice per block
+        codes = np.zeros(len(out), dtype=np.int64)
+        null = np.zeros(len(out), dtype=bool)
+        for k in block_keys:
+            key_codes, uniques = pd.factorize(out[k])
+            null |= key_codes < 0
+            codes = codes * (len(uniques) + 1) + (key_codes + 1)
+        hit_rows = np.flatnonzero(mask)
+        _, first = np.unique(codes[hit_rows], return_index=True)
+        order = np.argsort(codes, kind="stable")
+        sorted_codes = codes[order]
+        for row in hit_rows[np.sort(first)]:
+            if null[row]:  # a missing key matches no row (as ``==`` on the key columns)
+                continue
+            lo, hi = (
+                np.searchsorted(sorted_codes, codes[row], "left"),
+                np.searchsorted(sorted_codes, codes[row], "right"),
+            )
+            idx = order[lo:hi]
             groups = list(out.loc[idx, "group"])
             # a broad ethnic group with no records is often left out of a frame: a reader takes it as
             # 0, so it stays in the line as a published zero that cannot be hidden
