@@ -109,7 +109,7 @@ def imports(env: dict[str, str]) -> dict[str, float]:
     interp = time.perf_counter() - t0
     code = (
         "import time; t=time.perf_counter(); "
-        "from eqlib import sections, analysis, narrative, figures; import matplotlib.pyplot; "
+        "from eqlib.report import sections; from eqlib import analysis, narrative, figures; import matplotlib.pyplot; "
         "print(time.perf_counter()-t)"
     )
     del bare
@@ -138,7 +138,7 @@ def kernel_start() -> float:
 def figures_cache(env: dict[str, str]) -> dict[str, float]:
     """The figures for every area (``sections.warm_cache``): read from a warm cache, in a fresh process."""
     code = (
-        "import time; from eqlib import sections; t=time.perf_counter(); sections.warm_cache(); "
+        "import time; from eqlib.measures import compute; t=time.perf_counter(); compute.warm(); "
         "print(time.perf_counter()-t)"
     )
     return {"figures for every area, read from the cache": _child_seconds(code, env)}

@@ -52,7 +52,9 @@ def kernel_start_and_imports() -> tuple[float, float]:
     kc.wait_for_ready(timeout=120)
     ready = time.perf_counter() - t0
     t1 = time.perf_counter()
-    reply = kc.execute_interactive("from eqlib.report import sections; from eqlib import analysis, narrative, figures", timeout=300)
+    reply = kc.execute_interactive(
+        "from eqlib.report import sections; from eqlib import analysis, narrative, figures", timeout=300
+    )
     imports = time.perf_counter() - t1
     assert reply["content"]["status"] == "ok", reply["content"]
     kc.stop_channels()

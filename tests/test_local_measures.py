@@ -21,8 +21,8 @@ from statsmodels.stats.proportion import confint_proportions_2indep, proportion_
 from statsmodels.stats.rates import confint_poisson_2indep
 
 from eqlib import measures
-from eqlib.errors import DataError
 from eqlib.analysis import compute_local
+from eqlib.errors import DataError
 from eqlib.measures.local import local_figures
 from eqlib.measures.local_disclosure import suppress_local
 from eqlib.metrics import FIGURE_COLUMNS

@@ -213,9 +213,9 @@ def test_build_refuses_example_params_without_allow_example(capsys):
 
 
 def test_maturity_counts_add_up_and_name_the_theme_below_developing():
-    from eqlib.report import sections
     from eqlib.framework import load_framework, load_params
     from eqlib.framework.summaries import maturity_table
+    from eqlib.report import sections
 
     assessment = load_params(ROOT / "params" / "south-wales-2021-22.yml").self_assessment
     table = maturity_table(assessment)
@@ -266,7 +266,9 @@ def test_objective_table_in_words_with_baselines_from_the_data():
     from eqlib import analysis, periods
 
     frame = sections.compute_measure(ctx, "stop_search_disparity")
-    shown = analysis.select(frame, "W15000003", periods.parse("2020-21"), measure="stop_search_disparity").frame
+    shown = analysis.select(
+        frame, "W15000003", periods.parse("2020-21"), measure="stop_search_disparity"
+    ).frame
     base = shown[(shown["group"] == "Black") & (shown["measure"] == "stop_search_disparity")]["value"].iloc[0]
     from eqlib.figures import fmt_number
 

@@ -25,8 +25,7 @@ import yaml
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output, new_raw_cell
 
 from eqlib import render as render_mod
-from eqlib.report import sections
-from eqlib.report import escape
+from eqlib.report import escape, sections
 from eqlib.report.document import iter_nodes, parse_markdown, stringify
 from eqlib.report.fallback import refuse_resources
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 
 from eqlib import analysis, areas
-from eqlib.report import sections
 from eqlib.metrics import agreement
 from eqlib.metrics import caveats as cv
+from eqlib.report import sections
 
 
 def test_mixed_disagreement_is_caveated_as_structural():

@@ -174,7 +174,6 @@ def test_women_representation_with_a_population_gives_the_ratio():
 
 
 def test_measure_is_registered():
-    from eqlib import measures
 
     assert measures.get_measure("workforce_women_representation").datasets == ("workforce_open_data_ho",)
     assert "workforce_women_representation" in measures.national_ids()

@@ -17,7 +17,7 @@ import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
-from eqlib import __version__
+from eqlib import __version__, periods
 from eqlib.errors import EqlibError, UsageError
 
 # subcommand -> (module, function); the function takes the argparse namespace and returns an exit code
@@ -226,6 +226,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     key = _handler_key(args)
     module_name, func_name = _HANDLERS[key]
     try:
+        if isinstance(getattr(args, "year", None), str):
+            periods.normalise_year(args.year)  # before the (slow) imports: a bad --year fails at once
         if key == "build":
             refuse_example_params(args)
         if getattr(args, "out", None) is not None:

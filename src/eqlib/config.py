@@ -8,7 +8,6 @@ is a :class:`~eqlib.errors.UsageError` (exit 2) naming the file, line and key.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,39 +19,10 @@ from eqlib import paths, safe_yaml
 from eqlib import periods as periods_mod
 from eqlib.errors import EqlibError, UsageError
 from eqlib.framework import params as fw_params
+from eqlib.periods import normalise_year  # noqa: F401 (the CLI's year rule lives with the periods)
 
 #: counts under this are suppressed unless the params file or --threshold says otherwise
 DEFAULT_THRESHOLD = 5
-
-
-def normalise_year(year: str | int) -> periods_mod.Period:
-    """A financial year from ``2021``, ``2021-22``, ``2021/22`` or ``202122``.
-
-    A bare year means the financial year starting in April of that year (``2021`` is 2021/22),
-    as the CLI help says.
-    """
-    text = str(year).strip()
-    shown = repr(text if len(text) <= 40 else text[:37] + "...")
-    try:
-        if re.fullmatch(r"\d{4}", text):
-            return periods_mod.check_report_year(periods_mod.financial_year(int(text)), text)
-        period = periods_mod.parse(text)
-    except (periods_mod.PeriodError, ValueError) as exc:
-        if not isinstance(exc, periods_mod.PeriodError):  # year 0000 or 9999 (no such date for Python)
-            exc = (
-                f"{shown} is outside the years eqlib reports on; expected a financial year from "
-                f"{periods_mod.report_years_text()}"
-            )
-        raise UsageError(f"--year {shown}: {exc}") from None
-    if period.kind != "financial_year":
-        raise UsageError(
-            f"--year {shown}: expected a financial year such as 2021-22 (or 2021, 2021/22); "
-            f"this reads as a {period.kind.replace('_', ' ')}"
-        )
-    try:
-        return periods_mod.check_report_year(period, text)
-    except periods_mod.PeriodError as exc:
-        raise UsageError(f"--year {shown}: {exc}") from None
 
 
 def resolve_area(name: str) -> areas_mod.Area:

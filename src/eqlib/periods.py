@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from eqlib.errors import UsageError
+
 
 class PeriodError(ValueError):
     """A period label that cannot be read."""
@@ -138,3 +140,33 @@ def _parse(label: str | int) -> Period:
 def financial_year_of(day: date) -> Period:
     """The financial year (April to March) containing ``day``."""
     return financial_year(day.year if day.month >= 4 else day.year - 1)
+
+
+def normalise_year(year: str | int) -> Period:
+    """A financial year from ``2021``, ``2021-22``, ``2021/22`` or ``202122``.
+
+    A bare year means the financial year starting in April of that year (``2021`` is 2021/22),
+    as the CLI help says.
+    """
+    text = str(year).strip()
+    shown = repr(text if len(text) <= 40 else text[:37] + "...")
+    try:
+        if re.fullmatch(r"\d{4}", text):
+            return check_report_year(financial_year(int(text)), text)
+        period = parse(text)
+    except (PeriodError, ValueError) as exc:
+        if not isinstance(exc, PeriodError):  # year 0000 or 9999 (no such date for Python)
+            exc = (
+                f"{shown} is outside the years eqlib reports on; expected a financial year from "
+                f"{report_years_text()}"
+            )
+        raise UsageError(f"--year {shown}: {exc}") from None
+    if period.kind != "financial_year":
+        raise UsageError(
+            f"--year {shown}: expected a financial year such as 2021-22 (or 2021, 2021/22); "
+            f"this reads as a {period.kind.replace('_', ' ')}"
+        )
+    try:
+        return check_report_year(period, text)
+    except PeriodError as exc:
+        raise UsageError(f"--year {shown}: {exc}") from None

@@ -83,6 +83,7 @@ named in each figure's ``method``.
 
 Disclosure control: :mod:`eqlib.measures.local_disclosure`.
 """
+
 from __future__ import annotations
 
 import logging
@@ -838,7 +839,6 @@ def local_figures(
     return out
 
 
-
 def source_text(measure_id: str) -> str:
     """The source line of a local measure's table: the template and where such figures come from."""
     names = [t for t, m in MEASURE_OF_TEMPLATE.items() if m == measure_id]
@@ -852,7 +852,6 @@ def source_text(measure_id: str) -> str:
 
 #: every measure id this module computes
 LOCAL_MEASURES: tuple[str, ...] = (WORKFORCE, OPCC_WORKFORCE, *MEASURE_OF_TEMPLATE.values())
-
 
 
 def _local(measure_id: str, title: str, unit: str, template: str, section: str, cell: str) -> Measure:

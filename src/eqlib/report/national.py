@@ -171,8 +171,8 @@ def national_funnel(period: periods_mod.Period, *, root: Path):
     import numpy as np
 
     from eqlib import figures as fg
-    from eqlib.report import sections
     from eqlib.metrics.benchmark import funnel_curve
+    from eqlib.report import sections
 
     ctx = sections.context(areas_mod.all_areas()[0].slug, period.label)
     for measure_id, what in FUNNEL_MEASURES:  # noqa: B007 - `what` is used after the break

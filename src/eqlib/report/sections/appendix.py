@@ -78,7 +78,7 @@ def data_sources(ctx: Context) -> list[Block]:
         entry = entry or {}
         rows.append(
             {
-                "Source": _breakable(name),
+                "Data folder": _breakable(name),
                 "Publisher": _breakable(str(entry.get("publisher", ""))),
                 "Title": _breakable(str(entry.get("title", ""))),
                 "Period": str(entry.get("period", "")),

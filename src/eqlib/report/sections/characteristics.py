@@ -71,8 +71,14 @@ def has_figures(ctx: sx.Context, measure: str) -> bool:
     return st.available and not not_recorded_at_all(st.frame, measure)
 
 
+def _share(value: float) -> str:
+    """A per cent to 1 decimal place; a share under 0.1% to 2, so 63 of 147,203 is not '0.0'."""
+    digits = 2 if pd.notna(value) and 0 < abs(float(value)) < 0.095 else 1
+    return fg.fmt_number(value, digits=digits)
+
+
 def _pct(value: float) -> str:
-    return fg.fmt_number(value, digits=1) + "%"
+    return _share(value) + "%"
 
 
 def _share_table(rows: pd.DataFrame, heading: str) -> pd.DataFrame:
@@ -82,17 +88,12 @@ def _share_table(rows: pd.DataFrame, heading: str) -> pd.DataFrame:
         s if pd.isna(v) else fg.fmt_number(v, digits=0) for v, s in zip(rows["count"], symbols, strict=True)
     ]
     out["Per cent of searches"] = [
-        s or "[x]" if pd.isna(v) else fg.fmt_number(v, digits=1)
-        for v, s in zip(rows["value"], symbols, strict=True)
+        s or "[x]" if pd.isna(v) else _share(v) for v, s in zip(rows["value"], symbols, strict=True)
     ]
     out["95% CI (per cent)"] = [
         ""
         if g == TOTAL
-        else (
-            f"{fg.fmt_number(lo, digits=1)} to {fg.fmt_number(hi, digits=1)}"
-            if pd.notna(lo) and pd.notna(hi)
-            else (s or "[x]")
-        )
+        else (f"{_share(lo)} to {_share(hi)}" if pd.notna(lo) and pd.notna(hi) else (s or "[x]"))
         for g, lo, hi, s in zip(rows["group"], rows["ci_low"], rows["ci_high"], symbols, strict=True)
     ]
     return out

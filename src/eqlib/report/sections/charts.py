@@ -1,5 +1,4 @@
-"""How the trend and funnel chart kinds of the catalogue (``chart`` of a measure entry) are shown.
-"""
+"""How the trend and funnel chart kinds of the catalogue (``chart`` of a measure entry) are shown."""
 
 from __future__ import annotations
 

@@ -550,7 +550,9 @@ def _tidy(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[first + [c for c in frame.columns if c not in first]].reset_index(drop=True)
 
 
-def frame(ctx: Context, measure_id: str, *, every_period: bool = False, every_area: bool = False) -> pd.DataFrame:
+def frame(
+    ctx: Context, measure_id: str, *, every_period: bool = False, every_area: bool = False
+) -> pd.DataFrame:
     """The tidy frame behind a measure's chart for ``ctx`` (a :class:`Context`; also ``ctx.frame``).
 
     Default: exactly the rows the report charts (the area, the report's period or the latest

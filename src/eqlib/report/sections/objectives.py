@@ -143,7 +143,6 @@ def objectives_with_data_baselines(ctx: Context, objectives: Sequence[Any]) -> l
     """
     import dataclasses
 
-
     out = []
     for objective in objectives:
         figure = _baseline_figure(ctx, objective)

@@ -1,5 +1,4 @@
-"""The overview (notebook 00_overview): key figures, the main disparities, the benchmark, other formats.
-"""
+"""The overview (notebook 00_overview): key figures, the main disparities, the benchmark, other formats."""
 
 from __future__ import annotations
 
