@@ -40,6 +40,7 @@ from eqlib.errors import DataError
 from eqlib.ethnicity import UnknownEthnicityError, broad_group
 from eqlib.sources import register
 from eqlib.sources._common import finalise, log_rows, read_csv_text
+from eqlib.sources.policeuk_reconstruct import POLICEUK_COLUMNS
 
 log = logging.getLogger(__name__)
 
@@ -50,23 +51,8 @@ FOLDERS: tuple[str, ...] = (
 )
 FILE_GLOBS: tuple[str, ...] = tuple(f"{folder}/*-stop-and-search.csv" for folder in FOLDERS)
 
-EXPECTED_COLUMNS: tuple[str, ...] = (
-    "Type",
-    "Date",
-    "Part of a policing operation",
-    "Policing operation",
-    "Latitude",
-    "Longitude",
-    "Gender",
-    "Age range",
-    "Self-defined ethnicity",
-    "Officer-defined ethnicity",
-    "Legislation",
-    "Object of search",
-    "Outcome",
-    "Outcome linked to object of search",
-    "Removal of more than just outer clothing",
-)
+#: the 15 columns police.uk writes, in its order (one list, shared with the fetch's rebuild)
+EXPECTED_COLUMNS: tuple[str, ...] = POLICEUK_COLUMNS
 
 #: force-months known to be missing at source: (slug, month label) -> reason
 KNOWN_MISSING: dict[tuple[str, str], str] = {
