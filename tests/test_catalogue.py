@@ -159,3 +159,14 @@ def test_the_sections_show_exactly_the_frames_the_tables_publish():
     for measure_id, frame in published.items():
         shown = sections.measure_status(ctx, measure_id).frame
         pd.testing.assert_frame_equal(shown.reset_index(drop=True), frame.reset_index(drop=True))
+
+
+def test_a_caveat_of_some_rows_names_them_and_one_of_every_row_does_not():
+    import pandas as pd
+
+    from eqlib.report.sections.common import _caveat_text
+
+    some = pd.DataFrame({"group": ["Male", "Female", "Not recorded"], "caveats": [(), (), ("small_count",)]})
+    assert _caveat_text(some).startswith("For Not recorded: this figure is based on fewer than 10 events")
+    every = some.assign(caveats=[("small_count",)] * 3)
+    assert _caveat_text(every).startswith("This figure is based on fewer than 10 events")

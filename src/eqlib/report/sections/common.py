@@ -831,18 +831,25 @@ def _period_words(st: MeasureStatus) -> str:
 
 
 def _caveat_text(frame: pd.DataFrame) -> str:
-
-    codes: set[str] = set()
-    for value in frame.get("caveats", pd.Series(dtype=object)):
+    """The caveats of a frame's figures as sentences; one that holds for some rows only names them
+    ("For Not recorded: this figure is based on fewer than 10 events ..."), so a note about one small
+    group is not read as a note about the whole table."""
+    rows_of: dict[str, list[str]] = {}
+    labels = frame["group"].astype(str).tolist() if "group" in frame else [""] * len(frame)
+    for label, value in zip(labels, frame.get("caveats", pd.Series([None] * len(frame))), strict=True):
         if isinstance(value, (tuple, list, set, frozenset)):
-            codes.update(str(v) for v in value)
-    codes.discard("suppressed")
+            for code in {str(v) for v in value} - {"suppressed"}:
+                rows_of.setdefault(code, []).append(label)
     texts = []
-    for code in sorted(codes):
+    for code in sorted(rows_of):
         try:
-            texts.append(cv.text(code))
+            text = cv.text(code)
         except KeyError:
-            texts.append(code.replace("_", " "))
+            text = code.replace("_", " ")
+        groups = list(dict.fromkeys(g for g in rows_of[code] if g))
+        if len(rows_of[code]) < len(frame) and groups:
+            text = f"For {', '.join(groups)}: {_lower_first(text)}"
+        texts.append(text)
     return " ".join(texts)
 
 
