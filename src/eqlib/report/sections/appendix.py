@@ -109,7 +109,9 @@ def data_sources(ctx: Context) -> list[Block]:
         f"The report draws on {len(rows)} sources ({n_files} data files), each file recorded in "
         "the project's data manifest with its SHA-256 checksum, so anyone can check that the figures come "
         "from the files as published. " + " ".join(attributions)
-    )
+    ).rstrip()
+    if not text.endswith("."):
+        text += "."  # an attribution written without its full stop
     return [
         Markdown(text),
         Table(pd.DataFrame(rows), "Data sources: publisher, title, period and licence", "data-sources"),
