@@ -23,16 +23,18 @@ the median (``--repeat``).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import os
 import pstats
-import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
+
+from _notebooks import run_notebooks, throwaway_project
 
 HERE = Path(__file__).resolve().parent
 TARGET_S = 15.0
@@ -43,22 +45,6 @@ def _load() -> str:
         return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
     except OSError:  # pragma: no cover - not on this platform
         return "load average unknown"
-
-
-def _root(tmp: Path) -> Path:
-    """A throw-away project: real data (symlink), copies of notebooks and params."""
-    from eqlib import paths
-
-    real = paths.project_root()
-    root = tmp / "project"
-    root.mkdir()
-    (root / "data").symlink_to(real / "data", target_is_directory=True)
-    shutil.copytree(real / "notebooks", root / "notebooks", ignore=shutil.ignore_patterns("figures", ".*"))
-    shutil.copytree(real / "params", root / "params")
-    for name in ("_quarto.yml", "pyproject.toml"):
-        if (real / name).exists():
-            shutil.copy(real / name, root / name)
-    return root
 
 
 def _cli(args: list[str], env: dict[str, str]) -> float:
@@ -170,42 +156,17 @@ def in_process(area: str, year: str) -> tuple[float, dict[str, float], dict[str,
     Returns the total, seconds per component (own time of the functions in it), seconds per notebook
     and the ten functions with the most cumulative time outside matplotlib.
     """
-    import nbformat
-
-    from eqlib import batch
-    from eqlib import figures as fg
-
-    fg._display_markdown = lambda text: None
-    per_notebook: dict[str, float] = {}
     profile = cProfile.Profile()
-    with tempfile.TemporaryDirectory() as tmp:
-        old = os.getcwd()
-        os.chdir(tmp)
+
+    @contextlib.contextmanager
+    def profiled():
+        profile.enable()
         try:
-            for path in batch.notebook_paths():
-                nb = nbformat.read(path, as_version=4)
-                namespace = {
-                    "area": area,
-                    "year": year,
-                    "params_file": None,
-                    "data_dir": None,
-                    "threshold": 5,
-                }
-                t = time.perf_counter()
-                profile.enable()
-                for cell in nb.cells:
-                    tags = cell.metadata.get("tags", [])
-                    if cell.cell_type == "code" and "parameters" not in tags:
-                        source = "\n".join(
-                            line
-                            for line in cell.source.splitlines()
-                            if not line.lstrip().startswith(("%", "!"))
-                        )
-                        exec(source, namespace)  # noqa: S102 - our own notebooks
-                profile.disable()
-                per_notebook[Path(path).stem] = time.perf_counter() - t
+            yield
         finally:
-            os.chdir(old)
+            profile.disable()
+
+    per_notebook = run_notebooks(area, year, around=profiled)
     stats = pstats.Stats(profile)
     by_component: dict[str, float] = defaultdict(float)
     for (filename, _, _), (_, _, tottime, _, _) in stats.stats.items():  # type: ignore[attr-defined]
@@ -237,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     real_cache = paths.cache_dir(paths.project_root())
     print(f"eqlib one area-year benchmark: {args.area} {args.year}; {os.cpu_count()} cores; {_load()}\n")
     with tempfile.TemporaryDirectory(prefix="eqlib-bench-") as tmp:
-        root = _root(Path(tmp))
+        root = throwaway_project(Path(tmp))
         cache = Path(args.cache) if args.cache else Path(tmp) / "cache"
         env = {**os.environ, "EQLIB_ROOT": str(root), "EQLIB_CACHE": str(cache), "PYTHONWARNINGS": "ignore"}
         results: dict[str, float] = {}

@@ -25,16 +25,14 @@ import tempfile
 import time
 from pathlib import Path
 
+from _notebooks import run_notebooks, throwaway_project
+
 from eqlib import areas, batch, paths
 
 
 def _root(tmp: Path) -> Path:
     real = paths.project_root()
-    root = tmp / "project"
-    root.mkdir()
-    (root / "data").symlink_to(real / "data", target_is_directory=True)
-    shutil.copytree(real / "notebooks", root / "notebooks", ignore=shutil.ignore_patterns("figures", ".*"))
-    shutil.copytree(real / "params", root / "params")
+    root = throwaway_project(tmp)
     os.environ["EQLIB_ROOT"] = str(root)
     os.environ.setdefault("EQLIB_CACHE", str(paths.cache_dir(real)))
     return root
@@ -95,10 +93,8 @@ def data_load(root: Path, area: str, year: str) -> dict[str, float]:
 
 def charts(area: str, year: str) -> tuple[float, int, float]:
     """Seconds spent rendering and saving charts for one area-year, in-process; and the total builder time."""
-    import nbformat
 
     from eqlib import figures as fg
-    from eqlib.report import sections
 
     spent = [0.0, 0]
     real_save = fg.save
@@ -112,30 +108,11 @@ def charts(area: str, year: str) -> tuple[float, int, float]:
             spent[1] += 1
 
     fg.save = timed_save
-    fg._display_markdown = lambda text: None
-    total = 0.0
-    with tempfile.TemporaryDirectory() as tmp:
-        old = os.getcwd()
-        os.chdir(tmp)
-        try:
-            for path in batch.notebook_paths():
-                nb = nbformat.read(path, as_version=4)
-                namespace = {
-                    "area": area,
-                    "year": year,
-                    "params_file": None,
-                    "data_dir": None,
-                    "threshold": 5,
-                }
-                t = time.perf_counter()
-                for cell in nb.cells:
-                    if cell.cell_type == "code" and "parameters" not in cell.metadata.get("tags", []):
-                        exec(cell.source, namespace)  # noqa: S102 - our own notebooks
-                total += time.perf_counter() - t
-        finally:
-            os.chdir(old)
-            fg.save = real_save
-    return spent[0], spent[1], total + 0 * len(sections.NOTEBOOKS)
+    try:
+        total = sum(run_notebooks(area, year).values())
+    finally:
+        fg.save = real_save
+    return spent[0], spent[1], total
 
 
 def _all_areas(args: argparse.Namespace, root: Path) -> int:
