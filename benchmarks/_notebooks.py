@@ -39,7 +39,7 @@ def run_notebooks(
     import nbformat
 
     from eqlib import batch
-    from eqlib import figures as fg
+    from eqlib.report import figures as fg
 
     fg._display_markdown = lambda text: None
     seconds: dict[str, float] = {}

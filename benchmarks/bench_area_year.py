@@ -95,7 +95,7 @@ def imports(env: dict[str, str]) -> dict[str, float]:
     interp = time.perf_counter() - t0
     code = (
         "import time; t=time.perf_counter(); "
-        "from eqlib.report import sections; from eqlib import analysis, narrative, figures; import matplotlib.pyplot; "
+        "from eqlib.report import sections, narrative, figures; from eqlib import analysis; import matplotlib.pyplot; "
         "print(time.perf_counter()-t)"
     )
     del bare

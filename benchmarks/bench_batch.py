@@ -51,7 +51,7 @@ def kernel_start_and_imports() -> tuple[float, float]:
     ready = time.perf_counter() - t0
     t1 = time.perf_counter()
     reply = kc.execute_interactive(
-        "from eqlib.report import sections; from eqlib import analysis, narrative, figures", timeout=300
+        "from eqlib.report import sections, narrative, figures; from eqlib import analysis", timeout=300
     )
     imports = time.perf_counter() - t1
     assert reply["content"]["status"] == "ok", reply["content"]
@@ -94,7 +94,7 @@ def data_load(root: Path, area: str, year: str) -> dict[str, float]:
 def charts(area: str, year: str) -> tuple[float, int, float]:
     """Seconds spent rendering and saving charts for one area-year, in-process; and the total builder time."""
 
-    from eqlib import figures as fg
+    from eqlib.report import figures as fg
 
     spent = [0.0, 0]
     real_save = fg.save

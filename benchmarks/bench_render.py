@@ -48,8 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from eqlib import paths
-    from eqlib.render import CHAPTERS, render, report_metadata
     from eqlib.report import fallback
+    from eqlib.report.render import CHAPTERS, render, report_metadata
 
     root = paths.project_root()
     folder = paths.build_dir(root) / args.area / args.year

@@ -139,7 +139,7 @@ def copy_raw(tmp_path, monkeypatch):
 @pytest.fixture(autouse=True)
 def _default_figure_folder():
     """Each test starts with charts saved to ``figures/`` (a notebook context sets ``figures/<area>/<year>``)."""
-    from eqlib import figures
+    from eqlib.report import figures
 
     figures.set_figure_folder("figures")
     yield
@@ -173,7 +173,8 @@ def report_project(tmp_path_factory):
 def build_report(root: Path, area: str, year: str):
     """Run the real notebooks for ``area`` ``year`` in the throwaway project ``root`` and render them
     through the fallback: (render result, the executed notebooks' folder)."""
-    from eqlib import batch, render
+    from eqlib import batch
+    from eqlib.report import render
 
     result = batch.run_one(area, year, root=root)
     if not result.ok:

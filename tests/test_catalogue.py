@@ -14,10 +14,10 @@ import matplotlib
 import pandas as pd
 import pytest
 
-from eqlib import analysis, paths, tables
+from eqlib import analysis, paths
 from eqlib.measures import catalogue
 from eqlib.measures.model import CHART_KINDS
-from eqlib.report import sections
+from eqlib.report import sections, tables
 
 matplotlib.use("Agg")
 

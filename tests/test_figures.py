@@ -1,4 +1,4 @@
-"""eqlib.figures: accessible palette, alt text from the data, deterministic PNGs, markdown for Quarto and pandoc."""
+"""eqlib.report.figures: accessible palette, alt text from the data, deterministic PNGs, markdown for Quarto and pandoc."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from eqlib import figures as fg
+from eqlib.report import figures as fg
 
 
 # --------------------------------------------------------------------------- colours

@@ -445,7 +445,9 @@ def test_partial_and_derived_flags_travel_with_figures():
     assert out["caveats"].map(lambda c: {"partial_period", "derived_count"} <= set(c)).all()
 
 
-@pytest.mark.parametrize("module", ["eqlib.metrics.rates", "eqlib.metrics.disparity", "eqlib.narrative"])
+@pytest.mark.parametrize(
+    "module", ["eqlib.metrics.rates", "eqlib.metrics.disparity", "eqlib.report.narrative"]
+)
 def test_docstring_examples(module):
     import doctest
     import importlib

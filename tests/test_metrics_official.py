@@ -18,8 +18,8 @@ import pandas as pd
 import pytest
 
 from eqlib import metrics as M
-from eqlib.narrative import format_ratio, round_half_up
 from eqlib.paths import raw_dir
+from eqlib.report.narrative import format_ratio, round_half_up
 from eqlib.sources import load_uncached
 
 warnings.filterwarnings("ignore", category=UserWarning)

@@ -164,7 +164,7 @@ def test_secondary_suppression_never_reveals_a_suppressed_cell(cells, threshold)
 def test_trend_with_the_same_ratio_every_year_reports_no_clear_change(white, multiple, pops):
     """Issue 9: counts whose ratio is the same every year (the volume may swing) show no significant
     change in the disparity, whatever the (single) population base of the model."""
-    from eqlib import narrative
+    from eqlib.report import narrative
 
     rows = []
     for i, w in enumerate(white):

@@ -1,4 +1,4 @@
-"""eqlib.narrative: rounding rules, RDU wording, intervals and caveats in the sentence."""
+"""eqlib.report.narrative: rounding rules, RDU wording, intervals and caveats in the sentence."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from eqlib import metrics as M
-from eqlib import narrative as N
+from eqlib.report import narrative as N
 
 
 def _row(**kw):
@@ -212,7 +212,7 @@ def test_representation_sentences_from_the_metric():
 
 
 def test_zero_ratio_has_a_sentence_not_a_division_by_zero():
-    from eqlib import narrative
+    from eqlib.report import narrative
 
     row = dict(
         area_code="W15000003",

@@ -212,8 +212,7 @@ def test_papermill_uses_the_registered_eqlib_kernel(tmp_path: Path) -> None:
 
 def test_charts_of_two_areas_run_in_one_folder_do_not_collide(tmp_path: Path, monkeypatch) -> None:
     """Gwent then South Wales in one working folder: each chart in figures/<area>/<year>/, each link to its own."""
-    from eqlib import figures
-    from eqlib.report import sections
+    from eqlib.report import figures, sections
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(figures, "_display_markdown", lambda text: None)
@@ -234,8 +233,8 @@ def test_charts_of_two_areas_run_in_one_folder_do_not_collide(tmp_path: Path, mo
 
 
 def test_ctx_frame_is_the_frame_behind_the_chart_and_compare_explores_it() -> None:
-    from eqlib import analysis, explore
-    from eqlib.report import sections
+    from eqlib import analysis
+    from eqlib.report import explore, sections
 
     ctx = sections.context("gwent", "2021-22")
     shown = sections.measure_status(ctx, "stop_search_disparity").frame
@@ -270,7 +269,7 @@ def test_ctx_frame_is_the_frame_behind_the_chart_and_compare_explores_it() -> No
 # --------------------------------------------------------------------------- section builders (in-process)
 @pytest.fixture(scope="module")
 def no_display():
-    from eqlib import figures
+    from eqlib.report import figures
 
     saved = figures._display_markdown
     figures._display_markdown = lambda text: None
@@ -317,7 +316,8 @@ def test_the_report_year_is_used_where_it_exists_else_the_latest_earlier_one() -
 
 def test_notebook_figures_match_the_analysis(no_display) -> None:
     """The sentence a reader sees is the one for the value eqlib.analysis computes (not a copy)."""
-    from eqlib import analysis, narrative
+    from eqlib import analysis
+    from eqlib.report import narrative
 
     selection = analysis.figures_for("stop_search_disparity", "gwent", "2021-22")
     row = selection.frame[
@@ -399,7 +399,7 @@ def test_figure_and_table_labels_are_unique_across_the_report(
     """Cross-reference ids (#fig-..., #tbl-...) must not repeat between the notebooks of one report."""
     import re as _re
 
-    from eqlib import figures
+    from eqlib.report import figures
 
     shown: list[str] = []
     monkeypatch.setattr(figures, "_display_markdown", shown.append)

@@ -119,7 +119,7 @@ def test_quarto_path_pdf_has_no_overprinted_or_clipped_text(built, tmp_path, mon
     import shutil
 
     from conftest import catalog_lang
-    from eqlib import render
+    from eqlib.report import render
 
     site = built["HTML"].parent
     area, year = site.parent.name, site.name
@@ -270,7 +270,7 @@ def test_objective_table_in_words_with_baselines_from_the_data():
         frame, "W15000003", periods.parse("2020-21"), measure="stop_search_disparity"
     ).frame
     base = shown[(shown["group"] == "Black") & (shown["measure"] == "stop_search_disparity")]["value"].iloc[0]
-    from eqlib.figures import fmt_number
+    from eqlib.report.figures import fmt_number
 
     assert f"| {fmt_number(base)} (2020/21) |" in text  # the figure the trend chart shows for 2020/21
     assert any("EO1" in n and "baseline" in n for n in ctx.analyst_notes)
@@ -290,7 +290,7 @@ def test_welsh_areas_offer_a_welsh_version_and_give_the_contact():
 
 
 def test_column_widths_give_long_words_room():
-    from eqlib.figures import column_widths
+    from eqlib.report.figures import column_widths
 
     widths = column_widths(
         ["Criterion", "What the criterion asks"], [["1.2.7", "disproportionality " * 12]], [False, False]

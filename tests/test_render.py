@@ -18,7 +18,7 @@ import yaml
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from conftest import catalog_lang, poppler
-from eqlib import render as render_mod
+from eqlib.report import render as render_mod
 from eqlib.report.document import Chapter, assemble, parse_markdown
 from eqlib.report.notebook import ChapterSource, RenderError, cell_options, notebook_to_markdown
 
@@ -425,7 +425,7 @@ def test_cli_build_runs_renders_and_indexes(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("EQLIB_ROOT", str(tmp_path))
     monkeypatch.setattr(batch, "run_many", fake_run_many)
     monkeypatch.setattr(render_mod, "quarto_path", lambda: None)
-    monkeypatch.setattr("eqlib.tables.cmd_tables", fake_tables)
+    monkeypatch.setattr("eqlib.report.tables.cmd_tables", fake_tables)
     code = main(["build", "--area", AREA, "--year", YEAR, "--jobs", "1", "--threshold", "5"])
     out = capsys.readouterr().out
     assert code == 0, out
@@ -542,7 +542,7 @@ def test_stand_in_quarto_behaves_like_quarto_on_clean_and_paths(stand_in, tmp_pa
 
 
 def test_quarto_path_with_a_stand_in_quarto(stand_in):
-    """eqlib.render around Quarto, with the stand-in: one render of both formats that keeps both,
+    """eqlib.report.render around Quarto, with the stand-in: one render of both formats that keeps both,
     the stylesheet inside the HTML, the README's promises (one self-contained page, lang en-GB,
     skip link, title block with the period and the PDF link, no scripts, chapter numbers as the
     fallback's), a tagged PDF/UA-1 in Liberation Sans, en-GB, and byte-identical renders."""

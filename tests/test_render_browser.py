@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from conftest import axe_core_js, chromium
-from eqlib import render as render_mod
+from eqlib.report import render as render_mod
 
 pytestmark = pytest.mark.browser
 

@@ -18,7 +18,7 @@ import pytest
 
 from conftest import axe_core_js, chromium, poppler
 from eqlib import paths
-from eqlib import render as render_mod
+from eqlib.report import render as render_mod
 
 pytestmark = pytest.mark.slow
 

@@ -159,7 +159,7 @@ def test_ods_workbook_is_byte_identical_for_identical_inputs(tmp_path):
 
     import pandas as pd
 
-    from eqlib.tables import Table, WorkbookMeta, write_workbook
+    from eqlib.report.tables import Table, WorkbookMeta, write_workbook
 
     frame = pd.DataFrame(
         {
@@ -265,7 +265,7 @@ def test_eqlib_build_a_bad_local_file_is_exit_2_and_its_notices_are_warnings(
     project, tmp_path, capsys, caplog, monkeypatch, ran
 ):
     """The same preflight as `eqlib run`, through `eqlib build` (issue 10 items 5 and 7)."""
-    from eqlib import render
+    from eqlib.report import render
 
     local = tmp_path / "local"
     local.mkdir()

@@ -24,8 +24,8 @@ import pytest
 import yaml
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output, new_raw_cell
 
-from eqlib import render as render_mod
 from eqlib.report import escape, sections
+from eqlib.report import render as render_mod
 from eqlib.report.document import iter_nodes, parse_markdown, stringify
 from eqlib.report.fallback import refuse_resources
 
@@ -115,7 +115,7 @@ def test_html_and_typst_helpers():
 
 
 def test_table_cells_and_captions_from_analyst_files_are_escaped():
-    from eqlib import figures
+    from eqlib.report import figures
 
     frame = pd.DataFrame({"Service": ["<img src=x onerror=alert(1)> `x`{=html}"], "Count": [3]})
     md = figures.table_markdown(frame, "Caption <script>alert(1)</script> @fig-x", "t")
@@ -234,7 +234,7 @@ def _hostile_chapter(folder: Path, params_file: Path, outside: Path) -> None:
     ]
     for block in blocks:
         if isinstance(block, sections.Chart):
-            from eqlib import figures
+            from eqlib.report import figures
 
             figures.save(block.fig, block.label, folder=folder / figures.current_figure_folder())
     fw = sections.framework_params(ctx)

@@ -1,4 +1,5 @@
-"""Run the notebooks with papermill for one or many areas and a year: ``eqlib run``.
+"""Run the notebooks with papermill for one or many areas and a year: ``eqlib run`` (and ``eqlib build``,
+which then renders what ran through :mod:`eqlib.report.render`).
 
 Every notebook in ``notebooks/`` is executed for an area and year into
 ``_build/<area-slug>/<year>/<notebook>.ipynb`` with the kernel's working directory set to that
@@ -844,3 +845,52 @@ def cmd_run(args: Any) -> int:
         where = f"\n  logs and executed notebooks: {r.output}/logs/" if r.output else ""
         print(f"\n{r.area} {r.year} failed: {r.error}{where}", file=sys.stderr)
     return summary.exit_code
+
+
+def cmd_build(args: Any) -> int:
+    """``eqlib build``: run the notebooks, render each area that ran, write its tables, index the year."""
+    from eqlib.report.render import (
+        _area_names,
+        _check_engine,
+        build_many,
+        national_funnel_png,
+        render_national_index,
+    )
+
+    names = _area_names(args)
+    period = periods_mod.normalise_year(args.year)
+    _check_engine(getattr(args, "engine", "auto"))
+    jobs = getattr(args, "jobs", None)
+    threshold = getattr(args, "threshold", None)
+    summary = run_many(
+        names, period.label, jobs=jobs, force=getattr(args, "force", False), threshold=threshold
+    )
+    print(summary.table())
+    for failed in summary.failed:
+        print(f"{failed.area} {failed.year}: notebooks failed: {failed.error}", file=sys.stderr)
+    root = paths.project_root()
+    ran = [r.area for r in summary.results if r.ok]
+    outcomes = build_many(
+        ran, period.label, engine=getattr(args, "engine", "auto"), root=root, jobs=jobs, threshold=threshold
+    )
+    for outcome in outcomes:
+        if outcome.error:
+            print(f"{outcome.area} {outcome.year}: {outcome.error}", file=sys.stderr)
+        if outcome.html:
+            print(
+                f"{outcome.area} {outcome.year}: {outcome.html}\n  PDF: {outcome.pdf}\n"
+                f"  tables: {outcome.tables}\n  engine: {outcome.engine_used}"
+            )
+    funnel = national_funnel_png(period, root)
+    index = render_national_index(
+        period.label,
+        root=root,
+        funnel_png=funnel[0] if funnel else None,
+        funnel_alt=funnel[1] if funnel else None,
+        funnel_caption=funnel[2] if funnel else None,
+        funnel_text=funnel[3] if funnel else None,
+    )
+    print(f"National index: {index}")
+    if len(ran) == 1 and outcomes[0].html:
+        print(f"\nThe report: {outcomes[0].html}")
+    return 1 if summary.failed or any(o.error for o in outcomes) else 0

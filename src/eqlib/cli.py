@@ -19,6 +19,7 @@ from pathlib import Path
 
 from eqlib import __version__, periods
 from eqlib.errors import EqlibError, UsageError
+from eqlib.paths import check_out_dir
 
 # subcommand -> (module, function); the function takes the argparse namespace and returns an exit code
 _HANDLERS: dict[str, tuple[str, str]] = {
@@ -26,11 +27,11 @@ _HANDLERS: dict[str, tuple[str, str]] = {
     "data fetch": ("eqlib.fetch", "cmd_fetch"),
     "data validate": ("eqlib.sources.local", "cmd_validate"),
     "data build-cache": ("eqlib.store", "cmd_build_cache"),
-    "tables": ("eqlib.tables", "cmd_tables"),
+    "tables": ("eqlib.report.tables", "cmd_tables"),
     "framework validate": ("eqlib.framework.cli", "cmd_validate"),
     "run": ("eqlib.batch", "cmd_run"),
-    "render": ("eqlib.render", "cmd_render"),
-    "build": ("eqlib.render", "cmd_build"),
+    "render": ("eqlib.report.render", "cmd_render"),
+    "build": ("eqlib.batch", "cmd_build"),
 }
 
 
@@ -190,18 +191,6 @@ def _handler_key(args: argparse.Namespace) -> str:
         if value:
             return f"{args.command} {value}"
     return args.command
-
-
-def check_out_dir(out: str) -> Path:
-    """``--out`` as a folder that exists or can be made; UsageError (exit 2) if it, or a parent, is a file."""
-    path = Path(out)
-    for part in (path, *path.parents):
-        if part.exists() and not part.is_dir():
-            what = "is a file" if part == path else f"is inside {str(part)!r}, which is a file"
-            raise UsageError(f"--out {str(out)[:200]!r} {what}; expected a folder (it is made if missing)")
-        if part.is_dir():
-            break
-    return path
 
 
 def _silence_noise() -> None:

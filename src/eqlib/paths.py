@@ -14,6 +14,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from eqlib.errors import UsageError
+
 
 def project_root() -> Path:
     env = os.environ.get("EQLIB_ROOT")
@@ -91,3 +93,15 @@ def build_dir(root: Path | None = None) -> Path:
 
 def site_dir(root: Path | None = None) -> Path:
     return (root or project_root()) / "_site"
+
+
+def check_out_dir(out: str) -> Path:
+    """``--out`` as a folder that exists or can be made; UsageError (exit 2) if it, or a parent, is a file."""
+    path = Path(out)
+    for part in (path, *path.parents):
+        if part.exists() and not part.is_dir():
+            what = "is a file" if part == path else f"is inside {str(part)!r}, which is a file"
+            raise UsageError(f"--out {str(out)[:200]!r} {what}; expected a folder (it is made if missing)")
+        if part.is_dir():
+            break
+    return path

@@ -237,8 +237,8 @@ def maturity_chart(
 def objectives_table(status: pd.DataFrame) -> pd.DataFrame:
     """Display table of :func:`~eqlib.framework.objectives.objective_status`: objective, owner, measure (its
     title, :mod:`eqlib.measures`), baseline, target, latest, status and how the status was decided, in words:
-    numbers as the report displays them (:func:`eqlib.wording.number`), periods as 2021/22, dates in full."""
-    from eqlib import wording
+    numbers as the report displays them (:func:`eqlib.report.wording.number`), periods as 2021/22, dates in full."""
+    from eqlib.report import wording
 
     def period(label) -> str:
         words = wording.period_words(label)
@@ -328,8 +328,8 @@ def objectives_chart(status: pd.DataFrame) -> tuple[Figure, str]:
 def evidence_gap_table(gaps: pd.DataFrame) -> pd.DataFrame:
     """Display table of :func:`~eqlib.framework.evidence.evidence_gaps`, in words: the criterion and its level,
     the theme, what the criterion asks, the measures missing (titles) and the data they need (plain names,
-    :func:`eqlib.wording.dataset_names`), and the status."""
-    from eqlib import wording
+    :func:`eqlib.report.wording.dataset_names`), and the status."""
+    from eqlib.report import wording
 
     return pd.DataFrame(
         {

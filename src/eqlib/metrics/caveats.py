@@ -1,7 +1,7 @@
 """Caveats as data: a code per caveat, its plain-English text, and functions that attach codes to figures.
 
 A figure frame (:data:`eqlib.metrics.FIGURE_COLUMNS`) carries its caveats in the ``caveats`` column as
-a tuple of codes. :func:`text` gives the sentence the report and :mod:`eqlib.narrative` print.
+a tuple of codes. :func:`text` gives the sentence the report and :mod:`eqlib.report.narrative` print.
 Codes that explain a missing value (a GSS symbol) are listed in :data:`REASONS`.
 """
 

@@ -168,7 +168,7 @@ class _Model:
 
 
 def _tables(published) -> list[tuple[str, pd.DataFrame]]:
-    """(name, frame) pairs from an AreaResult, a list of eqlib.tables.Table, or {name: frame}."""
+    """(name, frame) pairs from an AreaResult, a list of eqlib.report.tables.Table, or {name: frame}."""
     if hasattr(published, "selections"):
         return [(m, s.frame) for m, s in published.selections.items() if not s.frame.empty]
     if isinstance(published, Mapping):
@@ -397,7 +397,7 @@ def _finding(m: _Model, tables, kind: str, key: Key, value: float | None, detail
 
 def find_disclosures(published, *, threshold: int = DEFAULT_THRESHOLD) -> list[Finding]:
     """Every way a suppressed cell (or a small number) can be recovered from ``published``: an
-    :class:`eqlib.analysis.AreaResult`, a list of :class:`eqlib.tables.Table` or ``{name: frame}``,
+    :class:`eqlib.analysis.AreaResult`, a list of :class:`eqlib.report.tables.Table` or ``{name: frame}``,
     one area and year (see the module docstring). An empty list means none was found."""
     m, tables = _model(published, threshold)
     return _attack(m, tables, threshold)

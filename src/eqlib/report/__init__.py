@@ -7,7 +7,7 @@
 
 Shipped files: ``template.html`` + ``report.css`` (HTML), ``report.typ`` (Typst template),
 ``filters/alt-text.lua`` (alt text for HTML and Typst images; also used by the Quarto path).
-:mod:`eqlib.render` is the entry point.
+:mod:`eqlib.report.render` is the entry point.
 """
 
 from typing import Any

@@ -90,9 +90,7 @@ def build_document(
     warnings: list[str] = []
     known = {f"{stem}.ipynb" for stem, _ in chapters} | {"index.ipynb"}
     for extra in sorted(p.name for p in folder.glob("*.ipynb") if p.name not in known):
-        message = (
-            f"{folder / extra}: not a chapter of the report (add it to eqlib.render.CHAPTERS and _quarto.yml)"
-        )
+        message = f"{folder / extra}: not a chapter of the report (add it to eqlib.report.render.CHAPTERS and _quarto.yml)"
         log.warning(message)
         warnings.append(message)
     merged = dict(meta)

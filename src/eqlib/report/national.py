@@ -2,7 +2,7 @@
 
 Lists every police force area with a link to its report (HTML and PDF) where one has been
 rendered, says plainly where none exists yet, and shows the funnel plot of all areas when one is
-given (PNG + alt text, from :func:`eqlib.figures.funnel_plot`). Same template and CSS as the
+given (PNG + alt text, from :func:`eqlib.report.figures.funnel_plot`). Same template and CSS as the
 reports; self-contained.
 """
 
@@ -170,8 +170,8 @@ def national_funnel(period: periods_mod.Period, *, root: Path):
     """
     import numpy as np
 
-    from eqlib import figures as fg
     from eqlib.metrics.benchmark import funnel_curve
+    from eqlib.report import figures as fg
     from eqlib.report import sections
 
     ctx = sections.context(areas_mod.all_areas()[0].slug, period.label)

@@ -98,7 +98,7 @@ def _figure_markdown(path: str, options: dict[str, Any], *, where: str) -> str:
     if not alt or not str(alt).strip():
         raise RenderError(
             f"{where}: the cell outputs an image but has no '#| fig-alt:' option. Every figure in "
-            "the report needs alt text generated from its data (eqlib.figures gives one)."
+            "the report needs alt text generated from its data (eqlib.report.figures gives one)."
         )
     caption = str(options.get("fig-cap") or "").strip()
     if not caption:

@@ -1,6 +1,6 @@
 """A stand-in ``quarto`` for machines without Quarto (tests/test_render.py puts it on PATH).
 
-It is not Quarto, but it behaves like Quarto 1.9 on the points eqlib.render depends on, so a
+It is not Quarto, but it behaves like Quarto 1.9 on the points eqlib.report.render depends on, so a
 render that would fail with the real one fails with this one too:
 
 * ``quarto --version`` prints a version (``FAKE_QUARTO_VERSION``, default 1.9.12);

@@ -87,7 +87,7 @@ def key_rate() -> dict:
 
 def write_fixture(folder: Path, *, area_name: str = "South Wales", year: str = "2021-22") -> dict:
     """Write the executed fixture notebooks into ``folder``; return what the report must show."""
-    from eqlib import figures
+    from eqlib.report import figures
 
     folder.mkdir(parents=True, exist_ok=True)
     facts = key_rate()

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from eqlib import figures as fg
-from eqlib import narrative
 from eqlib.framework.evidence import characteristic_coverage
 from eqlib.measures import catalogue
 from eqlib.metrics.characteristics import AGE_GROUPS, NOT_RECORDED, SEX_GROUPS, TOTAL
+from eqlib.report import figures as fg
+from eqlib.report import narrative
 from eqlib.report.sections import common as sx
 
 #: measure -> (characteristic noun, column heading, categories, noun for a category in sentences)

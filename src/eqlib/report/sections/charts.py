@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 
 from eqlib import analysis
-from eqlib import figures as fg
 from eqlib.measures import catalogue
 from eqlib.metrics.benchmark import funnel_curve
+from eqlib.report import figures as fg
 from eqlib.report.sections.common import (
     Block,
     Chart,

@@ -14,7 +14,7 @@ and the cell of its notebook that shows each, are the catalogue's (:func:`measur
 Each builder takes a :class:`Context` (area, year, params, data folder, suppression threshold)
 and returns a list of blocks: :class:`Markdown` (prose generated from the data),
 :class:`Chart` (a figure with caption and alt text) and :class:`Table` (a captioned table).
-:func:`emit` displays them through :mod:`eqlib.figures` (markdown, ``figures/<label>.png``,
+:func:`emit` displays them through :mod:`eqlib.report.figures` (markdown, ``figures/<label>.png``,
 pipe tables). Builders never print and never display by themselves, so tests can call them.
 
 Periods: a report for year Y shows each dataset for Y where it exists, else its latest
@@ -34,9 +34,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from eqlib import analysis, config, narrative, paths, sources, store, wording
+from eqlib import analysis, config, paths, sources, store
 from eqlib import areas as areas_mod
-from eqlib import figures as fg
 from eqlib import periods as periods_mod
 from eqlib.framework import params as fw_params
 from eqlib.framework.evidence import evidence_gaps as fw_gaps
@@ -46,7 +45,8 @@ from eqlib.measures.model import COMPANIONS
 from eqlib.measures.selection import Selection, one_source
 from eqlib.metrics import caveats as cv
 from eqlib.metrics._frame import FIGURE_COLUMNS
-from eqlib.report import escape
+from eqlib.report import escape, narrative, wording
+from eqlib.report import figures as fg
 from eqlib.sources import local as local_source
 
 log = logging.getLogger(__name__)
@@ -867,7 +867,7 @@ def _reference_of(frame: pd.DataFrame) -> str:
 
 
 def _sentence(row: dict[str, Any], *, with_source: bool = True) -> str:
-    """:func:`eqlib.narrative.sentence` for a figure; a ratio of zero (no events in the group) is said plainly,
+    """:func:`eqlib.report.narrative.sentence` for a figure; a ratio of zero (no events in the group) is said plainly,
     since "X times as likely" has no meaning there."""
 
     value = row.get("value")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from eqlib import figures as fg
+from eqlib.report import figures as fg
 from eqlib.report.sections.common import (
     Block,
     Chart,

@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from eqlib import analysis, paths, wording
+from eqlib import analysis, paths
 from eqlib import periods as periods_mod
 from eqlib.framework import STATUS_RULE, load_framework, load_params, objective_status
 from eqlib.framework import summaries as fw_summaries
@@ -17,6 +17,7 @@ from eqlib.framework.compare import compare_self_assessments
 from eqlib.framework.evidence import evidence_gaps as fw_gaps
 from eqlib.framework.evidence import evidence_status
 from eqlib.measures import catalogue
+from eqlib.report import wording
 from eqlib.report.sections.common import (
     Block,
     Chart,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from eqlib import figures as fg
 from eqlib.measures import catalogue
+from eqlib.report import figures as fg
 from eqlib.report.sections.common import (
     NOTEBOOKS,
     SECTION_MEASURES,

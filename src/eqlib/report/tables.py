@@ -20,10 +20,10 @@ from pathlib import Path
 import pandas as pd
 
 from eqlib import __version__, analysis
-from eqlib.cli import check_out_dir
 from eqlib.measures import catalogue
 from eqlib.metrics import caveats as cv
 from eqlib.metrics._frame import FIGURE_COLUMNS
+from eqlib.paths import check_out_dir
 
 #: kept after the required columns: the test's p-value and the method that computed the interval
 EXTRA_COLUMNS: tuple[str, ...] = ("p_value", "method", "source")

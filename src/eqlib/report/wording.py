@@ -3,7 +3,7 @@
 The published report never shows an id (``stop_search_disparity``, ``local:custody``), a raw period
 label (``2020-21``), an ISO date or an unrounded number; the builders in :mod:`eqlib.report.sections` and
 :mod:`eqlib.framework.summaries` pass them through these functions. Numbers use
-:func:`eqlib.figures.fmt_number`, so a figure reads the same in a sentence, a table and an objective.
+:func:`eqlib.report.figures.fmt_number`, so a figure reads the same in a sentence, a table and an objective.
 """
 
 from __future__ import annotations
@@ -110,8 +110,8 @@ def date_words(day: dt.date | Any) -> str:
 
 
 def number(value: Any) -> str:
-    """A figure as the report displays it (:func:`eqlib.figures.fmt_number`); missing is "no data"."""
-    from eqlib.figures import fmt_number
+    """A figure as the report displays it (:func:`eqlib.report.figures.fmt_number`); missing is "no data"."""
+    from eqlib.report.figures import fmt_number
 
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "no data"

@@ -37,7 +37,7 @@ Contract with the notebooks (full text: ``docs/notebook-contract.md``)
 * Prose from data: ``text/markdown`` display outputs. Figures: a PNG saved in ``figures/`` next to
   the notebook, shown as ``![Caption](figures/x.png){#fig-x fig-alt="..."}`` (alt text required).
   Tables: markdown pipe tables with a header row and a caption line ``: Caption {#tbl-x}``.
-  (:func:`eqlib.figures.show` and :func:`eqlib.figures.table` write exactly these.)
+  (:func:`eqlib.report.figures.show` and :func:`eqlib.report.figures.table` write exactly these.)
 * The title page (title, subtitle, publisher, reporting period, language en-GB) is built here
   from the area, the year and ``params/<area>-<year>.yml`` (key ``publisher``);
   notebooks need no front matter (a raw YAML cell may add ``author``, ``date``, ``keywords`` or
@@ -121,7 +121,6 @@ __all__ = [
     "render_national_index",
     "national_funnel_png",
     "cmd_render",
-    "cmd_build",
     "pdf_name",
     "report_metadata",
     "quarto_config",
@@ -145,9 +144,9 @@ class RenderResult:
 # ----------------------------------------------------------------------------- helpers
 def _period(year: str | int) -> periods_mod.Period:
     """A financial year from ``2021``, ``2021-22``, ``2021/22`` (as ``eqlib run`` reads it)."""
-    from eqlib.batch import normalise_year
-
-    return normalise_year(year)  # the same checks (and messages) as eqlib run, range of years included
+    return periods_mod.normalise_year(
+        year
+    )  # the same checks (and messages) as eqlib run, range of years included
 
 
 def _area(name: str | areas_mod.Area) -> areas_mod.Area:
@@ -175,7 +174,7 @@ def _long_date(day) -> str:
 
 def _params(area: areas_mod.Area, period: periods_mod.Period, root: Path) -> dict:
     """The area-year's params (``params/<slug>-<year>.yml``, else ``params/defaults.yml``), as batch reads them."""
-    from eqlib.batch import read_params, resolve_params_file
+    from eqlib.config import read_params, resolve_params_file
 
     return read_params(resolve_params_file(area, period, None, root))
 
@@ -638,7 +637,7 @@ def _write_tables(
     from eqlib.errors import EqlibError
 
     try:
-        from eqlib.tables import cmd_tables
+        from eqlib.report.tables import cmd_tables
     except ImportError as exc:  # pragma: no cover - the tables module is part of the package
         return f"not written ({exc})", ""
     try:
@@ -755,51 +754,8 @@ def national_funnel_png(period: periods_mod.Period, root: Path) -> tuple[Path, s
     if made is None:
         log.warning("national funnel plot not drawn: no benchmark figures for %s or earlier", period.display)
         return None
-    from eqlib import figures
+    from eqlib.report import figures
 
     fig, caption, alt, text = made
     png = figures.save(fig, "funnel", folder=paths.site_dir(root) / period.label)
     return png, alt, caption, text
-
-
-def cmd_build(args: argparse.Namespace) -> int:
-    """``eqlib build``: run the notebooks, render each area that ran, write its tables, index the year."""
-    from eqlib.batch import run_many
-
-    names = _area_names(args)
-    period = _period(args.year)
-    _check_engine(getattr(args, "engine", "auto"))
-    jobs = getattr(args, "jobs", None)
-    threshold = getattr(args, "threshold", None)
-    summary = run_many(
-        names, period.label, jobs=jobs, force=getattr(args, "force", False), threshold=threshold
-    )
-    print(summary.table())
-    for failed in summary.failed:
-        print(f"{failed.area} {failed.year}: notebooks failed: {failed.error}", file=sys.stderr)
-    root = paths.project_root()
-    ran = [r.area for r in summary.results if r.ok]
-    outcomes = build_many(
-        ran, period.label, engine=getattr(args, "engine", "auto"), root=root, jobs=jobs, threshold=threshold
-    )
-    for outcome in outcomes:
-        if outcome.error:
-            print(f"{outcome.area} {outcome.year}: {outcome.error}", file=sys.stderr)
-        if outcome.html:
-            print(
-                f"{outcome.area} {outcome.year}: {outcome.html}\n  PDF: {outcome.pdf}\n"
-                f"  tables: {outcome.tables}\n  engine: {outcome.engine_used}"
-            )
-    funnel = national_funnel_png(period, root)
-    index = render_national_index(
-        period.label,
-        root=root,
-        funnel_png=funnel[0] if funnel else None,
-        funnel_alt=funnel[1] if funnel else None,
-        funnel_caption=funnel[2] if funnel else None,
-        funnel_text=funnel[3] if funnel else None,
-    )
-    print(f"National index: {index}")
-    if len(ran) == 1 and outcomes[0].html:
-        print(f"\nThe report: {outcomes[0].html}")
-    return 1 if summary.failed or any(o.error for o in outcomes) else 0
