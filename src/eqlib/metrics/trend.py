@@ -283,7 +283,8 @@ def _fit_model(
             # estimates; "X2" itself fails on a perfect fit, where the chi-square is 0)
             estimate = float(result.pearson_chi2 / result.df_resid) if result.df_resid > 0 else np.nan
             if estimate > 1:  # overdispersed: quasi-Poisson standard errors; else Poisson's
-                result = model.fit(scale=estimate)
+                # the same point estimates: IRLS started at them converges at once
+                result = model.fit(scale=estimate, start_params=result.params)
             phi = float(result.scale)
         params, bse, pvalues = np.asarray(result.params), np.asarray(result.bse), np.asarray(result.pvalues)
     except Exception:  # noqa: BLE001 - a failed fit becomes an explicit [x] row
