@@ -9,6 +9,8 @@ malformed YAML (and exit 2), quickly, and without printing the value.
 
 from __future__ import annotations
 
+import copy
+import hashlib
 from typing import Any
 
 import yaml
@@ -183,7 +185,19 @@ def load_file(path) -> tuple[Any, yaml.Node | None]:
     ``FileNotFoundError``, ``UnicodeDecodeError`` or :class:`yaml.YAMLError` (see :func:`position`)."""
     with open(path, encoding="utf-8") as handle:
         text = handle.read()
-    return load(text)
+    digest = hashlib.sha256(text.encode("utf-8")).digest()
+    if digest not in _PARSED:
+        _PARSED[digest] = load(text)
+        while len(_PARSED) > 64:
+            _PARSED.pop(next(iter(_PARSED)))
+    data, node = _PARSED[digest]
+    # a copy: callers may change what they get; the same text is parsed once per process (the
+    # report's sections read the area-year's params file dozens of times)
+    return copy.deepcopy(data), node
+
+
+#: sha256 of a file's text -> its (data, node), for :func:`load_file`
+_PARSED: dict[bytes, tuple[Any, yaml.Node | None]] = {}
 
 
 def position(exc: yaml.YAMLError, *, context: bool = False) -> tuple[int | None, int | None, str]:

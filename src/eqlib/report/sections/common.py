@@ -25,6 +25,7 @@ area says so, and the measures that need it are listed as evidence gaps.
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -446,19 +447,60 @@ def _dataset_selections(ctx: Context, measure_id: str) -> tuple[Selection, ...]:
     return tuple(dataset_status(ctx, d) for d in datasets if d not in _POPULATION_DATASETS)
 
 
+#: the area-year publications this process computed, most recent last (the seven notebooks of an
+#: area-year share one kernel, so six of them reuse the first one's): key -> (result, data notes)
+_PUBLICATIONS: OrderedDict[tuple, tuple[analysis.AreaResult, tuple[str, ...]]] = OrderedDict()
+_PUBLICATIONS_KEPT = 4
+
+
+def _files_signature(folder: str | Path | None) -> tuple:
+    """(name, size, modification time) of every file under an analyst's local folder: an edited file
+    gives a new publication, as a changed national file does through the inputs key."""
+    if folder is None:
+        return ()
+    base = Path(folder)
+    if not base.is_dir():
+        return (str(base),)
+    return tuple(
+        (f.relative_to(base).as_posix(), s.st_size, s.st_mtime_ns)
+        for f in sorted(base.rglob("*"))
+        if f.is_file() and (s := f.stat())
+    )
+
+
 def publication(ctx: Context) -> analysis.AreaResult:
     """The area-year's publication: every measure selected for the year, suppressed, the analyst's local
     measures added, and disclosure control across all of them (:func:`eqlib.analysis.compute`). It is
-    exactly what ``eqlib tables`` writes, so the report and the tables never differ."""
+    exactly what ``eqlib tables`` writes, so the report and the tables never differ.
+
+    Computed once per process for the same area, year, threshold, national inputs (their content key,
+    :func:`eqlib.analysis.inputs_key`) and local files: the notebooks of an area-year share it, and the
+    data notes its computation logged are given to each notebook's context again."""
     if "_publication" not in ctx._frames:
-        with _capture_data_notes(ctx):
-            ctx._frames["_publication"] = analysis.compute(
-                ctx.area.code,
-                ctx.year,
-                threshold=ctx.threshold,
-                root=ctx.root,
-                local_dir=getattr(framework_params(ctx), "local_data_dir", None),
-            )
+        local_dir = getattr(framework_params(ctx), "local_data_dir", None)
+        key = (
+            ctx.area.code,
+            ctx.period.label,
+            ctx.threshold,
+            str(ctx.root),
+            str(local_dir),
+            analysis.inputs_key(str(ctx.root)),
+            _files_signature(local_dir),
+        )
+        if key in _PUBLICATIONS:
+            _PUBLICATIONS.move_to_end(key)
+            result, notes = _PUBLICATIONS[key]
+            ctx.data_notes.extend(n for n in notes if n not in ctx.data_notes)
+        else:
+            before = len(ctx.data_notes)
+            with _capture_data_notes(ctx):
+                result = analysis.compute(
+                    ctx.area.code, ctx.year, threshold=ctx.threshold, root=ctx.root, local_dir=local_dir
+                )
+            _PUBLICATIONS[key] = (result, tuple(ctx.data_notes[before:]))
+            while len(_PUBLICATIONS) > _PUBLICATIONS_KEPT:
+                _PUBLICATIONS.popitem(last=False)
+        ctx._frames["_publication"] = result
     return ctx._frames["_publication"]
 
 
