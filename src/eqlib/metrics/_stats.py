@@ -16,13 +16,9 @@ import warnings
 from collections.abc import Callable
 
 import numpy as np
-from scipy import stats
-from statsmodels.stats.proportion import (
-    confint_proportions_2indep,
-    proportion_confint,
-    test_proportions_2indep,
-)
-from statsmodels.stats.rates import confint_poisson, confint_poisson_2indep, test_poisson_2indep
+
+# scipy.stats and statsmodels are imported inside each function: together 0.8-1 s at import, which
+# the report's notebooks (they read the cached figures) and the command line would pay for nothing
 
 
 class _NullValues(np.ndarray):
@@ -51,6 +47,8 @@ def poisson_rate_ci(
     count: np.ndarray, exposure: np.ndarray, alpha: float = 0.05
 ) -> tuple[np.ndarray, np.ndarray]:
     """Exact (Garwood, chi-square/gamma) interval for count/exposure: ``confint_poisson(method="exact-c")``."""
+    from statsmodels.stats.rates import confint_poisson
+
     count = np.asarray(count, dtype=float)
     exposure = np.asarray(exposure, dtype=float)
     ok = (exposure > 0) & np.isfinite(count) & np.isfinite(exposure)
@@ -69,6 +67,8 @@ def poisson_rate_ci(
 
 def wilson_ci(count: np.ndarray, nobs: np.ndarray, alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
     """Wilson score interval for a proportion: ``proportion_confint(method="wilson")``."""
+    from statsmodels.stats.proportion import proportion_confint
+
     count = np.asarray(count, dtype=float)
     nobs = np.asarray(nobs, dtype=float)
     ok = (nobs > 0) & np.isfinite(count) & (count <= nobs)
@@ -101,6 +101,8 @@ def invert_score_test(
     ``stacked``, if given, is the same statistic for the rows twice over (arrays of length 2m: the
     rows, then the rows again): one statsmodels call per step instead of two, the same values.
     """
+    from scipy import stats
+
     crit = stats.norm.isf(alpha / 2)
     estimate = np.asarray(estimate, dtype=float)
     positive = estimate > 0
@@ -167,6 +169,8 @@ def rate_ratio_score_ci(c1, e1, c2, e2, alpha: float = 0.05) -> tuple[np.ndarray
 
     Rows need c2 > 0 and positive exposures.
     """
+    from statsmodels.stats.rates import test_poisson_2indep
+
     c1, e1, c2, e2 = (np.asarray(x, dtype=float) for x in (c1, e1, c2, e2))
     estimate = (c1 / e1) / (c2 / e2)
 
@@ -197,6 +201,8 @@ def rate_ratio_exact_ci(c1, e1, c2, e2, alpha: float = 0.05) -> tuple[np.ndarray
     Conditional on n = c1 + c2, c1 ~ Binomial(n, pi) with pi = RR e1 / (RR e1 + e2). The Clopper-Pearson
     interval for pi (``proportion_confint(method="beta")``) maps to RR = pi / (1 - pi) x e2 / e1.
     """
+    from statsmodels.stats.proportion import proportion_confint
+
     c1, e1, c2, e2 = (np.asarray(x, dtype=float) for x in (c1, e1, c2, e2))
     n = c1 + c2
     lo, hi = proportion_confint(c1, n, alpha=alpha, method="beta")
@@ -211,6 +217,8 @@ def rate_ratio_exact_ci(c1, e1, c2, e2, alpha: float = 0.05) -> tuple[np.ndarray
 def rate_ratio_pvalue(c1, e1, c2, e2, *, exact: np.ndarray) -> np.ndarray:
     """Two-sided p-value for RR = 1: ``test_poisson_2indep`` with ``method="score"``, or
     ``method="exact-cond"`` (one call per row, statsmodels takes scalars there) where ``exact``."""
+    from statsmodels.stats.rates import test_poisson_2indep
+
     c1, e1, c2, e2 = (np.asarray(x, dtype=float) for x in (c1, e1, c2, e2))
     exact = np.asarray(exact, dtype=bool)
     out = np.full(c1.shape, np.nan)
@@ -232,6 +240,8 @@ def proportion_ratio_score_ci(c1, n1, c2, n2, alpha: float = 0.05) -> tuple[np.n
     """Score interval (Koopman; Miettinen-Nurminen variance correction) for (c1/n1)/(c2/n2):
     ``confint_proportions_2indep(compare="ratio", method="score")`` for all rows at once, by inverting
     ``test_proportions_2indep(compare="ratio", method="score")``. Rows need c2 > 0."""
+    from statsmodels.stats.proportion import test_proportions_2indep
+
     c1, n1, c2, n2 = (np.asarray(x, dtype=float) for x in (c1, n1, c2, n2))
     estimate = (c1 / n1) / (c2 / n2)
 
@@ -264,6 +274,8 @@ def proportion_ratio_score_ci(c1, n1, c2, n2, alpha: float = 0.05) -> tuple[np.n
 
 def proportion_ratio_pvalue(c1, n1, c2, n2) -> np.ndarray:
     """Two-sided p-value for p1/p2 = 1: ``test_proportions_2indep(compare="ratio", method="score")``."""
+    from statsmodels.stats.proportion import test_proportions_2indep
+
     c1, n1, c2, n2 = (np.asarray(x, dtype=float) for x in (c1, n1, c2, n2))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -273,6 +285,8 @@ def proportion_ratio_pvalue(c1, n1, c2, n2) -> np.ndarray:
 
 def rate_ratio_wald_log_ci(c1, e1, c2, e2, alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
     """Wald interval on the log ratio: ``confint_poisson_2indep(compare="ratio", method="wald-log")``."""
+    from statsmodels.stats.rates import confint_poisson_2indep
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         low, high = confint_poisson_2indep(c1, e1, c2, e2, compare="ratio", method="wald-log", alpha=alpha)
@@ -282,6 +296,8 @@ def rate_ratio_wald_log_ci(c1, e1, c2, e2, alpha: float = 0.05) -> tuple[np.ndar
 def risk_ratio_katz_ci(c1, n1, c2, n2, alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
     """Katz log interval for a risk ratio: ``confint_proportions_2indep(compare="ratio", method="log")``
     (the interval of ``scipy.stats.contingency.relative_risk`` and ``Table2x2.riskratio_confint``)."""
+    from statsmodels.stats.proportion import confint_proportions_2indep
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         low, high = confint_proportions_2indep(c1, n1, c2, n2, compare="ratio", method="log", alpha=alpha)

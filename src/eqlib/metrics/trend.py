@@ -46,8 +46,6 @@ import warnings
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
-from scipy import stats
 
 from eqlib.metrics import caveats as cv
 from eqlib.metrics._frame import finalise
@@ -128,6 +126,8 @@ def disparity_trend(
     )
     frame = frame.loc[frame["count"].notna() & (frame["population"] > 0)].copy()
     frame["year"] = _year_of(frame["period"])
+    from scipy import stats  # statistics imported where used: the report reads cached figures
+
     crit = stats.norm.isf(alpha / 2)
     rows = []
     names = dict(
@@ -262,6 +262,8 @@ def _fit_model(
 ) -> list[dict]:
     """One quasi-Poisson fit: intercept, group dummies, a factor for each period (the common change in
     volume from year to year), and a slope for each non-reference group (its change in log ratio per year)."""
+    import statsmodels.api as sm
+
     group, count = data["group"], data["count"]
     rows = np.isin(group, [reference, *usable])
     g_model = group[rows]
