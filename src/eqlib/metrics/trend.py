@@ -277,10 +277,12 @@ def _fit_model(
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            model = sm.GLM(
-                count[rows], design, family=sm.families.Poisson(), offset=np.log(data["population"][rows])
-            )
-            result = model.fit(scale=1.0)
+            offset = np.log(data["population"][rows])
+            model = sm.GLM(count[rows], design, family=sm.families.Poisson(), offset=offset)
+            # IRLS started at the least-squares fit of the log rates (as R's glm starts at mu = y + 0.1)
+            # converges in fewer steps than from statsmodels' default mu; the estimates are the same
+            start = np.linalg.lstsq(design, np.log(count[rows] + 0.5) - offset, rcond=None)[0]
+            result = model.fit(scale=1.0, start_params=start)
             # the scale statsmodels' fit(scale="X2") uses, computed from the Poisson fit (the same point
             # estimates; "X2" itself fails on a perfect fit, where the chi-square is 0)
             estimate = float(result.pearson_chi2 / result.df_resid) if result.df_resid > 0 else np.nan

@@ -707,7 +707,7 @@ def section_data_status(ctx: Context, notebook: str) -> list[Block]:
         Table(
             pd.DataFrame(rows),
             f"Measures in this section, the data behind them and the period shown, "
-            f"{ctx.name} {ctx.year_display}",
+            f"{ctx.name}, {ctx.year_display}",
             f"{notebook.split('_', 1)[1]}-data",
         ),
     ]
@@ -787,7 +787,7 @@ def _section_criteria_gaps(ctx: Context, notebook: str) -> list[Block]:
         ),
         Table(
             table,
-            f"Framework criteria in this section not (fully) supported by the data, {ctx.name} "
+            f"Framework criteria in this section not (fully) supported by the data, {ctx.name}, "
             f"{ctx.year_display}",
             f"{notebook.split('_', 1)[1]}-criteria-gaps",
         ),

@@ -62,7 +62,7 @@ def maturity_grid(ctx: Context, *, brief: bool = False) -> list[Block]:
         fig,
         "overview-maturity-grid" if brief else "maturity-grid",
         f"Maturity grid: descriptors met in each theme and level of the APCC Equality Framework, "
-        f"{ctx.name} {ctx.year_display}",
+        f"{ctx.name}, {ctx.year_display}",
         alt,
     )
     if brief:
@@ -73,7 +73,7 @@ def maturity_grid(ctx: Context, *, brief: bool = False) -> list[Block]:
         chart,
         Table(
             table,
-            f"Self-assessment against the APCC Equality Framework, {ctx.name} {ctx.year_display}",
+            f"Self-assessment against the APCC Equality Framework, {ctx.name}, {ctx.year_display}",
             "maturity-grid",
         ),
     ]
@@ -192,7 +192,7 @@ def objectives_status(ctx: Context, *, brief: bool = False) -> list[Block]:
         blocks.append(
             Table(
                 table[["Objective", "Status"]],
-                f"Equality objectives and their status, {ctx.name} {ctx.year_display}",
+                f"Equality objectives and their status, {ctx.name}, {ctx.year_display}",
                 "objectives-brief",
             )
         )
@@ -204,14 +204,14 @@ def objectives_status(ctx: Context, *, brief: bool = False) -> list[Block]:
                 fig,
                 "objectives",
                 f"Progress towards each equality objective's target against the "
-                f"time elapsed, {ctx.name} {ctx.year_display}",
+                f"time elapsed, {ctx.name}, {ctx.year_display}",
                 alt,
             )
         )
     blocks.append(
         Table(
             table,
-            f"Equality objectives, their targets and status, {ctx.name} {ctx.year_display}",
+            f"Equality objectives, their targets and status, {ctx.name}, {ctx.year_display}",
             "objectives",
         )
     )
@@ -238,7 +238,7 @@ def framework_gaps(ctx: Context) -> list[Block]:
             fig,
             "evidence-by-section",
             f"Framework criteria that need data, "
-            f"by section: supported, partly supported and gaps, {ctx.name} "
+            f"by section: supported, partly supported and gaps, {ctx.name}, "
             f"{ctx.year_display}",
             alt,
         ),
