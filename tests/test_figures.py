@@ -102,6 +102,28 @@ def test_interval_chart_alt_text_gives_every_value_and_interval() -> None:
     assert any("not shown [c]" in t.get_text() for t in ax.texts)
 
 
+def test_a_value_built_into_the_categories_is_not_the_finding_of_the_alt_text() -> None:
+    """Self-defined Mixed always "disagrees" with an officer's record (which has no Mixed): 100% is not
+    the highest disagreement, so the alt text opens with the groups that can be compared."""
+    frame = pd.DataFrame(
+        {
+            "group": ["Asian", "Mixed", "White", "All"],
+            "value": [13.6, 100.0, 0.31, 3.8],
+            "ci_low": [10.4, 98.0, 0.21, 3.4],
+            "ci_high": [17.7, 100.0, 0.46, 4.2],
+            "caveats": [(), ("mixed_officer_defined_structural",), (), ("mixed_officer_defined_structural",)],
+        }
+    )
+    _fig, alt = fg.interval_chart(frame, measure="disagreement", unit="%", area_name="Gwent")
+    assert alt.startswith(
+        "Highest: Asian (13.6); lowest: White (0.31). Not compared: Mixed, All (a result of how ethnicity "
+        "is recorded, see the notes). Dot chart"
+    )
+    assert "Mixed 100 (95% CI 98 to 100)" in alt  # still listed with its value
+    _fig, plain = fg.interval_chart(frame.drop(columns="caveats"), measure="disagreement", unit="%")
+    assert plain.startswith("Highest: Mixed (100); lowest: White (0.31). Dot chart")
+
+
 def test_ratio_chart_is_log_scale_with_parity_line() -> None:
     frame = pd.DataFrame(
         {"group": ["Black", "Asian"], "value": [3.2, 0.5], "ci_low": [2.9, 0.4], "ci_high": [3.5, 0.7]}

@@ -330,6 +330,16 @@ def interval_chart(
     return fig, alt
 
 
+#: caveats that make a value an artefact of the recording categories, not a finding about people
+#: (a self-defined Mixed person always "disagrees" with an officer's record, which has no Mixed)
+NOT_A_FINDING = frozenset({"mixed_officer_defined_structural"})
+
+
+def _not_a_finding(caveats: Any) -> bool:
+    codes = caveats.split(";") if isinstance(caveats, str) else (caveats if caveats is not None else ())
+    return bool(NOT_A_FINDING.intersection(codes))
+
+
 def _interval_finding(
     data: pd.DataFrame,
     group: str,
@@ -340,10 +350,23 @@ def _interval_finding(
     digits: int | None,
 ) -> str:
     """The finding an alt text opens with: highest and lowest value, and (with a reference line, e.g. a ratio
-    of 1) which groups' whole interval lies above or below it. '' when there is nothing to compare."""
+    of 1) which groups' whole interval lies above or below it. '' when there is nothing to compare.
+
+    Rows whose caveats say their value is built into the recording categories (:data:`NOT_A_FINDING`)
+    are left out of the comparison and named after it; their values are still listed in the alt text."""
     shown = data[data[value].notna()]
+    left_out: list[str] = []
+    if "caveats" in shown.columns:
+        artefact = shown["caveats"].map(_not_a_finding).to_numpy(dtype=bool)
+        left_out = [str(g) for g in shown.loc[artefact, group]]
+        shown = shown.loc[~artefact]
+    note = (
+        f" Not compared: {', '.join(left_out)} (a result of how ethnicity is recorded, see the notes)."
+        if left_out
+        else ""
+    )
     if shown.empty:
-        return ""
+        return note.lstrip() + (" " if note else "")
     top, bottom = shown.loc[shown[value].idxmax()], shown.loc[shown[value].idxmin()]
     if len(shown) == 1:
         text = f"{top[group]}: {fmt_number(top[value], digits=digits)}."
@@ -367,7 +390,7 @@ def _interval_finding(
             text += " " + _sentence_start("; ".join(bits)) + "."
         else:
             text += f" No group is clearly above or below {ref}."
-    return text + " "
+    return text + note + " "
 
 
 def _sentence_start(text: str) -> str:
