@@ -514,6 +514,19 @@ def test_policeuk_missing_header():
     )
 
 
+def test_policeuk_unterminated_quote():
+    exc, path = policeuk_error("2021-10-south-wales-stop-and-search.csv")
+    check(
+        exc,
+        path,
+        row=3,
+        column="Policing operation",
+        value='"Operation Bang, phase 2,51.49,-3.17,Fem...',
+        expected="a closing quote at the end of the value",
+        message="unterminated quote: the quoted value that starts here is never closed",
+    )
+
+
 def test_policeuk_utf8_bom_is_read_correctly():
     records = policeuk.read_month_file(POLICEUK / "2021-07-south-wales-stop-and-search.csv")
     assert len(records) == 2

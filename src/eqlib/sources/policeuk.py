@@ -25,8 +25,6 @@ Datasets: ``stop_search_policeuk_records`` (record level, internal, never publis
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 import re
 from pathlib import Path
@@ -39,7 +37,7 @@ from eqlib.areas import UnknownAreaError, resolve
 from eqlib.errors import DataError
 from eqlib.ethnicity import UnknownEthnicityError, broad_group
 from eqlib.sources import register
-from eqlib.sources._common import finalise, log_rows, read_csv_text
+from eqlib.sources._common import finalise, log_rows, read_csv_rows
 from eqlib.sources.policeuk_reconstruct import POLICEUK_COLUMNS
 
 log = logging.getLogger(__name__)
@@ -249,8 +247,7 @@ def _read_raw(path: Path) -> pd.DataFrame:
             expected="a police.uk force slug such as south-wales",
         )
 
-    text = read_csv_text(path)
-    lines = list(csv.reader(io.StringIO(text, newline="")))
+    lines = read_csv_rows(path)  # an unterminated quote is an error naming its row and column
     if not lines:
         raise DataError("the file is empty", file=str(path), expected="a header row and data rows")
     _check_header(lines[0], path)
@@ -658,7 +655,7 @@ def coverage_from_files(
 
 def _data_row_count(path: Path) -> int:
     """Data rows in one file: lines after the header that are neither blank nor a repeated header."""
-    lines = list(csv.reader(io.StringIO(read_csv_text(path), newline="")))
+    lines = read_csv_rows(path)
     header = [c.strip() for c in lines[0]] if lines else []
     return sum(
         1 for fields in lines[1:] if any(f.strip() for f in fields) and [f.strip() for f in fields] != header

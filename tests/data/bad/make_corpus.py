@@ -1,4 +1,5 @@
-"""Write the bad-input corpus (run from the project root: python tests/data/bad/make_corpus.py).
+"""Write the bad-input corpus (run from the project root, with EQLIB_DATA_DIR naming the data folder:
+python tests/data/bad/make_corpus.py).
 
 The files are committed; this script documents exactly how each was made (bytes, encodings,
 the truncated ODS) so that they can be rebuilt. See README.md for what each one tests.
@@ -139,6 +140,12 @@ POLICEUK: dict[str, bytes] = {
     "2021-07-south-wales-stop-and-search.csv": b"\xef\xbb\xbf" + (POLICEUK_HEADER + POLICEUK_ROWS).encode(),
     "2021-08-south-wales-stop-and-search.csv": b"",
     "2021-09-south-wales-stop-and-search.csv": POLICEUK_ROWS.encode(),  # no header line
+    # row 3 opens a quote in Policing operation that never closes: csv alone reads rows 3-4 as one field
+    "2021-10-south-wales-stop-and-search.csv": (
+        POLICEUK_HEADER
+        + POLICEUK_ROWS.replace(",False,,51.49,", ',True,"Operation Bang, phase 2,51.49,')
+        + POLICEUK_ROWS.splitlines(keepends=True)[0]
+    ).encode(),
 }
 
 ARRESTS_ODS = (
