@@ -36,12 +36,17 @@ def run_notebooks(
     """Run every notebook's code cells in this process, as the kernel does (the parameters cell's
     values given, IPython magics left out); seconds per notebook. ``around`` wraps each notebook's
     cells (a profiler, a timer) and is not counted apart from what it adds."""
+    import IPython.display
     import nbformat
 
     from eqlib import batch
     from eqlib.report import figures as fg
 
     fg._display_markdown = lambda text: None
+    shown, IPython.display.display = (
+        IPython.display.display,
+        lambda *a, **k: None,
+    )  # the explore cells' tables
     seconds: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
         old = os.getcwd()
@@ -69,4 +74,5 @@ def run_notebooks(
                 seconds[Path(path).stem] = time.perf_counter() - t
         finally:
             os.chdir(old)
+            IPython.display.display = shown
     return seconds
