@@ -196,3 +196,26 @@ OTHER_REPORT = ("metropolitan", "2022-23")
 @pytest.fixture(scope="module")
 def other_report(report_project):
     return build_report(report_project, *OTHER_REPORT)
+
+
+def analyst_local_project(tmp_path: Path) -> tuple[Path, Path]:
+    """The area-year params file of South Wales 2021-22 naming a folder of the analyst's own files (the
+    test files of tests/data/local, which are marked EXAMPLE and so refused in a report, made "own"
+    figures): ``(params file, local folder)``, both in ``tmp_path``."""
+    local = tmp_path / "local"
+    local.mkdir()
+    for src in (REPO_ROOT / "tests" / "data" / "local" / "south-wales-2021-22").glob("*.csv"):
+        (local / src.name).write_text(
+            src.read_text(encoding="utf-8").replace(
+                "EXAMPLE synthetic test figure (invented; not real data)", "synthetic"
+            ),
+            encoding="utf-8",
+        )
+    params = tmp_path / "south-wales-2021-22.yml"
+    params.write_text(
+        (REPO_ROOT / "params" / "south-wales-2021-22.yml")
+        .read_text(encoding="utf-8")
+        .replace("local_data_dir: null", f"local_data_dir: {local}"),
+        encoding="utf-8",
+    )
+    return params, local

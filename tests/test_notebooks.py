@@ -16,6 +16,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from conftest import analyst_local_project
 from eqlib import paths
 
 ROOT = paths.project_root()
@@ -355,23 +356,7 @@ def test_an_analysts_local_files_fill_the_evidence_gaps(tmp_path: Path) -> None:
     """With ``local_data_dir`` in the params file, the workforce and services measures are shown."""
     from eqlib.report import sections
 
-    local = tmp_path / "local"
-    local.mkdir()
-    for src in (ROOT / "tests" / "data" / "local" / "south-wales-2021-22").glob("*.csv"):
-        # the test files are marked EXAMPLE, which eqlib refuses in a report; make them "own" figures
-        (local / src.name).write_text(
-            src.read_text(encoding="utf-8").replace(
-                "EXAMPLE synthetic test figure (invented; not real data)", "synthetic"
-            ),
-            encoding="utf-8",
-        )
-    params = tmp_path / "south-wales-2021-22.yml"
-    params.write_text(
-        (ROOT / "params" / "south-wales-2021-22.yml")
-        .read_text(encoding="utf-8")
-        .replace("local_data_dir: null", f"local_data_dir: {local}"),
-        encoding="utf-8",
-    )
+    params, _local = analyst_local_project(tmp_path)
     (tmp_path / "defaults.yml").write_text(
         (ROOT / "params" / "defaults.yml").read_text(encoding="utf-8"), encoding="utf-8"
     )

@@ -8,29 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import analyst_local_project
 from eqlib import safe_yaml
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _local_project(tmp_path: Path) -> tuple[Path, Path]:
-    """A params file naming a folder of the analyst's own files (the test figures, marked as own)."""
-    local = tmp_path / "local"
-    local.mkdir()
-    for src in (ROOT / "tests" / "data" / "local" / "south-wales-2021-22").glob("*.csv"):
-        text = src.read_text(encoding="utf-8")
-        (local / src.name).write_text(
-            text.replace("EXAMPLE synthetic test figure (invented; not real data)", "synthetic"),
-            encoding="utf-8",
-        )
-    params = tmp_path / "south-wales-2021-22.yml"
-    params.write_text(
-        (ROOT / "params" / "south-wales-2021-22.yml")
-        .read_text(encoding="utf-8")
-        .replace("local_data_dir: null", f"local_data_dir: {local}"),
-        encoding="utf-8",
-    )
-    return params, local
 
 
 def test_the_notebooks_of_an_area_year_share_one_publication_and_a_new_input_gets_its_own():
@@ -50,7 +29,7 @@ def test_the_notebooks_of_an_area_year_share_one_publication_and_a_new_input_get
 def test_an_edited_local_file_gives_a_new_publication(tmp_path: Path):
     from eqlib.report import sections
 
-    params, local = _local_project(tmp_path)
+    params, local = analyst_local_project(tmp_path)
     before = sections.publication(sections.context("south-wales", "2021-22", params_file=params))
     assert sections.publication(sections.context("south-wales", "2021-22", params_file=params)) is before
     shown = before.selections["workforce_representation"].frame
