@@ -311,6 +311,10 @@ def test_one_area_failing_does_not_stop_the_others(project: Path, capsys: pytest
     failed = build / batch.FAILED_DIR / "cumbria" / "2021-22"
     log = (failed / "logs" / "50_broken.log").read_text(encoding="utf-8")
     assert "RuntimeError" in log and "deliberate failure for cumbria" in log
+    # the failed notebook is kept with its error shown and only its own cells (no kernel-reset cell)
+    broken = nbformat.read(failed / "50_broken.ipynb", as_version=4)
+    assert not any(batch.RESET_TAG in c.metadata.get("tags", []) for c in broken.cells)
+    assert any(o.get("ename") == "RuntimeError" for c in broken.cells for o in c.get("outputs", []))
     # the other notebooks of the failed area still ran, and are kept for inspection
     assert (failed / "01_communities.ipynb").is_file()
     assert not any((build / batch.TMP_DIR).iterdir())

@@ -27,6 +27,7 @@ params file that is not valid YAML, a negative suppression threshold.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -703,6 +704,9 @@ def _run_notebooks(
             message = _describe_error(exc)
             errors.append(f"{name}: {message}")
             result.failed_notebooks.append(name)
+            if out.exists():  # the failed notebook, kept for inspection, shows only its own cells
+                with contextlib.suppress(Exception):
+                    postprocess_notebook(out)
             with log_file.open("a", encoding="utf-8") as fh:
                 fh.write(f"\nFAILED {name}: {message}\n{traceback.format_exc()}\n")
         result.timings[name] = round(time.perf_counter() - t0, 3)
