@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from conftest import analyst_local_project
@@ -138,3 +139,23 @@ def test_a_shared_kernel_runs_each_notebook_as_a_fresh_one_and_the_reset_cell_is
         assert [c.execution_count for c in executed.cells] == [1, 2, 3]
         printed = executed.cells[-1].outputs[0]["text"].split()
         assert printed == ["none", str(cwd)]
+
+
+def test_every_areas_rows_are_shared_between_area_years_and_a_callers_change_stays_its_own():
+    from eqlib.report import sections
+    from eqlib.report.sections import common
+
+    gwent = sections.context("gwent", "2021-22")
+    dorset = sections.context("dorset", "2021-22")
+    first = gwent.frame("stop_search_rate", every_area=True)
+    assert set(first["area_name"]) >= {"Gwent", "Dorset", "South Wales"}
+    first["value"] = -1.0  # an analyst's change in their notebook
+    again = dorset.frame("stop_search_rate", every_area=True)
+    assert (again["value"].dropna() >= 0).all()
+    # the same rows as computed afresh for Dorset (one source per area and period, then suppressed)
+    shown = frozenset(common.measure_status(dorset, "stop_search_rate").frame["period"])
+    fresh = common._every_rows(dorset, "stop_search_rate", shown, False, True)
+    pd.testing.assert_frame_equal(again, fresh)
+    # another threshold is another frame
+    zero = sections.context("dorset", "2021-22", threshold=0).frame("stop_search_rate", every_area=True)
+    assert again["symbol"].eq("[c]").sum() > 0 and zero["symbol"].eq("[c]").sum() == 0

@@ -609,12 +609,32 @@ def frame(
     status = measure_status(ctx, measure_id)
     if not (every_period or every_area) or measure_id not in catalogue.national_ids():
         return _tidy(status.frame)
+    shown = frozenset(status.frame["period"]) if not status.frame.empty else frozenset()
+    if every_area and not every_period:
+        # every area's rows for the shown periods do not depend on the area: a batch's area-years
+        # share them (a shallow copy each: with copy-on-write a caller's change stays its own)
+        key = (measure_id, shown, ctx.threshold, str(ctx.root), analysis.inputs_key(str(ctx.root)))
+        if key not in _EVERY_AREA:
+            _EVERY_AREA[key] = _every_rows(ctx, measure_id, shown, every_period, every_area)
+            while len(_EVERY_AREA) > 64:
+                _EVERY_AREA.popitem(last=False)
+        return _EVERY_AREA[key].copy(deep=False)
+    return _every_rows(ctx, measure_id, shown, every_period, every_area)
+
+
+#: (measure, shown periods, threshold, root, inputs key) -> every area's published rows for those periods
+_EVERY_AREA: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
+
+
+def _every_rows(
+    ctx: Context, measure_id: str, shown: frozenset, every_period: bool, every_area: bool
+) -> pd.DataFrame:
+    """The rows of :func:`frame` with ``every_period`` or ``every_area``: one source, then suppressed."""
     everything = compute_measure(ctx, measure_id)
     rows = everything[everything["measure"] == measure_id] if "measure" in everything else everything
     if not every_area:
         rows = rows[rows["area_code"] == ctx.area.code]
     if not every_period:
-        shown = set(status.frame["period"]) if not status.frame.empty else set()
         rows = rows[rows["period"].isin(shown)]
     return _tidy(analysis.suppress(one_source(rows), threshold=ctx.threshold))
 
