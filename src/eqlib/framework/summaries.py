@@ -21,19 +21,8 @@ from matplotlib.patches import Rectangle
 from eqlib.framework.model import LEVELS, Framework, load_framework
 from eqlib.framework.objectives import STATUSES
 from eqlib.framework.self_assessment import SelfAssessment
+from eqlib.report.figures import MUTED, OKABE_ITO, TEXT  # one palette for every chart (colour-blind safe)
 
-OKABE_ITO: dict[str, str] = {
-    "black": "#000000",
-    "orange": "#E69F00",
-    "sky blue": "#56B4E9",
-    "bluish green": "#009E73",
-    "yellow": "#F0E442",
-    "blue": "#0072B2",
-    "vermillion": "#D55E00",
-    "reddish purple": "#CC79A7",
-}
-TEXT = "#1a1a1a"
-MUTED = "#707070"
 MET = OKABE_ITO["blue"]  # descriptor met: white text on it has contrast 5.3:1
 STATUS_COLOURS: dict[str, str] = {
     "achieved": OKABE_ITO["bluish green"],
