@@ -867,16 +867,16 @@ def cmd_run(args: Any) -> int:
 def cmd_build(args: Any) -> int:
     """``eqlib build``: run the notebooks, render each area that ran, write its tables, index the year."""
     from eqlib.report.render import (
-        _area_names,
-        _check_engine,
+        area_names,
         build_many,
+        check_engine,
         national_funnel_png,
         render_national_index,
     )
 
-    names = _area_names(args)
+    names = area_names(args)
     period = periods_mod.normalise_year(args.year)
-    _check_engine(getattr(args, "engine", "auto"))
+    check_engine(getattr(args, "engine", "auto"))
     jobs = getattr(args, "jobs", None)
     threshold = getattr(args, "threshold", None)
     summary = run_many(

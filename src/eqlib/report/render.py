@@ -1,4 +1,4 @@
-"""Render the published report: ``eqlib render`` and ``eqlib build``.
+"""Render the published report: ``eqlib render``, and the rendering half of ``eqlib build`` (:mod:`eqlib.batch`).
 
 Input: the executed notebooks of one area and year, ``_build/<area-slug>/<year>/*.ipynb``
 (written by :mod:`eqlib.batch`). Output::
@@ -121,6 +121,8 @@ __all__ = [
     "render_national_index",
     "national_funnel_png",
     "cmd_render",
+    "area_names",
+    "check_engine",
     "pdf_name",
     "report_metadata",
     "quarto_config",
@@ -144,9 +146,8 @@ class RenderResult:
 # ----------------------------------------------------------------------------- helpers
 def _period(year: str | int) -> periods_mod.Period:
     """A financial year from ``2021``, ``2021-22``, ``2021/22`` (as ``eqlib run`` reads it)."""
-    return periods_mod.normalise_year(
-        year
-    )  # the same checks (and messages) as eqlib run, range of years included
+    # the same checks (and messages) as eqlib run, range of years included
+    return periods_mod.normalise_year(year)
 
 
 def _area(name: str | areas_mod.Area) -> areas_mod.Area:
@@ -582,13 +583,13 @@ def render_national_index(
 
 
 # ----------------------------------------------------------------------------- CLI
-def _area_names(args: argparse.Namespace) -> list[str]:
+def area_names(args: argparse.Namespace) -> list[str]:
     if getattr(args, "all", False):
         return [a.slug for a in areas_mod.all_areas()]
     return list(args.area or [])
 
 
-def _check_engine(engine: str) -> None:
+def check_engine(engine: str) -> None:
     """``--engine quarto`` needs a Quarto 1.9+ on PATH: refused before any work (exit 2)."""
     if engine != "quarto":
         return
@@ -606,9 +607,9 @@ def cmd_render(args: argparse.Namespace) -> int:
 
     Several areas render in parallel (one process per core), each in its own folder.
     """
-    names = _area_names(args)
+    names = area_names(args)
     period = _period(args.year)
-    _check_engine(getattr(args, "engine", "auto"))
+    check_engine(getattr(args, "engine", "auto"))
     outcomes = build_many(
         names,
         period.label,

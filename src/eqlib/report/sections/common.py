@@ -447,6 +447,17 @@ def _dataset_selections(ctx: Context, measure_id: str) -> tuple[Selection, ...]:
     return tuple(dataset_status(ctx, d) for d in datasets if d not in _POPULATION_DATASETS)
 
 
+def _remembered(store: OrderedDict, key: tuple, compute: Callable[[], Any], kept: int) -> Any:
+    """``store[key]``, computed by ``compute()`` the first time; the ``kept`` most recently used are kept."""
+    if key in store:
+        store.move_to_end(key)
+    else:
+        store[key] = compute()
+        while len(store) > kept:
+            store.popitem(last=False)
+    return store[key]
+
+
 #: the area-year publications this process computed, most recent last (the seven notebooks of an
 #: area-year share one kernel, so six of them reuse the first one's): key -> (result, data notes)
 _PUBLICATIONS: OrderedDict[tuple, tuple[analysis.AreaResult, tuple[str, ...]]] = OrderedDict()
@@ -487,19 +498,17 @@ def publication(ctx: Context) -> analysis.AreaResult:
             analysis.inputs_key(str(ctx.root)),
             _files_signature(local_dir),
         )
-        if key in _PUBLICATIONS:
-            _PUBLICATIONS.move_to_end(key)
-            result, notes = _PUBLICATIONS[key]
-            ctx.data_notes.extend(n for n in notes if n not in ctx.data_notes)
-        else:
+
+        def computed() -> tuple[analysis.AreaResult, tuple[str, ...]]:
             before = len(ctx.data_notes)
             with _capture_data_notes(ctx):
                 result = analysis.compute(
                     ctx.area.code, ctx.year, threshold=ctx.threshold, root=ctx.root, local_dir=local_dir
                 )
-            _PUBLICATIONS[key] = (result, tuple(ctx.data_notes[before:]))
-            while len(_PUBLICATIONS) > _PUBLICATIONS_KEPT:
-                _PUBLICATIONS.popitem(last=False)
+            return result, tuple(ctx.data_notes[before:])
+
+        result, notes = _remembered(_PUBLICATIONS, key, computed, _PUBLICATIONS_KEPT)
+        ctx.data_notes.extend(n for n in notes if n not in ctx.data_notes)
         ctx._frames["_publication"] = result
     return ctx._frames["_publication"]
 
@@ -614,16 +623,16 @@ def frame(
         # every area's rows for the shown periods do not depend on the area: a batch's area-years
         # share them (a shallow copy each: with copy-on-write a caller's change stays its own)
         key = (measure_id, shown, ctx.threshold, str(ctx.root), analysis.inputs_key(str(ctx.root)))
-        if key not in _EVERY_AREA:
-            _EVERY_AREA[key] = _every_rows(ctx, measure_id, shown, every_period, every_area)
-            while len(_EVERY_AREA) > 64:
-                _EVERY_AREA.popitem(last=False)
-        return _EVERY_AREA[key].copy(deep=False)
+        rows = _remembered(
+            _EVERY_AREA, key, lambda: _every_rows(ctx, measure_id, shown, False, True), _EVERY_AREA_KEPT
+        )
+        return rows.copy(deep=False)
     return _every_rows(ctx, measure_id, shown, every_period, every_area)
 
 
 #: (measure, shown periods, threshold, root, inputs key) -> every area's published rows for those periods
 _EVERY_AREA: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
+_EVERY_AREA_KEPT = 64
 
 
 def _every_rows(
