@@ -42,11 +42,10 @@ def run_notebooks(
     from eqlib import batch
     from eqlib.report import figures as fg
 
+    # nothing displayed: the report's markdown and the explore cells' tables (restored afterwards)
+    shown_markdown, shown = fg._display_markdown, IPython.display.display
     fg._display_markdown = lambda text: None
-    shown, IPython.display.display = (
-        IPython.display.display,
-        lambda *a, **k: None,
-    )  # the explore cells' tables
+    IPython.display.display = lambda *a, **k: None
     seconds: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
         old = os.getcwd()
@@ -74,5 +73,5 @@ def run_notebooks(
                 seconds[Path(path).stem] = time.perf_counter() - t
         finally:
             os.chdir(old)
-            IPython.display.display = shown
+            IPython.display.display, fg._display_markdown = shown, shown_markdown
     return seconds
